@@ -1,0 +1,56 @@
+# ngx_bedrud: build, run and test.
+#
+#   make run    install what is missing, build, start Redis + LiveKit + nginx
+#   make test   install what is missing, build, run every test
+#   make bench  join/static benchmark (bench/)
+
+SHELL      := /bin/bash
+TOP        := $(CURDIR)
+BUILD      := $(TOP)/build
+NGX_SRC    ?= /usr/share/nginx/src
+NGINX      ?= /usr/sbin/nginx
+MODULE     := $(BUILD)/ngx_bedrud_module.so
+PORT       ?= 8080
+SRCS       := $(wildcard ngx_bedrud_module/*.c ngx_bedrud_module/*.h)
+CC_OPT     := -g -O2 -fstack-protector-strong -Wformat \
+              -Werror=format-security -fPIC -Wdate-time -D_FORTIFY_SOURCE=2
+LD_OPT     := -Wl,-z,relro -Wl,-z,now -fPIC
+
+.PHONY: all build deps run test unit bench clean superadmin
+
+all: build
+
+deps:
+	@tools/install-deps
+
+build: $(MODULE)
+
+$(BUILD)/objs/Makefile: config
+	@mkdir -p $(BUILD)
+	cd $(NGX_SRC) && . ./conf_flags && ./configure "$${NGX_CONF_FLAGS[@]}" \
+	    --with-cc-opt="$(CC_OPT)" --with-ld-opt="$(LD_OPT)" \
+	    --add-dynamic-module=$(TOP) --builddir=$(BUILD)/objs \
+	    > $(BUILD)/configure.log 2>&1 \
+	    || { tail -20 $(BUILD)/configure.log; exit 1; }
+
+$(MODULE): $(BUILD)/objs/Makefile $(SRCS)
+	$(MAKE) -s -f $(BUILD)/objs/Makefile -C $(NGX_SRC) modules
+	@# replace atomically: a running nginx keeps its mapping of the old file
+	cp $(BUILD)/objs/ngx_http_bedrud_module.so $(MODULE).tmp
+	mv -f $(MODULE).tmp $(MODULE)
+	@echo "built $(MODULE)"
+
+run: deps build
+	@tools/run-dev $(PORT)
+
+test: deps build
+	@tools/run-tests
+
+bench: deps build
+	@bench/run
+
+superadmin:
+	@tools/bedrud-user promote --email "$(EMAIL)"
+
+clean:
+	rm -rf $(BUILD) t/servroot*

@@ -1,0 +1,1784 @@
+
+/*
+ * Copyright (C) ngx_bedrud authors
+ *
+ * Accounts and tokens (/api/auth/...), wire-compatible with Bedrud, with its
+ * token bugs fixed: access and refresh tokens are typed, refresh rotates
+ * within a login session ("family") and re-reads the user, a replayed
+ * refresh token revokes its family, logout revokes durably.
+ *
+ * Each handler is a chain of steps; a step starts one asynchronous action
+ * (Redis function, password hashing) whose completion runs the next one.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_bedrud_module.h"
+
+
+#define NGX_HTTP_BEDRUD_PW_MIN        12
+#define NGX_HTTP_BEDRUD_PW_MAX        128
+#define NGX_HTTP_BEDRUD_NAME_MIN      2
+#define NGX_HTTP_BEDRUD_NAME_MAX      100
+#define NGX_HTTP_BEDRUD_PREFS_MAX     4096
+#define NGX_HTTP_BEDRUD_REVLOG        "bedrud:revlog"
+#define NGX_HTTP_BEDRUD_SETTINGS      "bedrud:settings"
+#define NGX_HTTP_BEDRUD_USERS         "bedrud:users"
+
+
+typedef struct {
+    ngx_str_t                   id;
+    ngx_str_t                   email;
+    ngx_str_t                   name;
+    ngx_str_t                   provider;
+    ngx_str_t                   avatar;
+    ngx_str_t                   accesses;
+    ngx_str_t                   pwhash;
+    ngx_str_t                   created;
+    ngx_str_t                   updated;
+    ngx_str_t                   prefs;
+    ngx_flag_t                  active;
+} ngx_http_bedrud_user_t;
+
+
+/* per-request state of the auth handlers */
+typedef struct {
+    ngx_str_t                   email;
+    ngx_str_t                   email_key;
+    ngx_str_t                   name;
+    ngx_str_t                   password;
+    ngx_str_t                   new_password;
+    ngx_str_t                   invite;
+    ngx_str_t                   fam;
+    ngx_str_t                   jti;
+    ngx_str_t                   old_hash;
+    ngx_http_bedrud_claims_t    rclaims;   /* presented refresh token */
+    ngx_http_bedrud_user_t      user;
+    unsigned                    found:1;
+} ngx_http_bedrud_auth_t;
+
+
+static ngx_http_bedrud_auth_t *ngx_http_bedrud_auth_state(
+    ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx);
+static ngx_int_t ngx_http_bedrud_user_parse(ngx_http_bedrud_reply_t *reply,
+    ngx_uint_t from, ngx_http_bedrud_user_t *user);
+static json_t *ngx_http_bedrud_user_json(ngx_http_bedrud_user_t *user);
+static ngx_int_t ngx_http_bedrud_new_session(ngx_http_request_t *r,
+    ngx_http_bedrud_auth_t *st);
+static ngx_int_t ngx_http_bedrud_mint(ngx_http_request_t *r,
+    ngx_http_bedrud_user_t *user, ngx_str_t *fam, ngx_str_t *rjti,
+    ngx_str_t *access, ngx_str_t *refresh);
+static void ngx_http_bedrud_send_login(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+static ngx_str_t *ngx_http_bedrud_key(ngx_pool_t *pool, const char *prefix,
+    ngx_str_t *id, const char *suffix, ngx_str_t *tail);
+static ngx_int_t ngx_http_bedrud_name_check(ngx_http_request_t *r,
+    ngx_str_t *name, const char *too_short);
+static ngx_str_t *ngx_http_bedrud_num(ngx_pool_t *pool, time_t n);
+static ngx_str_t *ngx_http_bedrud_now_stamp(ngx_pool_t *pool);
+
+static void ngx_http_bedrud_register_checked(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+static void ngx_http_bedrud_register_hashed(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+static void ngx_http_bedrud_register_done(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+static void ngx_http_bedrud_login_found(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+static void ngx_http_bedrud_login_verified(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+static void ngx_http_bedrud_login_open(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+static void ngx_http_bedrud_login_done(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+static void ngx_http_bedrud_refresh_done(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+static void ngx_http_bedrud_logout_done(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+static void ngx_http_bedrud_me_done(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+static void ngx_http_bedrud_update_me_done(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+static void ngx_http_bedrud_password_found(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+static void ngx_http_bedrud_password_verified(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+static void ngx_http_bedrud_password_hashed(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+static void ngx_http_bedrud_password_done(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+static void ngx_http_bedrud_settings_done(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+static void ngx_http_bedrud_get_prefs_done(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+static void ngx_http_bedrud_put_prefs_done(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+static void ngx_http_bedrud_health_done(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+
+
+static ngx_http_bedrud_auth_t *
+ngx_http_bedrud_auth_state(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
+{
+    if (ctx->data == NULL) {
+        ctx->data = ngx_pcalloc(r->pool, sizeof(ngx_http_bedrud_auth_t));
+    }
+
+    return ctx->data;
+}
+
+
+/* POST /api/auth/register */
+
+void
+ngx_http_bedrud_auth_register(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx)
+{
+    ngx_str_t               *keys, *now;
+    ngx_http_bedrud_auth_t  *st;
+
+    st = ngx_http_bedrud_auth_state(r, ctx);
+    if (st == NULL) {
+        ngx_http_bedrud_internal_error(r);
+        return;
+    }
+
+    if (ngx_http_bedrud_json_str(ctx->body, "email", &st->email, NULL)
+        == NGX_ERROR
+        || ngx_http_bedrud_json_str(ctx->body, "password", &st->password,
+                                    NULL)
+           == NGX_ERROR
+        || ngx_http_bedrud_json_str(ctx->body, "name", &st->name, NULL)
+           == NGX_ERROR
+        || ngx_http_bedrud_json_str(ctx->body, "inviteToken", &st->invite,
+                                    NULL)
+           == NGX_ERROR)
+    {
+        ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST, "Invalid input");
+        return;
+    }
+
+    if (ngx_http_bedrud_email_valid(st->email.data, st->email.len)
+        != NGX_OK)
+    {
+        ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST,
+                              "Invalid email format");
+        return;
+    }
+
+    if (ngx_http_bedrud_name_check(r, &st->name,
+                                   "Name must be at least 2 characters")
+        != NGX_OK)
+    {
+        return;
+    }
+
+    if (st->invite.len > 128
+        || ngx_http_bedrud_has_ctl(st->invite.data, st->invite.len))
+    {
+        ngx_http_bedrud_error(r, NGX_HTTP_FORBIDDEN,
+                              "Invalid or expired invite token");
+        return;
+    }
+
+    /* one account per address, whatever its case */
+
+    st->email_key.len = st->email.len;
+    st->email_key.data = ngx_pnalloc(r->pool, st->email.len);
+    if (st->email_key.data == NULL) {
+        ngx_http_bedrud_internal_error(r);
+        return;
+    }
+
+    ngx_strlow(st->email_key.data, st->email.data, st->email.len);
+
+    keys = ngx_palloc(r->pool, 5 * sizeof(ngx_str_t));
+    if (keys == NULL) {
+        ngx_http_bedrud_internal_error(r);
+        return;
+    }
+
+    ngx_str_set(&keys[0], NGX_HTTP_BEDRUD_SETTINGS);
+
+    if (ngx_http_bedrud_key(r->pool, "bedrud:email:", &st->email_key, NULL,
+                            &keys[1])
+        == NULL
+        || ngx_http_bedrud_key(r->pool, "bedrud:invite:", &st->invite, NULL,
+                               &keys[2])
+           == NULL)
+    {
+        ngx_http_bedrud_internal_error(r);
+        return;
+    }
+
+    now = ngx_http_bedrud_num(r->pool, ngx_time());
+    if (now == NULL) {
+        ngx_http_bedrud_internal_error(r);
+        return;
+    }
+
+    keys[3] = st->invite;
+    keys[4] = *now;
+
+    ngx_http_bedrud_fcall(r, ctx, "bedrud_register_check", 3, 5, keys,
+                          ngx_http_bedrud_register_checked);
+}
+
+
+static void
+ngx_http_bedrud_register_checked(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx)
+{
+    ngx_http_bedrud_reply_t  *rep, *exists;
+    ngx_http_bedrud_auth_t   *st;
+
+    st = ctx->data;
+    rep = ctx->replies[0];
+
+    if (ngx_http_bedrud_reply_is(rep, "DISABLED")) {
+        ngx_http_bedrud_error(r, NGX_HTTP_FORBIDDEN,
+                              "Registration is currently disabled");
+        return;
+    }
+
+    if (ngx_http_bedrud_reply_is(rep, "INVITE_REQUIRED")) {
+        ngx_http_bedrud_error(r, NGX_HTTP_FORBIDDEN,
+                              "An invite token is required to register");
+        return;
+    }
+
+    if (ngx_http_bedrud_reply_is(rep, "INVITE_INVALID")) {
+        ngx_http_bedrud_error(r, NGX_HTTP_FORBIDDEN,
+                              "Invalid or expired invite token");
+        return;
+    }
+
+    exists = ngx_http_bedrud_reply_elt(rep, 1);
+
+    if (!ngx_http_bedrud_reply_is(rep, "OK") || exists == NULL) {
+        ngx_http_bedrud_internal_error(r);
+        return;
+    }
+
+    if (st->password.len < NGX_HTTP_BEDRUD_PW_MIN) {
+        ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST,
+                              "Password must be at least 12 characters");
+        return;
+    }
+
+    if (st->password.len > NGX_HTTP_BEDRUD_PW_MAX) {
+        ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST,
+                              "Password must be at most 128 characters");
+        return;
+    }
+
+    if (ngx_strlchr(st->password.data, st->password.data + st->password.len,
+                    '\0')
+        != NULL)
+    {
+        ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST,
+                              "Password contains invalid characters");
+        return;
+    }
+
+    /* known before hashing: do not spend a hash on a taken address */
+    if (exists->integer == 1) {
+        ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST, "user already exists");
+        return;
+    }
+
+    ngx_http_bedrud_password_hash(r, ctx, &st->password,
+                                  ngx_http_bedrud_register_hashed);
+}
+
+
+static void
+ngx_http_bedrud_register_hashed(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx)
+{
+    u_char                       *uid;
+    ngx_str_t                     all[19], *keys, *args, id, *now, *stamp;
+    ngx_str_t                    *ttl;
+    ngx_http_bedrud_auth_t       *st;
+    ngx_http_bedrud_main_conf_t  *bmcf;
+
+    st = ctx->data;
+    bmcf = ngx_http_get_module_main_conf(r, ngx_http_bedrud_module);
+
+    uid = ngx_pnalloc(r->pool, NGX_HTTP_BEDRUD_UUID_LEN);
+    now = ngx_http_bedrud_num(r->pool, ngx_time());
+    stamp = ngx_http_bedrud_now_stamp(r->pool);
+    ttl = ngx_http_bedrud_num(r->pool, bmcf->refresh_ttl);
+
+    if (uid == NULL || now == NULL || stamp == NULL || ttl == NULL
+        || ngx_http_bedrud_new_session(r, st) != NGX_OK)
+    {
+        ngx_http_bedrud_internal_error(r);
+        return;
+    }
+
+    ngx_http_bedrud_uuid(uid);
+    id.data = uid;
+    id.len = NGX_HTTP_BEDRUD_UUID_LEN;
+
+    keys = all;
+    args = &all[7];
+
+    ngx_str_set(&keys[0], NGX_HTTP_BEDRUD_SETTINGS);
+    ngx_str_set(&keys[4], NGX_HTTP_BEDRUD_USERS);
+
+    if (ngx_http_bedrud_key(r->pool, "bedrud:email:", &st->email_key, NULL,
+                            &keys[1])
+        == NULL
+        || ngx_http_bedrud_key(r->pool, "bedrud:invite:", &st->invite, NULL,
+                               &keys[2])
+           == NULL
+        || ngx_http_bedrud_key(r->pool, "bedrud:user:{", &id, "}", &keys[3])
+           == NULL
+        || ngx_http_bedrud_key(r->pool, "bedrud:session:{", &id, "}:",
+                               &keys[5])
+           == NULL
+        || ngx_http_bedrud_key(r->pool, "bedrud:sessions:{", &id, "}",
+                               &keys[6])
+           == NULL)
+    {
+        ngx_http_bedrud_internal_error(r);
+        return;
+    }
+
+    /* the session key ends with the family id */
+    if (ngx_http_bedrud_key(r->pool, (char *) keys[5].data, &st->fam, NULL,
+                            &keys[5])
+        == NULL)
+    {
+        ngx_http_bedrud_internal_error(r);
+        return;
+    }
+
+    args[0] = st->invite;
+    args[1] = *now;
+    args[2] = id;
+    args[3] = st->email;
+    args[4] = st->name;
+    args[5] = ctx->pw_hash;
+    args[6] = *stamp;
+    args[7] = st->fam;
+    args[8] = st->jti;
+    args[9] = *ttl;
+    ngx_str_set(&args[10], "local");
+    ngx_str_set(&args[11], "[\"user\"]");
+
+    ngx_http_bedrud_fcall(r, ctx, "bedrud_register", 7, 19, all,
+                          ngx_http_bedrud_register_done);
+}
+
+
+static void
+ngx_http_bedrud_register_done(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx)
+{
+    ngx_http_bedrud_reply_t  *rep;
+
+    rep = ctx->replies[0];
+
+    if (ngx_http_bedrud_reply_is(rep, "EXISTS")) {
+        ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST, "user already exists");
+        return;
+    }
+
+    if (ngx_http_bedrud_reply_is(rep, "DISABLED")) {
+        ngx_http_bedrud_error(r, NGX_HTTP_FORBIDDEN,
+                              "Registration is currently disabled");
+        return;
+    }
+
+    if (ngx_http_bedrud_reply_is(rep, "INVITE_REQUIRED")) {
+        ngx_http_bedrud_error(r, NGX_HTTP_FORBIDDEN,
+                              "An invite token is required to register");
+        return;
+    }
+
+    if (ngx_http_bedrud_reply_is(rep, "INVITE_INVALID")) {
+        ngx_http_bedrud_error(r, NGX_HTTP_FORBIDDEN,
+                              "Invalid or expired invite token");
+        return;
+    }
+
+    ngx_http_bedrud_send_login(r, ctx);
+}
+
+
+/* POST /api/auth/login */
+
+void
+ngx_http_bedrud_auth_login(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
+{
+    ngx_str_t                key;
+    ngx_http_bedrud_auth_t  *st;
+
+    st = ngx_http_bedrud_auth_state(r, ctx);
+    if (st == NULL) {
+        ngx_http_bedrud_internal_error(r);
+        return;
+    }
+
+    if (ngx_http_bedrud_json_str(ctx->body, "email", &st->email, NULL)
+        == NGX_ERROR
+        || ngx_http_bedrud_json_str(ctx->body, "password", &st->password,
+                                    NULL)
+           == NGX_ERROR)
+    {
+        ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST, "Invalid input");
+        return;
+    }
+
+    if (st->email.len == 0 || st->password.len == 0) {
+        ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST,
+                              "Email and password are required");
+        return;
+    }
+
+    if (st->password.len > NGX_HTTP_BEDRUD_PW_MAX) {
+        ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST,
+                              "Password must be at most 128 characters");
+        return;
+    }
+
+    if (st->email.len > 254) {
+        /* cannot exist: still pay for a hash, like any unknown user */
+        ngx_http_bedrud_password_verify(r, ctx, &st->password, NULL,
+                                        ngx_http_bedrud_login_verified);
+        return;
+    }
+
+    st->email_key.len = st->email.len;
+    st->email_key.data = ngx_pnalloc(r->pool, st->email.len);
+    if (st->email_key.data == NULL) {
+        ngx_http_bedrud_internal_error(r);
+        return;
+    }
+
+    ngx_strlow(st->email_key.data, st->email.data, st->email.len);
+
+    if (ngx_http_bedrud_key(r->pool, "bedrud:email:", &st->email_key, NULL,
+                            &key)
+        == NULL)
+    {
+        ngx_http_bedrud_internal_error(r);
+        return;
+    }
+
+    ngx_http_bedrud_fcall(r, ctx, "bedrud_user_by_email", 1, 1, &key,
+                          ngx_http_bedrud_login_found);
+}
+
+
+static void
+ngx_http_bedrud_login_found(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
+{
+    ngx_str_t               *phc;
+    ngx_http_bedrud_auth_t  *st;
+
+    st = ctx->data;
+    phc = NULL;
+
+    if (ngx_http_bedrud_reply_is(ctx->replies[0], "OK")
+        && ngx_http_bedrud_user_parse(ctx->replies[0], 1, &st->user) == NGX_OK)
+    {
+        st->found = 1;
+
+        if (st->user.pwhash.len) {
+            phc = &st->user.pwhash;
+        }
+    }
+
+    /* unknown users and password-less accounts cost one hash too */
+    ngx_http_bedrud_password_verify(r, ctx, &st->password, phc,
+                                    ngx_http_bedrud_login_verified);
+}
+
+
+static void
+ngx_http_bedrud_login_verified(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx)
+{
+    ngx_http_bedrud_auth_t  *st;
+
+    st = ctx->data;
+
+    if (!ctx->pw_ok || !st->found || !st->user.active
+        || st->user.pwhash.len == 0)
+    {
+        ngx_http_bedrud_error(r, NGX_HTTP_UNAUTHORIZED,
+                              "Invalid credentials");
+        return;
+    }
+
+    if (ctx->pw_rehash) {
+        /* stored with older parameters: upgrade while we have it */
+        ngx_http_bedrud_password_hash(r, ctx, &st->password,
+                                      ngx_http_bedrud_login_open);
+        return;
+    }
+
+    ngx_str_null(&ctx->pw_hash);
+
+    ngx_http_bedrud_login_open(r, ctx);
+}
+
+
+static void
+ngx_http_bedrud_login_open(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
+{
+    ngx_str_t                     all[8], *ttl, *stamp;
+    ngx_http_bedrud_auth_t       *st;
+    ngx_http_bedrud_main_conf_t  *bmcf;
+
+    st = ctx->data;
+    bmcf = ngx_http_get_module_main_conf(r, ngx_http_bedrud_module);
+
+    ttl = ngx_http_bedrud_num(r->pool, bmcf->refresh_ttl);
+    stamp = ngx_http_bedrud_now_stamp(r->pool);
+
+    if (ttl == NULL || stamp == NULL
+        || ngx_http_bedrud_new_session(r, st) != NGX_OK
+        || ngx_http_bedrud_key(r->pool, "bedrud:user:{", &st->user.id, "}",
+                               &all[0])
+           == NULL
+        || ngx_http_bedrud_key(r->pool, "bedrud:session:{", &st->user.id,
+                               "}:", &all[1])
+           == NULL
+        || ngx_http_bedrud_key(r->pool, (char *) all[1].data, &st->fam, NULL,
+                               &all[1])
+           == NULL
+        || ngx_http_bedrud_key(r->pool, "bedrud:sessions:{", &st->user.id,
+                               "}", &all[2])
+           == NULL)
+    {
+        ngx_http_bedrud_internal_error(r);
+        return;
+    }
+
+    all[3] = st->fam;
+    all[4] = st->jti;
+    all[5] = *ttl;
+    all[6] = ctx->pw_hash;
+    all[7] = *stamp;
+
+    ngx_http_bedrud_fcall(r, ctx, "bedrud_login", 3, 8, all,
+                          ngx_http_bedrud_login_done);
+}
+
+
+static void
+ngx_http_bedrud_login_done(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
+{
+    if (!ngx_http_bedrud_reply_is(ctx->replies[0], "OK")) {
+        ngx_http_bedrud_error(r, NGX_HTTP_UNAUTHORIZED,
+                              "Invalid credentials");
+        return;
+    }
+
+    ngx_http_bedrud_send_login(r, ctx);
+}
+
+
+/* POST /api/auth/guest-login */
+
+void
+ngx_http_bedrud_auth_guest_login(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx)
+{
+    u_char                       *p;
+    ngx_str_t                     all[12], id, *now, *stamp, *ttl;
+    ngx_http_bedrud_auth_t       *st;
+    ngx_http_bedrud_main_conf_t  *bmcf;
+
+    bmcf = ngx_http_get_module_main_conf(r, ngx_http_bedrud_module);
+
+    st = ngx_http_bedrud_auth_state(r, ctx);
+    if (st == NULL) {
+        ngx_http_bedrud_internal_error(r);
+        return;
+    }
+
+    if (ngx_http_bedrud_json_str(ctx->body, "name", &st->name, NULL)
+        == NGX_ERROR)
+    {
+        ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST, "Invalid input");
+        return;
+    }
+
+    if (st->name.len == 0) {
+        ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST, "Name is required");
+        return;
+    }
+
+    if (ngx_http_bedrud_name_check(r, &st->name, "Name is required")
+        != NGX_OK)
+    {
+        return;
+    }
+
+    p = ngx_pnalloc(r->pool, NGX_HTTP_BEDRUD_UUID_LEN);
+    now = ngx_http_bedrud_num(r->pool, ngx_time());
+    stamp = ngx_http_bedrud_now_stamp(r->pool);
+    ttl = ngx_http_bedrud_num(r->pool, bmcf->refresh_ttl);
+
+    if (p == NULL || now == NULL || stamp == NULL || ttl == NULL
+        || ngx_http_bedrud_new_session(r, st) != NGX_OK)
+    {
+        ngx_http_bedrud_internal_error(r);
+        return;
+    }
+
+    ngx_http_bedrud_uuid(p);
+    id.data = p;
+    id.len = NGX_HTTP_BEDRUD_UUID_LEN;
+
+    p = ngx_pnalloc(r->pool, sizeof("guest_@bedrud.guest") - 1 + id.len);
+    if (p == NULL) {
+        ngx_http_bedrud_internal_error(r);
+        return;
+    }
+
+    st->email.data = p;
+    st->email.len = ngx_sprintf(p, "guest_%V@bedrud.guest", &id) - p;
+
+    if (ngx_http_bedrud_key(r->pool, "bedrud:user:{", &id, "}", &all[0])
+        == NULL
+        || ngx_http_bedrud_key(r->pool, "bedrud:session:{", &id, "}:",
+                               &all[2])
+           == NULL
+        || ngx_http_bedrud_key(r->pool, (char *) all[2].data, &st->fam, NULL,
+                               &all[2])
+           == NULL
+        || ngx_http_bedrud_key(r->pool, "bedrud:sessions:{", &id, "}",
+                               &all[3])
+           == NULL)
+    {
+        ngx_http_bedrud_internal_error(r);
+        return;
+    }
+
+    ngx_str_set(&all[1], NGX_HTTP_BEDRUD_USERS);
+
+    all[4] = id;
+    all[5] = st->email;
+    all[6] = st->name;
+    all[7] = *stamp;
+    all[8] = *now;
+    all[9] = st->fam;
+    all[10] = st->jti;
+    all[11] = *ttl;
+
+    ngx_http_bedrud_fcall(r, ctx, "bedrud_guest", 4, 12, all,
+                          ngx_http_bedrud_login_done);
+}
+
+
+/* POST /api/auth/refresh */
+
+void
+ngx_http_bedrud_auth_refresh(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx)
+{
+    ngx_int_t                     rc;
+    ngx_str_t                     token, all[9], *ttl, *exp;
+    ngx_http_bedrud_auth_t       *st;
+    ngx_http_bedrud_claims_t     *c;
+    ngx_http_bedrud_main_conf_t  *bmcf;
+
+    bmcf = ngx_http_get_module_main_conf(r, ngx_http_bedrud_module);
+
+    st = ngx_http_bedrud_auth_state(r, ctx);
+    if (st == NULL) {
+        ngx_http_bedrud_internal_error(r);
+        return;
+    }
+
+    /* Bedrud ignores a bad body here and falls back to the cookie */
+
+    if (ctx->body_error
+        || ngx_http_bedrud_json_str(ctx->body, "refresh_token", &token, NULL)
+           != NGX_OK
+        || token.len == 0)
+    {
+        if (ngx_http_bedrud_get_cookie(r, "refresh_token", &token)
+            != NGX_OK)
+        {
+            ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST,
+                                  "No refresh token provided");
+            return;
+        }
+    }
+
+    c = &st->rclaims;
+
+    rc = ngx_http_bedrud_jwt_verify(r->pool, &token, &bmcf->jwt_secret,
+                                    NGX_HTTP_BEDRUD_TOKEN_REFRESH, ngx_time(),
+                                    c);
+    if (rc == NGX_ERROR) {
+        ngx_http_bedrud_internal_error(r);
+        return;
+    }
+
+    if (rc != NGX_OK || ngx_http_bedrud_shm_revoked(&c->fam) == NGX_OK) {
+        ngx_http_bedrud_error(r, NGX_HTTP_UNAUTHORIZED,
+                              "Invalid or expired refresh token");
+        return;
+    }
+
+    st->fam = c->fam;
+
+    st->jti.data = ngx_pnalloc(r->pool, NGX_HTTP_BEDRUD_UUID_LEN);
+    ttl = ngx_http_bedrud_num(r->pool, bmcf->refresh_ttl);
+    exp = ngx_http_bedrud_num(r->pool, ngx_time() + bmcf->refresh_ttl);
+
+    if (st->jti.data == NULL || ttl == NULL || exp == NULL
+        || ngx_http_bedrud_key(r->pool, "bedrud:session:{", &c->user_id,
+                               "}:", &all[0])
+           == NULL
+        || ngx_http_bedrud_key(r->pool, (char *) all[0].data, &c->fam, NULL,
+                               &all[0])
+           == NULL
+        || ngx_http_bedrud_key(r->pool, "bedrud:user:{", &c->user_id, "}",
+                               &all[1])
+           == NULL
+        || ngx_http_bedrud_key(r->pool, "bedrud:sessions:{", &c->user_id,
+                               "}", &all[2])
+           == NULL)
+    {
+        ngx_http_bedrud_internal_error(r);
+        return;
+    }
+
+    ngx_http_bedrud_uuid(st->jti.data);
+    st->jti.len = NGX_HTTP_BEDRUD_UUID_LEN;
+
+    ngx_str_set(&all[3], NGX_HTTP_BEDRUD_REVLOG);
+    all[4] = c->jti;
+    all[5] = st->jti;
+    all[6] = *ttl;
+    all[7] = c->fam;
+    all[8] = *exp;
+
+    ngx_http_bedrud_fcall(r, ctx, "bedrud_refresh", 4, 9, all,
+                          ngx_http_bedrud_refresh_done);
+}
+
+
+static void
+ngx_http_bedrud_refresh_done(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx)
+{
+    json_t                       *json;
+    ngx_str_t                     access, refresh;
+    ngx_http_bedrud_auth_t       *st;
+    ngx_http_bedrud_main_conf_t  *bmcf;
+
+    st = ctx->data;
+    bmcf = ngx_http_get_module_main_conf(r, ngx_http_bedrud_module);
+
+    if (ngx_http_bedrud_reply_is(ctx->replies[0], "REUSED")) {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "bedrud: refresh token reuse detected for user "
+                      "\"%V\": login session revoked", &st->rclaims.user_id);
+        ngx_http_bedrud_shm_revoke(&st->fam, ngx_time() + bmcf->refresh_ttl);
+    }
+
+    if (ngx_http_bedrud_reply_is(ctx->replies[0], "INACTIVE")) {
+        ngx_http_bedrud_shm_revoke(&st->fam, ngx_time() + bmcf->refresh_ttl);
+    }
+
+    if (!ngx_http_bedrud_reply_is(ctx->replies[0], "OK")
+        || ngx_http_bedrud_user_parse(ctx->replies[0], 1, &st->user) != NGX_OK)
+    {
+        ngx_http_bedrud_error(r, NGX_HTTP_UNAUTHORIZED,
+                              "Invalid or expired refresh token");
+        return;
+    }
+
+    /* claims come from the user record now, not from the old token */
+
+    if (ngx_http_bedrud_mint(r, &st->user, &st->fam, &st->jti, &access,
+                             &refresh)
+        != NGX_OK)
+    {
+        ngx_http_bedrud_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
+                              "Failed to generate tokens");
+        return;
+    }
+
+    json = json_object();
+    if (json == NULL
+        || json_object_set_new(json, "access_token",
+                               ngx_http_bedrud_json_string(&access)) != 0
+        || json_object_set_new(json, "refresh_token",
+                               ngx_http_bedrud_json_string(&refresh)) != 0)
+    {
+        if (json) {
+            json_decref(json);
+        }
+
+        ngx_http_bedrud_internal_error(r);
+        return;
+    }
+
+    ngx_http_bedrud_send(r, NGX_HTTP_OK, json);
+}
+
+
+/* POST /api/auth/logout */
+
+void
+ngx_http_bedrud_auth_logout(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx)
+{
+    ngx_str_t                     token, all[7], *exp;
+    ngx_uint_t                    nkeys, nfam;
+    ngx_http_bedrud_auth_t       *st;
+    ngx_http_bedrud_claims_t     *c;
+    ngx_http_bedrud_main_conf_t  *bmcf;
+
+    bmcf = ngx_http_get_module_main_conf(r, ngx_http_bedrud_module);
+
+    st = ngx_http_bedrud_auth_state(r, ctx);
+    if (st == NULL) {
+        ngx_http_bedrud_internal_error(r);
+        return;
+    }
+
+    if (ngx_http_bedrud_json_str(ctx->body, "refresh_token", &token, NULL)
+        == NGX_ERROR)
+    {
+        ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST,
+                              "Invalid input - expected JSON with "
+                              "refresh_token field");
+        return;
+    }
+
+    if (token.len == 0) {
+        (void) ngx_http_bedrud_get_cookie(r, "refresh_token", &token);
+    }
+
+    exp = ngx_http_bedrud_num(r->pool, ngx_time() + bmcf->refresh_ttl);
+    if (exp == NULL) {
+        ngx_http_bedrud_internal_error(r);
+        return;
+    }
+
+    ngx_str_set(&all[1], NGX_HTTP_BEDRUD_REVLOG);
+
+    if (ngx_http_bedrud_key(r->pool, "bedrud:sessions:{",
+                            &ctx->claims.user_id, "}", &all[0])
+        == NULL
+        || ngx_http_bedrud_key(r->pool, "bedrud:session:{",
+                               &ctx->claims.user_id, "}:", &all[2])
+           == NULL
+        || ngx_http_bedrud_key(r->pool, (char *) all[2].data,
+                               &ctx->claims.fam, NULL, &all[2])
+           == NULL)
+    {
+        ngx_http_bedrud_internal_error(r);
+        return;
+    }
+
+    nkeys = 3;
+    nfam = 1;
+
+    /*
+     * The session of the access token always ends.  A refresh token of
+     * another session of the same user ends too; anybody else's is ignored.
+     */
+
+    c = &st->rclaims;
+
+    if (token.len
+        && ngx_http_bedrud_jwt_verify(r->pool, &token, &bmcf->jwt_secret,
+                                      NGX_HTTP_BEDRUD_TOKEN_REFRESH,
+                                      ngx_time(), c)
+           == NGX_OK
+        && c->user_id.len == ctx->claims.user_id.len
+        && ngx_strncmp(c->user_id.data, ctx->claims.user_id.data,
+                       c->user_id.len) == 0
+        && (c->fam.len != ctx->claims.fam.len
+            || ngx_strncmp(c->fam.data, ctx->claims.fam.data, c->fam.len)
+               != 0))
+    {
+        if (ngx_http_bedrud_key(r->pool, "bedrud:session:{", &c->user_id,
+                                "}:", &all[3])
+            == NULL
+            || ngx_http_bedrud_key(r->pool, (char *) all[3].data, &c->fam,
+                                   NULL, &all[3])
+               == NULL)
+        {
+            ngx_http_bedrud_internal_error(r);
+            return;
+        }
+
+        nkeys = 4;
+        nfam = 2;
+        st->fam = c->fam;
+    }
+
+    all[nkeys] = *exp;
+    all[nkeys + 1] = ctx->claims.fam;
+
+    if (nfam == 2) {
+        all[nkeys + 2] = c->fam;
+    }
+
+    ngx_http_bedrud_fcall(r, ctx, "bedrud_logout", nkeys, nkeys + 1 + nfam,
+                          all, ngx_http_bedrud_logout_done);
+}
+
+
+static void
+ngx_http_bedrud_logout_done(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
+{
+    time_t                        exp;
+    ngx_str_t                     empty;
+    ngx_http_bedrud_auth_t       *st;
+    ngx_http_bedrud_main_conf_t  *bmcf;
+
+    st = ctx->data;
+    bmcf = ngx_http_get_module_main_conf(r, ngx_http_bedrud_module);
+
+    exp = ngx_time() + bmcf->refresh_ttl;
+
+    /* at once on this node; other nodes read the revocation log */
+    ngx_http_bedrud_shm_revoke(&ctx->claims.fam, exp);
+
+    if (st->fam.len) {
+        ngx_http_bedrud_shm_revoke(&st->fam, exp);
+    }
+
+    ngx_str_null(&empty);
+
+    if (ngx_http_bedrud_set_cookie(r, "access_token", &empty, 0) != NGX_OK
+        || ngx_http_bedrud_set_cookie(r, "refresh_token", &empty, 0)
+           != NGX_OK)
+    {
+        ngx_http_bedrud_internal_error(r);
+        return;
+    }
+
+    ngx_http_bedrud_send(r, NGX_HTTP_OK,
+                         json_pack("{ss}", "message",
+                                   "Successfully logged out"));
+}
+
+
+/* GET /api/auth/me */
+
+void
+ngx_http_bedrud_auth_me(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
+{
+    ngx_str_t  key;
+
+    if (ngx_http_bedrud_key(r->pool, "bedrud:user:{", &ctx->claims.user_id,
+                            "}", &key)
+        == NULL)
+    {
+        ngx_http_bedrud_internal_error(r);
+        return;
+    }
+
+    ngx_http_bedrud_fcall(r, ctx, "bedrud_user_get", 1, 1, &key,
+                          ngx_http_bedrud_me_done);
+}
+
+
+static void
+ngx_http_bedrud_me_done(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
+{
+    ngx_http_bedrud_user_t  user;
+
+    if (!ngx_http_bedrud_reply_is(ctx->replies[0], "OK")) {
+        /* Bedrud answers a deleted user with 200 null */
+        ngx_http_bedrud_send(r, NGX_HTTP_OK, NULL);
+        return;
+    }
+
+    if (ngx_http_bedrud_user_parse(ctx->replies[0], 1, &user) != NGX_OK) {
+        ngx_http_bedrud_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
+                              "Failed to get user");
+        return;
+    }
+
+    ngx_http_bedrud_send(r, NGX_HTTP_OK, ngx_http_bedrud_user_json(&user));
+}
+
+
+/* PUT /api/auth/me */
+
+void
+ngx_http_bedrud_auth_update_me(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx)
+{
+    ngx_str_t   name, all[3], *stamp;
+
+    if (ngx_http_bedrud_json_str(ctx->body, "name", &name, NULL)
+        == NGX_ERROR)
+    {
+        ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST, "Invalid input");
+        return;
+    }
+
+    if (ngx_http_bedrud_name_check(r, &name,
+                                   "Name must be at least 2 characters")
+        != NGX_OK)
+    {
+        return;
+    }
+
+    stamp = ngx_http_bedrud_now_stamp(r->pool);
+
+    if (stamp == NULL
+        || ngx_http_bedrud_key(r->pool, "bedrud:user:{", &ctx->claims.user_id,
+                               "}", &all[0])
+           == NULL)
+    {
+        ngx_http_bedrud_internal_error(r);
+        return;
+    }
+
+    all[1] = name;
+    all[2] = *stamp;
+
+    ngx_http_bedrud_fcall(r, ctx, "bedrud_user_rename", 1, 3, all,
+                          ngx_http_bedrud_update_me_done);
+}
+
+
+static void
+ngx_http_bedrud_update_me_done(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx)
+{
+    ngx_http_bedrud_user_t  user;
+
+    if (!ngx_http_bedrud_reply_is(ctx->replies[0], "OK")) {
+        ngx_http_bedrud_error(r, NGX_HTTP_NOT_FOUND, "User not found");
+        return;
+    }
+
+    if (ngx_http_bedrud_user_parse(ctx->replies[0], 1, &user) != NGX_OK) {
+        ngx_http_bedrud_internal_error(r);
+        return;
+    }
+
+    ngx_http_bedrud_send(r, NGX_HTTP_OK, ngx_http_bedrud_user_json(&user));
+}
+
+
+/* PUT /api/auth/password */
+
+void
+ngx_http_bedrud_auth_password(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx)
+{
+    ngx_str_t                key;
+    ngx_http_bedrud_auth_t  *st;
+
+    st = ngx_http_bedrud_auth_state(r, ctx);
+    if (st == NULL) {
+        ngx_http_bedrud_internal_error(r);
+        return;
+    }
+
+    if (ngx_http_bedrud_json_str(ctx->body, "currentPassword", &st->password,
+                                 NULL)
+        == NGX_ERROR
+        || ngx_http_bedrud_json_str(ctx->body, "newPassword",
+                                    &st->new_password, NULL)
+           == NGX_ERROR)
+    {
+        ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST, "Invalid input");
+        return;
+    }
+
+    if (st->new_password.len < NGX_HTTP_BEDRUD_PW_MIN) {
+        ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST,
+                              "New password must be at least 12 characters");
+        return;
+    }
+
+    if (st->new_password.len > NGX_HTTP_BEDRUD_PW_MAX
+        || st->password.len > NGX_HTTP_BEDRUD_PW_MAX)
+    {
+        ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST,
+                              "New password must be at most 128 characters");
+        return;
+    }
+
+    if (ngx_strlchr(st->new_password.data,
+                    st->new_password.data + st->new_password.len, '\0')
+        != NULL)
+    {
+        ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST,
+                              "Password contains invalid characters");
+        return;
+    }
+
+    if (ngx_http_bedrud_key(r->pool, "bedrud:user:{", &ctx->claims.user_id,
+                            "}", &key)
+        == NULL)
+    {
+        ngx_http_bedrud_internal_error(r);
+        return;
+    }
+
+    ngx_http_bedrud_fcall(r, ctx, "bedrud_user_get", 1, 1, &key,
+                          ngx_http_bedrud_password_found);
+}
+
+
+static void
+ngx_http_bedrud_password_found(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx)
+{
+    ngx_http_bedrud_auth_t  *st;
+
+    st = ctx->data;
+
+    if (!ngx_http_bedrud_reply_is(ctx->replies[0], "OK")
+        || ngx_http_bedrud_user_parse(ctx->replies[0], 1, &st->user) != NGX_OK)
+    {
+        ngx_http_bedrud_error(r, NGX_HTTP_NOT_FOUND, "User not found");
+        return;
+    }
+
+    if (ngx_strncmp(st->user.provider.data, "local", 5) != 0
+        && ngx_strncmp(st->user.provider.data, "passkey", 7) != 0)
+    {
+        ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST,
+                              "password change is only available for local "
+                              "accounts");
+        return;
+    }
+
+    st->old_hash = st->user.pwhash;
+
+    if (st->user.pwhash.len == 0) {
+        /* a passkey account sets its first password */
+        ctx->pw_ok = 1;
+        ngx_http_bedrud_password_verified(r, ctx);
+        return;
+    }
+
+    ngx_http_bedrud_password_verify(r, ctx, &st->password, &st->user.pwhash,
+                                    ngx_http_bedrud_password_verified);
+}
+
+
+static void
+ngx_http_bedrud_password_verified(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx)
+{
+    ngx_http_bedrud_auth_t  *st;
+
+    st = ctx->data;
+
+    if (!ctx->pw_ok) {
+        ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST,
+                              "current password is incorrect");
+        return;
+    }
+
+    ngx_http_bedrud_password_hash(r, ctx, &st->new_password,
+                                  ngx_http_bedrud_password_hashed);
+}
+
+
+static void
+ngx_http_bedrud_password_hashed(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx)
+{
+    ngx_str_t                     all[8], *stamp, *exp;
+    ngx_http_bedrud_auth_t       *st;
+    ngx_http_bedrud_main_conf_t  *bmcf;
+
+    st = ctx->data;
+    bmcf = ngx_http_get_module_main_conf(r, ngx_http_bedrud_module);
+
+    stamp = ngx_http_bedrud_now_stamp(r->pool);
+    exp = ngx_http_bedrud_num(r->pool, ngx_time() + bmcf->refresh_ttl);
+
+    if (stamp == NULL || exp == NULL
+        || ngx_http_bedrud_key(r->pool, "bedrud:user:{", &ctx->claims.user_id,
+                               "}", &all[0])
+           == NULL
+        || ngx_http_bedrud_key(r->pool, "bedrud:sessions:{",
+                               &ctx->claims.user_id, "}", &all[1])
+           == NULL)
+    {
+        ngx_http_bedrud_internal_error(r);
+        return;
+    }
+
+    ngx_str_set(&all[2], NGX_HTTP_BEDRUD_REVLOG);
+    all[3] = st->old_hash;
+    all[4] = ctx->pw_hash;
+    all[5] = *stamp;
+    all[6] = ctx->claims.fam;
+    all[7] = *exp;
+
+    ngx_http_bedrud_fcall(r, ctx, "bedrud_password_set", 3, 8, all,
+                          ngx_http_bedrud_password_done);
+}
+
+
+static void
+ngx_http_bedrud_password_done(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx)
+{
+    if (ngx_http_bedrud_reply_is(ctx->replies[0], "NOTFOUND")) {
+        ngx_http_bedrud_error(r, NGX_HTTP_NOT_FOUND, "User not found");
+        return;
+    }
+
+    if (!ngx_http_bedrud_reply_is(ctx->replies[0], "OK")) {
+        ngx_http_bedrud_error(r, NGX_HTTP_CONFLICT,
+                              "password was changed concurrently, try again");
+        return;
+    }
+
+    ngx_http_bedrud_send(r, NGX_HTTP_OK,
+                         json_pack("{ss}", "message",
+                                   "Password updated successfully"));
+}
+
+
+/* GET /api/auth/settings */
+
+void
+ngx_http_bedrud_auth_settings(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx)
+{
+    ngx_str_t              argv[4];
+    ngx_http_bedrud_cmd_t  cmd;
+
+    ngx_str_set(&argv[0], "HMGET");
+    ngx_str_set(&argv[1], NGX_HTTP_BEDRUD_SETTINGS);
+    ngx_str_set(&argv[2], "registrationEnabled");
+    ngx_str_set(&argv[3], "tokenRegistrationOnly");
+
+    cmd.argc = 4;
+    cmd.argv = argv;
+
+    ngx_http_bedrud_redis_call(r, ctx, &cmd, 1,
+                               ngx_http_bedrud_settings_done);
+}
+
+
+static void
+ngx_http_bedrud_settings_done(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx)
+{
+    ngx_flag_t                reg, tok;
+    ngx_http_bedrud_reply_t  *e;
+
+    e = ngx_http_bedrud_reply_elt(ctx->replies[0], 0);
+    reg = (e == NULL || e->type != NGX_HTTP_BEDRUD_REPLY_STRING
+           || e->str.len != 1 || e->str.data[0] != '0');
+
+    e = ngx_http_bedrud_reply_elt(ctx->replies[0], 1);
+    tok = (e != NULL && e->type == NGX_HTTP_BEDRUD_REPLY_STRING
+           && e->str.len == 1 && e->str.data[0] == '1');
+
+    /* no passkey or OAuth routes here: say so, clients hide the buttons */
+
+    ngx_http_bedrud_send(r, NGX_HTTP_OK,
+                         json_pack("{sbsbsbs[]}",
+                                   "registrationEnabled", (int) reg,
+                                   "tokenRegistrationOnly", (int) tok,
+                                   "passkeysEnabled", 0,
+                                   "oauthProviders"));
+}
+
+
+/* GET /api/auth/preferences */
+
+void
+ngx_http_bedrud_auth_get_prefs(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx)
+{
+    ngx_str_t              argv[3];
+    ngx_http_bedrud_cmd_t  cmd;
+
+    ngx_str_set(&argv[0], "HGET");
+    ngx_str_set(&argv[2], "prefs");
+
+    if (ngx_http_bedrud_key(r->pool, "bedrud:user:{", &ctx->claims.user_id,
+                            "}", &argv[1])
+        == NULL)
+    {
+        ngx_http_bedrud_internal_error(r);
+        return;
+    }
+
+    cmd.argc = 3;
+    cmd.argv = argv;
+
+    ngx_http_bedrud_redis_call(r, ctx, &cmd, 1,
+                               ngx_http_bedrud_get_prefs_done);
+}
+
+
+static void
+ngx_http_bedrud_get_prefs_done(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx)
+{
+    ngx_str_t                 v;
+    ngx_http_bedrud_reply_t  *rep;
+
+    rep = ctx->replies[0];
+
+    if (rep->type == NGX_HTTP_BEDRUD_REPLY_STRING && rep->str.len) {
+        v = rep->str;
+
+    } else {
+        ngx_str_set(&v, "{}");
+    }
+
+    ngx_http_bedrud_send(r, NGX_HTTP_OK,
+                         json_pack("{so}", "preferencesJson",
+                                   ngx_http_bedrud_json_string(&v)));
+}
+
+
+/* PUT /api/auth/preferences */
+
+void
+ngx_http_bedrud_auth_put_prefs(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx)
+{
+    json_t        *check;
+    ngx_str_t      prefs, all[3], *stamp;
+    json_error_t   err;
+
+    if (ngx_http_bedrud_json_str(ctx->body, "preferencesJson", &prefs, NULL)
+        == NGX_ERROR)
+    {
+        ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST, "Invalid input");
+        return;
+    }
+
+    if (prefs.len > NGX_HTTP_BEDRUD_PREFS_MAX) {
+        ngx_http_bedrud_error(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                              "preferencesJson too large (max 4 KB)");
+        return;
+    }
+
+    if (prefs.len == 0
+        || ngx_http_bedrud_json_depth_ok(prefs.data, prefs.len, 16) != NGX_OK)
+    {
+        ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST,
+                              "preferencesJson must be valid JSON");
+        return;
+    }
+
+    check = json_loadb((const char *) prefs.data, prefs.len,
+                       JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &err);
+    if (check == NULL) {
+        ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST,
+                              "preferencesJson must be valid JSON");
+        return;
+    }
+
+    json_decref(check);
+
+    stamp = ngx_http_bedrud_now_stamp(r->pool);
+
+    if (stamp == NULL
+        || ngx_http_bedrud_key(r->pool, "bedrud:user:{", &ctx->claims.user_id,
+                               "}", &all[0])
+           == NULL)
+    {
+        ngx_http_bedrud_internal_error(r);
+        return;
+    }
+
+    all[1] = prefs;
+    all[2] = *stamp;
+
+    ngx_http_bedrud_fcall(r, ctx, "bedrud_prefs_set", 1, 3, all,
+                          ngx_http_bedrud_put_prefs_done);
+}
+
+
+static void
+ngx_http_bedrud_put_prefs_done(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx)
+{
+    if (!ngx_http_bedrud_reply_is(ctx->replies[0], "OK")) {
+        ngx_http_bedrud_error(r, NGX_HTTP_NOT_FOUND, "User not found");
+        return;
+    }
+
+    ngx_http_bedrud_send(r, NGX_HTTP_OK,
+                         json_pack("{ss}", "message", "Preferences updated"));
+}
+
+
+/* GET /api/health: reports whether Redis answers */
+
+void
+ngx_http_bedrud_health(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
+{
+    ngx_str_t              argv[1];
+    ngx_http_bedrud_cmd_t  cmd;
+
+    if (ngx_http_bedrud_redis_ready() != NGX_OK) {
+        ngx_http_bedrud_send(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                             json_pack("{sssIss}", "status", "unhealthy",
+                                       "time", (json_int_t) ngx_time(),
+                                       "redis", "down"));
+        return;
+    }
+
+    ngx_str_set(&argv[0], "PING");
+
+    cmd.argc = 1;
+    cmd.argv = argv;
+
+    ngx_http_bedrud_redis_call(r, ctx, &cmd, 1, ngx_http_bedrud_health_done);
+}
+
+
+static void
+ngx_http_bedrud_health_done(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
+{
+    ngx_http_bedrud_send(r, NGX_HTTP_OK,
+                         json_pack("{sssIss}", "status", "healthy",
+                                   "time", (json_int_t) ngx_time(),
+                                   "redis", "up"));
+}
+
+
+/* A new login session: family id and the first refresh token id. */
+
+static ngx_int_t
+ngx_http_bedrud_new_session(ngx_http_request_t *r, ngx_http_bedrud_auth_t *st)
+{
+    st->fam.data = ngx_pnalloc(r->pool, NGX_HTTP_BEDRUD_UUID_LEN);
+    st->jti.data = ngx_pnalloc(r->pool, NGX_HTTP_BEDRUD_UUID_LEN);
+
+    if (st->fam.data == NULL || st->jti.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_bedrud_uuid(st->fam.data);
+    ngx_http_bedrud_uuid(st->jti.data);
+    st->fam.len = NGX_HTTP_BEDRUD_UUID_LEN;
+    st->jti.len = NGX_HTTP_BEDRUD_UUID_LEN;
+
+    return NGX_OK;
+}
+
+
+/* Mints an access and a refresh token of one session for a user. */
+
+static ngx_int_t
+ngx_http_bedrud_mint(ngx_http_request_t *r, ngx_http_bedrud_user_t *user,
+    ngx_str_t *fam, ngx_str_t *rjti, ngx_str_t *access, ngx_str_t *refresh)
+{
+    u_char                       *ajti;
+    time_t                        now;
+    ngx_http_bedrud_claims_t      c;
+    ngx_http_bedrud_main_conf_t  *bmcf;
+
+    bmcf = ngx_http_get_module_main_conf(r, ngx_http_bedrud_module);
+
+    ajti = ngx_pnalloc(r->pool, NGX_HTTP_BEDRUD_UUID_LEN);
+    if (ajti == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_bedrud_uuid(ajti);
+
+    ngx_memzero(&c, sizeof(ngx_http_bedrud_claims_t));
+
+    c.user_id = user->id;
+    c.email = user->email;
+    c.name = user->name;
+    c.provider = user->provider;
+    c.accesses = user->accesses;
+    c.fam = *fam;
+
+    now = ngx_time();
+
+    c.type = NGX_HTTP_BEDRUD_TOKEN_ACCESS;
+    c.jti.data = ajti;
+    c.jti.len = NGX_HTTP_BEDRUD_UUID_LEN;
+
+    if (ngx_http_bedrud_jwt_issue(r->pool, &bmcf->jwt_secret, &c, now,
+                                  bmcf->access_ttl, access)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    c.type = NGX_HTTP_BEDRUD_TOKEN_REFRESH;
+    c.jti = *rjti;
+
+    if (ngx_http_bedrud_jwt_issue(r->pool, &bmcf->jwt_secret, &c, now,
+                                  bmcf->refresh_ttl, refresh)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_bedrud_set_cookie(r, "access_token", access,
+                                   bmcf->access_ttl)
+        != NGX_OK
+        || ngx_http_bedrud_set_cookie(r, "refresh_token", refresh,
+                                      bmcf->refresh_ttl)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/* {"user": {...}, "tokens": {"accessToken", "refreshToken"}} + cookies */
+
+static void
+ngx_http_bedrud_send_login(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
+{
+    json_t                  *json;
+    ngx_str_t                access, refresh;
+    ngx_http_bedrud_auth_t  *st;
+
+    st = ctx->data;
+
+    if (ngx_http_bedrud_user_parse(ctx->replies[0], 1, &st->user) != NGX_OK) {
+        ngx_http_bedrud_internal_error(r);
+        return;
+    }
+
+    if (ngx_http_bedrud_mint(r, &st->user, &st->fam, &st->jti, &access,
+                             &refresh)
+        != NGX_OK)
+    {
+        ngx_http_bedrud_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
+                              "Failed to generate tokens");
+        return;
+    }
+
+    json = json_pack("{sos{soso}}",
+                     "user", ngx_http_bedrud_user_json(&st->user),
+                     "tokens",
+                     "accessToken", ngx_http_bedrud_json_string(&access),
+                     "refreshToken", ngx_http_bedrud_json_string(&refresh));
+
+    if (json == NULL) {
+        ngx_http_bedrud_internal_error(r);
+        return;
+    }
+
+    ngx_http_bedrud_send(r, NGX_HTTP_OK, json);
+}
+
+
+/* Reads HGETALL's field/value pairs from element "from" of an array. */
+
+static ngx_int_t
+ngx_http_bedrud_user_parse(ngx_http_bedrud_reply_t *reply, ngx_uint_t from,
+    ngx_http_bedrud_user_t *user)
+{
+    ngx_str_t                *f, *v;
+    ngx_uint_t                i;
+    ngx_http_bedrud_reply_t  *k, *val;
+
+    ngx_memzero(user, sizeof(ngx_http_bedrud_user_t));
+
+    if (reply == NULL || reply->type != NGX_HTTP_BEDRUD_REPLY_ARRAY) {
+        return NGX_ERROR;
+    }
+
+    for (i = from; i + 1 < reply->nelts; i += 2) {
+        k = reply->elts[i];
+        val = reply->elts[i + 1];
+
+        if (k->type != NGX_HTTP_BEDRUD_REPLY_STRING
+            || val->type != NGX_HTTP_BEDRUD_REPLY_STRING)
+        {
+            continue;
+        }
+
+        f = &k->str;
+        v = &val->str;
+
+#define ngx_http_bedrud_field(name, dst)                                     \
+        if (f->len == sizeof(name) - 1                                        \
+            && ngx_strncmp(f->data, name, f->len) == 0)                       \
+        {                                                                     \
+            user->dst = *v;                                                   \
+            continue;                                                         \
+        }
+
+        ngx_http_bedrud_field("id", id);
+        ngx_http_bedrud_field("email", email);
+        ngx_http_bedrud_field("name", name);
+        ngx_http_bedrud_field("provider", provider);
+        ngx_http_bedrud_field("avatarUrl", avatar);
+        ngx_http_bedrud_field("accesses", accesses);
+        ngx_http_bedrud_field("pwhash", pwhash);
+        ngx_http_bedrud_field("createdAt", created);
+        ngx_http_bedrud_field("updatedAt", updated);
+        ngx_http_bedrud_field("prefs", prefs);
+
+#undef ngx_http_bedrud_field
+
+        if (f->len == 8 && ngx_strncmp(f->data, "isActive", 8) == 0) {
+            user->active = (v->len == 1 && v->data[0] == '1');
+        }
+    }
+
+    if (user->id.len == 0) {
+        return NGX_ERROR;
+    }
+
+    if (user->accesses.len == 0) {
+        ngx_str_set(&user->accesses, "[]");
+    }
+
+    return NGX_OK;
+}
+
+
+/* The User object, keys in Bedrud's order. */
+
+static json_t *
+ngx_http_bedrud_user_json(ngx_http_bedrud_user_t *user)
+{
+    json_t        *acc;
+    json_error_t   err;
+
+    acc = json_loadb((const char *) user->accesses.data, user->accesses.len,
+                     0, &err);
+    if (acc == NULL || !json_is_array(acc)) {
+        if (acc) {
+            json_decref(acc);
+        }
+
+        acc = json_array();
+    }
+
+    return json_pack("{sososososososbsoso}",
+                     "id", ngx_http_bedrud_json_string(&user->id),
+                     "email", ngx_http_bedrud_json_string(&user->email),
+                     "name", ngx_http_bedrud_json_string(&user->name),
+                     "provider", ngx_http_bedrud_json_string(&user->provider),
+                     "avatarUrl", ngx_http_bedrud_json_string(&user->avatar),
+                     "accesses", acc,
+                     "isActive", (int) user->active,
+                     "createdAt", ngx_http_bedrud_json_string(&user->created),
+                     "updatedAt", ngx_http_bedrud_json_string(&user->updated));
+}
+
+
+/* Display names: Bedrud's minimum, plus a maximum and no control bytes. */
+
+static ngx_int_t
+ngx_http_bedrud_name_check(ngx_http_request_t *r, ngx_str_t *name,
+    const char *too_short)
+{
+    if (name->len < NGX_HTTP_BEDRUD_NAME_MIN) {
+        ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST, too_short);
+        return NGX_DECLINED;
+    }
+
+    if (name->len > NGX_HTTP_BEDRUD_NAME_MAX) {
+        ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST,
+                              "Name must be at most 100 characters");
+        return NGX_DECLINED;
+    }
+
+    if (ngx_http_bedrud_has_ctl(name->data, name->len)) {
+        ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST,
+                              "Name must not contain control characters");
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
+}
+
+
+/* prefix + id + suffix into a new pool string, written to *tail */
+
+static ngx_str_t *
+ngx_http_bedrud_key(ngx_pool_t *pool, const char *prefix, ngx_str_t *id,
+    const char *suffix, ngx_str_t *tail)
+{
+    u_char  *p;
+    size_t   plen, slen;
+
+    plen = ngx_strlen(prefix);
+    slen = suffix ? ngx_strlen(suffix) : 0;
+
+    p = ngx_pnalloc(pool, plen + id->len + slen + 1);
+    if (p == NULL) {
+        return NULL;
+    }
+
+    tail->data = p;
+
+    p = ngx_cpymem(p, prefix, plen);
+    p = ngx_cpymem(p, id->data, id->len);
+    p = ngx_cpymem(p, suffix ? suffix : "", slen);
+    *p = '\0';
+
+    tail->len = p - tail->data;
+
+    return tail;
+}
+
+
+static ngx_str_t *
+ngx_http_bedrud_num(ngx_pool_t *pool, time_t n)
+{
+    ngx_str_t  *s;
+
+    s = ngx_palloc(pool, sizeof(ngx_str_t));
+    if (s == NULL) {
+        return NULL;
+    }
+
+    s->data = ngx_pnalloc(pool, NGX_TIME_T_LEN);
+    if (s->data == NULL) {
+        return NULL;
+    }
+
+    s->len = ngx_sprintf(s->data, "%T", n) - s->data;
+
+    return s;
+}
+
+
+static ngx_str_t *
+ngx_http_bedrud_now_stamp(ngx_pool_t *pool)
+{
+    ngx_str_t  *s;
+
+    s = ngx_palloc(pool, sizeof(ngx_str_t));
+    if (s == NULL) {
+        return NULL;
+    }
+
+    s->data = ngx_pnalloc(pool, NGX_HTTP_BEDRUD_TIMESTAMP_LEN);
+    if (s->data == NULL) {
+        return NULL;
+    }
+
+    ngx_http_bedrud_timestamp(s->data, &s->len);
+
+    return s;
+}

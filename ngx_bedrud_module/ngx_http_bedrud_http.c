@@ -1,0 +1,615 @@
+
+/*
+ * Copyright (C) ngx_bedrud authors
+ *
+ * HTTP plumbing shared by the handlers: JSON replies (each finalizes the
+ * request exactly once), request bodies parsed with limits, cookies and
+ * the caller's token.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_bedrud_module.h"
+
+
+#define NGX_HTTP_BEDRUD_JSON_DEPTH  16
+
+
+static void ngx_http_bedrud_body_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_bedrud_parse_body(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+static void ngx_http_bedrud_json_cleanup(void *data);
+static json_t *ngx_http_bedrud_json_get(json_t *obj, const char *key);
+
+
+void
+ngx_http_bedrud_send(ngx_http_request_t *r, ngx_uint_t status, json_t *json)
+{
+    char                   *text;
+    size_t                  len;
+    ngx_int_t               rc;
+    ngx_buf_t              *b;
+    ngx_str_t               v;
+    ngx_chain_t             out;
+    ngx_http_bedrud_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_bedrud_module);
+
+    if (ctx == NULL || ctx->done) {
+        if (json) {
+            json_decref(json);
+        }
+
+        return;
+    }
+
+    ctx->done = 1;
+
+    if (json == NULL) {
+        text = NULL;
+        len = sizeof("null") - 1;
+
+    } else {
+        text = json_dumps(json, JSON_COMPACT | JSON_PRESERVE_ORDER
+                                | JSON_ENCODE_ANY);
+        json_decref(json);
+
+        if (text == NULL) {
+            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+            return;
+        }
+
+        len = ngx_strlen(text);
+    }
+
+    b = ngx_create_temp_buf(r->pool, len);
+    if (b == NULL) {
+        free(text);
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    b->last = ngx_cpymem(b->last, text ? text : "null", len);
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+    free(text);
+
+    r->headers_out.status = status;
+    r->headers_out.content_length_n = len;
+    ngx_str_set(&r->headers_out.content_type, "application/json");
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+
+    /* API answers are per user: never cache them anywhere */
+    ngx_str_set(&v, "no-store");
+    (void) ngx_http_bedrud_add_header(r, "Cache-Control", &v);
+    ngx_str_set(&v, "nosniff");
+    (void) ngx_http_bedrud_add_header(r, "X-Content-Type-Options", &v);
+
+    ngx_http_bedrud_shm_account(r, status, ngx_current_msec - ctx->start);
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        ngx_http_finalize_request(r, rc);
+        return;
+    }
+
+    out.buf = b;
+    out.next = NULL;
+
+    ngx_http_finalize_request(r, ngx_http_output_filter(r, &out));
+}
+
+
+void
+ngx_http_bedrud_error(ngx_http_request_t *r, ngx_uint_t status,
+    const char *message)
+{
+    ngx_http_bedrud_send(r, status, json_pack("{ss}", "error", message));
+}
+
+
+void
+ngx_http_bedrud_unavailable(ngx_http_request_t *r)
+{
+    ngx_str_t  v;
+
+    ngx_str_set(&v, "1");
+    (void) ngx_http_bedrud_add_header(r, "Retry-After", &v);
+
+    ngx_http_bedrud_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                          "service unavailable");
+}
+
+
+void
+ngx_http_bedrud_internal_error(ngx_http_request_t *r)
+{
+    ngx_http_bedrud_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
+                          "internal server error");
+}
+
+
+ngx_int_t
+ngx_http_bedrud_add_header(ngx_http_request_t *r, const char *key,
+    ngx_str_t *value)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    h->key.data = (u_char *) key;
+    h->key.len = ngx_strlen(key);
+    h->value = *value;
+
+    return NGX_OK;
+}
+
+
+/* Cookies as Bedrud sets them: HttpOnly, Path=/, SameSite by Secure. */
+
+ngx_int_t
+ngx_http_bedrud_set_cookie(ngx_http_request_t *r, const char *name,
+    ngx_str_t *value, time_t max_age)
+{
+    u_char                       *p;
+    size_t                        len;
+    ngx_str_t                     v;
+    ngx_http_bedrud_main_conf_t  *bmcf;
+
+    bmcf = ngx_http_get_module_main_conf(r, ngx_http_bedrud_module);
+
+    len = ngx_strlen(name) + 1 + value->len
+          + sizeof("; Path=/; Max-Age=") - 1 + NGX_TIME_T_LEN
+          + sizeof("; Expires=Thu, 01 Jan 1970 00:00:00 GMT") - 1
+          + sizeof("; HttpOnly; SameSite=None; Secure") - 1
+          + sizeof("; Domain=") - 1 + bmcf->cookie_domain.len;
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    v.data = p;
+
+    p = ngx_sprintf(p, "%s=%V; Path=/", name, value);
+
+    if (max_age > 0) {
+        p = ngx_sprintf(p, "; Max-Age=%T", max_age);
+
+    } else {
+        p = ngx_cpymem(p, "; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
+                       sizeof("; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 "
+                              "GMT") - 1);
+    }
+
+    if (bmcf->cookie_domain.len) {
+        p = ngx_sprintf(p, "; Domain=%V", &bmcf->cookie_domain);
+    }
+
+    if (bmcf->cookie_secure == 1) {
+        p = ngx_cpymem(p, "; HttpOnly; SameSite=None; Secure",
+                       sizeof("; HttpOnly; SameSite=None; Secure") - 1);
+
+    } else {
+        p = ngx_cpymem(p, "; HttpOnly; SameSite=Lax",
+                       sizeof("; HttpOnly; SameSite=Lax") - 1);
+    }
+
+    v.len = p - v.data;
+
+    return ngx_http_bedrud_add_header(r, "Set-Cookie", &v);
+}
+
+
+ngx_int_t
+ngx_http_bedrud_get_cookie(ngx_http_request_t *r, const char *name,
+    ngx_str_t *value)
+{
+    ngx_str_t  n;
+
+    n.data = (u_char *) name;
+    n.len = ngx_strlen(name);
+
+    if (ngx_http_parse_multi_header_lines(&r->headers_in.cookies, &n, value)
+        == NGX_DECLINED)
+    {
+        return NGX_DECLINED;
+    }
+
+    return value->len ? NGX_OK : NGX_DECLINED;
+}
+
+
+/*
+ * The caller's access token, as Bedrud takes it: "Bearer <t>" (any case),
+ * else the whole Authorization value, else the access_token cookie.
+ */
+
+ngx_int_t
+ngx_http_bedrud_bearer(ngx_http_request_t *r, ngx_str_t *token)
+{
+    ngx_str_t  v;
+
+    if (r->headers_in.authorization != NULL) {
+        v = r->headers_in.authorization->value;
+
+        if (v.len >= 7 && ngx_strncasecmp(v.data, (u_char *) "bearer ", 7)
+                          == 0)
+        {
+            v.data += 7;
+            v.len -= 7;
+        }
+
+        while (v.len && v.data[0] == ' ') {
+            v.data++;
+            v.len--;
+        }
+
+        while (v.len && v.data[v.len - 1] == ' ') {
+            v.len--;
+        }
+
+        if (v.len == 0) {
+            return NGX_DECLINED;
+        }
+
+        *token = v;
+        return NGX_OK;
+    }
+
+    return ngx_http_bedrud_get_cookie(r, "access_token", token);
+}
+
+
+/*
+ * Reads and parses the JSON body, then runs the route's handler.  Returns
+ * what the content handler returns.
+ */
+
+ngx_int_t
+ngx_http_bedrud_read_body(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
+{
+    ngx_int_t                     rc;
+    ngx_http_bedrud_main_conf_t  *bmcf;
+
+    bmcf = ngx_http_get_module_main_conf(r, ngx_http_bedrud_module);
+
+    if (r->headers_in.content_length_n > (off_t) bmcf->body_limit) {
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        r->main->count++;
+        ngx_http_bedrud_error(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                              "request body too large");
+        return NGX_DONE;
+    }
+
+    r->request_body_in_single_buf = 1;
+    r->request_body_in_persistent_file = 0;
+
+    rc = ngx_http_read_client_request_body(r, ngx_http_bedrud_body_handler);
+
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        r->keepalive = 0;
+        r->main->count++;
+        ngx_http_bedrud_error(r, rc,
+                              rc == NGX_HTTP_REQUEST_ENTITY_TOO_LARGE
+                              ? "request body too large"
+                              : "could not read request body");
+        return NGX_DONE;
+    }
+
+    return NGX_DONE;
+}
+
+
+static void
+ngx_http_bedrud_body_handler(ngx_http_request_t *r)
+{
+    ngx_int_t               rc;
+    ngx_http_bedrud_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_bedrud_module);
+
+    rc = ngx_http_bedrud_parse_body(r, ctx);
+
+    if (rc == NGX_HTTP_REQUEST_ENTITY_TOO_LARGE) {
+        r->keepalive = 0;
+        ngx_http_bedrud_error(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                              "request body too large");
+        return;
+    }
+
+    if (rc != NGX_OK) {
+        if (!ctx->route->body_optional) {
+            ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST,
+                                  ctx->route->invalid);
+            return;
+        }
+
+        ctx->body_error = 1;
+    }
+
+    ctx->route->handler(r, ctx);
+}
+
+
+static ngx_int_t
+ngx_http_bedrud_parse_body(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
+{
+    u_char                       *p;
+    size_t                        len;
+    json_t                       *json;
+    ngx_buf_t                    *b;
+    ngx_chain_t                  *cl;
+    json_error_t                  err;
+    ngx_http_bedrud_main_conf_t  *bmcf;
+
+    bmcf = ngx_http_get_module_main_conf(r, ngx_http_bedrud_module);
+
+    if (r->request_body == NULL || r->request_body->bufs == NULL) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "bedrud: empty request body");
+        return NGX_DECLINED;
+    }
+
+    len = 0;
+
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        if (cl->buf->in_file || cl->buf->temp_file) {
+            /* larger than client_body_buffer_size */
+            return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
+        }
+
+        len += cl->buf->last - cl->buf->pos;
+    }
+
+    if (len > bmcf->body_limit) {
+        return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
+    }
+
+    if (r->request_body->bufs->next == NULL) {
+        b = r->request_body->bufs->buf;
+        p = b->pos;
+
+    } else {
+        p = ngx_pnalloc(r->pool, len);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        b = NULL;
+        len = 0;
+
+        for (cl = r->request_body->bufs; cl; cl = cl->next) {
+            ngx_memcpy(p + len, cl->buf->pos, cl->buf->last - cl->buf->pos);
+            len += cl->buf->last - cl->buf->pos;
+        }
+    }
+
+    /* like Bedrud's body parser: the content type must say JSON */
+
+    if (r->headers_in.content_type == NULL
+        || ngx_strlcasestrn(r->headers_in.content_type->value.data,
+                            r->headers_in.content_type->value.data
+                            + r->headers_in.content_type->value.len,
+                            (u_char *) "json", 4 - 1)
+           == NULL)
+    {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "bedrud: request body is not declared as JSON");
+        return NGX_DECLINED;
+    }
+
+    if (len == 0 || ngx_strlchr(p, p + len, '\0') != NULL
+        || ngx_http_bedrud_json_depth_ok(p, len, NGX_HTTP_BEDRUD_JSON_DEPTH)
+           != NGX_OK)
+    {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "bedrud: empty, NUL-bearing or too deep JSON body");
+        return NGX_DECLINED;
+    }
+
+    /* jansson checks UTF-8; "\u0000" in strings is checked per field */
+
+    json = json_loadb((const char *) p, len,
+                      JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &err);
+
+    if (json == NULL) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "bedrud: invalid JSON body: %s", err.text);
+        return NGX_DECLINED;
+    }
+
+    if (ngx_http_bedrud_json_pool(r->pool, json) == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (!json_is_object(json)) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "bedrud: JSON body is not an object");
+        return NGX_DECLINED;
+    }
+
+    ctx->body = json;
+
+    return NGX_OK;
+}
+
+
+/* Ties a jansson value's lifetime to a pool. */
+
+json_t *
+ngx_http_bedrud_json_pool(ngx_pool_t *pool, json_t *json)
+{
+    ngx_pool_cleanup_t  *cln;
+
+    cln = ngx_pool_cleanup_add(pool, 0);
+    if (cln == NULL) {
+        json_decref(json);
+        return NULL;
+    }
+
+    cln->handler = ngx_http_bedrud_json_cleanup;
+    cln->data = json;
+
+    return json;
+}
+
+
+static void
+ngx_http_bedrud_json_cleanup(void *data)
+{
+    json_decref(data);
+}
+
+
+/* Go's encoding/json matches keys case-insensitively; so do we. */
+
+static json_t *
+ngx_http_bedrud_json_get(json_t *obj, const char *key)
+{
+    json_t      *v;
+    const char  *k;
+
+    if (obj == NULL) {
+        return NULL;
+    }
+
+    v = json_object_get(obj, key);
+    if (v != NULL) {
+        return v;
+    }
+
+    json_object_foreach(obj, k, v) {
+        if (ngx_strcasecmp((u_char *) k, (u_char *) key) == 0) {
+            return v;
+        }
+    }
+
+    return NULL;
+}
+
+
+/*
+ * Getters: NGX_OK with the value, NGX_DECLINED when absent or null (Go's
+ * zero value), NGX_ERROR for a wrong type.
+ */
+
+ngx_int_t
+ngx_http_bedrud_json_str(json_t *obj, const char *key, ngx_str_t *value,
+    ngx_uint_t *present)
+{
+    json_t  *v;
+
+    v = ngx_http_bedrud_json_get(obj, key);
+
+    if (present) {
+        *present = (v != NULL);
+    }
+
+    if (v == NULL || json_is_null(v)) {
+        ngx_str_null(value);
+        return NGX_DECLINED;
+    }
+
+    if (!json_is_string(v)) {
+        return NGX_ERROR;
+    }
+
+    value->data = (u_char *) json_string_value(v);
+    value->len = json_string_length(v);
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_bedrud_json_bool(json_t *obj, const char *key, ngx_flag_t *value,
+    ngx_uint_t *present)
+{
+    json_t  *v;
+
+    v = ngx_http_bedrud_json_get(obj, key);
+
+    if (present) {
+        *present = (v != NULL);
+    }
+
+    if (v == NULL || json_is_null(v)) {
+        *value = 0;
+        return NGX_DECLINED;
+    }
+
+    if (!json_is_boolean(v)) {
+        return NGX_ERROR;
+    }
+
+    *value = json_is_true(v);
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_bedrud_json_int(json_t *obj, const char *key, ngx_int_t *value,
+    ngx_uint_t *present)
+{
+    json_t      *v;
+    json_int_t   i;
+
+    v = ngx_http_bedrud_json_get(obj, key);
+
+    if (present) {
+        *present = (v != NULL);
+    }
+
+    if (v == NULL || json_is_null(v)) {
+        *value = 0;
+        return NGX_DECLINED;
+    }
+
+    if (!json_is_integer(v)) {
+        return NGX_ERROR;
+    }
+
+    i = json_integer_value(v);
+
+    if (i < -1000000000 || i > 1000000000) {
+        return NGX_ERROR;
+    }
+
+    *value = (ngx_int_t) i;
+
+    return NGX_OK;
+}
+
+
+json_t *
+ngx_http_bedrud_json_string(ngx_str_t *s)
+{
+    return json_stringn((const char *) s->data, s->len);
+}
+
+
+/* Continues a request after a thread task; nothing if it already ended. */
+
+void
+ngx_http_bedrud_resume(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
+{
+    if (ctx->done) {
+        return;
+    }
+
+    ctx->next(r, ctx);
+}

@@ -1,0 +1,912 @@
+
+/*
+ * Copyright (C) ngx_bedrud authors
+ *
+ * Directives, configuration, worker start and stop, and the content
+ * handler that routes, rate-limits and authenticates every API request
+ * before a route handler runs.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_bedrud_module.h"
+
+
+#define NGX_HTTP_BEDRUD_SECRET_MIN  32
+
+
+static void *ngx_http_bedrud_create_main_conf(ngx_conf_t *cf);
+static char *ngx_http_bedrud_init_main_conf(ngx_conf_t *cf, void *conf);
+static ngx_int_t ngx_http_bedrud_init_process(ngx_cycle_t *cycle);
+static void ngx_http_bedrud_exit_process(ngx_cycle_t *cycle);
+static ngx_int_t ngx_http_bedrud_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_bedrud_early(ngx_http_request_t *r,
+    ngx_uint_t status, const char *message);
+static ngx_int_t ngx_http_bedrud_authenticate(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+
+static char *ngx_http_bedrud_api(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_bedrud_metrics(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_bedrud_redis(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_bedrud_file_slot(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_bedrud_scrypt(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_bedrud_limit(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static ngx_int_t ngx_http_bedrud_read_file(ngx_conf_t *cf, ngx_str_t *name,
+    ngx_str_t *content, size_t max);
+
+
+static ngx_command_t  ngx_http_bedrud_commands[] = {
+
+    { ngx_string("bedrud_api"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_bedrud_api,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("bedrud_metrics"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_bedrud_metrics,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("bedrud_redis"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE123,
+      ngx_http_bedrud_redis,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("bedrud_redis_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_bedrud_main_conf_t, redis_timeout),
+      NULL },
+
+    { ngx_string("bedrud_redis_functions"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_bedrud_file_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_bedrud_main_conf_t, redis_functions),
+      NULL },
+
+    { ngx_string("bedrud_jwt_secret_file"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_bedrud_file_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_bedrud_main_conf_t, jwt_secret),
+      NULL },
+
+    { ngx_string("bedrud_access_token_ttl"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_bedrud_main_conf_t, access_ttl),
+      NULL },
+
+    { ngx_string("bedrud_refresh_token_ttl"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_bedrud_main_conf_t, refresh_ttl),
+      NULL },
+
+    { ngx_string("bedrud_cookie_secure"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_bedrud_main_conf_t, cookie_secure),
+      NULL },
+
+    { ngx_string("bedrud_cookie_domain"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_bedrud_main_conf_t, cookie_domain),
+      NULL },
+
+    { ngx_string("bedrud_password_scrypt"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE3,
+      ngx_http_bedrud_scrypt,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("bedrud_thread_pool"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_bedrud_main_conf_t, thread_pool_name),
+      NULL },
+
+    { ngx_string("bedrud_zone"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE2,
+      ngx_http_bedrud_zone,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("bedrud_limit"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE3,
+      ngx_http_bedrud_limit,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("bedrud_body_limit"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_bedrud_main_conf_t, body_limit),
+      NULL },
+
+    { ngx_string("bedrud_livekit_host"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_bedrud_main_conf_t, livekit_host),
+      NULL },
+
+    { ngx_string("bedrud_livekit_api_key"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_bedrud_main_conf_t, livekit_key),
+      NULL },
+
+    { ngx_string("bedrud_livekit_secret_file"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_bedrud_file_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_bedrud_main_conf_t, livekit_secret),
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_bedrud_module_ctx = {
+    NULL,                                  /* preconfiguration */
+    NULL,                                  /* postconfiguration */
+
+    ngx_http_bedrud_create_main_conf,      /* create main configuration */
+    ngx_http_bedrud_init_main_conf,        /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    NULL,                                  /* create location configuration */
+    NULL                                   /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_bedrud_module = {
+    NGX_MODULE_V1,
+    &ngx_http_bedrud_module_ctx,           /* module context */
+    ngx_http_bedrud_commands,              /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    ngx_http_bedrud_init_process,          /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    ngx_http_bedrud_exit_process,          /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+/* set by bedrud_api: the settings it needs become mandatory */
+static ngx_uint_t  ngx_http_bedrud_api_used;
+
+
+static void *
+ngx_http_bedrud_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_uint_t                    i;
+    ngx_http_bedrud_main_conf_t  *bmcf;
+
+    bmcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_bedrud_main_conf_t));
+    if (bmcf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     bmcf->redis_host = { 0, NULL };
+     *     bmcf->redis_unix = { 0, NULL };
+     *     bmcf->redis_password = { 0, NULL };
+     *     bmcf->jwt_secret = { 0, NULL };
+     *     bmcf->shm_zone = NULL;
+     *     ...
+     */
+
+    bmcf->redis_db = NGX_CONF_UNSET;
+    bmcf->redis_timeout = NGX_CONF_UNSET_MSEC;
+    bmcf->access_ttl = NGX_CONF_UNSET;
+    bmcf->refresh_ttl = NGX_CONF_UNSET;
+    bmcf->cookie_secure = NGX_CONF_UNSET;
+    bmcf->body_limit = NGX_CONF_UNSET_SIZE;
+    bmcf->scrypt.ln = NGX_CONF_UNSET_UINT;
+
+    for (i = 0; i < NGX_HTTP_BEDRUD_LIMIT_CLASSES; i++) {
+        bmcf->limits[i].limit = NGX_CONF_UNSET_UINT;
+    }
+
+    ngx_http_bedrud_api_used = 0;
+
+    return bmcf;
+}
+
+
+static char *
+ngx_http_bedrud_init_main_conf(ngx_conf_t *cf, void *conf)
+{
+    ngx_http_bedrud_main_conf_t *bmcf = conf;
+
+    ngx_str_t  *name;
+
+    ngx_conf_init_value(bmcf->redis_db, 0);
+    ngx_conf_init_msec_value(bmcf->redis_timeout, 500);
+
+    /* Bedrud's web client refreshes on 401, so short access tokens work */
+    ngx_conf_init_value(bmcf->access_ttl, 3600);
+    ngx_conf_init_value(bmcf->refresh_ttl, 7 * 86400);
+    ngx_conf_init_value(bmcf->cookie_secure, 0);
+    ngx_conf_init_size_value(bmcf->body_limit, 64 * 1024);
+
+    if (bmcf->scrypt.ln == NGX_CONF_UNSET_UINT) {
+        /* OWASP: scrypt N=2^17, r=8, p=1 */
+        bmcf->scrypt.ln = 17;
+        bmcf->scrypt.r = 8;
+        bmcf->scrypt.p = 1;
+    }
+
+    if (bmcf->limits[NGX_HTTP_BEDRUD_LIMIT_AUTH].limit
+        == NGX_CONF_UNSET_UINT)
+    {
+        bmcf->limits[NGX_HTTP_BEDRUD_LIMIT_AUTH].limit = 10;
+        bmcf->limits[NGX_HTTP_BEDRUD_LIMIT_AUTH].window = 60;
+    }
+
+    if (bmcf->limits[NGX_HTTP_BEDRUD_LIMIT_GUEST].limit
+        == NGX_CONF_UNSET_UINT)
+    {
+        bmcf->limits[NGX_HTTP_BEDRUD_LIMIT_GUEST].limit = 5;
+        bmcf->limits[NGX_HTTP_BEDRUD_LIMIT_GUEST].window = 60;
+    }
+
+    bmcf->limits[NGX_HTTP_BEDRUD_LIMIT_NONE].limit = 0;
+
+    if (bmcf->access_ttl < 60 || bmcf->refresh_ttl < bmcf->access_ttl) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "bedrud_access_token_ttl must be at least 60s and "
+                           "not longer than bedrud_refresh_token_ttl");
+        return NGX_CONF_ERROR;
+    }
+
+    if (!ngx_http_bedrud_api_used) {
+        return NGX_CONF_OK;
+    }
+
+    if (bmcf->redis_host.len == 0 && bmcf->redis_unix.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"bedrud_api\" needs \"bedrud_redis\"");
+        return NGX_CONF_ERROR;
+    }
+
+    if (bmcf->redis_functions.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"bedrud_api\" needs \"bedrud_redis_functions\" "
+                           "(the redis/bedrud.lua library)");
+        return NGX_CONF_ERROR;
+    }
+
+    if (bmcf->redis_functions.len < sizeof("#!lua name=bedrud") - 1
+        || ngx_strncmp(bmcf->redis_functions.data, "#!lua name=bedrud",
+                       sizeof("#!lua name=bedrud") - 1)
+           != 0)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"bedrud_redis_functions\" is not the bedrud "
+                           "Redis Functions library");
+        return NGX_CONF_ERROR;
+    }
+
+    if (bmcf->jwt_secret.len < NGX_HTTP_BEDRUD_SECRET_MIN) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"bedrud_api\" needs \"bedrud_jwt_secret_file\" "
+                           "with a secret of at least %d bytes",
+                           NGX_HTTP_BEDRUD_SECRET_MIN);
+        return NGX_CONF_ERROR;
+    }
+
+    if (bmcf->shm_zone == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"bedrud_api\" needs \"bedrud_zone\"");
+        return NGX_CONF_ERROR;
+    }
+
+    if (bmcf->livekit_secret.len
+        && bmcf->livekit_secret.len < NGX_HTTP_BEDRUD_SECRET_MIN)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "the LiveKit API secret must be at least %d bytes",
+                           NGX_HTTP_BEDRUD_SECRET_MIN);
+        return NGX_CONF_ERROR;
+    }
+
+    name = bmcf->thread_pool_name.len ? &bmcf->thread_pool_name : NULL;
+
+    bmcf->thread_pool = ngx_thread_pool_add(cf, name);
+    if (bmcf->thread_pool == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_http_bedrud_password_init_conf(cf, bmcf) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_bedrud_init_process(ngx_cycle_t *cycle)
+{
+    return ngx_http_bedrud_redis_init_process(cycle);
+}
+
+
+static void
+ngx_http_bedrud_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_http_bedrud_redis_exit_process(cycle);
+}
+
+
+static ngx_int_t
+ngx_http_bedrud_handler(ngx_http_request_t *r)
+{
+    time_t                    retry;
+    ngx_int_t                 rc;
+    ngx_str_t                 allow, v;
+    ngx_http_bedrud_ctx_t    *ctx;
+    ngx_http_bedrud_route_t  *route;
+    u_char                    buf[NGX_TIME_T_LEN];
+
+    if (r != r->main) {
+        return NGX_HTTP_NOT_FOUND;
+    }
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_bedrud_ctx_t));
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->start = ngx_current_msec;
+    ngx_http_set_ctx(r, ctx, ngx_http_bedrud_module);
+
+    route = ngx_http_bedrud_route(r, ctx, &allow);
+
+    if (route == NULL) {
+        if (allow.len == 0) {
+            return ngx_http_bedrud_early(r, NGX_HTTP_NOT_FOUND, "not found");
+        }
+
+        if (ngx_http_bedrud_add_header(r, "Allow", &allow) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return ngx_http_bedrud_early(r, NGX_HTTP_NOT_ALLOWED,
+                                     "method not allowed");
+    }
+
+    ctx->route = route;
+
+    if (route->limit != NGX_HTTP_BEDRUD_LIMIT_NONE
+        && ngx_http_bedrud_shm_limit(r, route->limit, &retry) == NGX_BUSY)
+    {
+        v.data = buf;
+        v.len = ngx_sprintf(buf, "%T", retry) - buf;
+
+        if (ngx_http_bedrud_add_header(r, "Retry-After", &v) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return ngx_http_bedrud_early(r, NGX_HTTP_TOO_MANY_REQUESTS,
+                                     route->limit == NGX_HTTP_BEDRUD_LIMIT_GUEST
+                                     ? "too many guest join attempts"
+                                     : "too many requests, please try again "
+                                       "later");
+    }
+
+    if (route->auth != NGX_HTTP_BEDRUD_AUTH_NONE) {
+        rc = ngx_http_bedrud_authenticate(r, ctx);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+    }
+
+    if (route->body) {
+        return ngx_http_bedrud_read_body(r, ctx);
+    }
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    r->main->count++;
+
+    route->handler(r, ctx);
+
+    return NGX_DONE;
+}
+
+
+/* An answer before any body is read or any handler runs. */
+
+static ngx_int_t
+ngx_http_bedrud_early(ngx_http_request_t *r, ngx_uint_t status,
+    const char *message)
+{
+    ngx_int_t  rc;
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    r->main->count++;
+
+    ngx_http_bedrud_error(r, status, message);
+
+    return NGX_DONE;
+}
+
+
+/*
+ * Verifies the access token on the hot path: signature, type and times
+ * in memory, revocation in the shared zone, no Redis round trip.
+ */
+
+static ngx_int_t
+ngx_http_bedrud_authenticate(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
+{
+    ngx_int_t                     rc;
+    ngx_str_t                     v;
+    ngx_http_bedrud_main_conf_t  *bmcf;
+
+    bmcf = ngx_http_get_module_main_conf(r, ngx_http_bedrud_module);
+
+    if (ngx_http_bedrud_bearer(r, &ctx->token) != NGX_OK) {
+        ngx_str_set(&v, "Bearer");
+        (void) ngx_http_bedrud_add_header(r, "WWW-Authenticate", &v);
+        return ngx_http_bedrud_early(r, NGX_HTTP_UNAUTHORIZED,
+                                     "Missing authorization");
+    }
+
+    rc = ngx_http_bedrud_jwt_verify(r->pool, &ctx->token, &bmcf->jwt_secret,
+                                    NGX_HTTP_BEDRUD_TOKEN_ACCESS, ngx_time(),
+                                    &ctx->claims);
+
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (rc == NGX_OK && ngx_http_bedrud_shm_revoked(&ctx->claims.fam)
+                        == NGX_OK)
+    {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "bedrud: revoked token used");
+        rc = NGX_DECLINED;
+    }
+
+    if (rc != NGX_OK) {
+        ngx_str_set(&v, "Bearer error=\"invalid_token\"");
+        (void) ngx_http_bedrud_add_header(r, "WWW-Authenticate", &v);
+        return ngx_http_bedrud_early(r, NGX_HTTP_UNAUTHORIZED,
+                                     "Invalid token");
+    }
+
+    if (ctx->route->auth == NGX_HTTP_BEDRUD_AUTH_SUPERADMIN
+        && !ctx->claims.superadmin)
+    {
+        return ngx_http_bedrud_early(r, NGX_HTTP_FORBIDDEN,
+                                     "Insufficient access rights");
+    }
+
+    return NGX_OK;
+}
+
+
+static char *
+ngx_http_bedrud_api(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_http_bedrud_handler;
+
+    ngx_http_bedrud_api_used = 1;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_bedrud_metrics(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_http_bedrud_metrics_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * bedrud_redis 127.0.0.1:6379 | [::1]:6379 | unix:/path
+ *              [db=N] [password_file=/path];
+ *
+ * Host names are resolved here, at configuration time: hiredis 0.14 would
+ * resolve them with a blocking getaddrinfo() in the worker.
+ */
+
+static char *
+ngx_http_bedrud_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_bedrud_main_conf_t *bmcf = conf;
+
+    u_char     *p;
+    size_t      len;
+    ngx_str_t  *value, s, file;
+    ngx_url_t   u;
+    ngx_uint_t  i;
+    u_char      text[NGX_SOCKADDR_STRLEN];
+
+    if (bmcf->redis_host.len || bmcf->redis_unix.len) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strncmp(value[1].data, "unix:", 5) == 0) {
+        if (value[1].len <= 5) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"bedrud_redis\" needs a socket path after "
+                               "\"unix:\"");
+            return NGX_CONF_ERROR;
+        }
+
+        bmcf->redis_unix.data = value[1].data + 5;
+        bmcf->redis_unix.len = value[1].len - 5;
+
+    } else {
+        ngx_memzero(&u, sizeof(ngx_url_t));
+
+        u.url = value[1];
+        u.default_port = 6379;
+
+        if (ngx_parse_url(cf->pool, &u) != NGX_OK) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid Redis address \"%V\"%s%s", &value[1],
+                               u.err ? ": " : "", u.err ? u.err : "");
+            return NGX_CONF_ERROR;
+        }
+
+        if (u.naddrs == 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "Redis host \"%V\" has no address", &value[1]);
+            return NGX_CONF_ERROR;
+        }
+
+        len = ngx_sock_ntop(u.addrs[0].sockaddr, u.addrs[0].socklen, text,
+                            NGX_SOCKADDR_STRLEN, 0);
+
+        p = ngx_pnalloc(cf->pool, len + 1);
+        if (p == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        /* hiredis wants "::1", not "[::1]", and a NUL-terminated string */
+        if (len > 2 && text[0] == '[') {
+            ngx_memcpy(p, text + 1, len - 2);
+            len -= 2;
+
+        } else {
+            ngx_memcpy(p, text, len);
+        }
+
+        p[len] = '\0';
+
+        bmcf->redis_host.data = p;
+        bmcf->redis_host.len = len;
+        bmcf->redis_port = u.port;
+    }
+
+    for (i = 2; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "db=", 3) == 0) {
+            bmcf->redis_db = ngx_atoi(value[i].data + 3, value[i].len - 3);
+
+            if (bmcf->redis_db == NGX_ERROR || bmcf->redis_db > 1000000) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid Redis database \"%V\"",
+                                   &value[i]);
+                return NGX_CONF_ERROR;
+            }
+
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "password_file=", 14) == 0) {
+            file.data = value[i].data + 14;
+            file.len = value[i].len - 14;
+
+            if (ngx_http_bedrud_read_file(cf, &file, &s, 4096) != NGX_OK) {
+                return NGX_CONF_ERROR;
+            }
+
+            if (s.len == 0) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "Redis password file \"%V\" is empty",
+                                   &file);
+                return NGX_CONF_ERROR;
+            }
+
+            bmcf->redis_password = s;
+            continue;
+        }
+
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid parameter \"%V\"", &value[i]);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* A directive whose argument names a file; the field gets its content. */
+
+static char *
+ngx_http_bedrud_file_slot(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    char  *p = conf;
+
+    ngx_str_t  *field, *value;
+
+    field = (ngx_str_t *) (p + cmd->offset);
+
+    if (field->data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_http_bedrud_read_file(cf, &value[1], field, 1024 * 1024)
+        != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * Reads a whole file at configuration time (secrets stay out of the
+ * configuration text).  Trailing white space is dropped.
+ */
+
+static ngx_int_t
+ngx_http_bedrud_read_file(ngx_conf_t *cf, ngx_str_t *name,
+    ngx_str_t *content, size_t max)
+{
+    u_char           *buf;
+    ssize_t           n;
+    ngx_str_t         path;
+    ngx_file_t        file;
+    ngx_file_info_t   fi;
+
+    path = *name;
+
+    if (ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ngx_memzero(&file, sizeof(ngx_file_t));
+
+    file.name = path;
+    file.log = cf->log;
+
+    file.fd = ngx_open_file(path.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+
+    if (file.fd == NGX_INVALID_FILE) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           ngx_open_file_n " \"%s\" failed", path.data);
+        return NGX_ERROR;
+    }
+
+    if (ngx_fd_info(file.fd, &fi) == NGX_FILE_ERROR) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           ngx_fd_info_n " \"%s\" failed", path.data);
+        goto failed;
+    }
+
+    if ((size_t) ngx_file_size(&fi) > max) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%s\" is too large", path.data);
+        goto failed;
+    }
+
+    buf = ngx_pnalloc(cf->pool, ngx_file_size(&fi) + 1);
+    if (buf == NULL) {
+        goto failed;
+    }
+
+    n = ngx_read_file(&file, buf, ngx_file_size(&fi), 0);
+
+    if (n == NGX_ERROR) {
+        goto failed;
+    }
+
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'
+                     || buf[n - 1] == ' ' || buf[n - 1] == '\t'))
+    {
+        n--;
+    }
+
+    buf[n] = '\0';
+
+    content->data = buf;
+    content->len = n;
+
+    (void) ngx_close_file(file.fd);
+
+    return NGX_OK;
+
+failed:
+
+    (void) ngx_close_file(file.fd);
+
+    return NGX_ERROR;
+}
+
+
+/* bedrud_password_scrypt ln=17 r=8 p=1; */
+
+static char *
+ngx_http_bedrud_scrypt(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_bedrud_main_conf_t *bmcf = conf;
+
+    ngx_int_t   n;
+    ngx_str_t  *value;
+    ngx_uint_t  i;
+
+    if (bmcf->scrypt.ln != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    bmcf->scrypt.ln = 0;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "ln=", 3) == 0) {
+            n = ngx_atoi(value[i].data + 3, value[i].len - 3);
+            if (n < 10 || n > 22) {
+                goto invalid;
+            }
+
+            bmcf->scrypt.ln = n;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "r=", 2) == 0) {
+            n = ngx_atoi(value[i].data + 2, value[i].len - 2);
+            if (n < 1 || n > 32) {
+                goto invalid;
+            }
+
+            bmcf->scrypt.r = n;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "p=", 2) == 0) {
+            n = ngx_atoi(value[i].data + 2, value[i].len - 2);
+            if (n < 1 || n > 16) {
+                goto invalid;
+            }
+
+            bmcf->scrypt.p = n;
+            continue;
+        }
+
+        goto invalid;
+    }
+
+    if (bmcf->scrypt.ln == 0 || bmcf->scrypt.r == 0 || bmcf->scrypt.p == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"bedrud_password_scrypt\" needs ln=, r= and p=");
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+
+invalid:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid scrypt parameter \"%V\" (ln=10..22, "
+                       "r=1..32, p=1..16)", &value[i]);
+    return NGX_CONF_ERROR;
+}
+
+
+/* bedrud_limit auth|guest <requests> <window>; 0 requests: off */
+
+static char *
+ngx_http_bedrud_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_bedrud_main_conf_t *bmcf = conf;
+
+    time_t      window;
+    ngx_int_t   n;
+    ngx_str_t  *value;
+    ngx_uint_t  cls;
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "auth") == 0) {
+        cls = NGX_HTTP_BEDRUD_LIMIT_AUTH;
+
+    } else if (ngx_strcmp(value[1].data, "guest") == 0) {
+        cls = NGX_HTTP_BEDRUD_LIMIT_GUEST;
+
+    } else {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "unknown limit class \"%V\" (auth or guest)",
+                           &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    if (bmcf->limits[cls].limit != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    n = ngx_atoi(value[2].data, value[2].len);
+    if (n == NGX_ERROR || n > 1000000) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid request count \"%V\"", &value[2]);
+        return NGX_CONF_ERROR;
+    }
+
+    window = ngx_parse_time(&value[3], 1);
+    if (window == (time_t) NGX_ERROR || window < 1 || window > 86400) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid window \"%V\" (1s..1d)", &value[3]);
+        return NGX_CONF_ERROR;
+    }
+
+    bmcf->limits[cls].limit = n;
+    bmcf->limits[cls].window = window;
+
+    return NGX_CONF_OK;
+}

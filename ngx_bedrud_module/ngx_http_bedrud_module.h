@@ -1,0 +1,325 @@
+
+/*
+ * Copyright (C) ngx_bedrud authors
+ */
+
+
+#ifndef _NGX_HTTP_BEDRUD_MODULE_H_INCLUDED_
+#define _NGX_HTTP_BEDRUD_MODULE_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+#include <jansson.h>
+
+
+#define NGX_HTTP_BEDRUD_MAX_PARAMS       2
+
+/* token kinds: never interchangeable */
+#define NGX_HTTP_BEDRUD_TOKEN_ACCESS     1
+#define NGX_HTTP_BEDRUD_TOKEN_REFRESH    2
+
+/* auth levels of a route */
+#define NGX_HTTP_BEDRUD_AUTH_NONE        0
+#define NGX_HTTP_BEDRUD_AUTH_USER        1
+#define NGX_HTTP_BEDRUD_AUTH_SUPERADMIN  2
+
+/* rate limit classes (index into the zone's limit table) */
+#define NGX_HTTP_BEDRUD_LIMIT_NONE       0
+#define NGX_HTTP_BEDRUD_LIMIT_AUTH       1
+#define NGX_HTTP_BEDRUD_LIMIT_GUEST      2
+#define NGX_HTTP_BEDRUD_LIMIT_CLASSES    3
+
+/* reply types, the same numbers as hiredis' REDIS_REPLY_* */
+#define NGX_HTTP_BEDRUD_REPLY_STRING     1
+#define NGX_HTTP_BEDRUD_REPLY_ARRAY      2
+#define NGX_HTTP_BEDRUD_REPLY_INTEGER    3
+#define NGX_HTTP_BEDRUD_REPLY_NIL        4
+#define NGX_HTTP_BEDRUD_REPLY_STATUS     5
+#define NGX_HTTP_BEDRUD_REPLY_ERROR      6
+
+#define NGX_HTTP_BEDRUD_MAX_CMDS         8
+
+
+typedef struct ngx_http_bedrud_ctx_s  ngx_http_bedrud_ctx_t;
+
+typedef void (*ngx_http_bedrud_step_pt)(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+
+
+typedef struct {
+    ngx_uint_t                  limit;     /* requests per window, 0: off */
+    time_t                      window;    /* seconds */
+} ngx_http_bedrud_limit_t;
+
+
+typedef struct {
+    ngx_uint_t                  ln;        /* log2(N) */
+    ngx_uint_t                  r;
+    ngx_uint_t                  p;
+} ngx_http_bedrud_scrypt_t;
+
+
+typedef struct {
+    /* Redis */
+    ngx_str_t                   redis_host;     /* IP literal, or "" */
+    in_port_t                   redis_port;
+    ngx_str_t                   redis_unix;     /* socket path, or "" */
+    ngx_str_t                   redis_password; /* from a file */
+    ngx_int_t                   redis_db;
+    ngx_msec_t                  redis_timeout;
+    ngx_str_t                   redis_functions; /* Lua library source */
+
+    /* tokens */
+    ngx_str_t                   jwt_secret;     /* from a file */
+    time_t                      access_ttl;
+    time_t                      refresh_ttl;
+    ngx_str_t                   cookie_domain;
+    ngx_flag_t                  cookie_secure;
+
+    /* passwords */
+    ngx_http_bedrud_scrypt_t    scrypt;
+    ngx_str_t                   dummy_hash;     /* for unknown users */
+    ngx_thread_pool_t          *thread_pool;
+    ngx_str_t                   thread_pool_name;
+
+    /* request limits */
+    size_t                      body_limit;
+    ngx_http_bedrud_limit_t     limits[NGX_HTTP_BEDRUD_LIMIT_CLASSES];
+    ngx_shm_zone_t             *shm_zone;
+
+    /* LiveKit */
+    ngx_str_t                   livekit_host;
+    ngx_str_t                   livekit_key;
+    ngx_str_t                   livekit_secret; /* from a file */
+} ngx_http_bedrud_main_conf_t;
+
+
+/* A Redis reply copied into the request pool. */
+typedef struct ngx_http_bedrud_reply_s  ngx_http_bedrud_reply_t;
+
+struct ngx_http_bedrud_reply_s {
+    ngx_uint_t                  type;
+    long long                   integer;
+    ngx_str_t                   str;
+    ngx_uint_t                  nelts;
+    ngx_http_bedrud_reply_t   **elts;
+};
+
+
+/* The verified claims of a Bedrud token. */
+typedef struct {
+    ngx_uint_t                  type;      /* NGX_HTTP_BEDRUD_TOKEN_* */
+    ngx_str_t                   user_id;
+    ngx_str_t                   email;
+    ngx_str_t                   name;
+    ngx_str_t                   provider;
+    ngx_str_t                   accesses;  /* JSON array text */
+    ngx_str_t                   jti;
+    ngx_str_t                   fam;       /* login session (token family) */
+    time_t                      iat;
+    time_t                      exp;
+    unsigned                    superadmin:1;
+} ngx_http_bedrud_claims_t;
+
+
+typedef struct {
+    ngx_uint_t                  method;    /* NGX_HTTP_GET, ... */
+    const char                 *pattern;   /* "/api/room/:roomId/settings" */
+    ngx_http_bedrud_step_pt     handler;
+    ngx_uint_t                  auth;      /* NGX_HTTP_BEDRUD_AUTH_* */
+    ngx_uint_t                  limit;     /* NGX_HTTP_BEDRUD_LIMIT_* */
+    const char                 *invalid;   /* 400 text for a bad body */
+    unsigned                    body:1;    /* needs a JSON body */
+    unsigned                    body_optional:1; /* empty/bad body is ok */
+} ngx_http_bedrud_route_t;
+
+
+typedef struct ngx_http_bedrud_tracker_s  ngx_http_bedrud_tracker_t;
+
+
+struct ngx_http_bedrud_ctx_s {
+    ngx_http_bedrud_route_t    *route;
+    ngx_str_t                   params[NGX_HTTP_BEDRUD_MAX_PARAMS];
+    ngx_uint_t                  nparams;
+
+    json_t                     *body;      /* parsed JSON body or NULL */
+    ngx_uint_t                  body_error; /* body present but invalid */
+    ngx_http_bedrud_claims_t    claims;    /* valid when route->auth */
+    ngx_str_t                   token;     /* raw access token used */
+
+    /* results of the last asynchronous step */
+    ngx_http_bedrud_reply_t    *replies[NGX_HTTP_BEDRUD_MAX_CMDS];
+    ngx_uint_t                  nreplies;
+    ngx_str_t                   pw_hash;   /* new PHC string, if any */
+    unsigned                    pw_ok:1;
+    unsigned                    pw_rehash:1;
+
+    ngx_http_bedrud_step_pt     next;
+    ngx_http_bedrud_tracker_t  *tracker;
+    ngx_event_t                 timer;
+    void                       *data;      /* handler-private state */
+
+    ngx_msec_t                  start;
+    unsigned                    done:1;
+    unsigned                    waiting:1;
+};
+
+
+/* A command for ngx_http_bedrud_redis_call(). */
+typedef struct {
+    ngx_uint_t                  argc;
+    ngx_str_t                  *argv;
+} ngx_http_bedrud_cmd_t;
+
+
+extern ngx_module_t  ngx_http_bedrud_module;
+
+
+/* ngx_http_bedrud_router.c */
+ngx_http_bedrud_route_t *ngx_http_bedrud_route(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx, ngx_str_t *allow);
+ngx_uint_t ngx_http_bedrud_route_count(void);
+ngx_http_bedrud_route_t *ngx_http_bedrud_routes(void);
+
+
+/* ngx_http_bedrud_http.c: replies finalize the request exactly once */
+void ngx_http_bedrud_send(ngx_http_request_t *r, ngx_uint_t status,
+    json_t *json);
+void ngx_http_bedrud_error(ngx_http_request_t *r, ngx_uint_t status,
+    const char *message);
+void ngx_http_bedrud_unavailable(ngx_http_request_t *r);
+void ngx_http_bedrud_internal_error(ngx_http_request_t *r);
+ngx_int_t ngx_http_bedrud_add_header(ngx_http_request_t *r, const char *key,
+    ngx_str_t *value);
+ngx_int_t ngx_http_bedrud_set_cookie(ngx_http_request_t *r,
+    const char *name, ngx_str_t *value, time_t max_age);
+ngx_int_t ngx_http_bedrud_get_cookie(ngx_http_request_t *r,
+    const char *name, ngx_str_t *value);
+ngx_int_t ngx_http_bedrud_read_body(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+json_t *ngx_http_bedrud_json_pool(ngx_pool_t *pool, json_t *json);
+ngx_int_t ngx_http_bedrud_json_str(json_t *obj, const char *key,
+    ngx_str_t *value, ngx_uint_t *present);
+ngx_int_t ngx_http_bedrud_json_bool(json_t *obj, const char *key,
+    ngx_flag_t *value, ngx_uint_t *present);
+ngx_int_t ngx_http_bedrud_json_int(json_t *obj, const char *key,
+    ngx_int_t *value, ngx_uint_t *present);
+json_t *ngx_http_bedrud_json_string(ngx_str_t *s);
+ngx_int_t ngx_http_bedrud_bearer(ngx_http_request_t *r, ngx_str_t *token);
+void ngx_http_bedrud_resume(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+
+
+/* ngx_http_bedrud_redis.c */
+ngx_int_t ngx_http_bedrud_redis_init_process(ngx_cycle_t *cycle);
+void ngx_http_bedrud_redis_exit_process(ngx_cycle_t *cycle);
+ngx_int_t ngx_http_bedrud_redis_ready(void);
+void ngx_http_bedrud_redis_call(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx, ngx_http_bedrud_cmd_t *cmds, ngx_uint_t n,
+    ngx_http_bedrud_step_pt next);
+void ngx_http_bedrud_fcall(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
+    const char *function, ngx_uint_t nkeys, ngx_uint_t nargs,
+    ngx_str_t *args, ngx_http_bedrud_step_pt next);
+ngx_http_bedrud_reply_t *ngx_http_bedrud_reply_elt(
+    ngx_http_bedrud_reply_t *reply, ngx_uint_t i);
+ngx_int_t ngx_http_bedrud_reply_is(ngx_http_bedrud_reply_t *reply,
+    const char *status);
+
+
+/* ngx_http_bedrud_shm.c */
+char *ngx_http_bedrud_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+ngx_int_t ngx_http_bedrud_shm_limit(ngx_http_request_t *r,
+    ngx_uint_t cls, time_t *retry_after);
+/* also: requests left in the window, seconds until it resets (both opt.) */
+ngx_int_t ngx_http_bedrud_shm_limit_ex(ngx_http_request_t *r,
+    ngx_uint_t cls, ngx_uint_t *remaining, time_t *reset);
+ngx_int_t ngx_http_bedrud_shm_revoked(ngx_str_t *id);
+void ngx_http_bedrud_shm_revoke(ngx_str_t *id, time_t exp);
+void ngx_http_bedrud_shm_account(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_msec_t latency);
+void ngx_http_bedrud_shm_count_redis(ngx_uint_t what);
+ngx_int_t ngx_http_bedrud_metrics_handler(ngx_http_request_t *r);
+
+#define NGX_HTTP_BEDRUD_REDIS_ERROR      0
+#define NGX_HTTP_BEDRUD_REDIS_TIMEOUT    1
+#define NGX_HTTP_BEDRUD_REDIS_RECONNECT  2
+
+
+/* ngx_http_bedrud_password.c */
+ngx_int_t ngx_http_bedrud_scrypt_hash(ngx_http_bedrud_scrypt_t *params,
+    const u_char *pw, size_t len, u_char *out, size_t *outlen);
+ngx_int_t ngx_http_bedrud_scrypt_verify(const u_char *pw, size_t len,
+    const u_char *phc, size_t phclen, ngx_http_bedrud_scrypt_t *want,
+    ngx_uint_t *rehash);
+void ngx_http_bedrud_password_hash(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx, ngx_str_t *password,
+    ngx_http_bedrud_step_pt next);
+void ngx_http_bedrud_password_verify(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx, ngx_str_t *password, ngx_str_t *phc,
+    ngx_http_bedrud_step_pt next);
+ngx_int_t ngx_http_bedrud_password_init_conf(ngx_conf_t *cf,
+    ngx_http_bedrud_main_conf_t *bmcf);
+
+#define NGX_HTTP_BEDRUD_PHC_MAX          160
+
+
+/* ngx_http_bedrud_jwt.c: no request state */
+ngx_int_t ngx_http_bedrud_jwt_verify(ngx_pool_t *pool, ngx_str_t *token,
+    ngx_str_t *secret, ngx_uint_t type, time_t now,
+    ngx_http_bedrud_claims_t *claims);
+ngx_int_t ngx_http_bedrud_jwt_issue(ngx_pool_t *pool, ngx_str_t *secret,
+    ngx_http_bedrud_claims_t *claims, time_t now, time_t ttl,
+    ngx_str_t *token);
+ngx_int_t ngx_http_bedrud_jwt_livekit(ngx_pool_t *pool, ngx_str_t *key,
+    ngx_str_t *secret, json_t *claims, time_t now, time_t ttl,
+    ngx_str_t *token);
+
+
+/* ngx_http_bedrud_validate.c: no request state */
+ngx_int_t ngx_http_bedrud_utf8_valid(const u_char *p, size_t len);
+ngx_int_t ngx_http_bedrud_has_ctl(const u_char *p, size_t len);
+ngx_int_t ngx_http_bedrud_email_valid(const u_char *p, size_t len);
+void ngx_http_bedrud_uuid(u_char *out);   /* 36 bytes */
+ngx_int_t ngx_http_bedrud_random_id(u_char *out, size_t len);
+void ngx_http_bedrud_timestamp(u_char *out, size_t *len); /* RFC 3339 */
+ngx_int_t ngx_http_bedrud_json_depth_ok(const u_char *p, size_t len,
+    ngx_uint_t max);
+u_char *ngx_http_bedrud_base64_encode(u_char *dst, const u_char *src,
+    size_t len, ngx_uint_t url);
+ngx_int_t ngx_http_bedrud_base64_decode(u_char *dst, size_t *n,
+    const u_char *src, size_t len, ngx_uint_t url);
+
+#define NGX_HTTP_BEDRUD_UUID_LEN         36
+#define NGX_HTTP_BEDRUD_TIMESTAMP_LEN    40
+
+
+/* ngx_http_bedrud_auth.c */
+void ngx_http_bedrud_auth_register(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+void ngx_http_bedrud_auth_login(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+void ngx_http_bedrud_auth_guest_login(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+void ngx_http_bedrud_auth_refresh(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+void ngx_http_bedrud_auth_logout(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+void ngx_http_bedrud_auth_me(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+void ngx_http_bedrud_auth_update_me(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+void ngx_http_bedrud_auth_password(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+void ngx_http_bedrud_auth_settings(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+void ngx_http_bedrud_auth_get_prefs(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+void ngx_http_bedrud_auth_put_prefs(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+void ngx_http_bedrud_health(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+
+
+#endif /* _NGX_HTTP_BEDRUD_MODULE_H_INCLUDED_ */

@@ -1,0 +1,217 @@
+
+/*
+ * Copyright (C) ngx_bedrud authors
+ *
+ * The route table: method, path pattern (":name" matches one segment),
+ * handler, authentication level, rate limit class and body rules.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_bedrud_module.h"
+
+
+#define NGX_HTTP_BEDRUD_INVALID  "Invalid input"
+
+
+static ngx_int_t ngx_http_bedrud_match(const char *pattern, ngx_str_t *uri,
+    ngx_str_t *params, ngx_uint_t *nparams);
+
+
+static ngx_http_bedrud_route_t  ngx_http_bedrud_route_table[] = {
+
+    { NGX_HTTP_POST, "/api/auth/register", ngx_http_bedrud_auth_register,
+      NGX_HTTP_BEDRUD_AUTH_NONE, NGX_HTTP_BEDRUD_LIMIT_AUTH,
+      NGX_HTTP_BEDRUD_INVALID, 1, 0 },
+
+    { NGX_HTTP_POST, "/api/auth/login", ngx_http_bedrud_auth_login,
+      NGX_HTTP_BEDRUD_AUTH_NONE, NGX_HTTP_BEDRUD_LIMIT_AUTH,
+      NGX_HTTP_BEDRUD_INVALID, 1, 0 },
+
+    { NGX_HTTP_POST, "/api/auth/guest-login",
+      ngx_http_bedrud_auth_guest_login,
+      NGX_HTTP_BEDRUD_AUTH_NONE, NGX_HTTP_BEDRUD_LIMIT_AUTH,
+      NGX_HTTP_BEDRUD_INVALID, 1, 0 },
+
+    /* the web client refreshes with no body at all, cookie only */
+    { NGX_HTTP_POST, "/api/auth/refresh", ngx_http_bedrud_auth_refresh,
+      NGX_HTTP_BEDRUD_AUTH_NONE, NGX_HTTP_BEDRUD_LIMIT_AUTH,
+      NGX_HTTP_BEDRUD_INVALID, 1, 1 },
+
+    { NGX_HTTP_POST, "/api/auth/logout", ngx_http_bedrud_auth_logout,
+      NGX_HTTP_BEDRUD_AUTH_USER, NGX_HTTP_BEDRUD_LIMIT_NONE,
+      "Invalid input - expected JSON with refresh_token field", 1, 0 },
+
+    { NGX_HTTP_GET, "/api/auth/me", ngx_http_bedrud_auth_me,
+      NGX_HTTP_BEDRUD_AUTH_USER, NGX_HTTP_BEDRUD_LIMIT_NONE,
+      NULL, 0, 0 },
+
+    { NGX_HTTP_PUT, "/api/auth/me", ngx_http_bedrud_auth_update_me,
+      NGX_HTTP_BEDRUD_AUTH_USER, NGX_HTTP_BEDRUD_LIMIT_NONE,
+      NGX_HTTP_BEDRUD_INVALID, 1, 0 },
+
+    { NGX_HTTP_PUT, "/api/auth/password", ngx_http_bedrud_auth_password,
+      NGX_HTTP_BEDRUD_AUTH_USER, NGX_HTTP_BEDRUD_LIMIT_AUTH,
+      NGX_HTTP_BEDRUD_INVALID, 1, 0 },
+
+    { NGX_HTTP_GET, "/api/auth/settings", ngx_http_bedrud_auth_settings,
+      NGX_HTTP_BEDRUD_AUTH_NONE, NGX_HTTP_BEDRUD_LIMIT_NONE,
+      NULL, 0, 0 },
+
+    { NGX_HTTP_GET, "/api/auth/preferences", ngx_http_bedrud_auth_get_prefs,
+      NGX_HTTP_BEDRUD_AUTH_USER, NGX_HTTP_BEDRUD_LIMIT_NONE,
+      NULL, 0, 0 },
+
+    { NGX_HTTP_PUT, "/api/auth/preferences", ngx_http_bedrud_auth_put_prefs,
+      NGX_HTTP_BEDRUD_AUTH_USER, NGX_HTTP_BEDRUD_LIMIT_NONE,
+      NGX_HTTP_BEDRUD_INVALID, 1, 0 },
+
+    { NGX_HTTP_GET, "/api/health", ngx_http_bedrud_health,
+      NGX_HTTP_BEDRUD_AUTH_NONE, NGX_HTTP_BEDRUD_LIMIT_NONE,
+      NULL, 0, 0 },
+
+    { 0, NULL, NULL, 0, 0, NULL, 0, 0 }
+};
+
+
+ngx_http_bedrud_route_t *
+ngx_http_bedrud_routes(void)
+{
+    return ngx_http_bedrud_route_table;
+}
+
+
+ngx_uint_t
+ngx_http_bedrud_route_count(void)
+{
+    return sizeof(ngx_http_bedrud_route_table)
+           / sizeof(ngx_http_bedrud_route_t) - 1;
+}
+
+
+/*
+ * Finds the route for the request.  NULL with allow->len == 0 means no
+ * such path (404); NULL with an Allow list means a wrong method (405).
+ */
+
+ngx_http_bedrud_route_t *
+ngx_http_bedrud_route(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
+    ngx_str_t *allow)
+{
+    u_char                   *p;
+    ngx_str_t                 uri, params[NGX_HTTP_BEDRUD_MAX_PARAMS];
+    ngx_uint_t                method, nparams, methods;
+    ngx_http_bedrud_route_t  *rt;
+
+    uri = r->uri;
+
+    /* non-strict routing, as Fiber's default: one trailing slash is ok */
+    if (uri.len > 1 && uri.data[uri.len - 1] == '/') {
+        uri.len--;
+    }
+
+    method = (r->method == NGX_HTTP_HEAD) ? NGX_HTTP_GET : r->method;
+    methods = 0;
+
+    for (rt = ngx_http_bedrud_route_table; rt->pattern; rt++) {
+
+        if (ngx_http_bedrud_match(rt->pattern, &uri, params, &nparams)
+            != NGX_OK)
+        {
+            continue;
+        }
+
+        if (rt->method == method) {
+            ngx_memcpy(ctx->params, params, sizeof(params));
+            ctx->nparams = nparams;
+            return rt;
+        }
+
+        methods |= rt->method;
+    }
+
+    ngx_str_null(allow);
+
+    if (methods == 0) {
+        return NULL;
+    }
+
+    p = ngx_pnalloc(r->pool, sizeof("GET, HEAD, POST, PUT, DELETE") - 1);
+    if (p == NULL) {
+        return NULL;
+    }
+
+    allow->data = p;
+
+    if (methods & NGX_HTTP_GET) {
+        p = ngx_cpymem(p, "GET, HEAD, ", sizeof("GET, HEAD, ") - 1);
+    }
+
+    if (methods & NGX_HTTP_POST) {
+        p = ngx_cpymem(p, "POST, ", sizeof("POST, ") - 1);
+    }
+
+    if (methods & NGX_HTTP_PUT) {
+        p = ngx_cpymem(p, "PUT, ", sizeof("PUT, ") - 1);
+    }
+
+    if (methods & NGX_HTTP_DELETE) {
+        p = ngx_cpymem(p, "DELETE, ", sizeof("DELETE, ") - 1);
+    }
+
+    allow->len = p - allow->data - 2;
+
+    return NULL;
+}
+
+
+static ngx_int_t
+ngx_http_bedrud_match(const char *pattern, ngx_str_t *uri, ngx_str_t *params,
+    ngx_uint_t *nparams)
+{
+    u_char      *u, *end, *seg;
+    const char  *p;
+
+    p = pattern;
+    u = uri->data;
+    end = uri->data + uri->len;
+    *nparams = 0;
+
+    while (*p) {
+
+        if (*p == ':') {
+            /* a parameter: one non-empty segment */
+            while (*p && *p != '/') {
+                p++;
+            }
+
+            seg = u;
+
+            while (u < end && *u != '/') {
+                u++;
+            }
+
+            if (u == seg || *nparams == NGX_HTTP_BEDRUD_MAX_PARAMS) {
+                return NGX_DECLINED;
+            }
+
+            params[*nparams].data = seg;
+            params[*nparams].len = u - seg;
+            (*nparams)++;
+
+            continue;
+        }
+
+        if (u == end || *u != (u_char) *p) {
+            return NGX_DECLINED;
+        }
+
+        p++;
+        u++;
+    }
+
+    return (u == end) ? NGX_OK : NGX_DECLINED;
+}
