@@ -1236,6 +1236,10 @@ static void
 ngx_http_bedrud_password_done(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
+    ngx_uint_t                    i;
+    ngx_http_bedrud_reply_t      *fam;
+    ngx_http_bedrud_main_conf_t  *bmcf;
+
     if (ngx_http_bedrud_reply_is(ctx->replies[0], "NOTFOUND")) {
         ngx_http_bedrud_error(r, NGX_HTTP_NOT_FOUND, "User not found");
         return;
@@ -1245,6 +1249,17 @@ ngx_http_bedrud_password_done(ngx_http_request_t *r,
         ngx_http_bedrud_error(r, NGX_HTTP_CONFLICT,
                               "password was changed concurrently, try again");
         return;
+    }
+
+    bmcf = ngx_http_get_module_main_conf(r, ngx_http_bedrud_module);
+
+    for (i = 1; i < ctx->replies[0]->nelts; i++) {
+        fam = ctx->replies[0]->elts[i];
+
+        if (fam->type == NGX_HTTP_BEDRUD_REPLY_STRING) {
+            ngx_http_bedrud_shm_revoke(&fam->str,
+                                       ngx_time() + bmcf->refresh_ttl);
+        }
     }
 
     ngx_http_bedrud_send(r, NGX_HTTP_OK,

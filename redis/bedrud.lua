@@ -271,14 +271,17 @@ local function password_set(keys, args)
     end
     redis.call('HSET', keys[1], 'pwhash', args[2], 'updatedAt', args[3])
     local uid = redis.call('HGET', keys[1], 'id')
+    local r = {'OK'}
     for _, fam in ipairs(redis.call('SMEMBERS', keys[2])) do
         if fam ~= args[4] then
             redis.call('DEL', 'bedrud:session:{' .. uid .. '}:' .. fam)
             redis.call('SREM', keys[2], fam)
             revlog_add(keys[3], fam, args[5])
+            table.insert(r, fam)
         end
     end
-    return {'OK'}
+    -- the ended families, so this node can deny them at once
+    return r
 end
 
 --[[

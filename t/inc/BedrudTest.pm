@@ -1,0 +1,158 @@
+package BedrudTest;
+
+# Shared helpers for the ngx_bedrud Test::Nginx suites: the common
+# http{} configuration, HS256 token minting with the test secret, direct
+# Redis access for fixtures, and a small control daemon that lets a test
+# stop and start its own Redis between two requests of one block.
+
+use strict;
+use warnings;
+
+use Digest::SHA qw(hmac_sha256);
+use MIME::Base64 qw(encode_base64url);
+use JSON::PP ();
+use IO::Socket::INET;
+use POSIX ();
+use Time::HiRes qw(sleep);
+use Exporter 'import';
+
+our @EXPORT = qw(mint mint_pair b64url jwt_sign redis_cli uuid json_of
+                 http_config free_port secret);
+
+# scrypt (ln=10, r=8, p=1) of "correct horse battery", made by the module
+our $PW = 'correct horse battery';
+our $PW_HASH = '$scrypt$ln=10,r=8,p=1$6Jyy+uOOVKcNw6ahAA+0MA$'
+    . 'CL5vCcicHuEGElKXmt9cTWLDCwODpB/EwsH8NUVJgAM';
+
+# the Redis database fixtures go to (blocks that change global settings
+# use a database of their own: bedrud_redis ... db=N)
+our $DB = 0;
+
+$ENV{TEST_NGINX_REDIS_PORT} ||= 6379;
+$ENV{TEST_NGINX_TOP} ||= do { my $d = `pwd`; chomp $d; $d };
+
+my $json = JSON::PP->new->canonical(1);
+
+sub secret {
+    open my $fh, '<', "$ENV{TEST_NGINX_TOP}/t/data/jwt.secret" or die $!;
+    my $s = <$fh>;
+    $s =~ s/\s+\z//;
+    return $s;
+}
+
+sub b64url { return encode_base64url($_[0]) }
+
+sub json_of { return $json->encode($_[0]) }
+
+sub jwt_sign {
+    my ($header, $claims, $key) = @_;
+    my $h = ref $header ? json_of($header) : $header;
+    my $c = ref $claims ? json_of($claims) : $claims;
+    my $input = b64url($h) . '.' . b64url($c);
+    return $input . '.' . b64url(hmac_sha256($input, $key // secret()));
+}
+
+sub uuid {
+    my @b = map { int(rand(256)) } 1 .. 16;
+    $b[6] = ($b[6] & 0x0f) | 0x40;
+    $b[8] = ($b[8] & 0x3f) | 0x80;
+    my $h = join '', map { sprintf '%02x', $_ } @b;
+    return join '-', substr($h, 0, 8), substr($h, 8, 4), substr($h, 12, 4),
+        substr($h, 16, 4), substr($h, 20);
+}
+
+# A Bedrud token with our claims; %o overrides or deletes (undef) claims.
+sub mint {
+    my (%o) = @_;
+    my $now = time;
+    my $uid = delete $o{uid} // uuid();
+    my %c = (
+        userId => $uid, sub => $uid, email => 'x@example.com', name => 'X',
+        provider => 'local', accesses => ['user'], iss => 'bedrud',
+        aud => ['bedrud'], iat => $now, nbf => $now, exp => $now + 600,
+        jti => uuid(), fam => uuid(), typ => 'access',
+    );
+    my $alg = delete $o{alg} // 'HS256';
+    my $key = delete $o{key};
+    for my $k (keys %o) {
+        if (defined $o{$k}) { $c{$k} = $o{$k} } else { delete $c{$k} }
+    }
+    return jwt_sign({ alg => $alg, typ => 'JWT' }, \%c, $key);
+}
+
+sub redis_cli {
+    my @cmd = @_;
+    my $port = $ENV{TEST_NGINX_REDIS_PORT};
+    my $pid = open(my $fh, '-|');
+    die "fork: $!" unless defined $pid;
+    if ($pid == 0) {
+        exec 'redis-cli', '-p', $port, '-n', $DB, '--raw', @cmd
+            or POSIX::_exit(127);
+    }
+    local $/;
+    my $out = <$fh>;
+    close $fh;
+    $out //= '';
+    $out =~ s/\s+\z//;
+    return $out;
+}
+
+# A user record and an open login session straight in Redis; returns
+# (uid, access token, refresh token, family, refresh jti).
+sub mint_pair {
+    my (%o) = @_;
+    my $uid = $o{uid} // uuid();
+    my $fam = $o{fam} // uuid();
+    my $rjti = uuid();
+    my $acc = $o{accesses} // ['user'];
+    my $email = $o{email} // "u$uid\@example.com";
+    redis_cli('HSET', "bedrud:user:{$uid}", 'id', $uid, 'email', $email,
+        'name', $o{name} // 'Fixture User', 'provider', $o{provider} // 'local',
+        'avatarUrl', '', 'accesses', json_of($acc),
+        'isActive', ($o{inactive} ? '0' : '1'), 'pwhash', $o{pwhash} // '',
+        'createdAt', '2026-01-01T00:00:00Z', 'updatedAt', '2026-01-01T00:00:00Z')
+        unless $o{no_user};
+    redis_cli('SET', 'bedrud:email:' . lc $email, $uid) unless $o{no_user};
+    redis_cli('HSET', "bedrud:session:{$uid}:$fam", 'jti', $rjti);
+    redis_cli('EXPIRE', "bedrud:session:{$uid}:$fam", 3600);
+    redis_cli('SADD', "bedrud:sessions:{$uid}", $fam);
+    my %common = (uid => $uid, fam => $fam, accesses => $acc, email => $email);
+    my $access = mint(%common);
+    my $refresh = mint(%common, typ => 'refresh', jti => $rjti,
+                       exp => time + 3600);
+    return ($uid, $access, $refresh, $fam, $rjti);
+}
+
+sub free_port {
+    my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1',
+                                  LocalPort => 0, Proto => 'tcp') or die $!;
+    my $p = $s->sockport;
+    close $s;
+    return $p;
+}
+
+sub http_config {
+    my (%o) = @_;
+    my $redis = $o{redis_port} // $ENV{TEST_NGINX_REDIS_PORT};
+    my $db = defined $o{db} ? " db=$o{db}" : '';
+    my $top = $ENV{TEST_NGINX_TOP};
+    my $auth = $o{auth_limit} // '1000 1m';
+    my $guest = $o{guest_limit} // '1000 1m';
+    my $extra = $o{extra} // '';
+    return <<"CONF";
+    bedrud_redis 127.0.0.1:$redis$db;
+    bedrud_redis_timeout 300ms;
+    bedrud_redis_functions $top/redis/bedrud.lua;
+    bedrud_jwt_secret_file $top/t/data/jwt.secret;
+    bedrud_zone bedrud 1m;
+    bedrud_password_scrypt ln=10 r=8 p=1;
+    bedrud_limit auth $auth;
+    bedrud_limit guest $guest;
+    bedrud_livekit_host http://127.0.0.1:7880;
+    bedrud_livekit_api_key testkey;
+    bedrud_livekit_secret_file $top/t/data/livekit.secret;
+$extra
+CONF
+}
+
+1;
