@@ -36,6 +36,8 @@ static char *ngx_http_bedrud_redis(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_bedrud_file_slot(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_bedrud_functions(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static char *ngx_http_bedrud_scrypt(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_bedrud_limit(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -75,10 +77,10 @@ static ngx_command_t  ngx_http_bedrud_commands[] = {
       NULL },
 
     { ngx_string("bedrud_redis_functions"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_http_bedrud_file_slot,
+      NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
+      ngx_http_bedrud_functions,
       NGX_HTTP_MAIN_CONF_OFFSET,
-      offsetof(ngx_http_bedrud_main_conf_t, redis_functions),
+      0,
       NULL },
 
     { ngx_string("bedrud_jwt_secret_file"),
@@ -207,6 +209,13 @@ ngx_module_t  ngx_http_bedrud_module = {
 };
 
 
+/* checks the caller before an unknown /api/admin path is answered */
+static ngx_http_bedrud_route_t  ngx_http_bedrud_admin_guard = {
+    0, "/api/admin", NULL, NGX_HTTP_BEDRUD_AUTH_SUPERADMIN,
+    NGX_HTTP_BEDRUD_LIMIT_NONE, NULL, 0, 0
+};
+
+
 /* set by bedrud_api: the settings it needs become mandatory */
 static ngx_uint_t  ngx_http_bedrud_api_used;
 
@@ -307,21 +316,10 @@ ngx_http_bedrud_init_main_conf(ngx_conf_t *cf, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    if (bmcf->redis_functions.len == 0) {
+    if (bmcf->redis_functions == NULL) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"bedrud_api\" needs \"bedrud_redis_functions\" "
-                           "(the redis/bedrud.lua library)");
-        return NGX_CONF_ERROR;
-    }
-
-    if (bmcf->redis_functions.len < sizeof("#!lua name=bedrud") - 1
-        || ngx_strncmp(bmcf->redis_functions.data, "#!lua name=bedrud",
-                       sizeof("#!lua name=bedrud") - 1)
-           != 0)
-    {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"bedrud_redis_functions\" is not the bedrud "
-                           "Redis Functions library");
+                           "(the libraries in redis/*.lua)");
         return NGX_CONF_ERROR;
     }
 
@@ -400,6 +398,20 @@ ngx_http_bedrud_handler(ngx_http_request_t *r)
     ngx_http_set_ctx(r, ctx, ngx_http_bedrud_module);
 
     route = ngx_http_bedrud_route(r, ctx, &allow);
+
+    if (route == NULL
+        && r->uri.len >= sizeof("/api/admin") - 1
+        && ngx_strncmp(r->uri.data, "/api/admin", sizeof("/api/admin") - 1)
+           == 0)
+    {
+        /* as Bedrud's group middleware: strangers learn no admin paths */
+        ctx->route = &ngx_http_bedrud_admin_guard;
+
+        rc = ngx_http_bedrud_authenticate(r, ctx);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+    }
 
     if (route == NULL) {
         if (allow.len == 0) {
@@ -676,6 +688,60 @@ ngx_http_bedrud_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "invalid parameter \"%V\"", &value[i]);
         return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * bedrud_redis_functions file.lua ...;  Redis Functions libraries, loaded
+ * with FUNCTION LOAD REPLACE on every connect.
+ */
+
+static char *
+ngx_http_bedrud_functions(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_bedrud_main_conf_t *bmcf = conf;
+
+    ngx_str_t   *value, *lib;
+    ngx_uint_t   i;
+
+    if (bmcf->redis_functions != NULL) {
+        return "is duplicate";
+    }
+
+    bmcf->redis_functions = ngx_array_create(cf->pool, cf->args->nelts - 1,
+                                             sizeof(ngx_str_t));
+    if (bmcf->redis_functions == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        lib = ngx_array_push(bmcf->redis_functions);
+        if (lib == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        if (ngx_http_bedrud_read_file(cf, &value[i], lib, 1024 * 1024)
+            != NGX_OK)
+        {
+            return NGX_CONF_ERROR;
+        }
+
+        if (lib->len < sizeof("#!lua name=bedrud") - 1
+            || ngx_strncmp(lib->data, "#!lua name=bedrud",
+                           sizeof("#!lua name=bedrud") - 1)
+               != 0)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"%V\" is not a bedrud Redis Functions "
+                               "library (\"#!lua name=bedrud...\")",
+                               &value[i]);
+            return NGX_CONF_ERROR;
+        }
     }
 
     return NGX_CONF_OK;

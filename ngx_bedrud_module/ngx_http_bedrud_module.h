@@ -69,7 +69,7 @@ typedef struct {
     ngx_str_t                   redis_password; /* from a file */
     ngx_int_t                   redis_db;
     ngx_msec_t                  redis_timeout;
-    ngx_str_t                   redis_functions; /* Lua library source */
+    ngx_array_t                *redis_functions; /* ngx_str_t: libraries */
 
     /* tokens */
     ngx_str_t                   jwt_secret;     /* from a file */
@@ -319,6 +319,52 @@ void ngx_http_bedrud_auth_get_prefs(ngx_http_request_t *r,
 void ngx_http_bedrud_auth_put_prefs(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 void ngx_http_bedrud_health(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+
+
+/* ngx_http_bedrud_rooms.c */
+void ngx_http_bedrud_room_create(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+void ngx_http_bedrud_room_join(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+void ngx_http_bedrud_room_guest_join(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+void ngx_http_bedrud_room_list(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+void ngx_http_bedrud_room_settings(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+void ngx_http_bedrud_room_delete(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+void ngx_http_bedrud_room_ban(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+void ngx_http_bedrud_room_unban(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+
+
+/* ngx_http_bedrud_admin.c */
+void ngx_http_bedrud_admin_rooms(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+void ngx_http_bedrud_admin_room_update(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+void ngx_http_bedrud_admin_room_close(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+void ngx_http_bedrud_admin_users(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+void ngx_http_bedrud_admin_user(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+void ngx_http_bedrud_admin_user_status(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+void ngx_http_bedrud_admin_user_accesses(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+void ngx_http_bedrud_admin_get_settings(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+void ngx_http_bedrud_admin_put_settings(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+void ngx_http_bedrud_admin_invites(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+void ngx_http_bedrud_admin_invite_create(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+void ngx_http_bedrud_admin_invite_delete(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 
 

@@ -186,7 +186,8 @@ ngx_http_bedrud_redis_ready(void)
 static void
 ngx_http_bedrud_redis_connect(void)
 {
-    ngx_str_t                     argv[4];
+    ngx_str_t                     argv[4], *libs;
+    ngx_uint_t                    i, n;
     ngx_connection_t             *c;
     redisAsyncContext            *ac;
     ngx_http_bedrud_redis_t      *rd;
@@ -281,15 +282,24 @@ ngx_http_bedrud_redis_connect(void)
         }
     }
 
-    ngx_str_set(&argv[0], "FUNCTION");
-    ngx_str_set(&argv[1], "LOAD");
-    ngx_str_set(&argv[2], "REPLACE");
-    argv[3] = bmcf->redis_functions;
+    libs = bmcf->redis_functions->elts;
+    n = bmcf->redis_functions->nelts;
 
-    /* a non-NULL privdata marks the last handshake step */
+    for (i = 0; i < n; i++) {
+        ngx_str_set(&argv[0], "FUNCTION");
+        ngx_str_set(&argv[1], "LOAD");
+        ngx_str_set(&argv[2], "REPLACE");
+        argv[3] = libs[i];
 
-    (void) ngx_http_bedrud_redis_send(ngx_http_bedrud_redis_handshake_cb,
-                                      rd, 4, argv);
+        /* a non-NULL privdata marks the last handshake step */
+
+        if (ngx_http_bedrud_redis_send(ngx_http_bedrud_redis_handshake_cb,
+                                       i == n - 1 ? rd : NULL, 4, argv)
+            != NGX_OK)
+        {
+            return;
+        }
+    }
 }
 
 

@@ -142,7 +142,7 @@ sub http_config {
     return <<"CONF";
     bedrud_redis 127.0.0.1:$redis$db;
     bedrud_redis_timeout 300ms;
-    bedrud_redis_functions $top/redis/bedrud.lua;
+    bedrud_redis_functions $top/redis/bedrud.lua $top/redis/rooms.lua;
     bedrud_jwt_secret_file $top/t/data/jwt.secret;
     bedrud_zone bedrud 1m;
     bedrud_password_scrypt ln=10 r=8 p=1;
