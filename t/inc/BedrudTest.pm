@@ -155,4 +155,72 @@ $extra
 CONF
 }
 
+
+# A Redis of the test's own, plus a tiny HTTP control daemon (GET /stop,
+# /start, /pause?ms=N, /sleep?ms=N) that nginx can proxy to, so a block
+# can take Redis away and bring it back between two of its requests.
+# Returns (redis port, control port); both are stopped at exit.
+
+my @owned;
+
+sub own_redis {
+    my $rport = free_port();
+    my $start = sub {
+        system('redis-server', '--port', $rport, '--bind', '127.0.0.1',
+               '--save', '', '--appendonly', 'no', '--daemonize', 'yes',
+               '--logfile', '/dev/null') == 0 or die "redis-server: $?";
+        for (1 .. 100) {
+            my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$rport");
+            if ($s) { close $s; return }
+            sleep 0.05;
+        }
+        die "redis on $rport did not start";
+    };
+    my $stop = sub {
+        system("redis-cli -p $rport shutdown nosave >/dev/null 2>&1");
+        for (1 .. 100) {
+            my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$rport");
+            return unless $s;
+            close $s;
+            sleep 0.05;
+        }
+    };
+    $start->();
+
+    my $srv = IO::Socket::INET->new(Listen => 16, LocalAddr => '127.0.0.1',
+                                    LocalPort => 0, Proto => 'tcp',
+                                    ReuseAddr => 1) or die $!;
+    my $cport = $srv->sockport;
+    my $pid = fork;
+    die "fork: $!" unless defined $pid;
+    if ($pid == 0) {
+        while (my $c = $srv->accept) {
+            my $line = <$c> // '';
+            while (my $h = <$c>) { last if $h =~ /^\r?\n\z/ }
+            my ($path) = $line =~ m{^\w+ /(\S*)};
+            $path //= '';
+            if ($path =~ /^stop/) { $stop->() }
+            elsif ($path =~ /^start/) { $start->() }
+            elsif ($path =~ /^pause\?ms=(\d+)/) {
+                system("redis-cli -p $rport client pause $1 >/dev/null");
+            }
+            elsif ($path =~ /^sleep\?ms=(\d+)/) { sleep($1 / 1000) }
+            print $c "HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\nok\n";
+            close $c;
+        }
+        POSIX::_exit(0);
+    }
+    close $srv;
+    push @owned, [$pid, $stop];
+    return ($rport, $cport);
+}
+
+END {
+    for my $o (@owned) {
+        kill 'TERM', $o->[0];
+        waitpid $o->[0], 0;
+        $o->[1]->();
+    }
+}
+
 1;
