@@ -178,7 +178,7 @@ ngx_http_bedrud_redis_exit_process(ngx_cycle_t *cycle)
 ngx_int_t
 ngx_http_bedrud_redis_ready(void)
 {
-    return ngx_http_bedrud_rd.state == NGX_HTTP_BEDRUD_RS_READY
+    return ngx_http_bedrud_rd.state != NGX_HTTP_BEDRUD_RS_DISCONNECTED
            ? NGX_OK : NGX_DECLINED;
 }
 
@@ -681,7 +681,13 @@ ngx_http_bedrud_redis_call(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
 
     rd = &ngx_http_bedrud_rd;
 
-    if (rd->state != NGX_HTTP_BEDRUD_RS_READY || n == 0
+    /*
+     * While connecting, commands queue behind the handshake (hiredis keeps
+     * their order): a request right after a (re)start waits a little
+     * instead of failing.  Its timer still bounds the wait.
+     */
+
+    if (rd->state == NGX_HTTP_BEDRUD_RS_DISCONNECTED || n == 0
         || n > NGX_HTTP_BEDRUD_MAX_CMDS)
     {
         ngx_http_bedrud_unavailable(r);

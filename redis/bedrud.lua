@@ -332,6 +332,26 @@ local function user_access(keys, args)
     return {'OK', uid, text}
 end
 
+--[[
+  bedrud_user_create: the operator's tool creates an account, whatever
+  the registration switches say.
+  KEYS: email index, user, users index
+  ARGV: id, email, name, pwhash, timestamp, now (unix), accesses (JSON)
+]]
+local function user_create(keys, args)
+    if redis.call('EXISTS', keys[1]) == 1 then
+        return {'EXISTS'}
+    end
+    redis.call('HSET', keys[2],
+        'id', args[1], 'email', args[2], 'name', args[3],
+        'provider', 'local', 'avatarUrl', '', 'accesses', args[7],
+        'isActive', '1', 'pwhash', args[4],
+        'createdAt', args[5], 'updatedAt', args[5])
+    redis.call('SET', keys[1], args[1])
+    redis.call('ZADD', keys[3], tonumber(args[6]), args[1])
+    return {'OK', args[1]}
+end
+
 redis.register_function{function_name = 'bedrud_register_check',
     callback = register_check, flags = {'no-writes'}}
 redis.register_function('bedrud_register', register)
@@ -347,3 +367,4 @@ redis.register_function('bedrud_user_rename', user_rename)
 redis.register_function('bedrud_password_set', password_set)
 redis.register_function('bedrud_prefs_set', prefs_set)
 redis.register_function('bedrud_user_access', user_access)
+redis.register_function('bedrud_user_create', user_create)
