@@ -16,7 +16,7 @@ CC_OPT     := -g -O2 -fstack-protector-strong -Wformat \
               -Werror=format-security -fPIC -Wdate-time -D_FORTIFY_SOURCE=2
 LD_OPT     := -Wl,-z,relro -Wl,-z,now -fPIC
 
-.PHONY: all build deps run test unit bench clean superadmin
+.PHONY: all build deps run test unit bench clean
 
 all: build
 
@@ -46,11 +46,11 @@ run: deps build
 test: deps build
 	@tools/run-tests
 
+unit: build
+	$(MAKE) -C t/unit check
+
 bench: deps build
 	@bench/run
-
-superadmin:
-	@tools/bedrud-user promote --email "$(EMAIL)"
 
 clean:
 	rm -rf $(BUILD) t/servroot*

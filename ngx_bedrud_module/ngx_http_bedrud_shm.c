@@ -1,0 +1,1301 @@
+
+/*
+ * Copyright (C) ngx_bedrud authors
+ */
+
+
+/*
+ * The bedrud zone ("bedrud_zone <name> <size>;" in http{}) is one slab
+ * pool shared by all workers.  Its layout:
+ *
+ *   ngx_slab_pool_t             the pool header; shpool->data points to
+ *   ngx_http_bedrud_shctx_t     the shared header, allocated first:
+ *     magic, version, size      checked when a reload reuses the zone, so
+ *                               that a new module build never reinterprets
+ *                               an old layout (magic stays the first field)
+ *     limit_rbtree, limit_queue rate limit windows: an index ordered by
+ *                               crc32 of the key, then the key bytes, and
+ *                               an LRU queue (head: most recently used)
+ *     deny_rbtree, deny_timers  the token denylist: an index ordered like
+ *                               the one above, and a second tree ordered
+ *                               by expiry time (its minimum expires first)
+ *     limit_entries,            gauges, changed under the lock
+ *     deny_entries
+ *     metrics                   counters, changed with atomic ops only
+ *   " in bedrud zone \"name\""  shpool->log_ctx, for slab messages
+ *   nodes                       an ngx_rbtree_node_t (the index node)
+ *                               followed, at &node->color, by either an
+ *                               ngx_http_bedrud_limit_node_t or an
+ *                               ngx_http_bedrud_deny_node_t
+ *
+ * A rate limit key is the class byte, an address family byte (4, 6, or
+ * 0 for unix sockets) and the client address bytes without the port; an
+ * IPv4-mapped IPv6 address counts as IPv4.  The window of a key starts at
+ * its first hit and lasts the class' window; every request in the window
+ * counts, up to the limit.
+ *
+ * The trees, queues, gauges and "logged once" flags are protected by
+ * shpool->mutex only: it is the one lock the master force-unlocks when a
+ * worker dies while holding it.  Nothing logs while holding it.
+ *
+ * The zone is a cache: Redis stays the source of truth.  Rate limit nodes
+ * may be evicted, oldest first, to make room for any new node; a denylist
+ * node is freed only once it has expired.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_bedrud_module.h"
+
+
+#define NGX_HTTP_BEDRUD_SHM_MAGIC        0x62656472    /* "bedr" */
+#define NGX_HTTP_BEDRUD_SHM_VERSION      1
+
+/* class, family, IPv6 address */
+#define NGX_HTTP_BEDRUD_SHM_KEY_LEN      (1 + 1 + 16)
+
+#define NGX_HTTP_BEDRUD_SHM_ID_MAX       64
+
+/* expired denylist nodes freed at once when memory is short */
+#define NGX_HTTP_BEDRUD_SHM_EXPIRE_MAX   64
+
+/* rate limit nodes evicted at most to make room for a denylist node */
+#define NGX_HTTP_BEDRUD_SHM_EVICT_MAX    64
+
+#define NGX_HTTP_BEDRUD_SHM_CODES        5     /* 2xx, 3xx, 4xx, 5xx, other */
+#define NGX_HTTP_BEDRUD_SHM_STATUSES     4     /* 401, 403, 429, 503 */
+#define NGX_HTTP_BEDRUD_SHM_BUCKETS      12    /* the last one is +Inf */
+#define NGX_HTTP_BEDRUD_SHM_REDIS        3
+
+#define NGX_HTTP_BEDRUD_METRICS_SIZE     8192
+
+
+typedef struct {
+    u_char                      color;
+    u_char                      len;
+    u_short                     dummy;
+    ngx_queue_t                 queue;
+    time_t                      reset;     /* end of the current window */
+    ngx_uint_t                  count;     /* requests in the window */
+    u_char                      data[1];
+} ngx_http_bedrud_limit_node_t;
+
+
+typedef struct {
+    u_char                      color;
+    u_char                      len;
+    u_short                     dummy;
+    ngx_rbtree_node_t           timer;     /* key: expiry, unix seconds */
+    u_char                      data[1];
+} ngx_http_bedrud_deny_node_t;
+
+
+typedef struct {
+    ngx_atomic_t                codes[NGX_HTTP_BEDRUD_SHM_CODES];
+    ngx_atomic_t                statuses[NGX_HTTP_BEDRUD_SHM_STATUSES];
+    ngx_atomic_t                buckets[NGX_HTTP_BEDRUD_SHM_BUCKETS];
+    ngx_atomic_t                latency;   /* sum, milliseconds */
+    ngx_atomic_t                rate_limited;
+    ngx_atomic_t                redis[NGX_HTTP_BEDRUD_SHM_REDIS];
+    ngx_atomic_t                deny_dropped;
+} ngx_http_bedrud_metrics_t;
+
+
+typedef struct {
+    uint32_t                    magic;
+    uint32_t                    version;
+    size_t                      size;
+
+    ngx_rbtree_t                limit_rbtree;
+    ngx_rbtree_node_t           limit_sentinel;
+    ngx_queue_t                 limit_queue;
+
+    ngx_rbtree_t                deny_rbtree;
+    ngx_rbtree_node_t           deny_sentinel;
+    ngx_rbtree_t                deny_timers;
+    ngx_rbtree_node_t           deny_timers_sentinel;
+
+    ngx_atomic_t                limit_entries;
+    ngx_atomic_t                deny_entries;
+    ngx_uint_t                  limit_nomem;   /* logged once */
+    ngx_uint_t                  deny_nomem;    /* logged once */
+
+    ngx_http_bedrud_metrics_t   metrics;
+} ngx_http_bedrud_shctx_t;
+
+
+typedef struct {
+    ngx_http_bedrud_shctx_t    *sh;
+    ngx_slab_pool_t            *shpool;
+} ngx_http_bedrud_shm_ctx_t;
+
+
+static ngx_int_t ngx_http_bedrud_init_zone(ngx_shm_zone_t *shm_zone,
+    void *data);
+static ngx_int_t ngx_http_bedrud_shm_check(ngx_shm_zone_t *shm_zone,
+    ngx_http_bedrud_shctx_t *sh);
+static ngx_http_bedrud_shm_ctx_t *ngx_http_bedrud_shm_get(void);
+static size_t ngx_http_bedrud_limit_key(ngx_http_request_t *r,
+    ngx_uint_t cls, u_char *key);
+static void ngx_http_bedrud_limit_insert_value(ngx_rbtree_node_t *temp,
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
+static ngx_http_bedrud_limit_node_t *ngx_http_bedrud_limit_lookup(
+    ngx_http_bedrud_shm_ctx_t *ctx, uint32_t hash, u_char *data,
+    size_t len);
+static ngx_http_bedrud_limit_node_t *ngx_http_bedrud_limit_alloc(
+    ngx_http_bedrud_shm_ctx_t *ctx, uint32_t hash, u_char *data,
+    size_t len, time_t now, ngx_uint_t *log);
+static void ngx_http_bedrud_limit_expire(ngx_http_bedrud_shm_ctx_t *ctx,
+    ngx_uint_t n, time_t now);
+static void ngx_http_bedrud_deny_insert_value(ngx_rbtree_node_t *temp,
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
+static ngx_http_bedrud_deny_node_t *ngx_http_bedrud_deny_lookup(
+    ngx_http_bedrud_shm_ctx_t *ctx, uint32_t hash, u_char *data,
+    size_t len);
+static ngx_rbtree_node_t *ngx_http_bedrud_deny_alloc(
+    ngx_http_bedrud_shm_ctx_t *ctx, size_t size, time_t now);
+static void ngx_http_bedrud_deny_expire(ngx_http_bedrud_shm_ctx_t *ctx,
+    ngx_uint_t n, time_t now);
+static void ngx_http_bedrud_deny_free(ngx_http_bedrud_shm_ctx_t *ctx,
+    ngx_http_bedrud_deny_node_t *dn);
+static ngx_int_t ngx_http_bedrud_metrics_reply(ngx_http_request_t *r,
+    ngx_uint_t status, ngx_buf_t *b);
+static u_char *ngx_http_bedrud_metrics_write(ngx_http_bedrud_shm_ctx_t *ctx,
+    ngx_shm_zone_t *shm_zone, u_char *p, u_char *last);
+
+
+static ngx_uint_t  ngx_http_bedrud_bounds[NGX_HTTP_BEDRUD_SHM_BUCKETS - 1] = {
+    1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500
+};
+
+
+static char  *ngx_http_bedrud_bucket_names[NGX_HTTP_BEDRUD_SHM_BUCKETS] = {
+    "0.001", "0.002", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25",
+    "0.5", "1", "2.5", "+Inf"
+};
+
+
+static char  *ngx_http_bedrud_code_names[NGX_HTTP_BEDRUD_SHM_CODES] = {
+    "2xx", "3xx", "4xx", "5xx", "other"
+};
+
+
+static ngx_uint_t  ngx_http_bedrud_statuses[NGX_HTTP_BEDRUD_SHM_STATUSES] = {
+    NGX_HTTP_UNAUTHORIZED,
+    NGX_HTTP_FORBIDDEN,
+    NGX_HTTP_TOO_MANY_REQUESTS,
+    NGX_HTTP_SERVICE_UNAVAILABLE
+};
+
+
+char *
+ngx_http_bedrud_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_bedrud_main_conf_t *bmcf = conf;
+
+    ssize_t                     size;
+    ngx_str_t                  *value;
+    ngx_shm_zone_t             *shm_zone;
+    ngx_http_bedrud_shm_ctx_t  *ctx;
+
+    if (bmcf->shm_zone != NULL) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (value[1].len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid zone name \"%V\"", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    size = ngx_parse_size(&value[2]);
+
+    if (size == NGX_ERROR) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid zone size \"%V\"", &value[2]);
+        return NGX_CONF_ERROR;
+    }
+
+    if (size < (ssize_t) (8 * ngx_pagesize)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "zone \"%V\" is too small", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    ctx = ngx_pcalloc(cf->pool, sizeof(ngx_http_bedrud_shm_ctx_t));
+    if (ctx == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    shm_zone = ngx_shared_memory_add(cf, &value[1], size,
+                                     &ngx_http_bedrud_module);
+    if (shm_zone == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (shm_zone->data) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "%V \"%V\" is already bound",
+                           &cmd->name, &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    shm_zone->init = ngx_http_bedrud_init_zone;
+    shm_zone->data = ctx;
+
+    bmcf->shm_zone = shm_zone;
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_bedrud_init_zone(ngx_shm_zone_t *shm_zone, void *data)
+{
+    ngx_http_bedrud_shm_ctx_t  *octx = data;
+
+    size_t                      len;
+    ngx_http_bedrud_shm_ctx_t  *ctx;
+
+    ctx = shm_zone->data;
+
+    ctx->shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+
+    if (octx || shm_zone->shm.exists) {
+
+        /*
+         * the zone is reused: the old context may come from another
+         * module build, so only the pool itself is trusted
+         */
+
+        ctx->sh = ctx->shpool->data;
+
+        return ngx_http_bedrud_shm_check(shm_zone, ctx->sh);
+    }
+
+    ctx->sh = ngx_slab_calloc(ctx->shpool, sizeof(ngx_http_bedrud_shctx_t));
+    if (ctx->sh == NULL) {
+        return NGX_ERROR;
+    }
+
+    ctx->shpool->data = ctx->sh;
+
+    ctx->sh->magic = NGX_HTTP_BEDRUD_SHM_MAGIC;
+    ctx->sh->version = NGX_HTTP_BEDRUD_SHM_VERSION;
+    ctx->sh->size = sizeof(ngx_http_bedrud_shctx_t);
+
+    ngx_rbtree_init(&ctx->sh->limit_rbtree, &ctx->sh->limit_sentinel,
+                    ngx_http_bedrud_limit_insert_value);
+
+    ngx_queue_init(&ctx->sh->limit_queue);
+
+    ngx_rbtree_init(&ctx->sh->deny_rbtree, &ctx->sh->deny_sentinel,
+                    ngx_http_bedrud_deny_insert_value);
+
+    ngx_rbtree_init(&ctx->sh->deny_timers, &ctx->sh->deny_timers_sentinel,
+                    ngx_rbtree_insert_timer_value);
+
+    len = sizeof(" in bedrud zone \"\"") + shm_zone->shm.name.len;
+
+    ctx->shpool->log_ctx = ngx_slab_alloc(ctx->shpool, len);
+    if (ctx->shpool->log_ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_sprintf(ctx->shpool->log_ctx, " in bedrud zone \"%V\"%Z",
+                &shm_zone->shm.name);
+
+    ctx->shpool->log_nomem = 0;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_bedrud_shm_check(ngx_shm_zone_t *shm_zone,
+    ngx_http_bedrud_shctx_t *sh)
+{
+    if (sh == NULL
+        || sh->magic != NGX_HTTP_BEDRUD_SHM_MAGIC
+        || sh->version != NGX_HTTP_BEDRUD_SHM_VERSION
+        || sh->size != sizeof(ngx_http_bedrud_shctx_t))
+    {
+        ngx_log_error(NGX_LOG_EMERG, shm_zone->shm.log, 0,
+                      "bedrud zone \"%V\" was created by an incompatible "
+                      "build of the module, restart nginx instead of "
+                      "reloading it", &shm_zone->shm.name);
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_http_bedrud_shm_ctx_t *
+ngx_http_bedrud_shm_get(void)
+{
+    ngx_http_bedrud_main_conf_t  *bmcf;
+
+    bmcf = ngx_http_cycle_get_module_main_conf(ngx_cycle,
+                                               ngx_http_bedrud_module);
+
+    if (bmcf == NULL || bmcf->shm_zone == NULL) {
+        return NULL;
+    }
+
+    return bmcf->shm_zone->data;
+}
+
+
+ngx_int_t
+ngx_http_bedrud_shm_limit(ngx_http_request_t *r, ngx_uint_t cls,
+    time_t *retry_after)
+{
+    return ngx_http_bedrud_shm_limit_ex(r, cls, NULL, retry_after);
+}
+
+
+ngx_int_t
+ngx_http_bedrud_shm_limit_ex(ngx_http_request_t *r, ngx_uint_t cls,
+    ngx_uint_t *remaining, time_t *reset)
+{
+    u_char                         key[NGX_HTTP_BEDRUD_SHM_KEY_LEN];
+    size_t                         len;
+    time_t                         now, window, left_secs;
+    uint32_t                       hash;
+    ngx_int_t                      rc;
+    ngx_uint_t                     limit, left, log;
+    ngx_http_bedrud_shm_ctx_t     *ctx;
+    ngx_http_bedrud_limit_node_t  *ln;
+    ngx_http_bedrud_main_conf_t   *bmcf;
+
+    if (cls == NGX_HTTP_BEDRUD_LIMIT_NONE
+        || cls >= NGX_HTTP_BEDRUD_LIMIT_CLASSES)
+    {
+        return NGX_DECLINED;
+    }
+
+    bmcf = ngx_http_get_module_main_conf(r, ngx_http_bedrud_module);
+
+    if (bmcf == NULL || bmcf->shm_zone == NULL) {
+        return NGX_DECLINED;
+    }
+
+    limit = bmcf->limits[cls].limit;
+
+    if (limit == 0) {
+        return NGX_DECLINED;
+    }
+
+    window = bmcf->limits[cls].window;
+
+    if (window <= 0) {
+        window = 60;
+    }
+
+    ctx = bmcf->shm_zone->data;
+
+    len = ngx_http_bedrud_limit_key(r, cls, key);
+    hash = ngx_crc32_short(key, len);
+
+    now = ngx_time();
+    log = 0;
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    ln = ngx_http_bedrud_limit_lookup(ctx, hash, key, len);
+
+    if (ln == NULL) {
+        ln = ngx_http_bedrud_limit_alloc(ctx, hash, key, len, now, &log);
+
+        if (ln == NULL) {
+            ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+            if (log) {
+                ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                              "bedrud rate limits are off: no memory%s",
+                              ctx->shpool->log_ctx);
+            }
+
+            return NGX_DECLINED;
+        }
+    }
+
+    /* a new window: the first hit, a window over, or the clock went back */
+
+    if (now >= ln->reset || ln->reset - now > window) {
+        ln->reset = now + window;
+        ln->count = 0;
+    }
+
+    if (ln->count < limit) {
+        ln->count++;
+        rc = NGX_OK;
+
+    } else {
+        rc = NGX_BUSY;
+    }
+
+    /* the limit may have been lowered by a reload */
+
+    left = (ln->count < limit) ? limit - ln->count : 0;
+    left_secs = ln->reset - now;
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    ngx_log_debug4(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "bedrud limit class:%ui rc:%i left:%ui reset:%T",
+                   cls, rc, left, left_secs);
+
+    if (rc == NGX_BUSY) {
+        (void) ngx_atomic_fetch_add(&ctx->sh->metrics.rate_limited, 1);
+
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "bedrud limiting requests of class %ui, "
+                      "%ui per %Ts", cls, limit, window);
+    }
+
+    if (remaining) {
+        *remaining = left;
+    }
+
+    if (reset) {
+        *reset = left_secs;
+    }
+
+    return rc;
+}
+
+
+static size_t
+ngx_http_bedrud_limit_key(ngx_http_request_t *r, ngx_uint_t cls,
+    u_char *key)
+{
+    u_char               *p;
+    struct sockaddr_in   *sin;
+#if (NGX_HAVE_INET6)
+    u_char               *a;
+    struct sockaddr_in6  *sin6;
+#endif
+
+    p = key;
+
+    *p++ = (u_char) cls;
+
+    switch (r->connection->sockaddr->sa_family) {
+
+#if (NGX_HAVE_INET6)
+    case AF_INET6:
+        sin6 = (struct sockaddr_in6 *) r->connection->sockaddr;
+        a = sin6->sin6_addr.s6_addr;
+
+        if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+            *p++ = 4;
+            p = ngx_cpymem(p, &a[12], 4);
+            break;
+        }
+
+        *p++ = 6;
+        p = ngx_cpymem(p, a, 16);
+        break;
+#endif
+
+    case AF_INET:
+        sin = (struct sockaddr_in *) r->connection->sockaddr;
+
+        *p++ = 4;
+        p = ngx_cpymem(p, &sin->sin_addr.s_addr, 4);
+        break;
+
+    default: /* AF_UNIX: all such clients share one key */
+        *p++ = 0;
+        break;
+    }
+
+    return p - key;
+}
+
+
+static void
+ngx_http_bedrud_limit_insert_value(ngx_rbtree_node_t *temp,
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel)
+{
+    ngx_rbtree_node_t             **p;
+    ngx_http_bedrud_limit_node_t   *ln, *lnt;
+
+    for ( ;; ) {
+
+        if (node->key < temp->key) {
+
+            p = &temp->left;
+
+        } else if (node->key > temp->key) {
+
+            p = &temp->right;
+
+        } else { /* node->key == temp->key */
+
+            ln = (ngx_http_bedrud_limit_node_t *) &node->color;
+            lnt = (ngx_http_bedrud_limit_node_t *) &temp->color;
+
+            p = (ngx_memn2cmp(ln->data, lnt->data, ln->len, lnt->len) < 0)
+                ? &temp->left : &temp->right;
+        }
+
+        if (*p == sentinel) {
+            break;
+        }
+
+        temp = *p;
+    }
+
+    *p = node;
+    node->parent = temp;
+    node->left = sentinel;
+    node->right = sentinel;
+    ngx_rbt_red(node);
+}
+
+
+static ngx_http_bedrud_limit_node_t *
+ngx_http_bedrud_limit_lookup(ngx_http_bedrud_shm_ctx_t *ctx, uint32_t hash,
+    u_char *data, size_t len)
+{
+    ngx_int_t                      rc;
+    ngx_rbtree_node_t             *node, *sentinel;
+    ngx_http_bedrud_limit_node_t  *ln;
+
+    node = ctx->sh->limit_rbtree.root;
+    sentinel = ctx->sh->limit_rbtree.sentinel;
+
+    while (node != sentinel) {
+
+        if (hash < node->key) {
+            node = node->left;
+            continue;
+        }
+
+        if (hash > node->key) {
+            node = node->right;
+            continue;
+        }
+
+        /* hash == node->key */
+
+        ln = (ngx_http_bedrud_limit_node_t *) &node->color;
+
+        rc = ngx_memn2cmp(data, ln->data, len, (size_t) ln->len);
+
+        if (rc == 0) {
+            ngx_queue_remove(&ln->queue);
+            ngx_queue_insert_head(&ctx->sh->limit_queue, &ln->queue);
+
+            return ln;
+        }
+
+        node = (rc < 0) ? node->left : node->right;
+    }
+
+    return NULL;
+}
+
+
+static ngx_http_bedrud_limit_node_t *
+ngx_http_bedrud_limit_alloc(ngx_http_bedrud_shm_ctx_t *ctx, uint32_t hash,
+    u_char *data, size_t len, time_t now, ngx_uint_t *log)
+{
+    size_t                         size;
+    ngx_rbtree_node_t             *node;
+    ngx_http_bedrud_limit_node_t  *ln;
+
+    size = offsetof(ngx_rbtree_node_t, color)
+           + offsetof(ngx_http_bedrud_limit_node_t, data)
+           + len;
+
+    ngx_http_bedrud_limit_expire(ctx, 1, now);
+    ngx_http_bedrud_deny_expire(ctx, 2, now);
+
+    node = ngx_slab_alloc_locked(ctx->shpool, size);
+
+    if (node == NULL) {
+        ngx_http_bedrud_deny_expire(ctx, NGX_HTTP_BEDRUD_SHM_EXPIRE_MAX, now);
+        ngx_http_bedrud_limit_expire(ctx, 0, now);
+
+        node = ngx_slab_alloc_locked(ctx->shpool, size);
+
+        if (node == NULL) {
+
+            /* the zone is full of live denylist entries */
+
+            if (!ctx->sh->limit_nomem) {
+                ctx->sh->limit_nomem = 1;
+                *log = 1;
+            }
+
+            return NULL;
+        }
+    }
+
+    ctx->sh->limit_nomem = 0;
+
+    node->key = hash;
+
+    ln = (ngx_http_bedrud_limit_node_t *) &node->color;
+
+    ln->len = (u_char) len;
+    ln->reset = 0;
+    ln->count = 0;
+
+    ngx_memcpy(ln->data, data, len);
+
+    ngx_rbtree_insert(&ctx->sh->limit_rbtree, node);
+
+    ngx_queue_insert_head(&ctx->sh->limit_queue, &ln->queue);
+
+    ctx->sh->limit_entries++;
+
+    return ln;
+}
+
+
+static void
+ngx_http_bedrud_limit_expire(ngx_http_bedrud_shm_ctx_t *ctx, ngx_uint_t n,
+    time_t now)
+{
+    ngx_queue_t                   *q;
+    ngx_rbtree_node_t             *node;
+    ngx_http_bedrud_limit_node_t  *ln;
+
+    /*
+     * n == 1 deletes one or two nodes whose window is over
+     * n == 0 deletes the oldest node by force
+     *        and one or two nodes whose window is over
+     */
+
+    while (n < 3) {
+
+        if (ngx_queue_empty(&ctx->sh->limit_queue)) {
+            return;
+        }
+
+        q = ngx_queue_last(&ctx->sh->limit_queue);
+
+        ln = ngx_queue_data(q, ngx_http_bedrud_limit_node_t, queue);
+
+        if (n++ != 0 && now < ln->reset) {
+            return;
+        }
+
+        ngx_queue_remove(q);
+
+        node = (ngx_rbtree_node_t *)
+                   ((u_char *) ln - offsetof(ngx_rbtree_node_t, color));
+
+        ngx_rbtree_delete(&ctx->sh->limit_rbtree, node);
+
+        ngx_slab_free_locked(ctx->shpool, node);
+
+        ctx->sh->limit_entries--;
+    }
+}
+
+
+ngx_int_t
+ngx_http_bedrud_shm_revoked(ngx_str_t *id)
+{
+    time_t                        now;
+    uint32_t                      hash;
+    ngx_int_t                     rc;
+    ngx_http_bedrud_shm_ctx_t    *ctx;
+    ngx_http_bedrud_deny_node_t  *dn;
+
+    ctx = ngx_http_bedrud_shm_get();
+
+    if (ctx == NULL
+        || id->len == 0
+        || id->len > NGX_HTTP_BEDRUD_SHM_ID_MAX)
+    {
+        return NGX_DECLINED;
+    }
+
+    hash = ngx_crc32_short(id->data, id->len);
+
+    now = ngx_time();
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    dn = ngx_http_bedrud_deny_lookup(ctx, hash, id->data, id->len);
+
+    if (dn == NULL) {
+        rc = NGX_DECLINED;
+
+    } else if ((time_t) dn->timer.key > now) {
+        rc = NGX_OK;
+
+    } else {
+        ngx_http_bedrud_deny_free(ctx, dn);
+        rc = NGX_DECLINED;
+    }
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, ngx_cycle->log, 0,
+                   "bedrud denylist \"%V\": %i", id, rc);
+
+    return rc;
+}
+
+
+void
+ngx_http_bedrud_shm_revoke(ngx_str_t *id, time_t exp)
+{
+    size_t                        size;
+    time_t                        now;
+    uint32_t                      hash;
+    ngx_uint_t                    log;
+    ngx_rbtree_node_t            *node;
+    ngx_http_bedrud_shm_ctx_t    *ctx;
+    ngx_http_bedrud_deny_node_t  *dn;
+
+    ctx = ngx_http_bedrud_shm_get();
+
+    if (ctx == NULL || id->len == 0) {
+        return;
+    }
+
+    if (id->len > NGX_HTTP_BEDRUD_SHM_ID_MAX) {
+        ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
+                      "bedrud denylist id is longer than %d bytes: \"%V\"",
+                      NGX_HTTP_BEDRUD_SHM_ID_MAX, id);
+        return;
+    }
+
+    now = ngx_time();
+
+    if (exp <= now) {
+        return;
+    }
+
+    hash = ngx_crc32_short(id->data, id->len);
+
+    log = 0;
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    dn = ngx_http_bedrud_deny_lookup(ctx, hash, id->data, id->len);
+
+    if (dn) {
+        if ((time_t) dn->timer.key < exp) {
+            ngx_rbtree_delete(&ctx->sh->deny_timers, &dn->timer);
+            dn->timer.key = (ngx_rbtree_key_t) exp;
+            ngx_rbtree_insert(&ctx->sh->deny_timers, &dn->timer);
+        }
+
+        goto done;
+    }
+
+    size = offsetof(ngx_rbtree_node_t, color)
+           + offsetof(ngx_http_bedrud_deny_node_t, data)
+           + id->len;
+
+    node = ngx_http_bedrud_deny_alloc(ctx, size, now);
+
+    if (node == NULL) {
+        (void) ngx_atomic_fetch_add(&ctx->sh->metrics.deny_dropped, 1);
+
+        if (!ctx->sh->deny_nomem) {
+            ctx->sh->deny_nomem = 1;
+            log = 1;
+        }
+
+        goto done;
+    }
+
+    ctx->sh->deny_nomem = 0;
+
+    node->key = hash;
+
+    dn = (ngx_http_bedrud_deny_node_t *) &node->color;
+
+    dn->len = (u_char) id->len;
+    dn->timer.key = (ngx_rbtree_key_t) exp;
+
+    ngx_memcpy(dn->data, id->data, id->len);
+
+    ngx_rbtree_insert(&ctx->sh->deny_rbtree, node);
+    ngx_rbtree_insert(&ctx->sh->deny_timers, &dn->timer);
+
+    ctx->sh->deny_entries++;
+
+done:
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    if (log) {
+        ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
+                      "bedrud denylist is full%s, revocations are checked "
+                      "in Redis only until entries expire",
+                      ctx->shpool->log_ctx);
+    }
+}
+
+
+static void
+ngx_http_bedrud_deny_insert_value(ngx_rbtree_node_t *temp,
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel)
+{
+    ngx_rbtree_node_t            **p;
+    ngx_http_bedrud_deny_node_t   *dn, *dnt;
+
+    for ( ;; ) {
+
+        if (node->key < temp->key) {
+
+            p = &temp->left;
+
+        } else if (node->key > temp->key) {
+
+            p = &temp->right;
+
+        } else { /* node->key == temp->key */
+
+            dn = (ngx_http_bedrud_deny_node_t *) &node->color;
+            dnt = (ngx_http_bedrud_deny_node_t *) &temp->color;
+
+            p = (ngx_memn2cmp(dn->data, dnt->data, dn->len, dnt->len) < 0)
+                ? &temp->left : &temp->right;
+        }
+
+        if (*p == sentinel) {
+            break;
+        }
+
+        temp = *p;
+    }
+
+    *p = node;
+    node->parent = temp;
+    node->left = sentinel;
+    node->right = sentinel;
+    ngx_rbt_red(node);
+}
+
+
+static ngx_http_bedrud_deny_node_t *
+ngx_http_bedrud_deny_lookup(ngx_http_bedrud_shm_ctx_t *ctx, uint32_t hash,
+    u_char *data, size_t len)
+{
+    ngx_int_t                     rc;
+    ngx_rbtree_node_t            *node, *sentinel;
+    ngx_http_bedrud_deny_node_t  *dn;
+
+    node = ctx->sh->deny_rbtree.root;
+    sentinel = ctx->sh->deny_rbtree.sentinel;
+
+    while (node != sentinel) {
+
+        if (hash < node->key) {
+            node = node->left;
+            continue;
+        }
+
+        if (hash > node->key) {
+            node = node->right;
+            continue;
+        }
+
+        /* hash == node->key */
+
+        dn = (ngx_http_bedrud_deny_node_t *) &node->color;
+
+        rc = ngx_memn2cmp(data, dn->data, len, (size_t) dn->len);
+
+        if (rc == 0) {
+            return dn;
+        }
+
+        node = (rc < 0) ? node->left : node->right;
+    }
+
+    return NULL;
+}
+
+
+static ngx_rbtree_node_t *
+ngx_http_bedrud_deny_alloc(ngx_http_bedrud_shm_ctx_t *ctx, size_t size,
+    time_t now)
+{
+    ngx_uint_t          i;
+    ngx_rbtree_node_t  *node;
+
+    ngx_http_bedrud_deny_expire(ctx, 2, now);
+    ngx_http_bedrud_limit_expire(ctx, 1, now);
+
+    node = ngx_slab_alloc_locked(ctx->shpool, size);
+
+    if (node) {
+        return node;
+    }
+
+    ngx_http_bedrud_deny_expire(ctx, NGX_HTTP_BEDRUD_SHM_EXPIRE_MAX, now);
+
+    node = ngx_slab_alloc_locked(ctx->shpool, size);
+
+    /*
+     * rate limit nodes may be smaller than denylist nodes,
+     * so it may take more than one of them to free a slot
+     */
+
+    for (i = 0; node == NULL && i < NGX_HTTP_BEDRUD_SHM_EVICT_MAX; i++) {
+
+        if (ngx_queue_empty(&ctx->sh->limit_queue)) {
+            break;
+        }
+
+        ngx_http_bedrud_limit_expire(ctx, 0, now);
+
+        node = ngx_slab_alloc_locked(ctx->shpool, size);
+    }
+
+    return node;
+}
+
+
+static void
+ngx_http_bedrud_deny_expire(ngx_http_bedrud_shm_ctx_t *ctx, ngx_uint_t n,
+    time_t now)
+{
+    ngx_rbtree_node_t            *node, *root, *sentinel;
+    ngx_http_bedrud_deny_node_t  *dn;
+
+    sentinel = ctx->sh->deny_timers.sentinel;
+
+    while (n--) {
+
+        root = ctx->sh->deny_timers.root;
+
+        if (root == sentinel) {
+            return;
+        }
+
+        node = ngx_rbtree_min(root, sentinel);
+
+        if ((time_t) node->key > now) {
+            return;
+        }
+
+        dn = (ngx_http_bedrud_deny_node_t *)
+                 ((u_char *) node - offsetof(ngx_http_bedrud_deny_node_t,
+                                             timer));
+
+        ngx_http_bedrud_deny_free(ctx, dn);
+    }
+}
+
+
+static void
+ngx_http_bedrud_deny_free(ngx_http_bedrud_shm_ctx_t *ctx,
+    ngx_http_bedrud_deny_node_t *dn)
+{
+    ngx_rbtree_node_t  *node;
+
+    node = (ngx_rbtree_node_t *)
+               ((u_char *) dn - offsetof(ngx_rbtree_node_t, color));
+
+    ngx_rbtree_delete(&ctx->sh->deny_timers, &dn->timer);
+    ngx_rbtree_delete(&ctx->sh->deny_rbtree, node);
+
+    ngx_slab_free_locked(ctx->shpool, node);
+
+    ctx->sh->deny_entries--;
+}
+
+
+void
+ngx_http_bedrud_shm_account(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_msec_t latency)
+{
+    ngx_uint_t                  i;
+    ngx_http_bedrud_metrics_t  *m;
+    ngx_http_bedrud_shm_ctx_t  *ctx;
+
+    ctx = ngx_http_bedrud_shm_get();
+
+    if (ctx == NULL) {
+        return;
+    }
+
+    m = &ctx->sh->metrics;
+
+    if (status >= 200 && status < 600) {
+        i = status / 100 - 2;
+
+    } else {
+        i = NGX_HTTP_BEDRUD_SHM_CODES - 1;
+    }
+
+    (void) ngx_atomic_fetch_add(&m->codes[i], 1);
+
+    for (i = 0; i < NGX_HTTP_BEDRUD_SHM_STATUSES; i++) {
+        if (status == ngx_http_bedrud_statuses[i]) {
+            (void) ngx_atomic_fetch_add(&m->statuses[i], 1);
+            break;
+        }
+    }
+
+    for (i = 0; i < NGX_HTTP_BEDRUD_SHM_BUCKETS - 1; i++) {
+        if (latency <= ngx_http_bedrud_bounds[i]) {
+            break;
+        }
+    }
+
+    (void) ngx_atomic_fetch_add(&m->buckets[i], 1);
+    (void) ngx_atomic_fetch_add(&m->latency, (ngx_atomic_int_t) latency);
+}
+
+
+void
+ngx_http_bedrud_shm_count_redis(ngx_uint_t what)
+{
+    ngx_http_bedrud_shm_ctx_t  *ctx;
+
+    if (what >= NGX_HTTP_BEDRUD_SHM_REDIS) {
+        return;
+    }
+
+    ctx = ngx_http_bedrud_shm_get();
+
+    if (ctx == NULL) {
+        return;
+    }
+
+    (void) ngx_atomic_fetch_add(&ctx->sh->metrics.redis[what], 1);
+}
+
+
+ngx_int_t
+ngx_http_bedrud_metrics_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                     rc;
+    ngx_buf_t                    *b;
+    ngx_table_elt_t              *h;
+    ngx_http_bedrud_shm_ctx_t    *ctx;
+    ngx_http_bedrud_main_conf_t  *bmcf;
+
+    rc = ngx_http_discard_request_body(r);
+
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        h = ngx_list_push(&r->headers_out.headers);
+        if (h == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        h->hash = 1;
+#if (nginx_version >= 1023000)
+        h->next = NULL;
+#endif
+        ngx_str_set(&h->key, "Allow");
+        ngx_str_set(&h->value, "GET, HEAD");
+
+        b = ngx_create_temp_buf(r->pool, sizeof("method not allowed\n") - 1);
+        if (b == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        b->last = ngx_cpymem(b->last, "method not allowed\n",
+                             sizeof("method not allowed\n") - 1);
+
+        return ngx_http_bedrud_metrics_reply(r, NGX_HTTP_NOT_ALLOWED, b);
+    }
+
+    bmcf = ngx_http_get_module_main_conf(r, ngx_http_bedrud_module);
+
+    if (bmcf == NULL || bmcf->shm_zone == NULL) {
+        b = ngx_create_temp_buf(r->pool,
+                                sizeof("no bedrud_zone configured\n") - 1);
+        if (b == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        b->last = ngx_cpymem(b->last, "no bedrud_zone configured\n",
+                             sizeof("no bedrud_zone configured\n") - 1);
+
+        return ngx_http_bedrud_metrics_reply(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                             b);
+    }
+
+    ctx = bmcf->shm_zone->data;
+
+    b = ngx_create_temp_buf(r->pool, NGX_HTTP_BEDRUD_METRICS_SIZE);
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    b->last = ngx_http_bedrud_metrics_write(ctx, bmcf->shm_zone, b->last,
+                                            b->end);
+
+    if (b->last == b->end) {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "bedrud metrics do not fit in %d bytes",
+                      NGX_HTTP_BEDRUD_METRICS_SIZE);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_bedrud_metrics_reply(r, NGX_HTTP_OK, b);
+}
+
+
+static ngx_int_t
+ngx_http_bedrud_metrics_reply(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_buf_t *b)
+{
+    ngx_int_t    rc;
+    ngx_chain_t  out;
+
+    r->headers_out.status = status;
+    r->headers_out.content_length_n = b->last - b->pos;
+
+    if (status == NGX_HTTP_OK) {
+        ngx_str_set(&r->headers_out.content_type,
+                    "text/plain; version=0.0.4; charset=utf-8");
+
+    } else {
+        ngx_str_set(&r->headers_out.content_type,
+                    "text/plain; charset=utf-8");
+    }
+
+    r->headers_out.content_type_len = sizeof("text/plain") - 1;
+
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+static u_char *
+ngx_http_bedrud_metrics_write(ngx_http_bedrud_shm_ctx_t *ctx,
+    ngx_shm_zone_t *shm_zone, u_char *p, u_char *last)
+{
+    ngx_uint_t                  i;
+    ngx_atomic_uint_t           n, latency;
+    ngx_http_bedrud_metrics_t  *m;
+
+    m = &ctx->sh->metrics;
+
+    p = ngx_slprintf(p, last,
+                     "# HELP bedrud_http_requests_total "
+                     "HTTP requests answered, by status class.\n"
+                     "# TYPE bedrud_http_requests_total counter\n");
+
+    for (i = 0; i < NGX_HTTP_BEDRUD_SHM_CODES; i++) {
+        p = ngx_slprintf(p, last,
+                         "bedrud_http_requests_total{code=\"%s\"} %uA\n",
+                         ngx_http_bedrud_code_names[i], m->codes[i]);
+    }
+
+    p = ngx_slprintf(p, last,
+                     "# HELP bedrud_http_responses_total "
+                     "HTTP responses with selected status codes.\n"
+                     "# TYPE bedrud_http_responses_total counter\n");
+
+    for (i = 0; i < NGX_HTTP_BEDRUD_SHM_STATUSES; i++) {
+        p = ngx_slprintf(p, last,
+                         "bedrud_http_responses_total{code=\"%ui\"} %uA\n",
+                         ngx_http_bedrud_statuses[i], m->statuses[i]);
+    }
+
+    p = ngx_slprintf(p, last,
+                     "# HELP bedrud_http_request_duration_seconds "
+                     "HTTP request latency.\n"
+                     "# TYPE bedrud_http_request_duration_seconds "
+                     "histogram\n");
+
+    /* one pass over the buckets, so that +Inf and _count agree */
+
+    n = 0;
+    latency = m->latency;
+
+    for (i = 0; i < NGX_HTTP_BEDRUD_SHM_BUCKETS; i++) {
+        n += m->buckets[i];
+
+        p = ngx_slprintf(p, last,
+                         "bedrud_http_request_duration_seconds_bucket"
+                         "{le=\"%s\"} %uA\n",
+                         ngx_http_bedrud_bucket_names[i], n);
+    }
+
+    p = ngx_slprintf(p, last,
+                     "bedrud_http_request_duration_seconds_sum %uA.%03uA\n"
+                     "bedrud_http_request_duration_seconds_count %uA\n",
+                     latency / 1000, latency % 1000, n);
+
+    p = ngx_slprintf(p, last,
+                     "# HELP bedrud_rate_limited_total "
+                     "Requests refused by a rate limit.\n"
+                     "# TYPE bedrud_rate_limited_total counter\n"
+                     "bedrud_rate_limited_total %uA\n",
+                     m->rate_limited);
+
+    p = ngx_slprintf(p, last,
+                     "# HELP bedrud_redis_errors_total Redis errors.\n"
+                     "# TYPE bedrud_redis_errors_total counter\n"
+                     "bedrud_redis_errors_total %uA\n"
+                     "# HELP bedrud_redis_timeouts_total Redis timeouts.\n"
+                     "# TYPE bedrud_redis_timeouts_total counter\n"
+                     "bedrud_redis_timeouts_total %uA\n"
+                     "# HELP bedrud_redis_reconnects_total "
+                     "Redis reconnection attempts.\n"
+                     "# TYPE bedrud_redis_reconnects_total counter\n"
+                     "bedrud_redis_reconnects_total %uA\n",
+                     m->redis[NGX_HTTP_BEDRUD_REDIS_ERROR],
+                     m->redis[NGX_HTTP_BEDRUD_REDIS_TIMEOUT],
+                     m->redis[NGX_HTTP_BEDRUD_REDIS_RECONNECT]);
+
+    p = ngx_slprintf(p, last,
+                     "# HELP bedrud_denylist_entries "
+                     "Revoked tokens mirrored in the shared zone.\n"
+                     "# TYPE bedrud_denylist_entries gauge\n"
+                     "bedrud_denylist_entries %uA\n"
+                     "# HELP bedrud_denylist_dropped_total "
+                     "Revocations not mirrored because the zone was full.\n"
+                     "# TYPE bedrud_denylist_dropped_total counter\n"
+                     "bedrud_denylist_dropped_total %uA\n"
+                     "# HELP bedrud_rate_limit_entries "
+                     "Rate limit windows kept in the shared zone.\n"
+                     "# TYPE bedrud_rate_limit_entries gauge\n"
+                     "bedrud_rate_limit_entries %uA\n",
+                     ctx->sh->deny_entries, m->deny_dropped,
+                     ctx->sh->limit_entries);
+
+    p = ngx_slprintf(p, last,
+                     "# HELP bedrud_zone_pages_free "
+                     "Free pages in the shared zone.\n"
+                     "# TYPE bedrud_zone_pages_free gauge\n"
+                     "bedrud_zone_pages_free %ui\n"
+                     "# HELP bedrud_zone_size_bytes "
+                     "Size of the shared zone.\n"
+                     "# TYPE bedrud_zone_size_bytes gauge\n"
+                     "bedrud_zone_size_bytes %uz\n",
+                     ctx->shpool->pfree, shm_zone->shm.size);
+
+    return p;
+}

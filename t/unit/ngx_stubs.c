@@ -1,0 +1,125 @@
+
+/*
+ * Copyright (C) ngx_bedrud authors
+ */
+
+
+/*
+ * The few nginx runtime symbols that the pure helpers (password, JWT,
+ * validation) use, for the unit tests and the fuzz harness, which link
+ * no nginx objects.  The pool hands out malloc()ed blocks that
+ * ngx_stub_pool_reset() frees, so valgrind sees leaks of the code under
+ * test only; ngx_stub_fail_after makes the n-th allocation fail.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include "ngx_stubs.h"
+
+
+typedef struct ngx_stub_block_s  ngx_stub_block_t;
+
+struct ngx_stub_block_s {
+    ngx_stub_block_t  *next;
+    void              *align;
+};
+
+
+static ngx_stub_block_t  *ngx_stub_blocks;
+static ngx_log_t          ngx_stub_log;
+static ngx_cycle_t        ngx_stub_cycle;
+
+volatile ngx_cycle_t     *ngx_cycle = &ngx_stub_cycle;
+ngx_int_t                 ngx_stub_fail_after = -1;
+ngx_pool_t                ngx_stub_pool;
+
+
+void *
+ngx_pnalloc(ngx_pool_t *pool, size_t size)
+{
+    ngx_stub_block_t  *b;
+
+    if (ngx_stub_fail_after == 0) {
+        return NULL;
+    }
+
+    if (ngx_stub_fail_after > 0) {
+        ngx_stub_fail_after--;
+    }
+
+    b = malloc(sizeof(ngx_stub_block_t) + size);
+    if (b == NULL) {
+        return NULL;
+    }
+
+    b->next = ngx_stub_blocks;
+    ngx_stub_blocks = b;
+
+    return b + 1;
+}
+
+
+void *
+ngx_palloc(ngx_pool_t *pool, size_t size)
+{
+    return ngx_pnalloc(pool, size);
+}
+
+
+void *
+ngx_pcalloc(ngx_pool_t *pool, size_t size)
+{
+    void  *p;
+
+    p = ngx_pnalloc(pool, size);
+    if (p) {
+        ngx_memzero(p, size);
+    }
+
+    return p;
+}
+
+
+void
+ngx_stub_pool_reset(void)
+{
+    ngx_stub_block_t  *b;
+
+    while (ngx_stub_blocks) {
+        b = ngx_stub_blocks;
+        ngx_stub_blocks = b->next;
+        free(b);
+    }
+
+    ngx_stub_fail_after = -1;
+}
+
+
+void
+ngx_libc_gmtime(time_t s, struct tm *tm)
+{
+    (void) gmtime_r(&s, tm);
+}
+
+
+void
+ngx_log_error_core(ngx_uint_t level, ngx_log_t *log, ngx_err_t err,
+    const char *fmt, ...)
+{
+    va_list  args;
+
+    va_start(args, fmt);
+    fprintf(stderr, "# log: ");
+    vfprintf(stderr, fmt, args);
+    fprintf(stderr, "\n");
+    va_end(args);
+}
+
+
+void
+ngx_stub_init(void)
+{
+    ngx_stub_log.log_level = NGX_LOG_DEBUG;
+    ngx_stub_cycle.log = &ngx_stub_log;
+}

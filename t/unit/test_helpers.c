@@ -1,0 +1,1775 @@
+
+/*
+ * Copyright (C) ngx_bedrud authors
+ */
+
+
+/*
+ * Unit tests of the pure helpers: ngx_http_bedrud_password.c (built with
+ * NGX_HTTP_BEDRUD_UNIT, without the thread pool wrappers),
+ * ngx_http_bedrud_jwt.c and ngx_http_bedrud_validate.c.  Output is TAP,
+ * run by t/unit.t under prove.
+ *
+ * BEDRUD_UNIT_SKIP_SLOW=1 skips the scrypt run at the default (OWASP)
+ * parameters, which valgrind makes very slow.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+#include <jwt.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include "ngx_http_bedrud_module.h"
+#include "ngx_stubs.h"
+
+
+#define T_SECRET      "0123456789abcdef0123456789abcdef-test-secret"
+#define T_NOW         1777377600      /* 2026-04-28T12:00:00Z */
+#define T_BUF         16384
+
+
+typedef struct {
+    const char  *name;
+    const char  *value;
+} t_claim_t;
+
+
+static void t_ok(int cond, const char *fmt, ...);
+static void t_skip(const char *why, const char *fmt, ...);
+static ngx_str_t t_str(const char *s);
+static double t_ms(struct timespec *start);
+static ngx_int_t t_hash_verify(ngx_http_bedrud_scrypt_t *params,
+    const char *pw, const char *try, ngx_uint_t *rehash);
+static void t_password(void);
+static void t_password_slow(void);
+static size_t t_b64url(u_char *dst, const u_char *src, size_t len);
+static void t_craft(ngx_str_t *token, const char *header, const char *payload,
+    const char *secret, const EVP_MD *md);
+static void t_payload(char *buf, time_t now, const char *name,
+    const char *value, const char *extra);
+static ngx_int_t t_verify(ngx_str_t *token, ngx_uint_t type,
+    ngx_http_bedrud_claims_t *claims);
+static ngx_int_t t_verify_payload(const char *name, const char *value,
+    const char *extra);
+static void t_claims(ngx_http_bedrud_claims_t *claims, ngx_uint_t type,
+    const char *accesses);
+static void t_jwt_roundtrip(void);
+static void t_jwt_headers(void);
+static void t_jwt_claims(void);
+static void t_jwt_garbage(void);
+static void t_jwt_alloc(void);
+static void t_livekit(void);
+static void t_utf8(void);
+static void t_email(void);
+static void t_random(void);
+static void t_timestamp(void);
+static void t_json_depth(void);
+static void t_base64(void);
+
+
+static ngx_uint_t  t_count;
+static ngx_uint_t  t_failed;
+static ngx_str_t   t_secret = ngx_string(T_SECRET);
+
+
+static void
+t_ok(int cond, const char *fmt, ...)
+{
+    u_char   *p;
+    va_list   args;
+    u_char    text[1024];
+
+    t_count++;
+
+    if (!cond) {
+        t_failed++;
+    }
+
+    va_start(args, fmt);
+    vsnprintf((char *) text, sizeof(text), fmt, args);
+    va_end(args);
+
+    /* test inputs have CR, LF and worse: keep TAP one line per test */
+
+    for (p = text; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f) {
+            *p = '?';
+        }
+    }
+
+    printf("%sok %u - %s\n", cond ? "" : "not ", (unsigned) t_count, text);
+    fflush(stdout);
+}
+
+
+static void
+t_skip(const char *why, const char *fmt, ...)
+{
+    va_list  args;
+
+    t_count++;
+
+    printf("ok %u - ", (unsigned) t_count);
+
+    va_start(args, fmt);
+    vprintf(fmt, args);
+    va_end(args);
+
+    printf(" # SKIP %s\n", why);
+}
+
+
+static ngx_str_t
+t_str(const char *s)
+{
+    ngx_str_t  str;
+
+    str.data = (u_char *) s;
+    str.len = strlen(s);
+
+    return str;
+}
+
+
+static double
+t_ms(struct timespec *start)
+{
+    struct timespec  now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+
+    return (now.tv_sec - start->tv_sec) * 1000.0
+           + (now.tv_nsec - start->tv_nsec) / 1000000.0;
+}
+
+
+/* password.c */
+
+static ngx_int_t
+t_hash_verify(ngx_http_bedrud_scrypt_t *params, const char *pw,
+    const char *try, ngx_uint_t *rehash)
+{
+    size_t  len;
+    u_char  phc[NGX_HTTP_BEDRUD_PHC_MAX];
+
+    if (ngx_http_bedrud_scrypt_hash(params, (u_char *) pw, strlen(pw), phc,
+                                    &len)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_bedrud_scrypt_verify((u_char *) try, strlen(try), phc,
+                                         len, params, rehash);
+}
+
+
+static void
+t_password(void)
+{
+    size_t                     len, len2;
+    u_char                     phc[NGX_HTTP_BEDRUD_PHC_MAX];
+    u_char                     phc2[NGX_HTTP_BEDRUD_PHC_MAX];
+    u_char                     buf[256];
+    ngx_int_t                  rc;
+    ngx_uint_t                 i, rehash;
+    ngx_http_bedrud_scrypt_t   fast = { 10, 8, 1 };
+    ngx_http_bedrud_scrypt_t   want = { 11, 8, 1 };
+    ngx_http_bedrud_scrypt_t   bad;
+
+    static const char  *known =
+        "$scrypt$ln=10,r=8,p=1$AAECAwQFBgcICQoLDA0ODw"
+        "$mp90zEQd5XGhjEv4WArVH4Z0XRSzkGWtJK2S/AXJlRU";
+
+    /* a valid hash with each single thing wrong */
+
+    static const char  *malformed[] = {
+        "",
+        "$scrypt$",
+        "$scrypt$ln=10,r=8,p=1$",
+        "$scrypt$ln=10,r=8,p=1$AAECAwQFBgcICQoLDA0ODw",
+        "$scrypt$ln=10,r=8,p=1$AAECAwQFBgcICQoLDA0ODw$",
+        "$SCRYPT$ln=10,r=8,p=1$AAECAwQFBgcICQoLDA0ODw"
+            "$mp90zEQd5XGhjEv4WArVH4Z0XRSzkGWtJK2S/AXJlRU",
+        "scrypt$ln=10,r=8,p=1$AAECAwQFBgcICQoLDA0ODw"
+            "$mp90zEQd5XGhjEv4WArVH4Z0XRSzkGWtJK2S/AXJlRU",
+        "$scrypt$ln=9,r=8,p=1$AAECAwQFBgcICQoLDA0ODw"
+            "$mp90zEQd5XGhjEv4WArVH4Z0XRSzkGWtJK2S/AXJlRU",
+        "$scrypt$ln=23,r=8,p=1$AAECAwQFBgcICQoLDA0ODw"
+            "$mp90zEQd5XGhjEv4WArVH4Z0XRSzkGWtJK2S/AXJlRU",
+        "$scrypt$ln=010,r=8,p=1$AAECAwQFBgcICQoLDA0ODw"
+            "$mp90zEQd5XGhjEv4WArVH4Z0XRSzkGWtJK2S/AXJlRU",
+        "$scrypt$ln=+10,r=8,p=1$AAECAwQFBgcICQoLDA0ODw"
+            "$mp90zEQd5XGhjEv4WArVH4Z0XRSzkGWtJK2S/AXJlRU",
+        "$scrypt$ln=-1,r=8,p=1$AAECAwQFBgcICQoLDA0ODw"
+            "$mp90zEQd5XGhjEv4WArVH4Z0XRSzkGWtJK2S/AXJlRU",
+        "$scrypt$ln=18446744073709551626,r=8,p=1$AAECAwQFBgcICQoLDA0ODw"
+            "$mp90zEQd5XGhjEv4WArVH4Z0XRSzkGWtJK2S/AXJlRU",
+        "$scrypt$ln=,r=8,p=1$AAECAwQFBgcICQoLDA0ODw"
+            "$mp90zEQd5XGhjEv4WArVH4Z0XRSzkGWtJK2S/AXJlRU",
+        "$scrypt$ln=10,r=0,p=1$AAECAwQFBgcICQoLDA0ODw"
+            "$mp90zEQd5XGhjEv4WArVH4Z0XRSzkGWtJK2S/AXJlRU",
+        "$scrypt$ln=10,r=33,p=1$AAECAwQFBgcICQoLDA0ODw"
+            "$mp90zEQd5XGhjEv4WArVH4Z0XRSzkGWtJK2S/AXJlRU",
+        "$scrypt$ln=10,r=8,p=0$AAECAwQFBgcICQoLDA0ODw"
+            "$mp90zEQd5XGhjEv4WArVH4Z0XRSzkGWtJK2S/AXJlRU",
+        "$scrypt$ln=10,r=8,p=17$AAECAwQFBgcICQoLDA0ODw"
+            "$mp90zEQd5XGhjEv4WArVH4Z0XRSzkGWtJK2S/AXJlRU",
+        "$scrypt$ln=22,r=32,p=1$AAECAwQFBgcICQoLDA0ODw"
+            "$mp90zEQd5XGhjEv4WArVH4Z0XRSzkGWtJK2S/AXJlRU",
+        "$scrypt$ln=10,r=8$AAECAwQFBgcICQoLDA0ODw"
+            "$mp90zEQd5XGhjEv4WArVH4Z0XRSzkGWtJK2S/AXJlRU",
+        "$scrypt$r=8,ln=10,p=1$AAECAwQFBgcICQoLDA0ODw"
+            "$mp90zEQd5XGhjEv4WArVH4Z0XRSzkGWtJK2S/AXJlRU",
+        "$scrypt$ln=10,r=8,p=1,x=1$AAECAwQFBgcICQoLDA0ODw"
+            "$mp90zEQd5XGhjEv4WArVH4Z0XRSzkGWtJK2S/AXJlRU",
+        "$scrypt$ln=10, r=8,p=1$AAECAwQFBgcICQoLDA0ODw"
+            "$mp90zEQd5XGhjEv4WArVH4Z0XRSzkGWtJK2S/AXJlRU",
+        "$scrypt$ln=10,r=8,p=1$AAECAwQFBgcICQoLDA0OD"
+            "$mp90zEQd5XGhjEv4WArVH4Z0XRSzkGWtJK2S/AXJlRU",
+        "$scrypt$ln=10,r=8,p=1$AAECAwQFBgcICQoLDA0ODwA"
+            "$mp90zEQd5XGhjEv4WArVH4Z0XRSzkGWtJK2S/AXJlRU",
+        "$scrypt$ln=10,r=8,p=1$AAECAwQFBgcICQoLDA0ODw=="
+            "$mp90zEQd5XGhjEv4WArVH4Z0XRSzkGWtJK2S/AXJlRU",
+        "$scrypt$ln=10,r=8,p=1$AAECAwQFBgcICQoLDA0ODx"
+            "$mp90zEQd5XGhjEv4WArVH4Z0XRSzkGWtJK2S/AXJlRU",
+        "$scrypt$ln=10,r=8,p=1$AAECAwQFBgcICQoLDA0OD."
+            "$mp90zEQd5XGhjEv4WArVH4Z0XRSzkGWtJK2S/AXJlRU",
+        "$scrypt$ln=10,r=8,p=1$AAECAwQFBgcICQoLDA0ODw"
+            "$mp90zEQd5XGhjEv4WArVH4Z0XRSzkGWtJK2S/AXJlR",
+        "$scrypt$ln=10,r=8,p=1$AAECAwQFBgcICQoLDA0ODw"
+            "$mp90zEQd5XGhjEv4WArVH4Z0XRSzkGWtJK2S/AXJlRUA",
+        "$scrypt$ln=10,r=8,p=1$AAECAwQFBgcICQoLDA0ODw"
+            "$mp90zEQd5XGhjEv4WArVH4Z0XRSzkGWtJK2S/AXJlRU=",
+        "$scrypt$ln=10,r=8,p=1$AAECAwQFBgcICQoLDA0ODw"
+            "$mp90zEQd5XGhjEv4WArVH4Z0XRSzkGWtJK2S_AXJlRU",
+        "$scrypt$ln=10,r=8,p=1$AAECAwQFBgcICQoLDA0ODw"
+            "$mp90zEQd5XGhjEv4WArVH4Z0XRSzkGWtJK2S/AXJlRV",
+        "$scrypt$ln=10,r=8,p=1$AAECAwQFBgcICQoLDA0ODw"
+            "$mp90zEQd5XGhjEv4WArVH4Z0XRSzkGWtJK2S/AXJlRU$",
+        "$scrypt$ln=10,r=8,p=1$AAECAwQFBgcICQoLDA0ODw"
+            "$mp90zEQd5XGhjEv4WArVH4Z0XRSzkGWtJK2S/AXJlRU\n",
+        "$scrypt$ln=10,r=8,p=1$AAECAwQFBgcICQoLDA0ODw"
+            "$$mp90zEQd5XGhjEv4WArVH4Z0XRSzkGWtJK2S/AXJlRU",
+        " $scrypt$ln=10,r=8,p=1$AAECAwQFBgcICQoLDA0ODw"
+            "$mp90zEQd5XGhjEv4WArVH4Z0XRSzkGWtJK2S/AXJlRU",
+        "$2a$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy",
+        "$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJ"
+            "TmaaJObG",
+        NULL
+    };
+
+    /* round trips at fast parameters */
+
+    rc = ngx_http_bedrud_scrypt_hash(&fast, (u_char *) "correct horse", 13,
+                                     phc, &len);
+    t_ok(rc == NGX_OK, "scrypt hash ln=10");
+    t_ok(len == 88 && ngx_strncmp(phc, "$scrypt$ln=10,r=8,p=1$", 22) == 0
+         && phc[44] == '$',
+         "PHC string shape: %.*s", (int) len, phc);
+
+    rc = ngx_http_bedrud_scrypt_verify((u_char *) "correct horse", 13, phc,
+                                       len, &fast, &rehash);
+    t_ok(rc == NGX_OK && rehash == 0, "verify: right password, no rehash");
+
+    rc = ngx_http_bedrud_scrypt_verify((u_char *) "correct horsE", 13, phc,
+                                       len, &fast, &rehash);
+    t_ok(rc == NGX_DECLINED, "verify: wrong password");
+
+    rc = ngx_http_bedrud_scrypt_verify((u_char *) "correct hors", 12, phc,
+                                       len, &fast, &rehash);
+    t_ok(rc == NGX_DECLINED, "verify: password prefix");
+
+    rc = ngx_http_bedrud_scrypt_verify((u_char *) "", 0, phc, len, &fast,
+                                       &rehash);
+    t_ok(rc == NGX_DECLINED, "verify: empty password");
+
+    rc = ngx_http_bedrud_scrypt_verify((u_char *) "correct horse", 13, phc,
+                                       len, &want, &rehash);
+    t_ok(rc == NGX_OK && rehash == 1, "verify: other wanted params: rehash");
+
+    rc = ngx_http_bedrud_scrypt_verify((u_char *) "correct horsE", 13, phc,
+                                       len, &want, &rehash);
+    t_ok(rc == NGX_DECLINED && rehash == 0,
+         "verify: wrong password never asks for a rehash");
+
+    rc = ngx_http_bedrud_scrypt_verify((u_char *) "correct horse", 13, phc,
+                                       len, NULL, &rehash);
+    t_ok(rc == NGX_OK && rehash == 0, "verify: no wanted params");
+
+    rc = ngx_http_bedrud_scrypt_hash(&fast, (u_char *) "correct horse", 13,
+                                     phc2, &len2);
+    t_ok(rc == NGX_OK && len2 == len && ngx_memcmp(phc, phc2, len) != 0,
+         "random salt: two hashes of one password differ");
+
+    t_ok(t_hash_verify(&fast, "", "", &rehash) == NGX_OK,
+         "empty password hashes and verifies");
+
+    ngx_memset(buf, 0xff, sizeof(buf));
+    buf[sizeof(buf) - 1] = '\0';
+    t_ok(t_hash_verify(&fast, (char *) buf, (char *) buf, &rehash) == NGX_OK,
+         "255 bytes of 0xff hash and verify");
+
+    t_ok(t_hash_verify(&want, "pässwörd", "pässwörd", &rehash) == NGX_OK
+         && rehash == 0,
+         "hash and verify at ln=11");
+
+    /* parameters with r and p of two digits print and parse */
+
+    bad.ln = 10;
+    bad.r = 10;
+    bad.p = 12;
+    rc = ngx_http_bedrud_scrypt_hash(&bad, (u_char *) "x", 1, phc, &len);
+    t_ok(rc == NGX_OK
+         && ngx_strncmp(phc, "$scrypt$ln=10,r=10,p=12$", 24) == 0
+         && ngx_http_bedrud_scrypt_verify((u_char *) "x", 1, phc, len, &fast,
+                                          &rehash) == NGX_OK
+         && rehash == 1,
+         "two-digit r and p round trip");
+
+    /* an independent vector: Python's hashlib.scrypt() */
+
+    rc = ngx_http_bedrud_scrypt_verify(
+             (u_char *) "correct horse battery staple", 28,
+             (u_char *) known, strlen(known), &fast, &rehash);
+    t_ok(rc == NGX_OK && rehash == 0, "verify a hashlib.scrypt() vector");
+
+    rc = ngx_http_bedrud_scrypt_verify(
+             (u_char *) "correct horse battery stapl", 27,
+             (u_char *) known, strlen(known), &fast, &rehash);
+    t_ok(rc == NGX_DECLINED, "hashlib vector, wrong password");
+
+    /* invalid parameters for hashing are a caller error */
+
+    bad.ln = 9;
+    bad.r = 8;
+    bad.p = 1;
+    t_ok(ngx_http_bedrud_scrypt_hash(&bad, (u_char *) "x", 1, phc, &len)
+         == NGX_ERROR, "hash: ln=9 refused");
+
+    bad.ln = 21;
+    bad.r = 8;
+    t_ok(ngx_http_bedrud_scrypt_hash(&bad, (u_char *) "x", 1, phc, &len)
+         == NGX_ERROR, "hash: ln=21 r=8 (2 GiB) refused");
+
+    bad.ln = 10;
+    bad.r = 8;
+    bad.p = 0;
+    t_ok(ngx_http_bedrud_scrypt_hash(&bad, (u_char *) "x", 1, phc, &len)
+         == NGX_ERROR, "hash: p=0 refused");
+
+    for (i = 0; malformed[i]; i++) {
+        rehash = 7;
+        rc = ngx_http_bedrud_scrypt_verify(
+                 (u_char *) "correct horse battery staple", 28,
+                 (u_char *) malformed[i], strlen(malformed[i]), &fast,
+                 &rehash);
+        t_ok(rc == NGX_DECLINED && rehash == 0,
+             "malformed PHC %u declined", (unsigned) i);
+    }
+
+    /* a NUL inside, and NULL */
+
+    ngx_memcpy(buf, known, strlen(known));
+    buf[30] = '\0';
+    rc = ngx_http_bedrud_scrypt_verify(
+             (u_char *) "correct horse battery staple", 28, buf,
+             strlen(known), &fast, &rehash);
+    t_ok(rc == NGX_DECLINED, "PHC with a NUL byte declined");
+
+    rc = ngx_http_bedrud_scrypt_verify((u_char *) "x", 1, NULL, 0, &fast,
+                                       &rehash);
+    t_ok(rc == NGX_DECLINED, "NULL PHC declined");
+}
+
+
+static void
+t_password_slow(void)
+{
+    size_t                     len;
+    u_char                     phc[NGX_HTTP_BEDRUD_PHC_MAX];
+    double                     hash_ms, verify_ms;
+    ngx_int_t                  rc;
+    ngx_uint_t                 rehash;
+    struct timespec            start;
+    ngx_http_bedrud_scrypt_t   owasp = { 17, 8, 1 };
+
+    if (getenv("BEDRUD_UNIT_SKIP_SLOW")) {
+        t_skip("BEDRUD_UNIT_SKIP_SLOW", "scrypt ln=17 r=8 p=1 hash");
+        t_skip("BEDRUD_UNIT_SKIP_SLOW", "scrypt ln=17 r=8 p=1 verify");
+        return;
+    }
+
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    rc = ngx_http_bedrud_scrypt_hash(&owasp, (u_char *) "correct horse", 13,
+                                     phc, &len);
+    hash_ms = t_ms(&start);
+
+    t_ok(rc == NGX_OK && ngx_strncmp(phc, "$scrypt$ln=17,r=8,p=1$", 22) == 0,
+         "scrypt hash at ln=17 r=8 p=1 (128 MiB, above OpenSSL's default "
+         "maxmem)");
+
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    rc = ngx_http_bedrud_scrypt_verify((u_char *) "correct horse", 13, phc,
+                                       len, &owasp, &rehash);
+    verify_ms = t_ms(&start);
+
+    t_ok(rc == NGX_OK && rehash == 0, "scrypt verify at ln=17 r=8 p=1");
+
+    printf("# scrypt ln=17 r=8 p=1: hash %.0f ms, verify %.0f ms\n",
+           hash_ms, verify_ms);
+}
+
+
+/* jwt.c */
+
+static size_t
+t_b64url(u_char *dst, const u_char *src, size_t len)
+{
+    return ngx_http_bedrud_base64_encode(dst, src, len, 1) - dst;
+}
+
+
+static void
+t_craft(ngx_str_t *token, const char *header, const char *payload,
+    const char *secret, const EVP_MD *md)
+{
+    u_char        *p;
+    unsigned int   n;
+    u_char         mac[EVP_MAX_MD_SIZE];
+
+    static u_char  buf[T_BUF];
+
+    /* a token signed independently of libjwt: any header, any payload */
+
+    p = buf;
+    p += t_b64url(p, (u_char *) header, strlen(header));
+    *p++ = '.';
+    p += t_b64url(p, (u_char *) payload, strlen(payload));
+
+    if (md) {
+        HMAC(md, secret, strlen(secret), buf, p - buf, mac, &n);
+        *p++ = '.';
+        p += t_b64url(p, mac, n);
+
+    } else {
+        *p++ = '.';
+    }
+
+    token->data = buf;
+    token->len = p - buf;
+}
+
+
+static void
+t_payload(char *buf, time_t now, const char *name, const char *value,
+    const char *extra)
+{
+    char        *p;
+    char         num[32];
+    const char  *v;
+    ngx_uint_t   i, first;
+
+    static t_claim_t  claims[] = {
+        { "typ", "\"access\"" },
+        { "iss", "\"bedrud\"" },
+        { "aud", "[\"bedrud\"]" },
+        { "exp", "+3600" },
+        { "iat", "+0" },
+        { "nbf", "+0" },
+        { "userId", "\"u-1\"" },
+        { "sub", "\"u-1\"" },
+        { "email", "\"ann@example.com\"" },
+        { "name", "\"Ann\"" },
+        { "provider", "\"local\"" },
+        { "accesses", "[\"user\",\"superadmin\"]" },
+        { "jti", "\"j-1\"" },
+        { "fam", "\"f-1\"" },
+        { NULL, NULL }
+    };
+
+    /* the valid claims, with "name" replaced by "value" (NULL: removed) */
+
+    p = buf;
+    *p++ = '{';
+    first = 1;
+
+    for (i = 0; claims[i].name; i++) {
+        v = claims[i].value;
+
+        if (name && strcmp(name, claims[i].name) == 0) {
+            v = value;
+        }
+
+        if (v == NULL) {
+            continue;
+        }
+
+        if (v[0] == '+') {
+            snprintf(num, sizeof(num), "%lld",
+                     (long long) now + atoll(v + 1));
+            v = num;
+        }
+
+        p += sprintf(p, "%s\"%s\":%s", first ? "" : ",", claims[i].name, v);
+        first = 0;
+    }
+
+    if (extra) {
+        p += sprintf(p, "%s", extra);
+    }
+
+    *p++ = '}';
+    *p = '\0';
+}
+
+
+static ngx_int_t
+t_verify(ngx_str_t *token, ngx_uint_t type, ngx_http_bedrud_claims_t *claims)
+{
+    ngx_http_bedrud_claims_t  dummy;
+
+    return ngx_http_bedrud_jwt_verify(&ngx_stub_pool, token, &t_secret, type,
+                                      T_NOW, claims ? claims : &dummy);
+}
+
+
+static ngx_int_t
+t_verify_payload(const char *name, const char *value, const char *extra)
+{
+    ngx_str_t  token;
+    char       payload[T_BUF];
+
+    t_payload(payload, T_NOW, name, value, extra);
+    t_craft(&token, "{\"alg\":\"HS256\",\"typ\":\"JWT\"}", payload, T_SECRET,
+            EVP_sha256());
+
+    return t_verify(&token, NGX_HTTP_BEDRUD_TOKEN_ACCESS, NULL);
+}
+
+
+static void
+t_claims(ngx_http_bedrud_claims_t *claims, ngx_uint_t type,
+    const char *accesses)
+{
+    ngx_memzero(claims, sizeof(ngx_http_bedrud_claims_t));
+
+    claims->type = type;
+    claims->user_id = t_str("5f0c6a52-3b1e-4c1a-9a57-1f2d3c4b5a69");
+    claims->email = t_str("ann@example.com");
+    claims->name = t_str("Ann \xc3\x85ngstr\xc3\xb6m \"quoted\"");
+    claims->provider = t_str("local");
+    claims->accesses = t_str(accesses);
+    claims->jti = t_str("0e3a9a3c-9f5e-4b7c-8d2a-6c1b5e4f3a21");
+    claims->fam = t_str("f2b8c1d4-7e6a-4f3b-9c2d-1a0b9e8d7c6f");
+}
+
+
+static void
+t_jwt_roundtrip(void)
+{
+    ngx_int_t                 rc;
+    ngx_str_t                 access, refresh, bad;
+    ngx_http_bedrud_claims_t  in, out;
+
+    t_claims(&in, NGX_HTTP_BEDRUD_TOKEN_ACCESS, "[\"user\",\"superadmin\"]");
+
+    rc = ngx_http_bedrud_jwt_issue(&ngx_stub_pool, &t_secret, &in, T_NOW,
+                                   3600, &access);
+    t_ok(rc == NGX_OK && access.len > 0, "issue access token");
+
+    rc = t_verify(&access, NGX_HTTP_BEDRUD_TOKEN_ACCESS, &out);
+    t_ok(rc == NGX_OK, "verify access token as access");
+
+    t_ok(out.type == NGX_HTTP_BEDRUD_TOKEN_ACCESS
+         && out.user_id.len == in.user_id.len
+         && ngx_memcmp(out.user_id.data, in.user_id.data, in.user_id.len) == 0
+         && out.email.len == in.email.len
+         && ngx_memcmp(out.email.data, in.email.data, in.email.len) == 0
+         && out.name.len == in.name.len
+         && ngx_memcmp(out.name.data, in.name.data, in.name.len) == 0
+         && out.provider.len == 5
+         && out.jti.len == in.jti.len
+         && ngx_memcmp(out.jti.data, in.jti.data, in.jti.len) == 0
+         && out.fam.len == in.fam.len
+         && ngx_memcmp(out.fam.data, in.fam.data, in.fam.len) == 0,
+         "claims survive the round trip (UTF-8 and quotes in name)");
+
+    t_ok(out.iat == T_NOW && out.exp == T_NOW + 3600,
+         "iat and exp");
+
+    t_ok(out.accesses.len == 21
+         && ngx_strncmp(out.accesses.data, "[\"user\",\"superadmin\"]", 21)
+            == 0
+         && out.superadmin,
+         "accesses text and superadmin flag: %.*s",
+         (int) out.accesses.len, out.accesses.data);
+
+    rc = t_verify(&access, NGX_HTTP_BEDRUD_TOKEN_REFRESH, &out);
+    t_ok(rc == NGX_DECLINED, "access token refused as refresh");
+
+    rc = ngx_http_bedrud_jwt_verify(&ngx_stub_pool, &access, &t_secret,
+                                    NGX_HTTP_BEDRUD_TOKEN_ACCESS,
+                                    T_NOW + 3600, &out);
+    t_ok(rc == NGX_DECLINED, "access token expired at exp");
+
+    rc = ngx_http_bedrud_jwt_verify(&ngx_stub_pool, &access, &t_secret,
+                                    NGX_HTTP_BEDRUD_TOKEN_ACCESS,
+                                    T_NOW + 3599, &out);
+    t_ok(rc == NGX_OK, "access token valid one second before exp");
+
+    rc = ngx_http_bedrud_jwt_verify(&ngx_stub_pool, &access, &t_secret,
+                                    NGX_HTTP_BEDRUD_TOKEN_ACCESS,
+                                    T_NOW - 1, &out);
+    t_ok(rc == NGX_DECLINED, "access token not valid before nbf");
+
+    bad = t_str("0123456789abcdef0123456789abcdef-test-secreT");
+    rc = ngx_http_bedrud_jwt_verify(&ngx_stub_pool, &access, &bad,
+                                    NGX_HTTP_BEDRUD_TOKEN_ACCESS, T_NOW,
+                                    &out);
+    t_ok(rc == NGX_DECLINED, "wrong secret");
+
+    t_claims(&in, NGX_HTTP_BEDRUD_TOKEN_REFRESH, "[\"user\"]");
+
+    rc = ngx_http_bedrud_jwt_issue(&ngx_stub_pool, &t_secret, &in, T_NOW,
+                                   7 * 86400, &refresh);
+    t_ok(rc == NGX_OK, "issue refresh token");
+
+    rc = t_verify(&refresh, NGX_HTTP_BEDRUD_TOKEN_REFRESH, &out);
+    t_ok(rc == NGX_OK && out.type == NGX_HTTP_BEDRUD_TOKEN_REFRESH
+         && !out.superadmin && out.exp == T_NOW + 7 * 86400,
+         "verify refresh token as refresh");
+
+    rc = t_verify(&refresh, NGX_HTTP_BEDRUD_TOKEN_ACCESS, &out);
+    t_ok(rc == NGX_DECLINED, "refresh token refused as access token");
+
+    t_claims(&in, NGX_HTTP_BEDRUD_TOKEN_ACCESS, "");
+    rc = ngx_http_bedrud_jwt_issue(&ngx_stub_pool, &t_secret, &in, T_NOW,
+                                   60, &access);
+    t_ok(rc == NGX_OK
+         && t_verify(&access, NGX_HTTP_BEDRUD_TOKEN_ACCESS, &out) == NGX_OK
+         && out.accesses.len == 2 && !out.superadmin,
+         "empty accesses issue as []");
+
+    t_claims(&in, NGX_HTTP_BEDRUD_TOKEN_ACCESS, "[\"superadmins\"]");
+    rc = ngx_http_bedrud_jwt_issue(&ngx_stub_pool, &t_secret, &in, T_NOW,
+                                   60, &access);
+    t_ok(rc == NGX_OK
+         && t_verify(&access, NGX_HTTP_BEDRUD_TOKEN_ACCESS, &out) == NGX_OK
+         && !out.superadmin,
+         "\"superadmins\" is not superadmin");
+
+    /* issue() refuses what verify() would refuse */
+
+    t_claims(&in, NGX_HTTP_BEDRUD_TOKEN_ACCESS, "\"user\"");
+    t_ok(ngx_http_bedrud_jwt_issue(&ngx_stub_pool, &t_secret, &in, T_NOW,
+                                   60, &access) == NGX_ERROR,
+         "issue: accesses not an array");
+
+    t_claims(&in, NGX_HTTP_BEDRUD_TOKEN_ACCESS, "[\"user\",1]");
+    t_ok(ngx_http_bedrud_jwt_issue(&ngx_stub_pool, &t_secret, &in, T_NOW,
+                                   60, &access) == NGX_ERROR,
+         "issue: accesses with a number");
+
+    t_claims(&in, NGX_HTTP_BEDRUD_TOKEN_ACCESS, "[\"user\"");
+    t_ok(ngx_http_bedrud_jwt_issue(&ngx_stub_pool, &t_secret, &in, T_NOW,
+                                   60, &access) == NGX_ERROR,
+         "issue: accesses not JSON");
+
+    t_claims(&in, NGX_HTTP_BEDRUD_TOKEN_ACCESS, "[]");
+    in.name = t_str("bad \xc3\x28 utf-8");
+    t_ok(ngx_http_bedrud_jwt_issue(&ngx_stub_pool, &t_secret, &in, T_NOW,
+                                   60, &access) == NGX_ERROR,
+         "issue: invalid UTF-8");
+
+    t_claims(&in, NGX_HTTP_BEDRUD_TOKEN_ACCESS, "[]");
+    in.jti.len = 0;
+    t_ok(ngx_http_bedrud_jwt_issue(&ngx_stub_pool, &t_secret, &in, T_NOW,
+                                   60, &access) == NGX_ERROR,
+         "issue: no jti");
+
+    t_claims(&in, NGX_HTTP_BEDRUD_TOKEN_ACCESS, "[]");
+    bad.len = 0;
+    t_ok(ngx_http_bedrud_jwt_issue(&ngx_stub_pool, &bad, &in, T_NOW,
+                                   60, &access) == NGX_ERROR,
+         "issue: empty secret");
+    t_ok(ngx_http_bedrud_jwt_verify(&ngx_stub_pool, &access, &bad,
+                                    NGX_HTTP_BEDRUD_TOKEN_ACCESS, T_NOW, &out)
+         == NGX_DECLINED,
+         "verify: empty secret");
+
+    ngx_stub_pool_reset();
+}
+
+
+static void
+t_jwt_headers(void)
+{
+    jwt_t                     *jwt;
+    char                      *s;
+    ngx_int_t                  rc;
+    ngx_str_t                  token;
+    ngx_uint_t                 i;
+    char                       payload[T_BUF];
+    u_char                     buf[T_BUF], orig[T_BUF];
+
+    static const char  *refused[] = {
+        "{\"alg\":\"hs256\",\"typ\":\"JWT\"}",
+        "{\"alg\":\"HS256 \",\"typ\":\"JWT\"}",
+        "{\"alg\":\"HS256\",\"typ\":\"JWS\"}",
+        "{\"alg\":\"HS256\",\"typ\":1}",
+        "{\"alg\":\"HS256\",\"crit\":[\"exp\"]}",
+        "{\"alg\":\"HS256\",\"alg\":\"HS256\"}",
+        "{\"alg\":[\"HS256\"]}",
+        "{\"alg\":null}",
+        "{\"typ\":\"JWT\"}",
+        "{\"alg\":\"RS256\",\"typ\":\"JWT\"}",
+        "{\"alg\":\"HS384\",\"typ\":\"JWT\"}",
+        "{\"alg\":\"HS256\",\"x\":[[[[[[1]]]]]]}",
+        "[\"HS256\"]",
+        "\"HS256\"",
+        "{\"alg\":\"HS256\"",
+        "{\"alg\":\"HS256\"}x",
+        "",
+        NULL
+    };
+
+    t_payload(payload, T_NOW, NULL, NULL, NULL);
+
+    t_craft(&token, "{\"alg\":\"HS256\",\"typ\":\"JWT\"}", payload, T_SECRET,
+            EVP_sha256());
+    rc = t_verify(&token, NGX_HTTP_BEDRUD_TOKEN_ACCESS, NULL);
+    t_ok(rc == NGX_OK, "crafted HS256 token verifies (control)");
+
+    t_craft(&token, "{\"typ\":\"JWT\",\"alg\":\"HS256\"}", payload, T_SECRET,
+            EVP_sha256());
+    t_ok(t_verify(&token, NGX_HTTP_BEDRUD_TOKEN_ACCESS, NULL) == NGX_OK,
+         "header members in another order");
+
+    t_craft(&token, "{\"alg\":\"HS256\"}", payload, T_SECRET, EVP_sha256());
+    t_ok(t_verify(&token, NGX_HTTP_BEDRUD_TOKEN_ACCESS, NULL) == NGX_OK,
+         "header without typ");
+
+    for (i = 0; refused[i]; i++) {
+        t_craft(&token, refused[i], payload, T_SECRET, EVP_sha256());
+        rc = t_verify(&token, NGX_HTTP_BEDRUD_TOKEN_ACCESS, NULL);
+        t_ok(rc == NGX_DECLINED, "header refused: %s", refused[i]);
+    }
+
+    /* "alg":"none": unsigned, or with an HS256 signature appended */
+
+    t_craft(&token, "{\"alg\":\"none\"}", payload, T_SECRET, NULL);
+    t_ok(ngx_strncmp(token.data, "eyJhbGciOiJub25lIn0.", 20) == 0
+         && t_verify(&token, NGX_HTTP_BEDRUD_TOKEN_ACCESS, NULL)
+            == NGX_DECLINED,
+         "alg none, no signature: eyJhbGciOiJub25lIn0.<payload>.");
+
+    t_craft(&token, "{\"alg\":\"none\"}", payload, T_SECRET, EVP_sha256());
+    t_ok(t_verify(&token, NGX_HTTP_BEDRUD_TOKEN_ACCESS, NULL) == NGX_DECLINED,
+         "alg none with an HMAC appended");
+
+    t_craft(&token, "{\"alg\":\"none\",\"typ\":\"JWT\"}", payload, T_SECRET,
+            NULL);
+    t_ok(t_verify(&token, NGX_HTTP_BEDRUD_TOKEN_ACCESS, NULL) == NGX_DECLINED,
+         "alg none with typ JWT");
+
+    /* HS512 and HS384 with the same secret: the right MAC, wrong alg */
+
+    t_craft(&token, "{\"alg\":\"HS512\",\"typ\":\"JWT\"}", payload, T_SECRET,
+            EVP_sha512());
+    t_ok(t_verify(&token, NGX_HTTP_BEDRUD_TOKEN_ACCESS, NULL) == NGX_DECLINED,
+         "HS512 token signed with the secret (crafted)");
+
+    t_craft(&token, "{\"alg\":\"HS384\",\"typ\":\"JWT\"}", payload, T_SECRET,
+            EVP_sha384());
+    t_ok(t_verify(&token, NGX_HTTP_BEDRUD_TOKEN_ACCESS, NULL) == NGX_DECLINED,
+         "HS384 token signed with the secret (crafted)");
+
+    s = NULL;
+    jwt = NULL;
+
+    if (jwt_new(&jwt) == 0
+        && jwt_set_alg(jwt, JWT_ALG_HS512, (u_char *) T_SECRET,
+                       strlen(T_SECRET)) == 0
+        && jwt_add_grants_json(jwt, payload) == 0)
+    {
+        s = jwt_encode_str(jwt);
+    }
+
+    token = t_str(s ? s : "");
+    t_ok(s != NULL
+         && t_verify(&token, NGX_HTTP_BEDRUD_TOKEN_ACCESS, NULL)
+            == NGX_DECLINED,
+         "HS512 token signed with the secret (libjwt)");
+
+    free(s);
+    jwt_free(jwt);
+
+    /* the HS512 signature truncated to HS256 length */
+
+    t_craft(&token, "{\"alg\":\"HS256\",\"typ\":\"JWT\"}", payload, T_SECRET,
+            EVP_sha512());
+    token.len -= 86 - 43;
+    t_ok(t_verify(&token, NGX_HTTP_BEDRUD_TOKEN_ACCESS, NULL) == NGX_DECLINED,
+         "HS256 header, truncated HS512 signature");
+
+    /* bad signatures */
+
+    t_craft(&token, "{\"alg\":\"HS256\",\"typ\":\"JWT\"}", payload, T_SECRET,
+            EVP_sha256());
+    ngx_memcpy(orig, token.data, token.len);
+    ngx_memcpy(buf, token.data, token.len);
+    token.data = buf;
+
+    for (i = token.len - 43; i < token.len; i += 6) {
+        buf[i] = (buf[i] == 'A') ? 'B' : 'A';
+        t_ok(t_verify(&token, NGX_HTTP_BEDRUD_TOKEN_ACCESS, NULL)
+             == NGX_DECLINED, "signature character %u changed", (unsigned) i);
+        buf[i] = orig[i];
+    }
+
+    t_ok(t_verify(&token, NGX_HTTP_BEDRUD_TOKEN_ACCESS, NULL) == NGX_OK,
+         "restored signature verifies (control)");
+
+    /* 'Q' and 'R' differ only in the low bits, unused at the end */
+
+    buf[token.len - 1] = (buf[token.len - 1] == 'Q') ? 'R' : 'Q';
+    t_ok(t_verify(&token, NGX_HTTP_BEDRUD_TOKEN_ACCESS, NULL) == NGX_DECLINED,
+         "last signature character changed");
+
+    t_craft(&token, "{\"alg\":\"HS256\",\"typ\":\"JWT\"}", payload,
+            "another secret of some length 0123456789", EVP_sha256());
+    t_ok(t_verify(&token, NGX_HTTP_BEDRUD_TOKEN_ACCESS, NULL) == NGX_DECLINED,
+         "signed with another secret");
+
+    /* the payload changed after signing */
+
+    t_craft(&token, "{\"alg\":\"HS256\",\"typ\":\"JWT\"}", payload, T_SECRET,
+            EVP_sha256());
+    ngx_memcpy(buf, token.data, token.len);
+    token.data = buf;
+    buf[40] = (buf[40] == 'A') ? 'B' : 'A';
+    t_ok(t_verify(&token, NGX_HTTP_BEDRUD_TOKEN_ACCESS, NULL) == NGX_DECLINED,
+         "payload byte changed");
+
+    ngx_stub_pool_reset();
+}
+
+
+static void
+t_jwt_claims(void)
+{
+    ngx_uint_t  i;
+    char        big[9000];
+
+    static t_claim_t  refused[] = {
+        { "typ", NULL },
+        { "typ", "\"refresh\"" },
+        { "typ", "\"Access\"" },
+        { "typ", "1" },
+        { "typ", "[\"access\"]" },
+        { "iss", NULL },
+        { "iss", "\"evil\"" },
+        { "iss", "\"bedrud\\u0000\"" },
+        { "iss", "[\"bedrud\"]" },
+        { "aud", NULL },
+        { "aud", "[\"other\"]" },
+        { "aud", "[]" },
+        { "aud", "\"other\"" },
+        { "aud", "1" },
+        { "aud", "[1,{\"bedrud\":1}]" },
+        { "aud", "{\"bedrud\":true}" },
+        { "exp", NULL },
+        { "exp", "+0" },
+        { "exp", "-1" },
+        { "exp", "\"1777381200\"" },
+        { "exp", "1777381200.0" },
+        { "exp", "1.7773812e9" },
+        { "exp", "1e300" },
+        { "exp", "-1777381200" },
+        { "exp", "253402300800" },
+        { "exp", "9223372036854775807" },
+        { "exp", "99999999999999999999" },
+        { "exp", "true" },
+        { "exp", "null" },
+        { "exp", "[1777381200]" },
+        { "nbf", "+1" },
+        { "nbf", "+100" },
+        { "nbf", "\"0\"" },
+        { "nbf", "0.5" },
+        { "nbf", "-5" },
+        { "iat", NULL },
+        { "iat", "\"1777377600\"" },
+        { "iat", "1777377600.5" },
+        { "iat", "null" },
+        { "userId", NULL },
+        { "userId", "\"\"" },
+        { "userId", "42" },
+        { "userId", "null" },
+        { "sub", NULL },
+        { "sub", "\"u-2\"" },
+        { "sub", "\"u-1 \"" },
+        { "sub", "\"\"" },
+        { "sub", "42" },
+        { "jti", NULL },
+        { "jti", "\"\"" },
+        { "jti", "{}" },
+        { "fam", NULL },
+        { "fam", "7" },
+        { "email", "1" },
+        { "name", "[]" },
+        { "provider", "false" },
+        { "accesses", NULL },
+        { "accesses", "\"superadmin\"" },
+        { "accesses", "[\"user\",1]" },
+        { "accesses", "[null]" },
+        { "accesses", "[[\"superadmin\"]]" },
+        { "accesses", "{\"superadmin\":1}" },
+        { NULL, NULL }
+    };
+
+    static t_claim_t  accepted[] = {
+        { "nbf", NULL },
+        { "nbf", "+0" },
+        { "nbf", "+-100" },
+        { "aud", "\"bedrud\"" },
+        { "aud", "[\"x\",\"bedrud\"]" },
+        { "email", NULL },
+        { "name", "\"\"" },
+        { "provider", NULL },
+        { "accesses", "[]" },
+        { "iat", "+100" },
+        { NULL, NULL }
+    };
+
+    for (i = 0; refused[i].name; i++) {
+        t_ok(t_verify_payload(refused[i].name, refused[i].value, NULL)
+             == NGX_DECLINED,
+             "claim refused: %s %s", refused[i].name,
+             refused[i].value ? refused[i].value : "missing");
+    }
+
+    for (i = 0; accepted[i].name; i++) {
+        t_ok(t_verify_payload(accepted[i].name, accepted[i].value, NULL)
+             == NGX_OK,
+             "claim accepted: %s %s", accepted[i].name,
+             accepted[i].value ? accepted[i].value : "missing");
+    }
+
+    t_ok(t_verify_payload(NULL, NULL, ",\"userId\":\"u-2\"") == NGX_DECLINED,
+         "duplicate claim refused");
+
+    t_ok(t_verify_payload(NULL, NULL, ",\"extra\":{\"a\":[1,2,{}]}")
+         == NGX_OK,
+         "unknown claims ignored");
+
+    /* the whole payload */
+
+    {
+        ngx_str_t   token;
+        const char  *payloads[] = { "[]", "null", "\"x\"", "{", "", "{}",
+                                    "{\"typ\":\"access\"}", NULL };
+
+        for (i = 0; payloads[i]; i++) {
+            t_craft(&token, "{\"alg\":\"HS256\"}", payloads[i], T_SECRET,
+                    EVP_sha256());
+            t_ok(t_verify(&token, NGX_HTTP_BEDRUD_TOKEN_ACCESS, NULL)
+                 == NGX_DECLINED, "payload refused: '%s'", payloads[i]);
+        }
+    }
+
+    /* size: a big name claim just under, and over, 8 KiB */
+
+    ngx_memset(big, 'a', sizeof(big));
+    big[0] = '"';
+    big[5600] = '"';
+    big[5601] = '\0';
+
+    t_ok(t_verify_payload("name", big, NULL) == NGX_OK,
+         "token of about 7.7 KiB accepted");
+
+    big[5600] = 'a';
+    big[6200] = '"';
+    big[6201] = '\0';
+
+    t_ok(t_verify_payload("name", big, NULL) == NGX_DECLINED,
+         "token over 8 KiB refused");
+
+    ngx_stub_pool_reset();
+}
+
+
+static void
+t_jwt_garbage(void)
+{
+    u_char      *p;
+    size_t       len, olen, pos;
+    ngx_str_t    token;
+    ngx_uint_t   i, j, k, declined;
+    char         payload[T_BUF];
+    u_char       buf[T_BUF], orig[T_BUF];
+
+    static const char  *garbage[] = {
+        "", ".", "..", "...", "....", "a", "a.b", "a.b.c", "a.b.c.d",
+        ".b.cccccccccccccccccccccccccccccccccccccccccc",
+        "a..ccccccccccccccccccccccccccccccccccccccccccc",
+        "a.b.", "eyJhbGciOiJub25lIn0..",
+        "eyJhbGciOiJub25lIn0.e30.",
+        "Bearer eyJhbGciOiJIUzI1NiJ9.e30."
+            "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "eyJhbGciOiJIUzI1NiJ9.e30.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "eyJhbGciOiJIUzI1NiJ9=.e30.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "eyJhbGciOiJIUzI1NiJ9.e30.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA+",
+        NULL
+    };
+
+    for (i = 0; garbage[i]; i++) {
+        token = t_str(garbage[i]);
+        t_ok(t_verify(&token, NGX_HTTP_BEDRUD_TOKEN_ACCESS, NULL)
+             == NGX_DECLINED, "garbage refused: '%s'", garbage[i]);
+    }
+
+    /* a valid token, with extra bytes around it */
+
+    t_payload(payload, T_NOW, NULL, NULL, NULL);
+    t_craft(&token, "{\"alg\":\"HS256\",\"typ\":\"JWT\"}", payload, T_SECRET,
+            EVP_sha256());
+    ngx_memcpy(orig, token.data, token.len);
+    len = token.len;
+    olen = len;
+
+    token.data = buf;
+
+    buf[0] = ' ';
+    ngx_memcpy(buf + 1, orig, len);
+    token.len = len + 1;
+    t_ok(t_verify(&token, NGX_HTTP_BEDRUD_TOKEN_ACCESS, NULL) == NGX_DECLINED,
+         "leading space refused");
+
+    ngx_memcpy(buf, orig, len);
+    buf[len] = '\n';
+    token.len = len + 1;
+    t_ok(t_verify(&token, NGX_HTTP_BEDRUD_TOKEN_ACCESS, NULL) == NGX_DECLINED,
+         "trailing newline refused");
+
+    buf[len] = '\0';
+    t_ok(t_verify(&token, NGX_HTTP_BEDRUD_TOKEN_ACCESS, NULL) == NGX_DECLINED,
+         "trailing NUL refused");
+
+    buf[len] = '.';
+    t_ok(t_verify(&token, NGX_HTTP_BEDRUD_TOKEN_ACCESS, NULL) == NGX_DECLINED,
+         "trailing dot refused");
+
+    ngx_memcpy(buf, orig, len);
+    buf[10] = '\0';
+    token.len = len;
+    t_ok(t_verify(&token, NGX_HTTP_BEDRUD_TOKEN_ACCESS, NULL) == NGX_DECLINED,
+         "NUL inside refused");
+
+    ngx_memcpy(buf, orig, len);
+    token.len = len;
+    t_ok(t_verify(&token, NGX_HTTP_BEDRUD_TOKEN_ACCESS, NULL) == NGX_OK,
+         "the untouched copy still verifies (control)");
+
+    /* 9 KiB and 8 KiB + 1 of valid-looking characters */
+
+    ngx_memset(buf, 'A', 9216);
+    buf[100] = '.';
+    buf[9216 - 44] = '.';
+    token.len = 9216;
+    t_ok(t_verify(&token, NGX_HTTP_BEDRUD_TOKEN_ACCESS, NULL) == NGX_DECLINED,
+         "9 KiB token refused");
+
+    token.len = 8193;
+    buf[8193 - 44] = '.';
+    t_ok(t_verify(&token, NGX_HTTP_BEDRUD_TOKEN_ACCESS, NULL) == NGX_DECLINED,
+         "8 KiB + 1 token refused");
+
+    /* random bytes, random base64url, random mutations of a valid token */
+
+    srandom(12345);
+    declined = 0;
+
+    for (i = 0; i < 3000; i++) {
+        len = random() % 200;
+
+        for (j = 0; j < len; j++) {
+            buf[j] = (u_char) random();
+        }
+
+        token.len = len;
+
+        if (t_verify(&token, NGX_HTTP_BEDRUD_TOKEN_ACCESS, NULL)
+            == NGX_DECLINED)
+        {
+            declined++;
+        }
+    }
+
+    t_ok(declined == 3000, "3000 random byte strings refused");
+
+    declined = 0;
+
+    for (i = 0; i < 3000; i++) {
+        p = buf;
+        len = 1 + random() % 80;
+
+        for (j = 0; j < len; j++) {
+            *p++ = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                   "0123456789-_"[random() % 64];
+        }
+
+        *p++ = '.';
+
+        if (i % 2) {
+            /* a JSON header, to get past the header check sometimes */
+            p += t_b64url(p, (u_char *) "{\"alg\":\"HS256\"}", 15);
+            *p++ = '.';
+        }
+
+        len = random() % 120;
+
+        for (j = 0; j < len; j++) {
+            *p++ = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                   "0123456789-_."[random() % 65];
+        }
+
+        token.len = p - buf;
+
+        if (t_verify(&token, NGX_HTTP_BEDRUD_TOKEN_ACCESS, NULL)
+            == NGX_DECLINED)
+        {
+            declined++;
+        }
+    }
+
+    t_ok(declined == 3000, "3000 random base64url strings refused");
+
+    declined = 0;
+
+    for (i = 0; i < 3000; i++) {
+        ngx_memcpy(buf, orig, olen);
+        token.len = olen;
+
+        k = 1 + random() % 3;
+
+        for (j = 0; j < k; j++) {
+            pos = random() % olen;
+            buf[pos] = (u_char) (buf[pos] ^ (1 + random() % 255));
+        }
+
+        if (ngx_memcmp(buf, orig, olen) == 0) {
+            /* two flips undid each other */
+            declined++;
+            continue;
+        }
+
+        if (t_verify(&token, NGX_HTTP_BEDRUD_TOKEN_ACCESS, NULL)
+            == NGX_DECLINED)
+        {
+            declined++;
+        }
+    }
+
+    t_ok(declined == 3000, "3000 mutated tokens refused");
+
+    ngx_stub_pool_reset();
+}
+
+
+static void
+t_jwt_alloc(void)
+{
+    ngx_int_t                 rc;
+    ngx_str_t                 token;
+    ngx_uint_t                i, errors;
+    ngx_http_bedrud_claims_t  in, out;
+
+    /* every failing pool allocation gives NGX_ERROR, never a half result */
+
+    t_claims(&in, NGX_HTTP_BEDRUD_TOKEN_ACCESS, "[\"user\"]");
+
+    ngx_stub_fail_after = 0;
+    rc = ngx_http_bedrud_jwt_issue(&ngx_stub_pool, &t_secret, &in, T_NOW, 60,
+                                   &token);
+    t_ok(rc == NGX_ERROR, "issue: allocation failure is NGX_ERROR");
+    ngx_stub_pool_reset();
+
+    rc = ngx_http_bedrud_jwt_issue(&ngx_stub_pool, &t_secret, &in, T_NOW, 60,
+                                   &token);
+
+    errors = 0;
+
+    for (i = 0; i < 32; i++) {
+        ngx_stub_fail_after = i;
+        rc = t_verify(&token, NGX_HTTP_BEDRUD_TOKEN_ACCESS, &out);
+
+        if (rc == NGX_OK) {
+            break;
+        }
+
+        if (rc == NGX_ERROR) {
+            errors++;
+        }
+    }
+
+    ngx_stub_fail_after = -1;
+
+    t_ok(rc == NGX_OK && errors == i && i > 3,
+         "verify: each of %u allocations failing gives NGX_ERROR",
+         (unsigned) i);
+
+    ngx_stub_pool_reset();
+}
+
+
+static void
+t_livekit(void)
+{
+    char          *s;
+    jwt_t         *jwt;
+    json_t        *claims, *video, *v;
+    u_char        *dot;
+    size_t         n;
+    ngx_int_t      rc;
+    ngx_str_t      key, secret, token;
+    unsigned int   maclen;
+    u_char         mac[EVP_MAX_MD_SIZE], hex[2 * EVP_MAX_MD_SIZE + 1];
+    u_char         buf[T_BUF];
+
+    static const char  *expected =
+        "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"
+        ".eyJleHAiOjE3MDAwMDM2MDAsImlzcyI6ImRldmtleSIsIm5hbWUiOiJBbGljZSIsIm5"
+        "iZiI6MTcwMDAwMDAwMCwic3ViIjoiYWxpY2UiLCJ2aWRlbyI6eyJjYW5VcGRhdGVPd2"
+        "5NZXRhZGF0YSI6ZmFsc2UsInJvb20iOiJyMSIsInJvb21Kb2luIjp0cnVlfX0"
+        ".fQxzASgvdxM9xEGJ_6MadRqZYQg11i5XV0UkW5w_y5M";
+
+    /* HMAC-SHA256 of header.payload, from "openssl dgst -sha256 -hmac" */
+
+    static const char  *expected_hex =
+        "7d0c7301282f77133dc44189ffa31a751a99610835d62e575745245b9c3fcb93";
+
+    key = t_str("devkey");
+    secret = t_str("devsecret-devsecret-devsecret-32");
+
+    claims = json_pack("{s:s, s:s, s:{s:b, s:s, s:b}}",
+                       "sub", "alice", "name", "Alice", "video",
+                       "roomJoin", 1, "room", "r1",
+                       "canUpdateOwnMetadata", 0);
+
+    rc = ngx_http_bedrud_jwt_livekit(&ngx_stub_pool, &key, &secret, claims,
+                                     1700000000, 3600, &token);
+    t_ok(rc == NGX_OK, "LiveKit token issued");
+
+    t_ok(token.len == strlen(expected)
+         && ngx_memcmp(token.data, expected, token.len) == 0,
+         "LiveKit token matches the known vector");
+
+    dot = token.data + token.len - 44;
+    HMAC(EVP_sha256(), secret.data, secret.len, token.data, dot - token.data,
+         mac, &maclen);
+
+    for (n = 0; n < maclen; n++) {
+        sprintf((char *) hex + 2 * n, "%02x", mac[n]);
+    }
+
+    t_ok(maclen == 32 && strcmp((char *) hex, expected_hex) == 0,
+         "HMAC-SHA256 of header.payload is the openssl dgst vector");
+
+    n = 0;
+    ngx_http_bedrud_base64_decode(buf, &n, token.data, 36, 1);
+    t_ok(n == 27 && ngx_memcmp(buf, "{\"alg\":\"HS256\",\"typ\":\"JWT\"}", 27)
+                    == 0,
+         "header is {\"alg\":\"HS256\",\"typ\":\"JWT\"}");
+
+    t_ok(json_object_get(claims, "iss") == NULL
+         && json_object_get(claims, "exp") == NULL
+         && claims->refcount == 1
+         && json_object_get(claims, "video")->refcount == 1,
+         "caller's claims untouched, no references kept");
+
+    /* decode it back with libjwt */
+
+    ngx_memcpy(buf, token.data, token.len);
+    buf[token.len] = '\0';
+
+    jwt = NULL;
+    rc = jwt_decode(&jwt, (char *) buf, secret.data, secret.len);
+
+    t_ok(rc == 0 && jwt_get_alg(jwt) == JWT_ALG_HS256
+         && strcmp(jwt_get_grant(jwt, "iss"), "devkey") == 0
+         && strcmp(jwt_get_grant(jwt, "sub"), "alice") == 0
+         && jwt_get_grant_int(jwt, "nbf") == 1700000000
+         && jwt_get_grant_int(jwt, "exp") == 1700003600,
+         "libjwt decodes iss, sub, nbf, exp");
+
+    s = (rc == 0) ? jwt_get_grants_json(jwt, "video") : NULL;
+    video = s ? json_loads(s, 0, NULL) : NULL;
+    v = json_object_get(video, "canUpdateOwnMetadata");
+
+    t_ok(json_is_false(v)
+         && json_is_true(json_object_get(video, "roomJoin"))
+         && strcmp(json_string_value(json_object_get(video, "room")), "r1")
+            == 0,
+         "video grant survives, false emitted explicitly: %s", s);
+
+    json_decref(video);
+    free(s);
+    jwt_free(jwt);
+
+    /* a metadata string claim and the caller's keys win nothing */
+
+    json_object_set_new(claims, "metadata",
+                        json_string("{\"accesses\":[\"user\"]}"));
+    json_object_set_new(claims, "iss", json_string("spoofed"));
+
+    rc = ngx_http_bedrud_jwt_livekit(&ngx_stub_pool, &key, &secret, claims,
+                                     1700000000, 3600, &token);
+
+    ngx_memcpy(buf, token.data, token.len);
+    buf[token.len] = '\0';
+
+    jwt = NULL;
+    t_ok(rc == NGX_OK
+         && jwt_decode(&jwt, (char *) buf, secret.data, secret.len) == 0
+         && strcmp(jwt_get_grant(jwt, "iss"), "devkey") == 0
+         && strcmp(jwt_get_grant(jwt, "metadata"),
+                   "{\"accesses\":[\"user\"]}") == 0
+         && strcmp(json_string_value(json_object_get(claims, "iss")),
+                   "spoofed") == 0,
+         "iss is always the API key; metadata is a JSON string");
+    jwt_free(jwt);
+
+    json_decref(claims);
+
+    claims = json_array();
+    t_ok(ngx_http_bedrud_jwt_livekit(&ngx_stub_pool, &key, &secret, claims,
+                                     1700000000, 3600, &token) == NGX_ERROR,
+         "LiveKit claims must be an object");
+    json_decref(claims);
+
+    ngx_stub_pool_reset();
+}
+
+
+/* validate.c */
+
+static void
+t_utf8(void)
+{
+    ngx_uint_t  i;
+
+    static struct {
+        const char  *s;
+        size_t       len;
+        ngx_int_t    rc;
+        const char  *what;
+    } cases[] = {
+        { "", 0, NGX_OK, "empty" },
+        { "plain ascii", 11, NGX_OK, "ASCII" },
+        { "a\0b", 3, NGX_OK, "NUL is valid UTF-8" },
+        { "\xc3\xa9", 2, NGX_OK, "U+00E9" },
+        { "\xc2\x80", 2, NGX_OK, "U+0080" },
+        { "\xdf\xbf", 2, NGX_OK, "U+07FF" },
+        { "\xe0\xa0\x80", 3, NGX_OK, "U+0800" },
+        { "\xe2\x82\xac", 3, NGX_OK, "U+20AC" },
+        { "\xed\x9f\xbf", 3, NGX_OK, "U+D7FF" },
+        { "\xee\x80\x80", 3, NGX_OK, "U+E000" },
+        { "\xef\xbf\xbf", 3, NGX_OK, "U+FFFF" },
+        { "\xf0\x90\x80\x80", 4, NGX_OK, "U+10000" },
+        { "\xf0\x9f\x98\x80", 4, NGX_OK, "U+1F600" },
+        { "\xf4\x8f\xbf\xbf", 4, NGX_OK, "U+10FFFF" },
+        { "\xc0\x80", 2, NGX_DECLINED, "overlong NUL" },
+        { "\xc1\xbf", 2, NGX_DECLINED, "overlong 2 bytes" },
+        { "\xe0\x80\x80", 3, NGX_DECLINED, "overlong 3 bytes" },
+        { "\xe0\x9f\xbf", 3, NGX_DECLINED, "overlong U+07FF" },
+        { "\xf0\x80\x80\x80", 4, NGX_DECLINED, "overlong 4 bytes" },
+        { "\xf0\x8f\xbf\xbf", 4, NGX_DECLINED, "overlong U+FFFF" },
+        { "\xed\xa0\x80", 3, NGX_DECLINED, "surrogate U+D800" },
+        { "\xed\xbf\xbf", 3, NGX_DECLINED, "surrogate U+DFFF" },
+        { "\xed\xa0\xbd\xed\xb8\x80", 6, NGX_DECLINED, "CESU-8 pair" },
+        { "\xf4\x90\x80\x80", 4, NGX_DECLINED, "U+110000" },
+        { "\xf5\x80\x80\x80", 4, NGX_DECLINED, "0xf5 lead" },
+        { "\xf8\x88\x80\x80\x80", 5, NGX_DECLINED, "5-byte form" },
+        { "\xfe", 1, NGX_DECLINED, "0xfe" },
+        { "\xff", 1, NGX_DECLINED, "0xff" },
+        { "\x80", 1, NGX_DECLINED, "lone continuation" },
+        { "a\xbf", 2, NGX_DECLINED, "continuation after ASCII" },
+        { "\xc3", 1, NGX_DECLINED, "truncated 2 bytes" },
+        { "\xe2\x82", 2, NGX_DECLINED, "truncated 3 bytes" },
+        { "\xf0\x9f\x98", 3, NGX_DECLINED, "truncated 4 bytes" },
+        { "\xc3\x28", 2, NGX_DECLINED, "bad continuation" },
+        { "\xe2\x28\xa1", 3, NGX_DECLINED, "bad 2nd byte of 3" },
+        { "\xe2\x82\x28", 3, NGX_DECLINED, "bad 3rd byte of 3" },
+        { "\xf0\x9f\x98\x28", 4, NGX_DECLINED, "bad 4th byte of 4" },
+        { NULL, 0, 0, NULL }
+    };
+
+    for (i = 0; cases[i].s; i++) {
+        t_ok(ngx_http_bedrud_utf8_valid((u_char *) cases[i].s, cases[i].len)
+             == cases[i].rc,
+             "utf8: %s", cases[i].what);
+    }
+
+    t_ok(ngx_http_bedrud_has_ctl((u_char *) "Ann \xc3\x85", 6) == 0,
+         "has_ctl: text");
+    t_ok(ngx_http_bedrud_has_ctl((u_char *) "", 0) == 0, "has_ctl: empty");
+    t_ok(ngx_http_bedrud_has_ctl((u_char *) "a\0b", 3) == 1, "has_ctl: NUL");
+    t_ok(ngx_http_bedrud_has_ctl((u_char *) "a\r\n", 3) == 1,
+         "has_ctl: CR LF");
+    t_ok(ngx_http_bedrud_has_ctl((u_char *) "\t", 1) == 1, "has_ctl: tab");
+    t_ok(ngx_http_bedrud_has_ctl((u_char *) "x\x1f", 2) == 1,
+         "has_ctl: 0x1f");
+    t_ok(ngx_http_bedrud_has_ctl((u_char *) "x\x7f", 2) == 1,
+         "has_ctl: DEL");
+    t_ok(ngx_http_bedrud_has_ctl((u_char *) " ~", 2) == 0,
+         "has_ctl: space and tilde");
+}
+
+
+static void
+t_email(void)
+{
+    ngx_uint_t  i;
+    char        buf[512];
+
+    static const char  *good[] = {
+        "a@b",
+        "user@example.com",
+        "first.last+tag@sub.example.co",
+        "o'brien@x.io",
+        "a!#$%&'*+-/=?^_`{|}~b@x.io",
+        "UPPER@EXAMPLE.COM",
+        "j\xc3\xb6rg@example.de",
+        "x@1.2.3.4",
+        "x@a-b.c-d.io",
+        "guest_0e3a9a3c-9f5e-4b7c-8d2a-6c1b5e4f3a21@bedrud.guest",
+        NULL
+    };
+
+    static const char  *bad[] = {
+        "", "@", "a@", "@b", "ab", "a@@b", "a@b@c",
+        "Bob <b@x.io>", "<b@x.io>", "b@x.io (Bob)", "a(c)@x.io",
+        "\"quoted\"@x.io", "\"a b\"@x.io", "a@[1.2.3.4]",
+        "a b@x.io", " a@x.io", "a@x.io ", "a@b .io", "a@b\t.io",
+        "a\n@b", "a@b\r\n", "a\x7f@b",
+        ".a@b", "a.@b", "a..b@c",
+        "a@-b.io", "a@b-.io", "a@b..io", "a@b.", "a@.b", "a@b_c.io",
+        "a@b.io.", "a@\xc3\xa9.io", "a,b@x.io", "a;b@x.io", "a:b@x.io",
+        "a\\b@x.io", "a[b]@x.io",
+        "bad\xc3\x28@x.io", "\xed\xa0\x80@x.io",
+        NULL
+    };
+
+    for (i = 0; good[i]; i++) {
+        t_ok(ngx_http_bedrud_email_valid((u_char *) good[i], strlen(good[i]))
+             == NGX_OK, "email valid: %s", good[i]);
+    }
+
+    for (i = 0; bad[i]; i++) {
+        t_ok(ngx_http_bedrud_email_valid((u_char *) bad[i], strlen(bad[i]))
+             == NGX_DECLINED, "email invalid: '%s'", bad[i]);
+    }
+
+    t_ok(ngx_http_bedrud_email_valid((u_char *) "a\0@b", 4) == NGX_DECLINED,
+         "email invalid: NUL");
+
+    /* lengths: local part 64, domain label 63, total 254 */
+
+    ngx_memset(buf, 'a', 64);
+    ngx_memcpy(buf + 64, "@x.io", 6);
+    t_ok(ngx_http_bedrud_email_valid((u_char *) buf, strlen(buf)) == NGX_OK,
+         "local part of 64");
+
+    ngx_memset(buf, 'a', 65);
+    ngx_memcpy(buf + 65, "@x.io", 6);
+    t_ok(ngx_http_bedrud_email_valid((u_char *) buf, strlen(buf))
+         == NGX_DECLINED, "local part of 65");
+
+    buf[0] = 'a';
+    buf[1] = '@';
+    ngx_memset(buf + 2, 'b', 63);
+    ngx_memcpy(buf + 65, ".io", 4);
+    t_ok(ngx_http_bedrud_email_valid((u_char *) buf, strlen(buf)) == NGX_OK,
+         "domain label of 63");
+
+    ngx_memset(buf + 2, 'b', 64);
+    ngx_memcpy(buf + 66, ".io", 4);
+    t_ok(ngx_http_bedrud_email_valid((u_char *) buf, strlen(buf))
+         == NGX_DECLINED, "domain label of 64");
+
+    /* a@ + 4 labels of 61 + dots: 2 + 4 * 61 + 3 + "b.io" */
+
+    ngx_memcpy(buf, "a@", 2);
+
+    for (i = 0; i < 4; i++) {
+        ngx_memset(buf + 2 + i * 62, 'c', 61);
+        buf[2 + i * 62 + 61] = '.';
+    }
+
+    ngx_memcpy(buf + 2 + 4 * 62, "io", 3);
+    t_ok(strlen(buf) == 252
+         && ngx_http_bedrud_email_valid((u_char *) buf, 252) == NGX_OK,
+         "address of 252");
+
+    ngx_memcpy(buf + 2 + 4 * 62, "iooo", 5);
+    t_ok(ngx_http_bedrud_email_valid((u_char *) buf, 254) == NGX_OK,
+         "address of 254");
+
+    ngx_memcpy(buf + 2 + 4 * 62, "ioooo", 6);
+    t_ok(ngx_http_bedrud_email_valid((u_char *) buf, 255) == NGX_DECLINED,
+         "address of 255");
+}
+
+
+static void
+t_random(void)
+{
+    ngx_uint_t  i, good, counts[36], min, max;
+    u_char      a[NGX_HTTP_BEDRUD_UUID_LEN], b[NGX_HTTP_BEDRUD_UUID_LEN];
+    u_char      id[36000];
+
+    ngx_http_bedrud_uuid(a);
+    ngx_http_bedrud_uuid(b);
+
+    good = 1;
+
+    for (i = 0; i < NGX_HTTP_BEDRUD_UUID_LEN; i++) {
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            good &= (a[i] == '-');
+
+        } else {
+            good &= ((a[i] >= '0' && a[i] <= '9')
+                     || (a[i] >= 'a' && a[i] <= 'f'));
+        }
+    }
+
+    t_ok(good, "uuid: lowercase hex and dashes: %.36s", a);
+    t_ok(a[14] == '4', "uuid: version 4");
+    t_ok(a[19] == '8' || a[19] == '9' || a[19] == 'a' || a[19] == 'b',
+         "uuid: RFC 4122 variant");
+    t_ok(ngx_memcmp(a, b, NGX_HTTP_BEDRUD_UUID_LEN) != 0,
+         "uuid: two differ");
+
+    t_ok(ngx_http_bedrud_random_id(id, 0) == NGX_OK, "random_id: length 0");
+
+    ngx_memset(id, 0, sizeof(id));
+    t_ok(ngx_http_bedrud_random_id(id, 8) == NGX_OK && id[8] == '\0',
+         "random_id: writes exactly 8: %.8s", id);
+
+    t_ok(ngx_http_bedrud_random_id(id, sizeof(id)) == NGX_OK,
+         "random_id: 36000 characters");
+
+    ngx_memzero(counts, sizeof(counts));
+    good = 1;
+
+    for (i = 0; i < sizeof(id); i++) {
+        if (id[i] >= 'a' && id[i] <= 'z') {
+            counts[id[i] - 'a']++;
+
+        } else if (id[i] >= '0' && id[i] <= '9') {
+            counts[26 + id[i] - '0']++;
+
+        } else {
+            good = 0;
+        }
+    }
+
+    min = sizeof(id);
+    max = 0;
+
+    for (i = 0; i < 36; i++) {
+        min = ngx_min(min, counts[i]);
+        max = ngx_max(max, counts[i]);
+    }
+
+    t_ok(good, "random_id: only [a-z0-9]");
+
+    /* 1000 expected per character, sd about 31: 800..1200 is > 6 sd */
+
+    t_ok(min > 800 && max < 1200,
+         "random_id: roughly uniform (min %u, max %u of 1000)",
+         (unsigned) min, (unsigned) max);
+}
+
+
+static void
+t_timestamp(void)
+{
+    size_t      len, i;
+    time_t      t;
+    ngx_uint_t  good;
+    struct tm   tm;
+    u_char      buf[NGX_HTTP_BEDRUD_TIMESTAMP_LEN + 1];
+
+    len = 0;
+    ngx_http_bedrud_timestamp(buf, &len);
+    buf[len] = '\0';
+
+    t_ok(len >= 20 && len <= 27, "timestamp length %u: %s", (unsigned) len,
+         buf);
+
+    good = (buf[4] == '-' && buf[7] == '-' && buf[10] == 'T'
+            && buf[13] == ':' && buf[16] == ':' && buf[len - 1] == 'Z');
+
+    for (i = 0; i < 19; i++) {
+        if (i != 4 && i != 7 && i != 10 && i != 13 && i != 16) {
+            good &= (buf[i] >= '0' && buf[i] <= '9');
+        }
+    }
+
+    if (len > 20) {
+        good &= (buf[19] == '.' && buf[len - 2] != '0');
+
+        for (i = 20; i < len - 1; i++) {
+            good &= (buf[i] >= '0' && buf[i] <= '9');
+        }
+    }
+
+    t_ok(good, "timestamp: RFC 3339, UTC, fraction without trailing zeros");
+
+    ngx_memzero(&tm, sizeof(tm));
+    t = 0;
+
+    if (strptime((char *) buf, "%Y-%m-%dT%H:%M:%S", &tm) != NULL) {
+        t = timegm(&tm);
+    }
+
+    t_ok(t > 0 && labs((long) (t - time(NULL))) <= 2,
+         "timestamp: now");
+}
+
+
+static void
+t_json_depth(void)
+{
+    ngx_uint_t  i;
+    u_char      deep[1000];
+
+    static struct {
+        const char  *s;
+        ngx_uint_t   max;
+        ngx_int_t    rc;
+    } cases[] = {
+        { "", 0, NGX_OK },
+        { "1", 0, NGX_OK },
+        { "{}", 0, NGX_DECLINED },
+        { "{}", 1, NGX_OK },
+        { "{\"a\":[1,{\"b\":2}]}", 3, NGX_OK },
+        { "{\"a\":[1,{\"b\":2}]}", 2, NGX_DECLINED },
+        { "[[],[],[],[]]", 2, NGX_OK },
+        { "[[[]]]", 2, NGX_DECLINED },
+        { "\"[[[[[[\"", 1, NGX_OK },
+        { "[\"[[[[\",\"{{{{\"]", 1, NGX_OK },
+        { "[\"\\\"[[[[\"]", 1, NGX_OK },
+        { "[\"\\\\\",[[", 1, NGX_DECLINED },
+        { "[\"\\\\\"]", 1, NGX_OK },
+        { "]]]]]][[", 2, NGX_OK },
+        { "]]]]]][[[", 2, NGX_DECLINED },
+        { "\"unterminated [[[[", 1, NGX_OK },
+        { "\"\\", 0, NGX_OK },
+        { NULL, 0, 0 }
+    };
+
+    for (i = 0; cases[i].s; i++) {
+        t_ok(ngx_http_bedrud_json_depth_ok((u_char *) cases[i].s,
+                                           strlen(cases[i].s), cases[i].max)
+             == cases[i].rc,
+             "json depth %u: %s", (unsigned) cases[i].max, cases[i].s);
+    }
+
+    ngx_memset(deep, '[', sizeof(deep));
+    t_ok(ngx_http_bedrud_json_depth_ok(deep, sizeof(deep), 32)
+         == NGX_DECLINED, "json depth: 1000 brackets, max 32");
+    t_ok(ngx_http_bedrud_json_depth_ok(deep, 32, 32) == NGX_OK,
+         "json depth: 32 brackets, max 32");
+}
+
+
+static void
+t_base64(void)
+{
+    size_t      len, n;
+    u_char     *end;
+    ngx_uint_t  i, url, good;
+    u_char      src[64], enc[128], dec[128];
+
+    good = 1;
+
+    for (url = 0; url < 2; url++) {
+        for (len = 0; len < sizeof(src); len++) {
+            for (i = 0; i < len; i++) {
+                src[i] = (u_char) random();
+            }
+
+            end = ngx_http_bedrud_base64_encode(enc, src, len, url);
+
+            good &= ((size_t) (end - enc) == (len * 4 + 2) / 3);
+            good &= (ngx_http_bedrud_base64_decode(dec, &n, enc, end - enc,
+                                                   url) == NGX_OK);
+            good &= (n == len && ngx_memcmp(src, dec, len) == 0);
+        }
+    }
+
+    t_ok(good, "base64 round trips, both alphabets, lengths 0..63");
+
+    end = ngx_http_bedrud_base64_encode(enc, (u_char *) "\xfb\xff", 2, 0);
+    t_ok(end - enc == 3 && ngx_memcmp(enc, "+/8", 3) == 0,
+         "base64 standard alphabet");
+
+    end = ngx_http_bedrud_base64_encode(enc, (u_char *) "\xfb\xff", 2, 1);
+    t_ok(end - enc == 3 && ngx_memcmp(enc, "-_8", 3) == 0,
+         "base64url alphabet");
+
+    t_ok(ngx_http_bedrud_base64_decode(dec, &n, (u_char *) "AA", 2, 0)
+         == NGX_OK && n == 1 && dec[0] == 0, "decode AA");
+    t_ok(ngx_http_bedrud_base64_decode(dec, &n, (u_char *) "AB", 2, 0)
+         == NGX_DECLINED, "decode AB: non-zero trailing bits");
+    t_ok(ngx_http_bedrud_base64_decode(dec, &n, (u_char *) "A", 1, 0)
+         == NGX_DECLINED, "decode A: impossible length");
+    t_ok(ngx_http_bedrud_base64_decode(dec, &n, (u_char *) "AA==", 4, 0)
+         == NGX_DECLINED, "decode AA==: no padding");
+    t_ok(ngx_http_bedrud_base64_decode(dec, &n, (u_char *) "+/8", 3, 1)
+         == NGX_DECLINED, "base64url refuses +/");
+    t_ok(ngx_http_bedrud_base64_decode(dec, &n, (u_char *) "-_8", 3, 0)
+         == NGX_DECLINED, "base64 refuses -_");
+    t_ok(ngx_http_bedrud_base64_decode(dec, &n, (u_char *) "QU JD", 5, 0)
+         == NGX_DECLINED, "base64 refuses spaces");
+}
+
+
+int
+main(void)
+{
+    ngx_stub_init();
+
+    t_password();
+    t_password_slow();
+
+    t_jwt_roundtrip();
+    t_jwt_headers();
+    t_jwt_claims();
+    t_jwt_garbage();
+    t_jwt_alloc();
+    t_livekit();
+
+    t_utf8();
+    t_email();
+    t_random();
+    t_timestamp();
+    t_json_depth();
+    t_base64();
+
+    ngx_stub_pool_reset();
+
+    printf("1..%u\n", (unsigned) t_count);
+
+    if (t_failed) {
+        printf("# %u of %u failed\n", (unsigned) t_failed,
+               (unsigned) t_count);
+    }
+
+    return t_failed ? 1 : 0;
+}
