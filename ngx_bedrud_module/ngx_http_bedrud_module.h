@@ -322,7 +322,80 @@ void ngx_http_bedrud_health(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 
 
+/* ngx_http_bedrud_livekit.c: no request state */
+
+#define NGX_HTTP_BEDRUD_LIVEKIT_TTL      3600
+
+/* one participant's join grant: who, where, and the room's settings */
+typedef struct {
+    ngx_str_t                   identity;  /* user id or "guest-xxxxxxxx" */
+    ngx_str_t                   name;      /* display name, may be empty */
+    ngx_str_t                   accesses;  /* JSON array text; users only */
+    ngx_str_t                   room;      /* the room's name */
+    unsigned                    guest:1;
+    unsigned                    allow_chat:1;
+    unsigned                    allow_video:1;
+    unsigned                    allow_audio:1;
+    unsigned                    e2ee:1;    /* see ngx_http_bedrud_livekit.c */
+} ngx_http_bedrud_livekit_grant_t;
+
+/* sub, name, metadata and the video grant; a new reference or NULL */
+json_t *ngx_http_bedrud_livekit_claims(ngx_http_bedrud_livekit_grant_t *g);
+
+/*
+ * A signed join token valid for NGX_HTTP_BEDRUD_LIVEKIT_TTL seconds from
+ * "now"; NGX_DECLINED when the API key or secret is not configured.
+ */
+ngx_int_t ngx_http_bedrud_livekit_token(ngx_pool_t *pool, ngx_str_t *key,
+    ngx_str_t *secret, ngx_http_bedrud_livekit_grant_t *g, time_t now,
+    ngx_str_t *token);
+
+
 /* ngx_http_bedrud_rooms.c */
+
+/* a room record, as stored in "bedrud:room:{<roomId>}" (redis/SCHEMA.md) */
+typedef struct {
+    ngx_str_t                   id;
+    ngx_str_t                   name;
+    ngx_str_t                   created_by;
+    ngx_str_t                   admin_id;
+    ngx_str_t                   mode;
+    ngx_str_t                   created_at;
+    ngx_str_t                   updated_at;
+    ngx_str_t                   expires_at;
+    ngx_int_t                   max_participants;
+    unsigned                    active:1;
+    unsigned                    public:1;
+    unsigned                    allow_chat:1;
+    unsigned                    allow_video:1;
+    unsigned                    allow_audio:1;
+    unsigned                    require_approval:1;
+    unsigned                    e2ee:1;
+} ngx_http_bedrud_room_t;
+
+/*
+ * Reads a room from HGETALL-style field/value pairs: the elements
+ * reply->elts[from], [from + 1], ... of an array reply.  Strings point
+ * into the reply.  NGX_ERROR if the reply is not an array or has no "id".
+ * Missing fields take Bedrud's defaults.
+ */
+ngx_int_t ngx_http_bedrud_room_parse(ngx_http_bedrud_reply_t *reply,
+    ngx_uint_t from, ngx_http_bedrud_room_t *room);
+
+/*
+ * The full Room object of Bedrud, keys in its order: id, name, createdBy,
+ * isActive, maxParticipants, createdAt, updatedAt, expiresAt, adminId,
+ * isPublic, settings {allowChat, allowVideo, allowAudio, requireApproval,
+ * e2ee}, mode; built from the same pairs as ngx_http_bedrud_room_parse().
+ * A new reference (hand it to ngx_http_bedrud_send() or json_pack "o"),
+ * or NULL on a malformed reply or no memory.
+ */
+json_t *ngx_http_bedrud_room_json(ngx_http_bedrud_reply_t *reply,
+    ngx_uint_t from);
+
+/* the "settings" object alone, keys in Bedrud's order; a new reference */
+json_t *ngx_http_bedrud_room_settings_json(ngx_http_bedrud_room_t *room);
+
 void ngx_http_bedrud_room_create(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 void ngx_http_bedrud_room_join(ngx_http_request_t *r,

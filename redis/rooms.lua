@@ -1,0 +1,316 @@
+#!lua name=bedrud_rooms
+
+--[[
+  ngx_bedrud room functions (Redis >= 7.0).
+
+  Every change that touches more than one key is one function here, so it
+  is atomic: two creates of one name, or the last seat of a room wanted by
+  many joins, are decided by Redis running one function at a time.
+  The key schema is in redis/SCHEMA.md ("Rooms").
+
+  Conventions as in bedrud.lua: a flat array whose first element is a
+  status word; room records are returned as HGETALL's field/value list
+  right after the status word.  Keys of a room are derived from its id,
+  which only ever comes from nginx's UUID check or from the name index.
+]]
+
+local function room_key(id)
+    return 'bedrud:room:{' .. id .. '}'
+end
+
+local function with_room(status, rkey)
+    local r = {status}
+    for _, v in ipairs(redis.call('HGETALL', rkey)) do
+        table.insert(r, v)
+    end
+    return r
+end
+
+-- a zset of expiries, or a key kept as long as one, ends with its last
+-- member (plus grace): rooms nobody joins leave nothing behind
+local function expire_with_last(key, grace, zset)
+    local last = redis.call('ZRANGE', zset or key, -1, -1, 'WITHSCORES')
+    if last[2] then
+        redis.call('EXPIREAT', key, math.floor(tonumber(last[2])) + grace)
+    end
+end
+
+-- the owner of a room: adminId, or the creator if that is empty (Bedrud)
+local function owner_of(rkey)
+    local f = redis.call('HMGET', rkey, 'id', 'createdBy', 'adminId')
+    if not f[1] then
+        return nil, nil
+    end
+    local owner = f[3]
+    if not owner or owner == '' then
+        owner = f[2]
+    end
+    return owner, f[2]
+end
+
+--[[
+  bedrud_room_create
+  KEYS: name index, room, creator's room set, all rooms
+  ARGV: id, name, createdBy, maxParticipants, isPublic (1/0), mode,
+        settings (JSON), timestamp, expiresAt, score (creation, ms),
+        creation (unix s)
+]]
+local function create(keys, args)
+    local cur = redis.call('GET', keys[1])
+    if cur and redis.call('EXISTS', room_key(cur)) == 1 then
+        return {'EXISTS'}
+    end
+    if redis.call('EXISTS', keys[2]) == 1 then
+        -- a UUID collision: never overwrite a room
+        return {'IDTAKEN'}
+    end
+    redis.call('HSET', keys[2],
+        'id', args[1], 'name', args[2], 'createdBy', args[3],
+        'adminId', args[3], 'isActive', '1', 'maxParticipants', args[4],
+        'isPublic', args[5], 'mode', args[6], 'settings', args[7],
+        'createdAt', args[8], 'updatedAt', args[8], 'expiresAt', args[9],
+        'createdAtUnix', args[11])
+    redis.call('SET', keys[1], args[1])
+    redis.call('ZADD', keys[3], tonumber(args[10]), args[1])
+    redis.call('ZADD', keys[4], tonumber(args[10]), args[1])
+    return with_room('OK', keys[2])
+end
+
+--[[
+  bedrud_room_join: admit one participant, in Bedrud's order of checks.
+  KEYS: name index
+  ARGV: identity, now (unix s), seat expiry (= token expiry), kind
+        ("user" | "guest"), guest name, guest name error ("" if none),
+        timestamp, token can be signed ("1" | "0")
+
+  A seat is the identity in the room's "seats" zset, scored by the expiry
+  of the token it was given; expired seats are dropped first.  A user who
+  joins again refreshes the seat and is never counted twice.  Users
+  re-activate an inactive room (Bedrud); guests get INACTIVE.  Nothing is
+  written unless the participant is admitted, apart from that
+  re-activation and the pruning.
+]]
+local function join(keys, args)
+    local identity, now, exp, kind = args[1], tonumber(args[2]),
+        tonumber(args[3]), args[4]
+    local guest = (kind == 'guest')
+
+    local id = redis.call('GET', keys[1])
+    if not id then
+        return {'NOTFOUND'}
+    end
+    local rkey = room_key(id)
+    local f = redis.call('HMGET', rkey, 'isActive', 'isPublic',
+                         'maxParticipants')
+    if not f[1] then
+        return {'NOTFOUND'}
+    end
+
+    if guest then
+        -- the name is judged after the lookup: "\u0000" probes existence
+        if args[6] ~= '' then
+            return {'BADNAME'}
+        end
+        if f[2] ~= '1' then
+            return {'PRIVATE'}
+        end
+        if f[1] ~= '1' then
+            return {'INACTIVE'}
+        end
+    elseif f[1] ~= '1' then
+        redis.call('HSET', rkey, 'isActive', '1', 'updatedAt', args[7])
+    end
+
+    local seats = rkey .. ':seats'
+    redis.call('ZREMRANGEBYSCORE', seats, '-inf', now)
+
+    local seated = redis.call('ZSCORE', seats, identity)
+    if guest and seated then
+        -- a random identity already in use: nginx draws another one
+        return {'TAKEN'}
+    end
+
+    local max = tonumber(f[3]) or 0
+    if max > 0 and not seated and redis.call('ZCARD', seats) >= max then
+        return {'FULL'}
+    end
+
+    if redis.call('HEXISTS', rkey .. ':bans', identity) == 1 then
+        return {'BANNED'}
+    end
+    local folded = string.lower(args[5])
+    if guest and redis.call('HEXISTS', rkey .. ':guestbans', folded) == 1 then
+        return {'BANNED'}
+    end
+
+    if args[8] ~= '1' then
+        return {'NOTOKEN'}
+    end
+
+    redis.call('ZADD', seats, exp, identity)
+    expire_with_last(seats, 0)
+
+    if guest then
+        -- identity -> name, so that a ban of the identity bans the name;
+        -- kept a day past the seat: LiveKit refreshes tokens of connected
+        -- participants, so a guest may stay longer than the seat
+        local gexp = rkey .. ':guestexp'
+        local gmap = rkey .. ':guests'
+        local old = redis.call('ZRANGE', gexp, '-inf', now - 86400,
+                               'BYSCORE', 'LIMIT', 0, 100)
+        if #old > 0 then
+            redis.call('HDEL', gmap, unpack(old))
+            redis.call('ZREM', gexp, unpack(old))
+        end
+        redis.call('HSET', gmap, identity, args[5])
+        redis.call('ZADD', gexp, exp, identity)
+        expire_with_last(gexp, 86400)
+        expire_with_last(gmap, 86400, gexp)
+    end
+
+    return with_room('OK', rkey)
+end
+
+--[[
+  bedrud_room_get: a room record.
+  KEYS: room
+]]
+local function get(keys, args)
+    if redis.call('EXISTS', keys[1]) == 0 then
+        return {'NOTFOUND'}
+    end
+    return with_room('OK', keys[1])
+end
+
+--[[
+  bedrud_room_list: the rooms a user created, newest first, each as a
+  nested HGETALL list.
+  KEYS: the user's room set
+]]
+local function list(keys, args)
+    local r = {'OK'}
+    for _, id in ipairs(redis.call('ZREVRANGE', keys[1], 0, -1)) do
+        local h = redis.call('HGETALL', room_key(id))
+        if #h > 0 then
+            table.insert(r, h)
+        end
+    end
+    return r
+end
+
+--[[
+  bedrud_room_settings: owner or superadmin only.
+  KEYS: room
+  ARGV: caller id, superadmin (1/0), isPublic ("" = unchanged, 1, 0),
+        maxParticipants ("" = unchanged), settings JSON ("" = unchanged),
+        timestamp
+]]
+local function settings(keys, args)
+    local owner = owner_of(keys[1])
+    if not owner then
+        return {'NOTFOUND'}
+    end
+    if args[1] ~= owner and args[2] ~= '1' then
+        return {'FORBIDDEN'}
+    end
+    if args[3] ~= '' then
+        redis.call('HSET', keys[1], 'isPublic', args[3])
+    end
+    if args[4] ~= '' then
+        redis.call('HSET', keys[1], 'maxParticipants', args[4])
+    end
+    if args[5] ~= '' then
+        redis.call('HSET', keys[1], 'settings', args[5])
+    end
+    redis.call('HSET', keys[1], 'updatedAt', args[6])
+    return with_room('OK', keys[1])
+end
+
+--[[
+  bedrud_room_delete: the creator (not adminId, as Bedrud) or a
+  superadmin.  Frees the name; bans, seats and moderators go with it.
+  KEYS: room, all rooms
+  ARGV: caller id, superadmin (1/0)
+]]
+local function delete(keys, args)
+    local owner, creator = owner_of(keys[1])
+    if not owner then
+        return {'NOTFOUND'}
+    end
+    if args[1] ~= creator and args[2] ~= '1' then
+        return {'FORBIDDEN'}
+    end
+    local f = redis.call('HMGET', keys[1], 'id', 'name')
+    local id, name = f[1], f[2]
+    if name then
+        local nkey = 'bedrud:roomname:' .. name
+        if redis.call('GET', nkey) == id then
+            redis.call('DEL', nkey)
+        end
+    end
+    redis.call('DEL', keys[1], keys[1] .. ':seats', keys[1] .. ':bans',
+               keys[1] .. ':guestbans', keys[1] .. ':guests',
+               keys[1] .. ':guestexp', keys[1] .. ':mods')
+    redis.call('ZREM', 'bedrud:user:{' .. creator .. '}:rooms', id)
+    redis.call('ZREM', keys[2], id)
+    return {'OK'}
+end
+
+--[[
+  bedrud_room_ban: ban or unban an identity; owner or superadmin only.
+  KEYS: room
+  ARGV: caller id, superadmin (1/0), identity, "ban" | "unban"
+
+  "bans" maps a banned identity to the (folded) guest name behind it, ""
+  for users; "guestbans" counts banned identities per guest name, so a
+  banned guest cannot come back as a new guest of the same name, and
+  lifting one of two bans on a name keeps the other.  A ban does not
+  free the seat: the participant may still be connected.
+]]
+local function ban(keys, args)
+    local owner = owner_of(keys[1])
+    if not owner then
+        return {'NOTFOUND'}
+    end
+    if args[1] ~= owner and args[2] ~= '1' then
+        return {'FORBIDDEN'}
+    end
+    local identity = args[3]
+    local bans = keys[1] .. ':bans'
+    local gbans = keys[1] .. ':guestbans'
+
+    if args[4] == 'ban' then
+        if redis.call('HEXISTS', bans, identity) == 1 then
+            return {'OK'}
+        end
+        local name = ''
+        if string.sub(identity, 1, 6) == 'guest-' then
+            name = redis.call('HGET', keys[1] .. ':guests', identity) or ''
+            name = string.lower(name)
+        end
+        redis.call('HSET', bans, identity, name)
+        if name ~= '' then
+            redis.call('HINCRBY', gbans, name, 1)
+        end
+        return {'OK'}
+    end
+
+    local name = redis.call('HGET', bans, identity)
+    if name then
+        redis.call('HDEL', bans, identity)
+        if name ~= '' and redis.call('HINCRBY', gbans, name, -1) <= 0 then
+            redis.call('HDEL', gbans, name)
+        end
+    end
+    return {'OK'}
+end
+
+redis.register_function('bedrud_room_create', create)
+redis.register_function('bedrud_room_join', join)
+redis.register_function{function_name = 'bedrud_room_get',
+    callback = get, flags = {'no-writes'}}
+redis.register_function{function_name = 'bedrud_room_list',
+    callback = list, flags = {'no-writes'}}
+redis.register_function('bedrud_room_settings', settings)
+redis.register_function('bedrud_room_delete', delete)
+redis.register_function('bedrud_room_ban', ban)
