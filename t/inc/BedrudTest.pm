@@ -142,7 +142,7 @@ sub http_config {
     return <<"CONF";
     bedrud_redis 127.0.0.1:$redis$db;
     bedrud_redis_timeout 300ms;
-    bedrud_redis_functions $top/redis/bedrud.lua $top/redis/rooms.lua;
+    bedrud_redis_functions $top/redis/bedrud.lua $top/redis/rooms.lua $top/redis/admin.lua;
     bedrud_jwt_secret_file $top/t/data/jwt.secret;
     bedrud_zone bedrud 1m;
     bedrud_password_scrypt ln=10 r=8 p=1;
@@ -221,6 +221,61 @@ END {
         waitpid $o->[0], 0;
         $o->[1]->();
     }
+}
+
+
+# --- helpers of the security suites (110-jwt-attacks.t, 120-bad-input.t) ---
+
+# The claims mint() would sign, as a hash ref; %o as for mint().
+sub claims {
+    my (%o) = @_;
+    my $now = time;
+    my $uid = delete $o{uid} // uuid();
+    my %c = (
+        userId => $uid, sub => $uid, email => 'x@example.com', name => 'X',
+        provider => 'local', accesses => ['user'], iss => 'bedrud',
+        aud => ['bedrud'], iat => $now, nbf => $now, exp => $now + 600,
+        jti => uuid(), fam => uuid(), typ => 'access',
+    );
+    for my $k (keys %o) {
+        if (defined $o{$k}) { $c{$k} = $o{$k} } else { delete $c{$k} }
+    }
+    return \%c;
+}
+
+# jwt_sign() with any HMAC: $alg is HS256, HS384 or HS512 (the header is
+# taken as given, so it may name another algorithm than the one used).
+sub jwt_sign_hmac {
+    my ($alg, $header, $claims, $key) = @_;
+    my $h = ref $header ? json_of($header) : $header;
+    my $c = ref $claims ? json_of($claims) : $claims;
+    my $input = b64url($h) . '.' . b64url($c);
+    my %f = (HS256 => \&Digest::SHA::hmac_sha256,
+             HS384 => \&Digest::SHA::hmac_sha384,
+             HS512 => \&Digest::SHA::hmac_sha512);
+    my $mac = $f{$alg} or die "no HMAC $alg";
+    return $input . '.' . b64url($mac->($input, $key // secret()));
+}
+
+# The token with the signature's character at $pos (default 10) changed.
+sub flip_sig {
+    my ($t, $pos) = @_;
+    my $i = rindex($t, '.') + 1 + ($pos // 10);
+    my $ch = substr($t, $i, 1);
+    substr($t, $i, 1) = $ch eq 'A' ? 'B' : 'A';
+    return $t;
+}
+
+# A body in chunked transfer coding, $size bytes per chunk.
+sub chunked {
+    my ($body, $size) = @_;
+    $size ||= 4096;
+    my $out = '';
+    for (my $i = 0; $i < length $body; $i += $size) {
+        my $part = substr($body, $i, $size);
+        $out .= sprintf("%x\r\n", length $part) . $part . "\r\n";
+    }
+    return $out . "0\r\n\r\n";
 }
 
 1;
