@@ -230,7 +230,8 @@ ngx_http_bedrud_get_cookie(ngx_http_request_t *r, const char *name,
 
 /*
  * The caller's access token, as Bedrud takes it: "Bearer <t>" (any case),
- * else the whole Authorization value, else the access_token cookie.
+ * else the whole Authorization value, else the access_token cookie.  An
+ * empty Authorization header counts as none, as in Go (c.Get() == "").
  */
 
 ngx_int_t
@@ -238,7 +239,9 @@ ngx_http_bedrud_bearer(ngx_http_request_t *r, ngx_str_t *token)
 {
     ngx_str_t  v;
 
-    if (r->headers_in.authorization != NULL) {
+    if (r->headers_in.authorization != NULL
+        && r->headers_in.authorization->value.len)
+    {
         v = r->headers_in.authorization->value;
 
         if (v.len >= 7 && ngx_strncasecmp(v.data, (u_char *) "bearer ", 7)
@@ -349,6 +352,7 @@ ngx_http_bedrud_parse_body(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 {
     u_char                       *p;
     size_t                        len;
+    ssize_t                       n;
     json_t                       *json;
     ngx_buf_t                    *b;
     ngx_chain_t                  *cl;
@@ -363,23 +367,31 @@ ngx_http_bedrud_parse_body(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
         return NGX_DECLINED;
     }
 
+    /*
+     * A body larger than client_body_buffer_size (8k on x86-64) is
+     * written to a temporary file: read it back, up to bedrud_body_limit.
+     */
+
     len = 0;
 
     for (cl = r->request_body->bufs; cl; cl = cl->next) {
-        if (cl->buf->in_file || cl->buf->temp_file) {
-            /* larger than client_body_buffer_size */
-            return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
-        }
+        b = cl->buf;
 
-        len += cl->buf->last - cl->buf->pos;
+        if (ngx_buf_in_memory(b)) {
+            len += b->last - b->pos;
+
+        } else if (b->in_file) {
+            len += b->file_last - b->file_pos;
+        }
     }
 
     if (len > bmcf->body_limit) {
         return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
     }
 
-    if (r->request_body->bufs->next == NULL) {
-        b = r->request_body->bufs->buf;
+    b = r->request_body->bufs->buf;
+
+    if (r->request_body->bufs->next == NULL && ngx_buf_in_memory(b)) {
         p = b->pos;
 
     } else {
@@ -388,12 +400,28 @@ ngx_http_bedrud_parse_body(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
             return NGX_ERROR;
         }
 
-        b = NULL;
         len = 0;
 
         for (cl = r->request_body->bufs; cl; cl = cl->next) {
-            ngx_memcpy(p + len, cl->buf->pos, cl->buf->last - cl->buf->pos);
-            len += cl->buf->last - cl->buf->pos;
+            b = cl->buf;
+
+            if (ngx_buf_in_memory(b)) {
+                ngx_memcpy(p + len, b->pos, b->last - b->pos);
+                len += b->last - b->pos;
+
+            } else if (b->in_file) {
+                n = ngx_read_file(b->file, p + len, b->file_last - b->file_pos,
+                                  b->file_pos);
+
+                if (n != b->file_last - b->file_pos) {
+                    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                                  "bedrud: could not read the request body "
+                                  "from \"%V\"", &b->file->name);
+                    return NGX_ERROR;
+                }
+
+                len += n;
+            }
         }
     }
 

@@ -815,6 +815,12 @@ ngx_http_bedrud_read_file(ngx_conf_t *cf, ngx_str_t *name,
         goto failed;
     }
 
+    if (!ngx_is_file(&fi)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%s\" is not a regular file", path.data);
+        goto failed;
+    }
+
     if ((size_t) ngx_file_size(&fi) > max) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"%s\" is too large", path.data);
