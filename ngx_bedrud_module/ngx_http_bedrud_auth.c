@@ -179,9 +179,11 @@ ngx_http_bedrud_auth_register(ngx_http_request_t *r,
     if (st->invite.len > 128
         || ngx_http_bedrud_has_ctl(st->invite.data, st->invite.len))
     {
-        ngx_http_bedrud_error(r, NGX_HTTP_FORBIDDEN,
-                              "Invalid or expired invite token");
-        return;
+        /*
+         * Cannot name an invite: it counts as an unknown one when invites
+         * are required, and is ignored otherwise (as Bedrud ignores it).
+         */
+        ngx_str_set(&st->invite, "-");
     }
 
     /* one account per address, whatever its case */

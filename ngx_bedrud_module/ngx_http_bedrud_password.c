@@ -173,6 +173,16 @@ ngx_http_bedrud_scrypt_verify(const u_char *pw, size_t len,
 
     OPENSSL_cleanse(key, sizeof(key));
 
+    /*
+     * HMAC pads short keys with zeros, so "pw" and "pw\0" derive the same
+     * key; no stored password has a NUL (they are refused when set).  The
+     * check comes after the work, so the answer takes the same time.
+     */
+
+    if (ngx_strlchr((u_char *) pw, (u_char *) pw + len, '\0') != NULL) {
+        rc = NGX_DECLINED;
+    }
+
     /* a match with older (or newer) parameters: login stores a new hash */
 
     if (rc == NGX_OK

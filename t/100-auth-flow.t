@@ -495,3 +495,39 @@ $::a17 = $g;
 --- error_code: 400
 --- response_body chomp
 {"error":"password change is only available for local accounts"}
+
+
+
+=== TEST 18: a password with a NUL appended does not log in (HMAC zero padding)
+--- http_config eval: $::http_config
+--- config
+    location /api/ { bedrud_api; }
+--- request eval
+my $e = "nul$::n\@example.com";
+BedrudTest::mint_pair(email => $e, pwhash => $BedrudTest::PW_HASH);
+[
+  "POST /api/auth/login\n{\"email\":\"$e\",\"password\":\"$::pw\\u0000\"}",
+  "POST /api/auth/login\n{\"email\":\"$e\",\"password\":\"$::pw\\u0000\\u0000\"}",
+  "POST /api/auth/login\n{\"email\":\"$e\",\"password\":\"$::pw\"}",
+]
+--- more_headers
+Content-Type: application/json
+--- error_code eval
+[401, 401, 200]
+--- response_body_like eval
+[qr/^\{"error":"Invalid credentials"\}$/, qr/^\{"error":"Invalid credentials"\}$/,
+ qr/^\{"user":/]
+
+
+
+=== TEST 19: an unusable invite token is ignored when invites are not required
+--- http_config eval: $::http_config
+--- config
+    location /api/ { bedrud_api; }
+--- request eval
+"POST /api/auth/register\n{\"email\":\"inv2$::n\@example.com\",\"password\":\"$::pw\",\"name\":\"Ivy\",\"inviteToken\":\"" . ('x' x 200) . "\\r\\n\"}"
+--- more_headers
+Content-Type: application/json
+--- error_code: 200
+--- response_body_like eval
+qr/^\{"user":\{"id"/
