@@ -100,7 +100,6 @@ static ngx_int_t ngx_http_bedrud_admin_paging(ngx_http_request_t *r,
 static ngx_int_t ngx_http_bedrud_admin_query_int(ngx_http_request_t *r,
     const char *name, ngx_int_t def, ngx_int_t *value);
 static ngx_int_t ngx_http_bedrud_admin_id_ok(ngx_str_t *id);
-static json_t *ngx_http_bedrud_admin_get(json_t *obj, const char *key);
 static json_t *ngx_http_bedrud_admin_user_json(
     ngx_http_bedrud_reply_t *fields);
 static json_t *ngx_http_bedrud_admin_rooms_json(
@@ -261,7 +260,7 @@ ngx_http_bedrud_admin_room_update(ngx_http_request_t *r,
         return;
     }
 
-    settings = ngx_http_bedrud_admin_get(ctx->body, "settings");
+    settings = ngx_http_bedrud_json_get(ctx->body, "settings");
 
     if (settings != NULL && !json_is_null(settings)
         && !json_is_object(settings))
@@ -670,7 +669,7 @@ ngx_http_bedrud_admin_user_accesses(ngx_http_request_t *r,
     ngx_int_t   rc;
     ngx_str_t   all[3];
 
-    list = ngx_http_bedrud_admin_get(ctx->body, "accesses");
+    list = ngx_http_bedrud_json_get(ctx->body, "accesses");
 
     if (list == NULL || !json_is_array(list)) {
         ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST, "Invalid input");
@@ -1198,33 +1197,6 @@ ngx_http_bedrud_admin_id_ok(ngx_str_t *id)
     }
 
     return NGX_OK;
-}
-
-
-/* A member of a JSON object, its key matched case-insensitively as Go. */
-
-static json_t *
-ngx_http_bedrud_admin_get(json_t *obj, const char *key)
-{
-    json_t      *v;
-    const char  *k;
-
-    if (obj == NULL || !json_is_object(obj)) {
-        return NULL;
-    }
-
-    v = json_object_get(obj, key);
-    if (v != NULL) {
-        return v;
-    }
-
-    json_object_foreach(obj, k, v) {
-        if (ngx_strcasecmp((u_char *) k, (u_char *) key) == 0) {
-            return v;
-        }
-    }
-
-    return NULL;
 }
 
 

@@ -22,7 +22,6 @@ static void ngx_http_bedrud_body_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_bedrud_parse_body(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 static void ngx_http_bedrud_json_cleanup(void *data);
-static json_t *ngx_http_bedrud_json_get(json_t *obj, const char *key);
 
 
 void
@@ -504,13 +503,13 @@ ngx_http_bedrud_json_cleanup(void *data)
 
 /* Go's encoding/json matches keys case-insensitively; so do we. */
 
-static json_t *
+json_t *
 ngx_http_bedrud_json_get(json_t *obj, const char *key)
 {
     json_t      *v;
     const char  *k;
 
-    if (obj == NULL) {
+    if (obj == NULL || !json_is_object(obj)) {
         return NULL;
     }
 

@@ -200,6 +200,7 @@ ngx_int_t ngx_http_bedrud_get_cookie(ngx_http_request_t *r,
 ngx_int_t ngx_http_bedrud_read_body(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 json_t *ngx_http_bedrud_json_pool(ngx_pool_t *pool, json_t *json);
+json_t *ngx_http_bedrud_json_get(json_t *obj, const char *key);
 ngx_int_t ngx_http_bedrud_json_str(json_t *obj, const char *key,
     ngx_str_t *value, ngx_uint_t *present);
 ngx_int_t ngx_http_bedrud_json_bool(json_t *obj, const char *key,

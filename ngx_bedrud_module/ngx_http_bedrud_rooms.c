@@ -102,7 +102,6 @@ static ngx_int_t ngx_http_bedrud_settings_text(ngx_pool_t *pool,
     ngx_http_bedrud_room_t *room, ngx_str_t *text);
 static void ngx_http_bedrud_settings_parse(ngx_str_t *text,
     ngx_http_bedrud_room_t *room);
-static json_t *ngx_http_bedrud_json_member(json_t *obj, const char *key);
 
 static ngx_int_t ngx_http_bedrud_room_normalize(ngx_pool_t *pool,
     ngx_str_t *in, ngx_str_t *out);
@@ -1335,7 +1334,7 @@ ngx_http_bedrud_settings_body(json_t *body, ngx_uint_t create,
     room->require_approval = 0;
     room->e2ee = 0;
 
-    s = ngx_http_bedrud_json_member(body, "settings");
+    s = ngx_http_bedrud_json_get(body, "settings");
 
     if (s == NULL || json_is_null(s)) {
         *present = 0;
@@ -1456,29 +1455,6 @@ ngx_http_bedrud_settings_parse(ngx_str_t *text, ngx_http_bedrud_room_t *room)
 #undef ngx_http_bedrud_flag
 
     json_decref(json);
-}
-
-
-/* a member by name, any case (Go's encoding/json, as the getters) */
-
-static json_t *
-ngx_http_bedrud_json_member(json_t *obj, const char *key)
-{
-    json_t      *v;
-    const char  *k;
-
-    v = json_object_get(obj, key);
-    if (v != NULL) {
-        return v;
-    }
-
-    json_object_foreach(obj, k, v) {
-        if (ngx_strcasecmp((u_char *) k, (u_char *) key) == 0) {
-            return v;
-        }
-    }
-
-    return NULL;
 }
 
 
