@@ -880,7 +880,7 @@ ngx_http_bedrud_redis_copy(ngx_pool_t *pool, redisReply *reply,
     size_t                    i;
     ngx_http_bedrud_reply_t  *rep;
 
-    if (depth > 4) {
+    if (depth > 8) {
         return NULL;
     }
 

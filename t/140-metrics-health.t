@@ -38,7 +38,7 @@ GET /api/health
 Content-Type: application/json
 Cache-Control: no-store
 --- response_body_like eval
-qr/^\{"status":"healthy","time":(\d{10}),"redis":"up"\}$/
+qr/^\{"status":"healthy","time":(\d{10}),"redis":"up","functions":"loaded"\}$/
 --- no_error_log
 [error]
 

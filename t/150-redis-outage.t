@@ -42,7 +42,7 @@ Content-Type: application/json
 [200, 200, 503, 503, 503, 200, 200, 200, 200, 200]
 --- response_body_like eval
 [
-  qr/^\{"status":"healthy","time":\d+,"redis":"up"\}$/,
+  qr/^\{"status":"healthy","time":\d+,"redis":"up","functions":"loaded"\}$/,
   qr/ok/,
   qr/^\{"status":"unhealthy","time":\d+,"redis":"down"\}$/,
   qr/^\{"error":"service unavailable"\}$/,
@@ -111,3 +111,34 @@ Content-Type: application/json
 --- no_error_log
 [alert]
 [crit]
+
+
+
+=== TEST 4: functions flushed under our feet: health says so; a reconnect reloads them
+--- http_config eval: $::http_config
+--- config eval
+"location /api/ { bedrud_api; }
+ location /ctl/ { proxy_pass http://127.0.0.1:$::cport/; proxy_read_timeout 20s; }"
+--- request eval
+[
+  "GET /api/health",
+  "GET /ctl/flush-functions",
+  "GET /api/health",
+  "GET /ctl/stop",
+  "GET /ctl/start",
+  "GET /ctl/sleep?ms=5500",
+  "GET /api/health",
+]
+--- timeout: 10
+--- error_code eval
+[200, 200, 503, 200, 200, 200, 200]
+--- response_body_like eval
+[
+  qr/"functions":"loaded"/,
+  qr/ok/,
+  qr/^\{"status":"unhealthy","time":\d+,"redis":"up","functions":"missing"\}$/,
+  qr/ok/,
+  qr/ok/,
+  qr/ok/,
+  qr/"functions":"loaded"/,
+]

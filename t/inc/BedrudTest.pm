@@ -158,7 +158,8 @@ CONF
 
 # A Redis of the test's own, plus a tiny HTTP control daemon (GET /stop,
 # /start, /pause?ms=N, /sleep?ms=N) that nginx can proxy to, so a block
-# can take Redis away and bring it back between two of its requests.
+# can take Redis away and bring it back between two of its requests
+# (also /flush-functions: FUNCTION FLUSH).
 # Returns (redis port, control port); both are stopped at exit.
 
 my @owned;
@@ -205,6 +206,9 @@ sub own_redis {
                 system("redis-cli -p $rport client pause $1 >/dev/null");
             }
             elsif ($path =~ /^sleep\?ms=(\d+)/) { sleep($1 / 1000) }
+            elsif ($path =~ /^flush-functions/) {
+                system("redis-cli -p $rport function flush >/dev/null");
+            }
             print $c "HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\nok\n";
             close $c;
         }
