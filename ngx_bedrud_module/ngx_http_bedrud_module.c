@@ -14,8 +14,22 @@
 
 #include "ngx_http_bedrud_module.h"
 
+#include <openssl/crypto.h>
+
 
 #define NGX_HTTP_BEDRUD_SECRET_MIN  32
+
+/* verified access tokens remembered per worker (a power of two) */
+#define NGX_HTTP_BEDRUD_TOKEN_SLOTS  1024
+
+
+typedef struct {
+    u_char                     *token;     /* malloc()ed copy, or NULL */
+    size_t                      len;
+    u_char                     *secret;    /* verified with; a reload in
+                                              one process may change it */
+    ngx_http_bedrud_claims_t    claims;    /* strings point into token */
+} ngx_http_bedrud_token_slot_t;
 
 
 static void *ngx_http_bedrud_create_main_conf(ngx_conf_t *cf);
@@ -27,6 +41,13 @@ static ngx_int_t ngx_http_bedrud_early(ngx_http_request_t *r,
     ngx_uint_t status, const char *message);
 static ngx_int_t ngx_http_bedrud_authenticate(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
+static ngx_int_t ngx_http_bedrud_token_verify(ngx_http_request_t *r,
+    ngx_str_t *token, ngx_str_t *secret, ngx_http_bedrud_claims_t *claims);
+static void ngx_http_bedrud_token_remember(ngx_http_bedrud_token_slot_t *slot,
+    ngx_str_t *token, ngx_str_t *secret, ngx_http_bedrud_claims_t *claims,
+    ngx_log_t *log);
+static ngx_int_t ngx_http_bedrud_claims_copy(ngx_pool_t *pool,
+    ngx_http_bedrud_claims_t *dst, ngx_http_bedrud_claims_t *src);
 
 static char *ngx_http_bedrud_api(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
@@ -218,6 +239,10 @@ static ngx_http_bedrud_route_t  ngx_http_bedrud_admin_guard = {
 
 /* set by bedrud_api: the settings it needs become mandatory */
 static ngx_uint_t  ngx_http_bedrud_api_used;
+
+/* per worker process: filled lazily, gone with the process */
+static ngx_http_bedrud_token_slot_t
+    ngx_http_bedrud_token_cache[NGX_HTTP_BEDRUD_TOKEN_SLOTS];
 
 
 static void *
@@ -511,9 +536,8 @@ ngx_http_bedrud_authenticate(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
                                      "Missing authorization");
     }
 
-    rc = ngx_http_bedrud_jwt_verify(r->pool, &ctx->token, &bmcf->jwt_secret,
-                                    NGX_HTTP_BEDRUD_TOKEN_ACCESS, ngx_time(),
-                                    &ctx->claims);
+    rc = ngx_http_bedrud_token_verify(r, &ctx->token, &bmcf->jwt_secret,
+                                      &ctx->claims);
 
     if (rc == NGX_ERROR) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -540,6 +564,140 @@ ngx_http_bedrud_authenticate(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
         return ngx_http_bedrud_early(r, NGX_HTTP_FORBIDDEN,
                                      "Insufficient access rights");
     }
+
+    return NGX_OK;
+}
+
+
+/*
+ * Clients send the same access token with every request: a worker
+ * verifies each token once (signature, algorithm, claims) and keeps the
+ * claims until the token expires.  Only times are checked again; the
+ * revocation check stays per request.  A slot is found by a hash of the
+ * token and must then equal it byte for byte (in constant time, so a
+ * forged token learns nothing of the cached one).
+ */
+
+static ngx_int_t
+ngx_http_bedrud_token_verify(ngx_http_request_t *r, ngx_str_t *token,
+    ngx_str_t *secret, ngx_http_bedrud_claims_t *claims)
+{
+    time_t                         now;
+    ngx_int_t                      rc;
+    ngx_http_bedrud_token_slot_t  *slot;
+
+    now = ngx_time();
+
+    slot = &ngx_http_bedrud_token_cache[ngx_murmur_hash2(token->data,
+                                                         token->len)
+                                        & (NGX_HTTP_BEDRUD_TOKEN_SLOTS - 1)];
+
+    if (slot->token != NULL
+        && slot->len == token->len
+        && slot->secret == secret->data
+        && CRYPTO_memcmp(slot->token, token->data, token->len) == 0)
+    {
+        if (slot->claims.exp <= now) {
+            return NGX_DECLINED;
+        }
+
+        return ngx_http_bedrud_claims_copy(r->pool, claims, &slot->claims);
+    }
+
+    rc = ngx_http_bedrud_jwt_verify(r->pool, token, secret,
+                                    NGX_HTTP_BEDRUD_TOKEN_ACCESS, now,
+                                    claims);
+
+    if (rc == NGX_OK) {
+        ngx_http_bedrud_token_remember(slot, token, secret, claims,
+                                       r->connection->log);
+    }
+
+    return rc;
+}
+
+
+static void
+ngx_http_bedrud_token_remember(ngx_http_bedrud_token_slot_t *slot,
+    ngx_str_t *token, ngx_str_t *secret, ngx_http_bedrud_claims_t *claims,
+    ngx_log_t *log)
+{
+    u_char                    *p;
+    size_t                     len;
+    ngx_http_bedrud_claims_t   c;
+
+    len = token->len + claims->user_id.len + claims->email.len
+          + claims->name.len + claims->provider.len + claims->accesses.len
+          + claims->jti.len + claims->fam.len;
+
+    p = ngx_alloc(len, log);
+    if (p == NULL) {
+        /* just not remembered */
+        return;
+    }
+
+    if (slot->token != NULL) {
+        ngx_free(slot->token);
+    }
+
+    slot->token = p;
+    slot->len = token->len;
+    slot->secret = secret->data;
+    p = ngx_cpymem(p, token->data, token->len);
+
+    c = *claims;
+
+#define ngx_http_bedrud_keep(field)                                          \
+    c.field.data = p;                                                         \
+    p = ngx_cpymem(p, claims->field.data, claims->field.len)
+
+    ngx_http_bedrud_keep(user_id);
+    ngx_http_bedrud_keep(email);
+    ngx_http_bedrud_keep(name);
+    ngx_http_bedrud_keep(provider);
+    ngx_http_bedrud_keep(accesses);
+    ngx_http_bedrud_keep(jti);
+    ngx_http_bedrud_keep(fam);
+
+#undef ngx_http_bedrud_keep
+
+    slot->claims = c;
+}
+
+
+/* The request gets its own copy: a slot may be reused while it waits. */
+
+static ngx_int_t
+ngx_http_bedrud_claims_copy(ngx_pool_t *pool, ngx_http_bedrud_claims_t *dst,
+    ngx_http_bedrud_claims_t *src)
+{
+    u_char  *p;
+    size_t   len;
+
+    len = src->user_id.len + src->email.len + src->name.len
+          + src->provider.len + src->accesses.len + src->jti.len
+          + src->fam.len;
+
+    p = ngx_pnalloc(pool, len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    *dst = *src;
+
+#define ngx_http_bedrud_copy(field)                                          \
+    dst->field.data = p;                                                      \
+    p = ngx_cpymem(p, src->field.data, src->field.len)
+
+    ngx_http_bedrud_copy(user_id);
+    ngx_http_bedrud_copy(email);
+    ngx_http_bedrud_copy(name);
+    ngx_http_bedrud_copy(provider);
+    ngx_http_bedrud_copy(accesses);
+    ngx_http_bedrud_copy(jti);
+    ngx_http_bedrud_copy(fam);
+
+#undef ngx_http_bedrud_copy
 
     return NGX_OK;
 }

@@ -142,3 +142,4 @@ Content-Type: application/json
   qr/ok/,
   qr/"functions":"loaded"/,
 ]
+
