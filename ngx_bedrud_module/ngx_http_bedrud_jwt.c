@@ -8,17 +8,24 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 #include <jwt.h>
+#include <openssl/evp.h>
+#include <openssl/core_names.h>
+#include <openssl/params.h>
 #include "ngx_http_bedrud_module.h"
 
 
 /*
- * Bedrud access/refresh tokens and LiveKit access tokens.
+ * Bedrud access/refresh tokens, and the HS256 signing of LiveKit tokens.
  *
  * Pure functions over bytes: a pool for the results and nothing else of
  * nginx, so that they can be unit-tested and fuzzed.  libjwt 1.10 checks
  * the signature only; the algorithm, the header and every claim are
  * checked here.  Memory from libjwt and jansson is plain malloc(), freed
  * before returning.
+ *
+ * LiveKit tokens are minted on every join, so they skip libjwt and
+ * jansson: the caller writes the payload text, ngx_http_bedrud_jwt_encode()
+ * adds the constant header and an HMAC from ngx_http_bedrud_hs256().
  */
 
 
@@ -32,6 +39,13 @@
 /* dates beyond 9999-12-31 are garbage, and would overflow arithmetic */
 #define NGX_HTTP_BEDRUD_JWT_TIME_MAX     253402300799LL
 
+/* base64url of {"alg":"HS256","typ":"JWT"}: the one header we issue */
+#define NGX_HTTP_BEDRUD_JWT_HS256_HEADER                                     \
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"
+
+/* keyed HMAC contexts kept per process: the JWT and the LiveKit secret */
+#define NGX_HTTP_BEDRUD_HS256_KEYS       4
+
 
 typedef struct {
     const char                 *name;
@@ -40,6 +54,16 @@ typedef struct {
 } ngx_http_bedrud_jwt_str_t;
 
 
+typedef struct {
+    const u_char               *data;      /* the caller's secret */
+    size_t                      len;
+    u_char                     *copy;      /* its bytes, when keyed */
+    EVP_MAC_CTX                *ctx;       /* keyed with them */
+} ngx_http_bedrud_hs256_key_t;
+
+
+static EVP_MAC_CTX *ngx_http_bedrud_hs256_ctx(ngx_str_t *secret);
+static void ngx_http_bedrud_hs256_drop(ngx_http_bedrud_hs256_key_t *k);
 static ngx_int_t ngx_http_bedrud_jwt_sign(ngx_pool_t *pool,
     ngx_str_t *secret, json_t *grants, ngx_str_t *token);
 static ngx_int_t ngx_http_bedrud_jwt_segment(ngx_pool_t *pool, u_char *p,
@@ -57,6 +81,19 @@ static ngx_int_t ngx_http_bedrud_jwt_time(json_t *obj, const char *name,
     ngx_uint_t required, time_t *value);
 static ngx_int_t ngx_http_bedrud_jwt_is(json_t *value, const char *text);
 static json_t *ngx_http_bedrud_jwt_stringn(ngx_str_t *s);
+
+
+/*
+ * The HMAC algorithm, fetched once: a fetch per call (as HMAC() and
+ * libjwt do) takes OpenSSL 3.0's provider and name-map locks each time.
+ * Process-wide state without locks: only worker event loops sign
+ * (never the password thread pool), and they are single-threaded.
+ */
+
+static EVP_MAC                      *ngx_http_bedrud_hmac;
+static ngx_http_bedrud_hs256_key_t   ngx_http_bedrud_hs256_keys[
+                                         NGX_HTTP_BEDRUD_HS256_KEYS];
+static ngx_uint_t                    ngx_http_bedrud_hs256_next;
 
 
 /* string claims: both token kinds carry all of them */
@@ -171,42 +208,182 @@ failed:
 }
 
 
-ngx_int_t
-ngx_http_bedrud_jwt_livekit(ngx_pool_t *pool, ngx_str_t *key,
-    ngx_str_t *secret, json_t *claims, time_t now, time_t ttl,
-    ngx_str_t *token)
-{
-    json_t     *grants;
-    ngx_int_t   rc;
+/*
+ * HMAC-SHA256 of "in" under "secret" into mac[32].  Only from a worker's
+ * event loop (or another single thread): the key cache is not locked.
+ * Contexts are found by the secret's address and length, and its bytes
+ * must match too: memory freed and reused for another secret (as in the
+ * unit tests) is keyed afresh, never signed with the old key.
+ */
 
-    if (!json_is_object(claims)) {
+ngx_int_t
+ngx_http_bedrud_hs256(ngx_str_t *secret, const u_char *in, size_t len,
+    u_char *mac)
+{
+    size_t        n;
+    EVP_MAC_CTX  *ctx;
+
+    ctx = ngx_http_bedrud_hs256_ctx(secret);
+    if (ctx == NULL) {
         return NGX_ERROR;
     }
 
     /*
-     * a shallow copy: members are added to the copy only, the caller
-     * keeps its object (its nested values just gain a reference)
+     * A NULL key restarts the MAC with the key already set: no key
+     * schedule, no fetch, no allocation but OpenSSL's digest copies.
+     * t/unit checks it against "openssl dgst -sha256 -hmac".
      */
 
-    grants = json_copy(claims);
-    if (grants == NULL) {
-        return NGX_ERROR;
-    }
-
-    if (json_object_set_new(grants, "iss", ngx_http_bedrud_jwt_stringn(key))
-        != 0
-        || json_object_set_new(grants, "nbf", json_integer(now)) != 0
-        || json_object_set_new(grants, "exp", json_integer(now + ttl)) != 0)
+    if (EVP_MAC_init(ctx, NULL, 0, NULL) != 1
+        || EVP_MAC_update(ctx, in, len) != 1
+        || EVP_MAC_final(ctx, mac, &n, NGX_HTTP_BEDRUD_HS256_LEN) != 1
+        || n != NGX_HTTP_BEDRUD_HS256_LEN)
     {
-        json_decref(grants);
         return NGX_ERROR;
     }
 
-    rc = ngx_http_bedrud_jwt_sign(pool, secret, grants, token);
+    return NGX_OK;
+}
 
-    json_decref(grants);
 
-    return rc;
+static EVP_MAC_CTX *
+ngx_http_bedrud_hs256_ctx(ngx_str_t *secret)
+{
+    ngx_uint_t                    i;
+    OSSL_PARAM                    params[2];
+    ngx_http_bedrud_hs256_key_t  *k, *slot;
+
+    if (secret->len == 0 || secret->len > NGX_MAX_INT32_VALUE) {
+        return NULL;
+    }
+
+    slot = NULL;
+
+    for (i = 0; i < NGX_HTTP_BEDRUD_HS256_KEYS; i++) {
+        k = &ngx_http_bedrud_hs256_keys[i];
+
+        if (k->ctx == NULL) {
+            if (slot == NULL) {
+                slot = k;
+            }
+
+            continue;
+        }
+
+        if (k->data != secret->data || k->len != secret->len) {
+            continue;
+        }
+
+        if (ngx_memcmp(k->copy, secret->data, secret->len) == 0) {
+            return k->ctx;
+        }
+
+        /* the address was freed and reused for another secret */
+
+        ngx_http_bedrud_hs256_drop(k);
+        slot = k;
+        break;
+    }
+
+    if (ngx_http_bedrud_hmac == NULL) {
+        ngx_http_bedrud_hmac = EVP_MAC_fetch(NULL, OSSL_MAC_NAME_HMAC, NULL);
+        if (ngx_http_bedrud_hmac == NULL) {
+            return NULL;
+        }
+    }
+
+    k = slot;
+
+    if (k == NULL) {
+        /* more secrets than expected: take turns, still correct */
+
+        i = ngx_http_bedrud_hs256_next++ % NGX_HTTP_BEDRUD_HS256_KEYS;
+        k = &ngx_http_bedrud_hs256_keys[i];
+
+        ngx_http_bedrud_hs256_drop(k);
+    }
+
+    k->copy = OPENSSL_memdup(secret->data, secret->len);
+    k->ctx = EVP_MAC_CTX_new(ngx_http_bedrud_hmac);
+
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+                                                 (char *) "SHA256", 0);
+    params[1] = OSSL_PARAM_construct_end();
+
+    if (k->copy == NULL
+        || k->ctx == NULL
+        || EVP_MAC_init(k->ctx, secret->data, secret->len, params) != 1)
+    {
+        ngx_http_bedrud_hs256_drop(k);
+        return NULL;
+    }
+
+    k->data = secret->data;
+    k->len = secret->len;
+
+    return k->ctx;
+}
+
+
+static void
+ngx_http_bedrud_hs256_drop(ngx_http_bedrud_hs256_key_t *k)
+{
+    /* key material: cleared before it goes back to malloc() */
+
+    if (k->copy) {
+        OPENSSL_clear_free(k->copy, k->len);
+    }
+
+    EVP_MAC_CTX_free(k->ctx);
+
+    ngx_memzero(k, sizeof(ngx_http_bedrud_hs256_key_t));
+}
+
+
+/*
+ * An HS256 JWT with the header {"alg":"HS256","typ":"JWT"} over a
+ * payload text, which the caller vouches for: valid JSON, an object.
+ */
+
+ngx_int_t
+ngx_http_bedrud_jwt_encode(ngx_pool_t *pool, ngx_str_t *secret,
+    const u_char *payload, size_t len, ngx_str_t *token)
+{
+    u_char  *p;
+    size_t   size;
+    u_char   mac[NGX_HTTP_BEDRUD_HS256_LEN];
+
+    /* absurd lengths only: the arithmetic below cannot overflow */
+
+    if (len > NGX_MAX_SIZE_T_VALUE / 8) {
+        return NGX_ERROR;
+    }
+
+    size = sizeof(NGX_HTTP_BEDRUD_JWT_HS256_HEADER) - 1 + 1
+           + (len * 4 + 2) / 3 + 1 + NGX_HTTP_BEDRUD_JWT_SIG_LEN;
+
+    token->data = ngx_pnalloc(pool, size);
+    if (token->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_cpymem(token->data, NGX_HTTP_BEDRUD_JWT_HS256_HEADER,
+                   sizeof(NGX_HTTP_BEDRUD_JWT_HS256_HEADER) - 1);
+    *p++ = '.';
+    p = ngx_http_bedrud_base64_encode(p, payload, len, 1);
+
+    if (ngx_http_bedrud_hs256(secret, token->data, p - token->data, mac)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    *p++ = '.';
+    p = ngx_http_bedrud_base64_encode(p, mac, NGX_HTTP_BEDRUD_HS256_LEN, 1);
+
+    token->len = p - token->data;
+
+    return NGX_OK;
 }
 
 
@@ -232,7 +409,7 @@ ngx_http_bedrud_jwt_sign(ngx_pool_t *pool, ngx_str_t *secret,
     jwt = NULL;
     out = NULL;
 
-    /* the header is {"alg":"HS256","typ":"JWT"}, as LiveKit expects */
+    /* libjwt writes the header {"alg":"HS256","typ":"JWT"}, as Bedrud */
 
     if (jwt_new(&jwt) != 0
         || jwt_set_alg(jwt, JWT_ALG_HS256, secret->data, (int) secret->len)

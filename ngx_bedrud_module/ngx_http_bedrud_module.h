@@ -273,9 +273,20 @@ ngx_int_t ngx_http_bedrud_jwt_verify(ngx_pool_t *pool, ngx_str_t *token,
 ngx_int_t ngx_http_bedrud_jwt_issue(ngx_pool_t *pool, ngx_str_t *secret,
     ngx_http_bedrud_claims_t *claims, time_t now, time_t ttl,
     ngx_str_t *token);
-ngx_int_t ngx_http_bedrud_jwt_livekit(ngx_pool_t *pool, ngx_str_t *key,
-    ngx_str_t *secret, json_t *claims, time_t now, time_t ttl,
-    ngx_str_t *token);
+
+/*
+ * HMAC-SHA256 into mac[NGX_HTTP_BEDRUD_HS256_LEN], with one keyed OpenSSL
+ * context per secret kept for the process: worker event loops only, it
+ * takes no lock.
+ */
+ngx_int_t ngx_http_bedrud_hs256(ngx_str_t *secret, const u_char *in,
+    size_t len, u_char *mac);
+
+/* header.payload.signature: HS256 over a payload JSON text, no libjwt */
+ngx_int_t ngx_http_bedrud_jwt_encode(ngx_pool_t *pool, ngx_str_t *secret,
+    const u_char *payload, size_t len, ngx_str_t *token);
+
+#define NGX_HTTP_BEDRUD_HS256_LEN        32
 
 
 /* ngx_http_bedrud_validate.c: no request state */
@@ -340,12 +351,11 @@ typedef struct {
     unsigned                    e2ee:1;    /* see ngx_http_bedrud_livekit.c */
 } ngx_http_bedrud_livekit_grant_t;
 
-/* sub, name, metadata and the video grant; a new reference or NULL */
-json_t *ngx_http_bedrud_livekit_claims(ngx_http_bedrud_livekit_grant_t *g);
-
 /*
  * A signed join token valid for NGX_HTTP_BEDRUD_LIVEKIT_TTL seconds from
  * "now"; NGX_DECLINED when the API key or secret is not configured.
+ * Written directly, byte for byte what libjwt wrote (keys sorted); signed
+ * with ngx_http_bedrud_hs256(), so from a worker's event loop only.
  */
 ngx_int_t ngx_http_bedrud_livekit_token(ngx_pool_t *pool, ngx_str_t *key,
     ngx_str_t *secret, ngx_http_bedrud_livekit_grant_t *g, time_t now,

@@ -7,11 +7,13 @@
 /*
  * Unit tests of the pure helpers: ngx_http_bedrud_password.c (built with
  * NGX_HTTP_BEDRUD_UNIT, without the thread pool wrappers),
- * ngx_http_bedrud_jwt.c and ngx_http_bedrud_validate.c.  Output is TAP,
- * run by t/unit.t under prove.
+ * ngx_http_bedrud_jwt.c, ngx_http_bedrud_livekit.c and
+ * ngx_http_bedrud_validate.c.  Output is TAP, run by t/unit.t under prove.
+ * Single-threaded, as ngx_http_bedrud_hs256() requires.
  *
  * BEDRUD_UNIT_SKIP_SLOW=1 skips the scrypt run at the default (OWASP)
- * parameters, which valgrind makes very slow.
+ * parameters, which valgrind makes very slow.  BEDRUD_UNIT_BENCH=1 times
+ * 100k LiveKit tokens, the direct writer against jansson and libjwt.
  */
 
 
@@ -28,12 +30,42 @@
 #define T_SECRET      "0123456789abcdef0123456789abcdef-test-secret"
 #define T_NOW         1777377600      /* 2026-04-28T12:00:00Z */
 #define T_BUF         16384
+#define T_LK_SECRET   "devsecret-devsecret-devsecret-32"
+
+/*
+ * The known join token of t_livekit(), made without this code: Python's
+ * json.dumps(sort_keys=True, separators=(",", ":")), the MAC from
+ * "openssl dgst -sha256 -hmac T_LK_SECRET".
+ */
+#define T_LK_TOKEN                                                           \
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9" \
+    "." \
+    "eyJleHAiOjE3NzczODEyMDAsImlzcyI6ImRldmtleSIsIm1ldGFkYXRhIjoie1wiYWNj" \
+    "ZXNzZXNcIjpbXCJ1c2VyXCJdfSIsIm5hbWUiOiJBbGljZSIsIm5iZiI6MTc3NzM3NzYw" \
+    "MCwic3ViIjoiYWxpY2UiLCJ2aWRlbyI6eyJjYW5QdWJsaXNoIjpmYWxzZSwiY2FuUHVi" \
+    "bGlzaERhdGEiOmZhbHNlLCJjYW5QdWJsaXNoU291cmNlcyI6W10sImNhblN1YnNjcmli" \
+    "ZSI6dHJ1ZSwiY2FuVXBkYXRlT3duTWV0YWRhdGEiOnRydWUsInJvb20iOiJyMSIsInJv" \
+    "b21Kb2luIjp0cnVlfX0" \
+    ".B6lpCMErRvFh_l9EII1bvMuR9XCYYeyj8sv9eeiGF5U"
 
 
 typedef struct {
     const char  *name;
     const char  *value;
 } t_claim_t;
+
+
+typedef struct {
+    const char  *key;
+    const char  *msg;
+    const char  *hex;
+} t_hmac_vector_t;
+
+
+typedef struct {
+    const char  *text;
+    const char  *dumped;
+} t_acc_t;
 
 
 static void t_ok(int cond, const char *fmt, ...);
@@ -60,7 +92,17 @@ static void t_jwt_headers(void);
 static void t_jwt_claims(void);
 static void t_jwt_garbage(void);
 static void t_jwt_alloc(void);
+static void t_hex(u_char *dst, const u_char *src, size_t len);
+static void t_hs256(void);
+static json_t *t_lk_old_metadata(ngx_str_t *accesses);
+static json_t *t_lk_old_video(ngx_http_bedrud_livekit_grant_t *g);
+static ngx_int_t t_lk_old(ngx_str_t *key, ngx_str_t *secret,
+    ngx_http_bedrud_livekit_grant_t *g, time_t now, ngx_str_t *token);
+static json_t *t_lk_expect(ngx_str_t *key,
+    ngx_http_bedrud_livekit_grant_t *g, time_t now, const char *dumped);
+static json_t *t_lk_decode(ngx_str_t *token, ngx_str_t *secret);
 static void t_livekit(void);
+static void t_livekit_bench(void);
 static void t_utf8(void);
 static void t_email(void);
 static void t_random(void);
@@ -1225,132 +1267,721 @@ t_jwt_alloc(void)
 }
 
 
+/* livekit.c, and the HS256 signer of jwt.c */
+
+static void
+t_hex(u_char *dst, const u_char *src, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < len; i++) {
+        sprintf((char *) dst + 2 * i, "%02x", src[i]);
+    }
+}
+
+
+static void
+t_hs256(void)
+{
+    ngx_int_t      rc;
+    ngx_str_t      secret, empty;
+    ngx_uint_t     i, j, good;
+    unsigned int   n;
+    u_char         mac[NGX_HTTP_BEDRUD_HS256_LEN];
+    u_char         want[EVP_MAX_MD_SIZE];
+    u_char         hex[2 * NGX_HTTP_BEDRUD_HS256_LEN + 1];
+    u_char         keys[6][40];
+
+    /* from "printf %s MSG | openssl dgst -sha256 -hmac KEY" */
+
+    static t_hmac_vector_t  vectors[] = {
+        { T_LK_SECRET, "hello",
+          "e3158c608953bc01a78fba5e0cee2a47476884c858e8946db432d379e3095930" },
+        { T_LK_SECRET, "other",
+          "82e7384fa08ba1c44e0aa67fcb493937a87b5076863f90729d8fc491c7d523c8" },
+        { T_LK_SECRET, "",
+          "e93ed4c68ec8a00c53c792c915578081be6a4216f773e47f373bcaa30914b5b9" },
+        { T_SECRET, "hello",
+          "ceef72743a5c53fe9b7aebf1da1a9753b6a0d157d5b41c9ce71e08f8a2d20b44" },
+
+        /* longer than SHA-256's block: HMAC hashes the key first */
+
+        { "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk"
+          "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk",
+          "The quick brown fox jumps over the lazy dog",
+          "d545ebc800857f4b734cbdc38712fe226d36a8ac3469cad63650e5bc872cd76d" },
+        { NULL, NULL, NULL }
+    };
+
+    /*
+     * Twice round: the second time every key's context is reused, and
+     * each MAC must start afresh after the previous one with that key
+     * (EVP_MAC_init() with a NULL key).
+     */
+
+    for (j = 0; j < 2; j++) {
+        for (i = 0; vectors[i].key; i++) {
+            secret = t_str(vectors[i].key);
+
+            rc = ngx_http_bedrud_hs256(&secret,
+                                       (u_char *) vectors[i].msg,
+                                       strlen(vectors[i].msg), mac);
+            t_hex(hex, mac, sizeof(mac));
+
+            t_ok(rc == NGX_OK && strcmp((char *) hex, vectors[i].hex) == 0,
+                 "hs256 round %u: \"%s\" under a %u-byte key is the openssl "
+                 "dgst vector", (unsigned) j + 1, vectors[i].msg,
+                 (unsigned) secret.len);
+        }
+    }
+
+    /* more secrets than cached contexts: they take turns, still right */
+
+    good = 1;
+
+    for (j = 0; j < 3; j++) {
+        for (i = 0; i < 6; i++) {
+            ngx_memset(keys[i], 'a' + i, sizeof(keys[i]));
+            secret.data = keys[i];
+            secret.len = sizeof(keys[i]) - i;
+
+            rc = ngx_http_bedrud_hs256(&secret, (u_char *) "hello", 5, mac);
+            HMAC(EVP_sha256(), secret.data, secret.len, (u_char *) "hello",
+                 5, want, &n);
+
+            good &= (rc == NGX_OK && n == sizeof(mac)
+                     && ngx_memcmp(mac, want, n) == 0);
+        }
+    }
+
+    t_ok(good, "hs256 with 6 secrets, 3 rounds: each MAC as HMAC()");
+
+    /* the same address and length, other bytes: never the old key */
+
+    secret.data = keys[0];
+    secret.len = sizeof(keys[0]);
+
+    (void) ngx_http_bedrud_hs256(&secret, (u_char *) "hello", 5, mac);
+    keys[0][7] ^= 1;
+    rc = ngx_http_bedrud_hs256(&secret, (u_char *) "hello", 5, mac);
+    HMAC(EVP_sha256(), secret.data, secret.len, (u_char *) "hello", 5, want,
+         &n);
+
+    t_ok(rc == NGX_OK && ngx_memcmp(mac, want, n) == 0,
+         "hs256: a secret changed in place is keyed again");
+
+    ngx_str_null(&empty);
+
+    t_ok(ngx_http_bedrud_hs256(&empty, (u_char *) "hello", 5, mac)
+         == NGX_ERROR, "hs256 refuses an empty secret");
+}
+
+
+/*
+ * The LiveKit token as it was made before the direct writer: claims
+ * built with jansson, signed by libjwt.  The new token must be the same
+ * bytes, for every input.
+ */
+
+static json_t *
+t_lk_old_metadata(ngx_str_t *accesses)
+{
+    char          *text;
+    json_t        *acc, *meta, *s;
+    json_error_t   err;
+
+    acc = NULL;
+
+    if (accesses->len) {
+        acc = json_loadb((const char *) accesses->data, accesses->len, 0,
+                         &err);
+
+        if (acc != NULL && !json_is_array(acc)) {
+            json_decref(acc);
+            acc = NULL;
+        }
+    }
+
+    meta = json_pack("{so}", "accesses", acc ? acc : json_null());
+    if (meta == NULL) {
+        return NULL;
+    }
+
+    text = json_dumps(meta, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(meta);
+
+    if (text == NULL) {
+        return NULL;
+    }
+
+    s = json_string(text);
+    free(text);
+
+    return s;
+}
+
+
+static json_t *
+t_lk_old_video(ngx_http_bedrud_livekit_grant_t *g)
+{
+    json_t  *sources;
+
+    sources = json_array();
+
+    if (g->allow_video) {
+        json_array_append_new(sources, json_string("camera"));
+    }
+
+    if (g->allow_audio) {
+        json_array_append_new(sources, json_string("microphone"));
+    }
+
+    if (g->allow_video) {
+        json_array_append_new(sources, json_string("screen_share"));
+    }
+
+    if (g->allow_audio) {
+        json_array_append_new(sources, json_string("screen_share_audio"));
+    }
+
+    return json_pack("{sbsosbsbsosbsb}",
+                     "roomJoin", 1,
+                     "room", json_stringn((char *) g->room.data, g->room.len),
+                     "canPublish", (int) (g->allow_audio || g->allow_video),
+                     "canPublishData", (int) g->allow_chat,
+                     "canPublishSources", sources,
+                     "canSubscribe", 1,
+                     "canUpdateOwnMetadata", (int) !g->guest);
+}
+
+
+static ngx_int_t
+t_lk_old(ngx_str_t *key, ngx_str_t *secret,
+    ngx_http_bedrud_livekit_grant_t *g, time_t now, ngx_str_t *token)
+{
+    char       *text, *out;
+    jwt_t      *jwt;
+    json_t     *claims;
+    ngx_int_t   rc;
+
+    if (key->len == 0 || secret->len == 0) {
+        return NGX_DECLINED;
+    }
+
+    if (g->identity.len == 0 || g->room.len == 0) {
+        return NGX_ERROR;
+    }
+
+    claims = json_object();
+
+    if (json_object_set_new(claims, "sub",
+                            json_stringn((char *) g->identity.data,
+                                         g->identity.len))
+        != 0
+        || (g->name.len
+            && json_object_set_new(claims, "name",
+                                   json_stringn((char *) g->name.data,
+                                                g->name.len))
+               != 0)
+        || (!g->guest
+            && json_object_set_new(claims, "metadata",
+                                   t_lk_old_metadata(&g->accesses))
+               != 0)
+        || json_object_set_new(claims, "video", t_lk_old_video(g)) != 0
+        || json_object_set_new(claims, "iss",
+                               json_stringn((char *) key->data, key->len))
+           != 0
+        || json_object_set_new(claims, "nbf", json_integer(now)) != 0
+        || json_object_set_new(claims, "exp",
+                               json_integer(now
+                                            + NGX_HTTP_BEDRUD_LIVEKIT_TTL))
+           != 0)
+    {
+        json_decref(claims);
+        return NGX_ERROR;
+    }
+
+    text = json_dumps(claims, JSON_COMPACT);
+    json_decref(claims);
+
+    if (text == NULL) {
+        return NGX_ERROR;
+    }
+
+    rc = NGX_ERROR;
+    jwt = NULL;
+    out = NULL;
+
+    if (jwt_new(&jwt) == 0
+        && jwt_set_alg(jwt, JWT_ALG_HS256, secret->data, (int) secret->len)
+           == 0
+        && jwt_add_grants_json(jwt, text) == 0)
+    {
+        out = jwt_encode_str(jwt);
+    }
+
+    if (out != NULL) {
+        token->len = strlen(out);
+        token->data = ngx_pnalloc(&ngx_stub_pool, token->len);
+
+        if (token->data != NULL) {
+            ngx_memcpy(token->data, out, token->len);
+            rc = NGX_OK;
+        }
+    }
+
+    free(out);
+    jwt_free(jwt);
+    free(text);
+
+    return rc;
+}
+
+
+/* the claims a grant must give, built independently with jansson */
+
+static json_t *
+t_lk_expect(ngx_str_t *key, ngx_http_bedrud_livekit_grant_t *g,
+    time_t now, const char *dumped)
+{
+    json_t  *claims, *sources;
+    char     meta[1024];
+
+    sources = json_array();
+
+    if (g->allow_video) {
+        json_array_append_new(sources, json_string("camera"));
+    }
+
+    if (g->allow_audio) {
+        json_array_append_new(sources, json_string("microphone"));
+    }
+
+    if (g->allow_video) {
+        json_array_append_new(sources, json_string("screen_share"));
+    }
+
+    if (g->allow_audio) {
+        json_array_append_new(sources, json_string("screen_share_audio"));
+    }
+
+    claims = json_pack("{s:s%, s:s%, s:I, s:I, s:{s:b, s:s%, s:b, s:b, s:o,"
+                       " s:b, s:b}}",
+                       "iss", key->data, key->len,
+                       "sub", g->identity.data, g->identity.len,
+                       "nbf", (json_int_t) now,
+                       "exp", (json_int_t) now + 3600,
+                       "video",
+                       "roomJoin", 1,
+                       "room", g->room.data, g->room.len,
+                       "canPublish", g->allow_audio || g->allow_video,
+                       "canPublishData", (int) g->allow_chat,
+                       "canPublishSources", sources,
+                       "canSubscribe", 1,
+                       "canUpdateOwnMetadata", !g->guest);
+
+    if (g->name.len) {
+        json_object_set_new(claims, "name",
+                            json_stringn((char *) g->name.data, g->name.len));
+    }
+
+    if (!g->guest) {
+        snprintf(meta, sizeof(meta), "{\"accesses\":%s}", dumped);
+        json_object_set_new(claims, "metadata", json_string(meta));
+    }
+
+    return claims;
+}
+
+
+/* libjwt verifies the token; its payload, parsed, or NULL */
+
+static json_t *
+t_lk_decode(ngx_str_t *token, ngx_str_t *secret)
+{
+    int         rc;
+    char       *dot;
+    jwt_t      *jwt;
+    size_t      n;
+    jwt_alg_t   alg;
+    u_char      buf[T_BUF], payload[T_BUF];
+
+    if (token->len >= sizeof(buf)) {
+        return NULL;
+    }
+
+    ngx_memcpy(buf, token->data, token->len);
+    buf[token->len] = '\0';
+
+    jwt = NULL;
+    rc = jwt_decode(&jwt, (char *) buf, secret->data, secret->len);
+    alg = (rc == 0) ? jwt_get_alg(jwt) : JWT_ALG_NONE;
+    jwt_free(jwt);
+
+    if (rc != 0 || alg != JWT_ALG_HS256) {
+        return NULL;
+    }
+
+    dot = strchr((char *) buf, '.');
+
+    if (ngx_http_bedrud_base64_decode(payload, &n, (u_char *) dot + 1,
+                                      strrchr((char *) buf, '.') - dot - 1,
+                                      1)
+        != NGX_OK)
+    {
+        return NULL;
+    }
+
+    return json_loadb((char *) payload, n, JSON_REJECT_DUPLICATES, NULL);
+}
+
+
 static void
 t_livekit(void)
 {
-    char          *s;
-    jwt_t         *jwt;
-    json_t        *claims, *video, *v;
-    u_char        *dot;
-    size_t         n;
-    ngx_int_t      rc;
-    ngx_str_t      key, secret, token;
-    unsigned int   maclen;
-    u_char         mac[EVP_MAX_MD_SIZE], hex[2 * EVP_MAX_MD_SIZE + 1];
-    u_char         buf[T_BUF];
+    json_t                           *want, *got, *old;
+    ngx_int_t                         rc, orc;
+    ngx_str_t                         key, secret, other, token, otoken;
+    ngx_uint_t                        i, bits, ni, cases, n_ok, n_claims;
+    ngx_uint_t                        n_bytes, n_equal, n_header, fails;
+    ngx_uint_t                        err;
+    ngx_http_bedrud_livekit_grant_t   g;
 
-    static const char  *expected =
-        "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"
-        ".eyJleHAiOjE3MDAwMDM2MDAsImlzcyI6ImRldmtleSIsIm5hbWUiOiJBbGljZSIsIm5"
-        "iZiI6MTcwMDAwMDAwMCwic3ViIjoiYWxpY2UiLCJ2aWRlbyI6eyJjYW5VcGRhdGVPd2"
-        "5NZXRhZGF0YSI6ZmFsc2UsInJvb20iOiJyMSIsInJvb21Kb2luIjp0cnVlfX0"
-        ".fQxzASgvdxM9xEGJ_6MadRqZYQg11i5XV0UkW5w_y5M";
+    static const char  *names[] = {
+        "",
+        "Alice",
+        "say \"hi\"",
+        "back\\slash\\",
+        "ctl \x01\b\t\n\x0b\f\r\x1f\x7f end",
+        "Zo\xc3\xab \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x98\x80",
+        "\"\\\"/</script>",
+        NULL
+    };
 
-    /* HMAC-SHA256 of header.payload, from "openssl dgst -sha256 -hmac" */
+    /* the grant's accesses, and what the metadata must say for them */
 
-    static const char  *expected_hex =
-        "7d0c7301282f77133dc44189ffa31a751a99610835d62e575745245b9c3fcb93";
+    static t_acc_t  accs[] = {
+        { "", "null" },
+        { "[]", "[]" },
+        { "[\"user\",\"moderator\"]", "[\"user\",\"moderator\"]" },
+        { "[\"a\\\"b\",\"c\\\\d\",\"\\n\\u001F\\u000B\\t\"]",
+          "[\"a\\\"b\",\"c\\\\d\",\"\\n\\u001F\\u000B\\t\"]" },
+        { "[\"\xc3\xbcn\xc3\xaf \xf0\x9f\x98\x80\",\"x/y\"]",
+          "[\"\xc3\xbcn\xc3\xaf \xf0\x9f\x98\x80\",\"x/y\"]" },
+
+        /* not jansson's form: dumped again */
+
+        { "[ \"user\" ]", "[\"user\"]" },
+        { "[\"\\u0041\\/\"]", "[\"A/\"]" },
+        { "[\"\\u001f\\u000a\"]", "[\"\\u001F\\n\"]" },
+        { "[\"\\ud83d\\ude00\"]", "[\"\xf0\x9f\x98\x80\"]" },
+        { "[1,{\"b\":[true,null]}]", "[1,{\"b\":[true,null]}]" },
+
+        /* not an array of JSON: null */
+
+        { "[\"\\u0000\"]", "null" },
+        { "{\"accesses\":[]}", "null" },
+        { "not json", "null" },
+        { "[\"a\"]]", "null" },
+        { "[\"a\",]", "null" },
+        { "[\"\xff\"]", "null" },
+        { "[\"a\"", "null" },
+        { NULL, NULL }
+    };
 
     key = t_str("devkey");
-    secret = t_str("devsecret-devsecret-devsecret-32");
+    secret = t_str(T_LK_SECRET);
 
-    claims = json_pack("{s:s, s:s, s:{s:b, s:s, s:b}}",
-                       "sub", "alice", "name", "Alice", "video",
-                       "roomJoin", 1, "room", "r1",
-                       "canUpdateOwnMetadata", 0);
+    cases = 0;
+    n_ok = 0;
+    n_claims = 0;
+    n_bytes = 0;
+    n_equal = 0;
+    n_header = 0;
+    fails = 0;
 
-    rc = ngx_http_bedrud_jwt_livekit(&ngx_stub_pool, &key, &secret, claims,
-                                     1700000000, 3600, &token);
-    t_ok(rc == NGX_OK, "LiveKit token issued");
+    /* guest, audio, video, chat, e2ee: every combination, every name */
 
-    t_ok(token.len == strlen(expected)
-         && ngx_memcmp(token.data, expected, token.len) == 0,
-         "LiveKit token matches the known vector");
+    for (bits = 0; bits < 32; bits++) {
+        for (ni = 0; names[ni]; ni++) {
+            for (i = 0; accs[i].text; i++) {
 
-    dot = token.data + token.len - 44;
-    HMAC(EVP_sha256(), secret.data, secret.len, token.data, dot - token.data,
-         mac, &maclen);
+                if ((bits & 1) && i > 0) {
+                    /* guests carry no accesses at all */
+                    break;
+                }
 
-    for (n = 0; n < maclen; n++) {
-        sprintf((char *) hex + 2 * n, "%02x", mac[n]);
+                ngx_memzero(&g, sizeof(ngx_http_bedrud_livekit_grant_t));
+
+                g.guest = bits & 1;
+                g.allow_audio = (bits >> 1) & 1;
+                g.allow_video = (bits >> 2) & 1;
+                g.allow_chat = (bits >> 3) & 1;
+                g.e2ee = (bits >> 4) & 1;
+
+                g.identity = t_str(g.guest
+                                   ? "guest-1a2b3c4d"
+                                   : "5f0c6a8e-2b1d-4c3e-9f7a-0123456789ab");
+                g.name = t_str(names[ni]);
+                g.room = t_str(bits & 8 ? "abc-defg-hij" : "r\"\\\xc3\xa9");
+
+                if (!g.guest) {
+                    g.accesses = t_str(accs[i].text);
+                }
+
+                cases++;
+
+                rc = ngx_http_bedrud_livekit_token(&ngx_stub_pool, &key,
+                                                   &secret, &g, T_NOW,
+                                                   &token);
+                orc = t_lk_old(&key, &secret, &g, T_NOW, &otoken);
+
+                if (rc != NGX_OK || orc != NGX_OK) {
+                    if (fails++ == 0) {
+                        printf("# failed: bits %u name \"%s\" accesses "
+                               "\"%s\": rc %d old %d\n", (unsigned) bits,
+                               names[ni], accs[i].text, (int) rc, (int) orc);
+                    }
+
+                    continue;
+                }
+
+                n_ok++;
+
+                if (token.len > 37
+                    && ngx_memcmp(token.data,
+                                  "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.", 37)
+                       == 0)
+                {
+                    n_header++;
+                }
+
+                if (token.len == otoken.len
+                    && ngx_memcmp(token.data, otoken.data, token.len) == 0)
+                {
+                    n_bytes++;
+
+                } else if (fails++ == 0) {
+                    printf("# differs: bits %u name \"%s\" accesses "
+                           "\"%s\"\n# new %.*s\n# old %.*s\n",
+                           (unsigned) bits, names[ni], accs[i].text,
+                           (int) token.len, token.data,
+                           (int) otoken.len, otoken.data);
+                }
+
+                want = t_lk_expect(&key, &g, T_NOW,
+                                   g.guest ? NULL : accs[i].dumped);
+                got = t_lk_decode(&token, &secret);
+                old = t_lk_decode(&otoken, &secret);
+
+                if (got != NULL && json_equal(got, want)) {
+                    n_claims++;
+
+                } else if (fails++ == 0) {
+                    printf("# claims: bits %u name \"%s\" accesses \"%s\"\n",
+                           (unsigned) bits, names[ni], accs[i].text);
+                }
+
+                if (got != NULL && old != NULL && json_equal(got, old)) {
+                    n_equal++;
+                }
+
+                json_decref(want);
+                json_decref(got);
+                json_decref(old);
+
+                ngx_stub_pool_reset();
+            }
+        }
     }
 
-    t_ok(maclen == 32 && strcmp((char *) hex, expected_hex) == 0,
-         "HMAC-SHA256 of header.payload is the openssl dgst vector");
+    t_ok(n_ok == cases, "LiveKit: %u of %u grants give a token",
+         (unsigned) n_ok, (unsigned) cases);
+    t_ok(n_header == cases,
+         "LiveKit: %u of %u headers are {\"alg\":\"HS256\",\"typ\":\"JWT\"}",
+         (unsigned) n_header, (unsigned) cases);
+    t_ok(n_claims == cases,
+         "LiveKit: %u of %u verify with libjwt (HS256), every claim as "
+         "expected", (unsigned) n_claims, (unsigned) cases);
+    t_ok(n_equal == cases,
+         "LiveKit: %u of %u payloads json_equal() to the jansson-built "
+         "ones", (unsigned) n_equal, (unsigned) cases);
+    t_ok(n_bytes == cases,
+         "LiveKit: %u of %u tokens the same bytes as jansson and libjwt "
+         "made", (unsigned) n_bytes, (unsigned) cases);
 
-    n = 0;
-    ngx_http_bedrud_base64_decode(buf, &n, token.data, 36, 1);
-    t_ok(n == 27 && ngx_memcmp(buf, "{\"alg\":\"HS256\",\"typ\":\"JWT\"}", 27)
-                    == 0,
-         "header is {\"alg\":\"HS256\",\"typ\":\"JWT\"}");
+    /* the signature is the secret's */
 
-    t_ok(json_object_get(claims, "iss") == NULL
-         && json_object_get(claims, "exp") == NULL
-         && claims->refcount == 1
-         && json_object_get(claims, "video")->refcount == 1,
-         "caller's claims untouched, no references kept");
+    ngx_memzero(&g, sizeof(ngx_http_bedrud_livekit_grant_t));
+    g.identity = t_str("alice");
+    g.room = t_str("r1");
+    g.name = t_str("Alice");
+    g.accesses = t_str("[\"user\"]");
 
-    /* decode it back with libjwt */
+    other = t_str(T_SECRET);
 
-    ngx_memcpy(buf, token.data, token.len);
-    buf[token.len] = '\0';
+    rc = ngx_http_bedrud_livekit_token(&ngx_stub_pool, &key, &secret, &g,
+                                       T_NOW, &token);
+    got = t_lk_decode(&token, &other);
 
-    jwt = NULL;
-    rc = jwt_decode(&jwt, (char *) buf, secret.data, secret.len);
+    t_ok(rc == NGX_OK && got == NULL, "LiveKit: another secret refuses it");
 
-    t_ok(rc == 0 && jwt_get_alg(jwt) == JWT_ALG_HS256
-         && strcmp(jwt_get_grant(jwt, "iss"), "devkey") == 0
-         && strcmp(jwt_get_grant(jwt, "sub"), "alice") == 0
-         && jwt_get_grant_int(jwt, "nbf") == 1700000000
-         && jwt_get_grant_int(jwt, "exp") == 1700003600,
-         "libjwt decodes iss, sub, nbf, exp");
+    /* a known token, as written and signed independently */
 
-    s = (rc == 0) ? jwt_get_grants_json(jwt, "video") : NULL;
-    video = s ? json_loads(s, 0, NULL) : NULL;
-    v = json_object_get(video, "canUpdateOwnMetadata");
-
-    t_ok(json_is_false(v)
-         && json_is_true(json_object_get(video, "roomJoin"))
-         && strcmp(json_string_value(json_object_get(video, "room")), "r1")
-            == 0,
-         "video grant survives, false emitted explicitly: %s", s);
-
-    json_decref(video);
-    free(s);
-    jwt_free(jwt);
-
-    /* a metadata string claim and the caller's keys win nothing */
-
-    json_object_set_new(claims, "metadata",
-                        json_string("{\"accesses\":[\"user\"]}"));
-    json_object_set_new(claims, "iss", json_string("spoofed"));
-
-    rc = ngx_http_bedrud_jwt_livekit(&ngx_stub_pool, &key, &secret, claims,
-                                     1700000000, 3600, &token);
-
-    ngx_memcpy(buf, token.data, token.len);
-    buf[token.len] = '\0';
-
-    jwt = NULL;
     t_ok(rc == NGX_OK
-         && jwt_decode(&jwt, (char *) buf, secret.data, secret.len) == 0
-         && strcmp(jwt_get_grant(jwt, "iss"), "devkey") == 0
-         && strcmp(jwt_get_grant(jwt, "metadata"),
-                   "{\"accesses\":[\"user\"]}") == 0
-         && strcmp(json_string_value(json_object_get(claims, "iss")),
-                   "spoofed") == 0,
-         "iss is always the API key; metadata is a JSON string");
-    jwt_free(jwt);
+         && token.len == sizeof(T_LK_TOKEN) - 1
+         && ngx_memcmp(token.data, T_LK_TOKEN, token.len) == 0,
+         "LiveKit: the known token");
 
-    json_decref(claims);
+    /* as before: what cannot be signed */
 
-    claims = json_array();
-    t_ok(ngx_http_bedrud_jwt_livekit(&ngx_stub_pool, &key, &secret, claims,
-                                     1700000000, 3600, &token) == NGX_ERROR,
-         "LiveKit claims must be an object");
-    json_decref(claims);
+    err = 0;
 
+    g.name = t_str("bad \xc3\x28 utf-8");
+    err += (ngx_http_bedrud_livekit_token(&ngx_stub_pool, &key, &secret, &g,
+                                          T_NOW, &token) == NGX_ERROR
+            && t_lk_old(&key, &secret, &g, T_NOW, &otoken) != NGX_OK);
+
+    g.name.data = (u_char *) "nul\0inside";
+    g.name.len = 10;
+    err += (ngx_http_bedrud_livekit_token(&ngx_stub_pool, &key, &secret, &g,
+                                          T_NOW, &token) == NGX_ERROR
+            && t_lk_old(&key, &secret, &g, T_NOW, &otoken) != NGX_OK);
+
+    g.name = t_str("Alice");
+    g.room = t_str("");
+    err += (ngx_http_bedrud_livekit_token(&ngx_stub_pool, &key, &secret, &g,
+                                          T_NOW, &token) == NGX_ERROR);
+
+    g.room = t_str("r1");
+    g.identity = t_str("");
+    err += (ngx_http_bedrud_livekit_token(&ngx_stub_pool, &key, &secret, &g,
+                                          T_NOW, &token) == NGX_ERROR);
+
+    t_ok(err == 4, "LiveKit: invalid UTF-8, NUL, no room, no identity "
+         "are errors, as before (%u of 4)", (unsigned) err);
+
+    g.identity = t_str("alice");
+    ngx_str_null(&other);
+
+    t_ok(ngx_http_bedrud_livekit_token(&ngx_stub_pool, &other, &secret, &g,
+                                       T_NOW, &token) == NGX_DECLINED
+         && ngx_http_bedrud_livekit_token(&ngx_stub_pool, &key, &other, &g,
+                                          T_NOW, &token) == NGX_DECLINED,
+         "LiveKit: no API key or no secret: NGX_DECLINED");
+
+    /* each allocation failing, in the fast and the jansson accesses path */
+
+    for (ni = 0; ni < 2; ni++) {
+        g.accesses = t_str(ni ? "[ \"user\" ]" : "[\"user\"]");
+        err = 0;
+
+        for (i = 0; /* void */; i++) {
+            ngx_stub_fail_after = i;
+
+            rc = ngx_http_bedrud_livekit_token(&ngx_stub_pool, &key,
+                                               &secret, &g, T_NOW, &token);
+            if (rc == NGX_OK) {
+                break;
+            }
+
+            err += (rc == NGX_ERROR);
+        }
+
+        t_ok(err == i && i == 2 + ni,
+             "LiveKit: each of %u allocations failing gives NGX_ERROR",
+             (unsigned) i);
+
+        ngx_stub_pool_reset();
+    }
+
+    json_decref(got);
     ngx_stub_pool_reset();
+}
+
+
+/*
+ * BEDRUD_UNIT_BENCH=1: 100k join tokens, the jansson and libjwt way and
+ * the direct way; and the HMAC alone, HMAC() against the cached context.
+ */
+
+static void
+t_livekit_bench(void)
+{
+    double                            ms;
+    ngx_str_t                         key, secret, token;
+    ngx_uint_t                        i, n;
+    unsigned int                      len;
+    struct timespec                   start;
+    u_char                            mac[EVP_MAX_MD_SIZE];
+    ngx_http_bedrud_livekit_grant_t   g;
+
+    if (getenv("BEDRUD_UNIT_BENCH") == NULL) {
+        return;
+    }
+
+    n = 100000;
+
+    key = t_str("devkey");
+    secret = t_str(T_LK_SECRET);
+
+    ngx_memzero(&g, sizeof(ngx_http_bedrud_livekit_grant_t));
+    g.identity = t_str("5f0c6a8e-2b1d-4c3e-9f7a-0123456789ab");
+    g.name = t_str("Alice Example");
+    g.accesses = t_str("[\"user\",\"moderator\"]");
+    g.room = t_str("abc-defg-hij");
+    g.allow_audio = 1;
+    g.allow_video = 1;
+    g.allow_chat = 1;
+
+    clock_gettime(CLOCK_MONOTONIC, &start);
+
+    for (i = 0; i < n; i++) {
+        (void) t_lk_old(&key, &secret, &g, T_NOW + i, &token);
+        ngx_stub_pool_reset();
+    }
+
+    ms = t_ms(&start);
+    printf("# bench: jansson + libjwt: %u tokens in %.1f ms, %.2f us each\n",
+           (unsigned) n, ms, ms * 1000 / n);
+
+    clock_gettime(CLOCK_MONOTONIC, &start);
+
+    for (i = 0; i < n; i++) {
+        (void) ngx_http_bedrud_livekit_token(&ngx_stub_pool, &key, &secret,
+                                             &g, T_NOW + i, &token);
+        ngx_stub_pool_reset();
+    }
+
+    ms = t_ms(&start);
+    printf("# bench: direct: %u tokens in %.1f ms, %.2f us each\n",
+           (unsigned) n, ms, ms * 1000 / n);
+
+    /* a token to MAC below, as a join signs it */
+
+    (void) ngx_http_bedrud_livekit_token(&ngx_stub_pool, &key, &secret, &g,
+                                         T_NOW, &token);
+
+    clock_gettime(CLOCK_MONOTONIC, &start);
+
+    for (i = 0; i < n; i++) {
+        HMAC(EVP_sha256(), secret.data, secret.len, token.data, token.len,
+             mac, &len);
+    }
+
+    ms = t_ms(&start);
+    printf("# bench: HMAC(EVP_sha256()) of %u bytes: %.2f us each\n",
+           (unsigned) token.len, ms * 1000 / n);
+
+    clock_gettime(CLOCK_MONOTONIC, &start);
+
+    for (i = 0; i < n; i++) {
+        (void) ngx_http_bedrud_hs256(&secret, token.data, token.len, mac);
+    }
+
+    ms = t_ms(&start);
+    printf("# bench: ngx_http_bedrud_hs256() of %u bytes: %.2f us each\n",
+           (unsigned) token.len, ms * 1000 / n);
 }
 
 
@@ -1753,7 +2384,9 @@ main(void)
     t_jwt_claims();
     t_jwt_garbage();
     t_jwt_alloc();
+    t_hs256();
     t_livekit();
+    t_livekit_bench();
 
     t_utf8();
     t_email();
