@@ -53,7 +53,6 @@ static ngx_int_t ngx_http_bedrud_livekit_accesses(ngx_pool_t *pool,
     ngx_str_t *accesses, ngx_str_t *text);
 static ngx_int_t ngx_http_bedrud_livekit_canonical(const u_char *p,
     size_t len);
-static u_char *ngx_http_bedrud_livekit_escape(u_char *p, ngx_str_t *s);
 static u_char *ngx_http_bedrud_livekit_time(u_char *p, time_t t);
 
 
@@ -123,14 +122,14 @@ ngx_http_bedrud_livekit_token(ngx_pool_t *pool, ngx_str_t *key,
     p = ngx_http_bedrud_livekit_time(p, now + NGX_HTTP_BEDRUD_LIVEKIT_TTL);
 
     p = ngx_http_bedrud_livekit_cpy(p, ",\"iss\":\"");
-    p = ngx_http_bedrud_livekit_escape(p, key);
+    p = ngx_http_bedrud_json_escape(p, key);
 
     if (!g->guest) {
         /* a string claim holding {"accesses":[...]}, null if none */
 
         p = ngx_http_bedrud_livekit_cpy(p,
                                         "\",\"metadata\":\"{\\\"accesses\\\":");
-        p = ngx_http_bedrud_livekit_escape(p, &accesses);
+        p = ngx_http_bedrud_json_escape(p, &accesses);
         *p++ = '}';
     }
 
@@ -138,14 +137,14 @@ ngx_http_bedrud_livekit_token(ngx_pool_t *pool, ngx_str_t *key,
 
     if (g->name.len) {
         p = ngx_http_bedrud_livekit_cpy(p, "\",\"name\":\"");
-        p = ngx_http_bedrud_livekit_escape(p, &g->name);
+        p = ngx_http_bedrud_json_escape(p, &g->name);
     }
 
     p = ngx_http_bedrud_livekit_cpy(p, "\",\"nbf\":");
     p = ngx_http_bedrud_livekit_time(p, now);
 
     p = ngx_http_bedrud_livekit_cpy(p, ",\"sub\":\"");
-    p = ngx_http_bedrud_livekit_escape(p, &g->identity);
+    p = ngx_http_bedrud_json_escape(p, &g->identity);
 
     p = ngx_http_bedrud_livekit_cpy(p, "\",\"video\":{\"canPublish\":");
 
@@ -179,7 +178,7 @@ ngx_http_bedrud_livekit_token(ngx_pool_t *pool, ngx_str_t *key,
     }
 
     p = ngx_http_bedrud_livekit_cpy(p, ",\"room\":\"");
-    p = ngx_http_bedrud_livekit_escape(p, &g->room);
+    p = ngx_http_bedrud_json_escape(p, &g->room);
     p = ngx_http_bedrud_livekit_cpy(p, "\",\"roomJoin\":true}}");
 
     return ngx_http_bedrud_jwt_encode(pool, secret, payload, p - payload,
@@ -363,65 +362,6 @@ ngx_http_bedrud_livekit_canonical(const u_char *p, size_t len)
             return NGX_DECLINED;
         }
     }
-}
-
-
-static u_char *
-ngx_http_bedrud_livekit_escape(u_char *p, ngx_str_t *s)
-{
-    u_char          c;
-    size_t          i;
-    static u_char   hex[] = "0123456789ABCDEF";
-
-    /* jansson's escapes, so that the bytes are the same as before */
-
-    for (i = 0; i < s->len; i++) {
-        c = s->data[i];
-
-        if (c >= 0x20 && c != '"' && c != '\\') {
-            *p++ = c;
-            continue;
-        }
-
-        *p++ = '\\';
-
-        switch (c) {
-
-        case '"':
-        case '\\':
-            *p++ = c;
-            break;
-
-        case '\b':
-            *p++ = 'b';
-            break;
-
-        case '\f':
-            *p++ = 'f';
-            break;
-
-        case '\n':
-            *p++ = 'n';
-            break;
-
-        case '\r':
-            *p++ = 'r';
-            break;
-
-        case '\t':
-            *p++ = 't';
-            break;
-
-        default:
-            *p++ = 'u';
-            *p++ = '0';
-            *p++ = '0';
-            *p++ = hex[c >> 4];
-            *p++ = hex[c & 0x0f];
-        }
-    }
-
-    return p;
 }
 
 

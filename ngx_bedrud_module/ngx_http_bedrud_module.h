@@ -201,6 +201,8 @@ ngx_int_t ngx_http_bedrud_read_body(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 json_t *ngx_http_bedrud_json_pool(ngx_pool_t *pool, json_t *json);
 json_t *ngx_http_bedrud_json_get(json_t *obj, const char *key);
+ngx_int_t ngx_http_bedrud_json_dump(ngx_pool_t *pool, json_t *json,
+    ngx_str_t *out);
 ngx_int_t ngx_http_bedrud_json_str(json_t *obj, const char *key,
     ngx_str_t *value, ngx_uint_t *present);
 ngx_int_t ngx_http_bedrud_json_bool(json_t *obj, const char *key,
@@ -298,6 +300,8 @@ ngx_int_t ngx_http_bedrud_random_id(u_char *out, size_t len);
 void ngx_http_bedrud_timestamp(u_char *out, size_t *len); /* RFC 3339 */
 ngx_int_t ngx_http_bedrud_json_depth_ok(const u_char *p, size_t len,
     ngx_uint_t max);
+size_t ngx_http_bedrud_json_escape_len(ngx_str_t *s);
+u_char *ngx_http_bedrud_json_escape(u_char *p, ngx_str_t *s);
 u_char *ngx_http_bedrud_base64_encode(u_char *dst, const u_char *src,
     size_t len, ngx_uint_t url);
 ngx_int_t ngx_http_bedrud_base64_decode(u_char *dst, size_t *n,

@@ -583,3 +583,102 @@ ngx_http_bedrud_base64_value(u_char ch, ngx_uint_t url)
 
     return -1;
 }
+
+
+/*
+ * JSON string escaping exactly as jansson writes it (\" \\ \b \f \n \r
+ * \t, other control bytes as \u00XX, UTF-8 kept), so that what we write
+ * by hand is byte for byte what jansson would have written.
+ */
+
+size_t
+ngx_http_bedrud_json_escape_len(ngx_str_t *s)
+{
+    u_char  c;
+    size_t  i, len;
+
+    len = s->len;
+
+    for (i = 0; i < s->len; i++) {
+        c = s->data[i];
+
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            continue;
+        }
+
+        switch (c) {
+
+        case '"':
+        case '\\':
+        case '\b':
+        case '\f':
+        case '\n':
+        case '\r':
+        case '\t':
+            len += 1;
+            break;
+
+        default:
+            len += 5;
+        }
+    }
+
+    return len;
+}
+
+
+u_char *
+ngx_http_bedrud_json_escape(u_char *p, ngx_str_t *s)
+{
+    u_char          c;
+    size_t          i;
+    static u_char   hex[] = "0123456789ABCDEF";
+
+    for (i = 0; i < s->len; i++) {
+        c = s->data[i];
+
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            *p++ = c;
+            continue;
+        }
+
+        *p++ = '\\';
+
+        switch (c) {
+
+        case '"':
+        case '\\':
+            *p++ = c;
+            break;
+
+        case '\b':
+            *p++ = 'b';
+            break;
+
+        case '\f':
+            *p++ = 'f';
+            break;
+
+        case '\n':
+            *p++ = 'n';
+            break;
+
+        case '\r':
+            *p++ = 'r';
+            break;
+
+        case '\t':
+            *p++ = 't';
+            break;
+
+        default:
+            *p++ = 'u';
+            *p++ = '0';
+            *p++ = '0';
+            *p++ = hex[c >> 4];
+            *p++ = hex[c & 0x0f];
+        }
+    }
+
+    return p;
+}
