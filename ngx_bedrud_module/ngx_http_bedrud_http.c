@@ -30,9 +30,7 @@ void
 ngx_http_bedrud_send(ngx_http_request_t *r, ngx_uint_t status, json_t *json)
 {
     ngx_int_t               rc;
-    ngx_buf_t              *b;
-    ngx_str_t               v, text;
-    ngx_chain_t             out;
+    ngx_str_t               text;
     ngx_http_bedrud_ctx_t  *ctx;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_bedrud_module);
@@ -45,8 +43,6 @@ ngx_http_bedrud_send(ngx_http_request_t *r, ngx_uint_t status, json_t *json)
         return;
     }
 
-    ctx->done = 1;
-
     if (json == NULL) {
         ngx_str_set(&text, "null");
 
@@ -55,10 +51,35 @@ ngx_http_bedrud_send(ngx_http_request_t *r, ngx_uint_t status, json_t *json)
         json_decref(json);
 
         if (rc != NGX_OK) {
+            ctx->done = 1;
             ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
             return;
         }
     }
+
+    ngx_http_bedrud_send_text(r, status, &text);
+}
+
+
+/* Sends JSON text that a handler wrote itself (the hot join reply). */
+
+void
+ngx_http_bedrud_send_text(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *text)
+{
+    ngx_int_t               rc;
+    ngx_buf_t              *b;
+    ngx_str_t               v;
+    ngx_chain_t             out;
+    ngx_http_bedrud_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_bedrud_module);
+
+    if (ctx == NULL || ctx->done) {
+        return;
+    }
+
+    ctx->done = 1;
 
     b = ngx_calloc_buf(r->pool);
     if (b == NULL) {
@@ -66,14 +87,14 @@ ngx_http_bedrud_send(ngx_http_request_t *r, ngx_uint_t status, json_t *json)
         return;
     }
 
-    b->pos = text.data;
-    b->last = text.data + text.len;
+    b->pos = text->data;
+    b->last = text->data + text->len;
     b->memory = 1;
     b->last_buf = (r == r->main) ? 1 : 0;
     b->last_in_chain = 1;
 
     r->headers_out.status = status;
-    r->headers_out.content_length_n = text.len;
+    r->headers_out.content_length_n = text->len;
     ngx_str_set(&r->headers_out.content_type, "application/json");
     r->headers_out.content_type_len = r->headers_out.content_type.len;
 

@@ -187,6 +187,8 @@ ngx_http_bedrud_route_t *ngx_http_bedrud_routes(void);
 /* ngx_http_bedrud_http.c: replies finalize the request exactly once */
 void ngx_http_bedrud_send(ngx_http_request_t *r, ngx_uint_t status,
     json_t *json);
+void ngx_http_bedrud_send_text(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *text);
 void ngx_http_bedrud_error(ngx_http_request_t *r, ngx_uint_t status,
     const char *message);
 void ngx_http_bedrud_unavailable(ngx_http_request_t *r);

@@ -89,8 +89,9 @@ static void ngx_http_bedrud_ban(ngx_http_request_t *r,
 static void ngx_http_bedrud_ban_done(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 
-static json_t *ngx_http_bedrud_join_json(ngx_http_request_t *r,
-    ngx_http_bedrud_ctx_t *ctx, ngx_http_bedrud_room_t *room);
+static ngx_int_t ngx_http_bedrud_join_text(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx, ngx_http_bedrud_room_t *room,
+    ngx_str_t *text);
 static ngx_int_t ngx_http_bedrud_room_token(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx, ngx_http_bedrud_room_t *room,
     ngx_str_t *token);
@@ -100,6 +101,8 @@ static ngx_int_t ngx_http_bedrud_settings_body(json_t *body,
     ngx_uint_t create, ngx_http_bedrud_room_t *room, ngx_uint_t *present);
 static ngx_int_t ngx_http_bedrud_settings_text(ngx_pool_t *pool,
     ngx_http_bedrud_room_t *room, ngx_str_t *text);
+static ngx_int_t ngx_http_bedrud_settings_scan(ngx_str_t *text,
+    ngx_http_bedrud_room_t *room);
 static void ngx_http_bedrud_settings_parse(ngx_str_t *text,
     ngx_http_bedrud_room_t *room);
 
@@ -594,7 +597,7 @@ ngx_http_bedrud_join_call(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 static void
 ngx_http_bedrud_join_done(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 {
-    json_t                   *json;
+    ngx_str_t                 text;
     ngx_uint_t                guest;
     ngx_http_bedrud_room_t    room;
     ngx_http_bedrud_rooms_t  *st;
@@ -667,8 +670,7 @@ ngx_http_bedrud_join_done(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
         return;
     }
 
-    json = ngx_http_bedrud_join_json(r, ctx, &room);
-    if (json == NULL) {
+    if (ngx_http_bedrud_join_text(r, ctx, &room, &text) != NGX_OK) {
         /* the reply is sent already */
         return;
     }
@@ -677,17 +679,22 @@ ngx_http_bedrud_join_done(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
                    "bedrud: %s %V joined room %V",
                    guest ? "guest" : "user", &st->identity, &room.name);
 
-    ngx_http_bedrud_send(r, NGX_HTTP_OK, json);
+    ngx_http_bedrud_send_text(r, NGX_HTTP_OK, &text);
 }
 
 
-/* the join answer, in Bedrud's key order; NULL after an error reply */
+/*
+ * The join answer, in Bedrud's key order, written directly: it is the
+ * hottest reply, and building it as jansson objects cost more than the
+ * rest of the reply path.  NGX_ERROR after an error reply.
+ */
 
-static json_t *
-ngx_http_bedrud_join_json(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
-    ngx_http_bedrud_room_t *room)
+static ngx_int_t
+ngx_http_bedrud_join_text(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
+    ngx_http_bedrud_room_t *room, ngx_str_t *text)
 {
-    json_t                       *json;
+    u_char                       *p;
+    size_t                        len;
     ngx_str_t                     token, host, *admin;
     ngx_http_bedrud_rooms_t      *st;
     ngx_http_bedrud_main_conf_t  *bmcf;
@@ -699,49 +706,102 @@ ngx_http_bedrud_join_json(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
     if (ngx_http_bedrud_room_token(r, ctx, room, &token) != NGX_OK) {
         ngx_http_bedrud_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
                               "Failed to generate room token");
-        return NULL;
+        return NGX_ERROR;
     }
 
     admin = room->admin_id.len ? &room->admin_id : &room->created_by;
 
-    if (st->guest) {
-        /* guests: Bedrud's five keys, plus the settings they must obey */
+    len = sizeof("{\"id\":\"\",\"name\":\"\",\"token\":\"\",\"createdBy\":\"\","
+                 "\"adminId\":\"\",\"isActive\":false,\"isPublic\":false,"
+                 "\"maxParticipants\":,\"expiresAt\":\"\",\"settings\":"
+                 "{\"allowChat\":false,\"allowVideo\":false,"
+                 "\"allowAudio\":false,\"requireApproval\":false,"
+                 "\"e2ee\":false},\"livekitHost\":\"\",\"mode\":\"\"}")
+          + NGX_INT_T_LEN
+          + ngx_http_bedrud_json_escape_len(&room->id)
+          + ngx_http_bedrud_json_escape_len(&room->name)
+          + ngx_http_bedrud_json_escape_len(&token)
+          + ngx_http_bedrud_json_escape_len(&room->created_by)
+          + ngx_http_bedrud_json_escape_len(admin)
+          + ngx_http_bedrud_json_escape_len(&room->expires_at)
+          + ngx_http_bedrud_json_escape_len(&host)
+          + ngx_http_bedrud_json_escape_len(&room->mode);
 
-        json = json_pack("{sosososososo}",
-                         "id", ngx_http_bedrud_json_string(&room->id),
-                         "name", ngx_http_bedrud_json_string(&room->name),
-                         "token", ngx_http_bedrud_json_string(&token),
-                         "adminId", ngx_http_bedrud_json_string(admin),
-                         "livekitHost", ngx_http_bedrud_json_string(&host),
-                         "settings",
-                         ngx_http_bedrud_room_settings_json(room));
-
-    } else {
-        json = json_pack("{sosososososbsbsIsosososo}",
-                         "id", ngx_http_bedrud_json_string(&room->id),
-                         "name", ngx_http_bedrud_json_string(&room->name),
-                         "token", ngx_http_bedrud_json_string(&token),
-                         "createdBy",
-                         ngx_http_bedrud_json_string(&room->created_by),
-                         "adminId", ngx_http_bedrud_json_string(admin),
-                         "isActive", (int) room->active,
-                         "isPublic", (int) room->public,
-                         "maxParticipants",
-                         (json_int_t) room->max_participants,
-                         "expiresAt",
-                         ngx_http_bedrud_json_string(&room->expires_at),
-                         "settings",
-                         ngx_http_bedrud_room_settings_json(room),
-                         "livekitHost", ngx_http_bedrud_json_string(&host),
-                         "mode", ngx_http_bedrud_json_string(&room->mode));
-    }
-
-    if (json == NULL) {
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
         ngx_http_bedrud_internal_error(r);
-        return NULL;
+        return NGX_ERROR;
     }
 
-    return json;
+    text->data = p;
+
+#define ngx_http_bedrud_put(lit)                                             \
+    p = ngx_cpymem(p, lit, sizeof(lit) - 1)
+#define ngx_http_bedrud_put_str(s)                                           \
+    *p++ = '"'; p = ngx_http_bedrud_json_escape(p, s); *p++ = '"'
+#define ngx_http_bedrud_put_bool(b)                                          \
+    p = (b) ? ngx_cpymem(p, "true", 4) : ngx_cpymem(p, "false", 5)
+
+    ngx_http_bedrud_put("{\"id\":");
+    ngx_http_bedrud_put_str(&room->id);
+    ngx_http_bedrud_put(",\"name\":");
+    ngx_http_bedrud_put_str(&room->name);
+    ngx_http_bedrud_put(",\"token\":");
+    ngx_http_bedrud_put_str(&token);
+
+    if (!st->guest) {
+        ngx_http_bedrud_put(",\"createdBy\":");
+        ngx_http_bedrud_put_str(&room->created_by);
+    }
+
+    ngx_http_bedrud_put(",\"adminId\":");
+    ngx_http_bedrud_put_str(admin);
+
+    if (!st->guest) {
+        ngx_http_bedrud_put(",\"isActive\":");
+        ngx_http_bedrud_put_bool(room->active);
+        ngx_http_bedrud_put(",\"isPublic\":");
+        ngx_http_bedrud_put_bool(room->public);
+        p = ngx_sprintf(p, ",\"maxParticipants\":%i", room->max_participants);
+        ngx_http_bedrud_put(",\"expiresAt\":");
+        ngx_http_bedrud_put_str(&room->expires_at);
+    }
+
+    /* guests: Bedrud's five keys, then the settings they must obey */
+
+    if (st->guest) {
+        ngx_http_bedrud_put(",\"livekitHost\":");
+        ngx_http_bedrud_put_str(&host);
+    }
+
+    ngx_http_bedrud_put(",\"settings\":{\"allowChat\":");
+    ngx_http_bedrud_put_bool(room->allow_chat);
+    ngx_http_bedrud_put(",\"allowVideo\":");
+    ngx_http_bedrud_put_bool(room->allow_video);
+    ngx_http_bedrud_put(",\"allowAudio\":");
+    ngx_http_bedrud_put_bool(room->allow_audio);
+    ngx_http_bedrud_put(",\"requireApproval\":");
+    ngx_http_bedrud_put_bool(room->require_approval);
+    ngx_http_bedrud_put(",\"e2ee\":");
+    ngx_http_bedrud_put_bool(room->e2ee);
+    *p++ = '}';
+
+    if (!st->guest) {
+        ngx_http_bedrud_put(",\"livekitHost\":");
+        ngx_http_bedrud_put_str(&host);
+        ngx_http_bedrud_put(",\"mode\":");
+        ngx_http_bedrud_put_str(&room->mode);
+    }
+
+    *p++ = '}';
+
+#undef ngx_http_bedrud_put
+#undef ngx_http_bedrud_put_str
+#undef ngx_http_bedrud_put_bool
+
+    text->len = p - text->data;
+
+    return NGX_OK;
 }
 
 
@@ -1417,6 +1477,110 @@ ngx_http_bedrud_settings_text(ngx_pool_t *pool, ngx_http_bedrud_room_t *room,
 }
 
 
+/*
+ * Every join reads the settings: the flat form stored by nginx and by
+ * the Redis functions ({"allowChat":true,...}, plain keys, booleans) is
+ * read without jansson; anything else takes the general path below.
+ * Unknown keys are ignored and the last of duplicates wins, as there.
+ */
+
+static ngx_int_t
+ngx_http_bedrud_settings_scan(ngx_str_t *text, ngx_http_bedrud_room_t *room)
+{
+    u_char      *p, *end, *k;
+    size_t       klen;
+    ngx_uint_t   v, i;
+    ngx_int_t    flags[5];
+
+    static const char  *names[] = {
+        "allowChat", "allowVideo", "allowAudio", "requireApproval", "e2ee"
+    };
+
+    flags[0] = room->allow_chat;
+    flags[1] = room->allow_video;
+    flags[2] = room->allow_audio;
+    flags[3] = room->require_approval;
+    flags[4] = room->e2ee;
+
+    p = text->data;
+    end = p + text->len;
+
+    if (end - p < 2 || *p++ != '{') {
+        return NGX_DECLINED;
+    }
+
+    if (*p == '}') {
+        return (p + 1 == end) ? NGX_OK : NGX_DECLINED;
+    }
+
+    for ( ;; ) {
+        if (p == end || *p++ != '"') {
+            return NGX_DECLINED;
+        }
+
+        k = p;
+
+        while (p < end && *p != '"' && *p != '\\') {
+            p++;
+        }
+
+        if (p == end || *p != '"') {
+            return NGX_DECLINED;
+        }
+
+        klen = p++ - k;
+
+        if (p == end || *p++ != ':') {
+            return NGX_DECLINED;
+        }
+
+        if (end - p >= 4 && ngx_strncmp(p, "true", 4) == 0) {
+            v = 1;
+            p += 4;
+
+        } else if (end - p >= 5 && ngx_strncmp(p, "false", 5) == 0) {
+            v = 0;
+            p += 5;
+
+        } else {
+            return NGX_DECLINED;
+        }
+
+        for (i = 0; i < 5; i++) {
+            if (klen == ngx_strlen(names[i])
+                && ngx_strncmp(k, names[i], klen) == 0)
+            {
+                flags[i] = v;
+            }
+        }
+
+        if (p == end) {
+            return NGX_DECLINED;
+        }
+
+        if (*p == '}') {
+            break;
+        }
+
+        if (*p++ != ',') {
+            return NGX_DECLINED;
+        }
+    }
+
+    if (p + 1 != end) {
+        return NGX_DECLINED;
+    }
+
+    room->allow_chat = flags[0];
+    room->allow_video = flags[1];
+    room->allow_audio = flags[2];
+    room->require_approval = flags[3];
+    room->e2ee = flags[4];
+
+    return NGX_OK;
+}
+
+
 static void
 ngx_http_bedrud_settings_parse(ngx_str_t *text, ngx_http_bedrud_room_t *room)
 {
@@ -1431,7 +1595,8 @@ ngx_http_bedrud_settings_parse(ngx_str_t *text, ngx_http_bedrud_room_t *room)
     room->require_approval = 0;
     room->e2ee = 0;
 
-    if (text->len == 0) {
+    if (text->len == 0 || ngx_http_bedrud_settings_scan(text, room) == NGX_OK)
+    {
         return;
     }
 
