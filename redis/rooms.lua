@@ -100,8 +100,24 @@ local function join(keys, args)
         return {'NOTFOUND'}
     end
     local rkey = room_key(id)
-    local f = redis.call('HMGET', rkey, 'isActive', 'isPublic',
-                         'maxParticipants')
+
+    -- the whole record at once: the answer needs it, and one call less on
+    -- the hottest path
+    local rec = redis.call('HGETALL', rkey)
+    local f, at = {}, {}
+    for i = 1, #rec, 2 do
+        local k = rec[i]
+        if k == 'isActive' then
+            f[1] = rec[i + 1]
+            at.active = i + 1
+        elseif k == 'isPublic' then
+            f[2] = rec[i + 1]
+        elseif k == 'maxParticipants' then
+            f[3] = rec[i + 1]
+        elseif k == 'updatedAt' then
+            at.updated = i + 1
+        end
+    end
     if not f[1] then
         return {'NOTFOUND'}
     end
@@ -119,6 +135,10 @@ local function join(keys, args)
         end
     elseif f[1] ~= '1' then
         redis.call('HSET', rkey, 'isActive', '1', 'updatedAt', args[7])
+        rec[at.active] = '1'
+        if at.updated then
+            rec[at.updated] = args[7]
+        end
     end
 
     local seats = rkey .. ':seats'
@@ -168,7 +188,8 @@ local function join(keys, args)
         expire_with_last(gmap, 86400, gexp)
     end
 
-    return with_room('OK', rkey)
+    table.insert(rec, 1, 'OK')
+    return rec
 end
 
 --[[
