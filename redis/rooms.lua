@@ -141,8 +141,10 @@ local function join(keys, args)
         end
     end
 
+    -- times stay strings on the hot path: Lua numbers going back to
+    -- Redis are formatted with printf("%.17g"), a tenth of the join's cost
     local seats = rkey .. ':seats'
-    redis.call('ZREMRANGEBYSCORE', seats, '-inf', now)
+    redis.call('ZREMRANGEBYSCORE', seats, '-inf', args[2])
 
     local seated = redis.call('ZSCORE', seats, identity)
     if guest and seated then
@@ -167,8 +169,12 @@ local function join(keys, args)
         return {'NOTOKEN'}
     end
 
-    redis.call('ZADD', seats, exp, identity)
-    expire_with_last(seats, 0)
+    redis.call('ZADD', seats, args[3], identity)
+
+    -- the set ends with its last seat (no TTL yet: NX; else only longer)
+    if redis.call('EXPIREAT', seats, args[3], 'NX') == 0 then
+        redis.call('EXPIREAT', seats, args[3], 'GT')
+    end
 
     if guest then
         -- identity -> name, so that a ban of the identity bans the name;
@@ -183,7 +189,7 @@ local function join(keys, args)
             redis.call('ZREM', gexp, unpack(old))
         end
         redis.call('HSET', gmap, identity, args[5])
-        redis.call('ZADD', gexp, exp, identity)
+        redis.call('ZADD', gexp, args[3], identity)
         expire_with_last(gexp, 86400)
         expire_with_last(gmap, 86400, gexp)
     end
