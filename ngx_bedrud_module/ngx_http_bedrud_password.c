@@ -13,6 +13,8 @@
 #include <openssl/rand.h>
 #include "ngx_http_bedrud_module.h"
 
+#include <sys/resource.h>
+
 
 /*
  * Passwords are stored as passlib-compatible PHC strings:
@@ -623,6 +625,23 @@ static void
 ngx_http_bedrud_password_thread(void *data, ngx_log_t *log)
 {
     ngx_http_bedrud_password_task_t  *t = data;
+
+    static __thread ngx_uint_t  niced;
+
+    /*
+     * Hashing is meant to be slow; the event loop must not be.  On a busy
+     * machine the kernel runs the worker's own thread before these ones
+     * (a thread's nice value is its own on Linux).
+     */
+
+    if (!niced) {
+        niced = 1;
+
+        if (setpriority(PRIO_PROCESS, gettid(), 10) == -1) {
+            ngx_log_error(NGX_LOG_WARN, log, ngx_errno,
+                          "bedrud: setpriority() of a hashing thread failed");
+        }
+    }
 
     /* a pool thread: only the task's own copies, only pure functions */
 
