@@ -117,12 +117,6 @@ static ngx_int_t ngx_http_bedrud_admin_accesses(ngx_http_request_t *r,
 static ngx_int_t ngx_http_bedrud_admin_role_ok(const char *role, size_t len);
 static size_t ngx_http_bedrud_admin_datetime(ngx_str_t *rfc, u_char *out);
 static u_char *ngx_http_bedrud_admin_rfc3339(u_char *p, time_t t);
-static ngx_int_t ngx_http_bedrud_admin_key(ngx_pool_t *pool,
-    const char *prefix, ngx_str_t *id, const char *suffix, ngx_str_t *key);
-static ngx_int_t ngx_http_bedrud_admin_num(ngx_pool_t *pool, int64_t n,
-    ngx_str_t *s);
-static ngx_int_t ngx_http_bedrud_admin_stamp(ngx_pool_t *pool,
-    ngx_str_t *s);
 static void ngx_http_bedrud_admin_send(ngx_http_request_t *r,
     ngx_uint_t status, json_t *json);
 
@@ -254,7 +248,7 @@ ngx_http_bedrud_admin_room_update(ngx_http_request_t *r,
     ngx_str_set(&all[1], "");
 
     if (rc == NGX_OK
-        && ngx_http_bedrud_admin_num(r->pool, max, &all[1]) != NGX_OK)
+        && ngx_http_bedrud_num(r->pool, max, &all[1]) != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
         return;
@@ -298,10 +292,10 @@ ngx_http_bedrud_admin_room_update(ngx_http_request_t *r,
         return;
     }
 
-    if (ngx_http_bedrud_admin_key(r->pool, "bedrud:room:{", &ctx->params[0],
+    if (ngx_http_bedrud_key(r->pool, "bedrud:room:{", &ctx->params[0],
                                   "}", &all[0])
         != NGX_OK
-        || ngx_http_bedrud_admin_stamp(r->pool, &all[7]) != NGX_OK)
+        || ngx_http_bedrud_now_stamp(r->pool, &all[7]) != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
         return;
@@ -359,10 +353,10 @@ ngx_http_bedrud_admin_room_close(ngx_http_request_t *r,
         return;
     }
 
-    if (ngx_http_bedrud_admin_key(r->pool, "bedrud:room:{", &ctx->params[0],
+    if (ngx_http_bedrud_key(r->pool, "bedrud:room:{", &ctx->params[0],
                                   "}", &all[0])
         != NGX_OK
-        || ngx_http_bedrud_admin_stamp(r->pool, &all[1]) != NGX_OK)
+        || ngx_http_bedrud_now_stamp(r->pool, &all[1]) != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
         return;
@@ -479,10 +473,10 @@ ngx_http_bedrud_admin_user(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
         return;
     }
 
-    if (ngx_http_bedrud_admin_key(r->pool, "bedrud:user:{", &ctx->params[0],
+    if (ngx_http_bedrud_key(r->pool, "bedrud:user:{", &ctx->params[0],
                                   "}", &all[0])
         != NGX_OK
-        || ngx_http_bedrud_admin_key(r->pool, "bedrud:user:{",
+        || ngx_http_bedrud_key(r->pool, "bedrud:user:{",
                                      &ctx->params[0], "}:rooms", &all[1])
            != NGX_OK)
     {
@@ -592,14 +586,14 @@ ngx_http_bedrud_admin_user_status(ngx_http_request_t *r,
 
     all[6] = ctx->params[0];
 
-    if (ngx_http_bedrud_admin_key(r->pool, "bedrud:user:{", &ctx->params[0],
+    if (ngx_http_bedrud_key(r->pool, "bedrud:user:{", &ctx->params[0],
                                   "}", &all[0])
         != NGX_OK
-        || ngx_http_bedrud_admin_key(r->pool, "bedrud:sessions:{",
+        || ngx_http_bedrud_key(r->pool, "bedrud:sessions:{",
                                      &ctx->params[0], "}", &all[1])
            != NGX_OK
-        || ngx_http_bedrud_admin_stamp(r->pool, &all[4]) != NGX_OK
-        || ngx_http_bedrud_admin_num(r->pool, st->revoke_exp, &all[5])
+        || ngx_http_bedrud_now_stamp(r->pool, &all[4]) != NGX_OK
+        || ngx_http_bedrud_num(r->pool, st->revoke_exp, &all[5])
            != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
@@ -695,10 +689,10 @@ ngx_http_bedrud_admin_user_accesses(ngx_http_request_t *r,
         return;
     }
 
-    if (ngx_http_bedrud_admin_key(r->pool, "bedrud:user:{", &ctx->params[0],
+    if (ngx_http_bedrud_key(r->pool, "bedrud:user:{", &ctx->params[0],
                                   "}", &all[0])
         != NGX_OK
-        || ngx_http_bedrud_admin_stamp(r->pool, &all[2]) != NGX_OK)
+        || ngx_http_bedrud_now_stamp(r->pool, &all[2]) != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
         return;
@@ -954,7 +948,7 @@ ngx_http_bedrud_admin_invite_create(ngx_http_request_t *r,
 
     if (st->token.data == NULL || st->id.data == NULL
         || st->expires.data == NULL
-        || ngx_http_bedrud_admin_stamp(r->pool, &st->created) != NGX_OK)
+        || ngx_http_bedrud_now_stamp(r->pool, &st->created) != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
         return;
@@ -979,14 +973,14 @@ ngx_http_bedrud_admin_invite_create(ngx_http_request_t *r,
     all[7] = st->created;
     all[8] = st->expires;
 
-    if (ngx_http_bedrud_admin_key(r->pool, "bedrud:invite:", &st->token,
+    if (ngx_http_bedrud_key(r->pool, "bedrud:invite:", &st->token,
                                   NULL, &all[0])
         != NGX_OK
-        || ngx_http_bedrud_admin_key(r->pool, "bedrud:inviteid:", &st->id,
+        || ngx_http_bedrud_key(r->pool, "bedrud:inviteid:", &st->id,
                                      NULL, &all[1])
            != NGX_OK
-        || ngx_http_bedrud_admin_num(r->pool, exp, &all[9]) != NGX_OK
-        || ngx_http_bedrud_admin_num(r->pool, now, &all[10]) != NGX_OK)
+        || ngx_http_bedrud_num(r->pool, exp, &all[9]) != NGX_OK
+        || ngx_http_bedrud_num(r->pool, now, &all[10]) != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
         return;
@@ -1049,7 +1043,7 @@ ngx_http_bedrud_admin_invite_delete(ngx_http_request_t *r,
 
     ngx_str_set(&all[1], NGX_HTTP_BEDRUD_INVITES);
 
-    if (ngx_http_bedrud_admin_key(r->pool, "bedrud:inviteid:",
+    if (ngx_http_bedrud_key(r->pool, "bedrud:inviteid:",
                                   &ctx->params[0], NULL, &all[0])
         != NGX_OK)
     {
@@ -1110,8 +1104,8 @@ ngx_http_bedrud_admin_paging(ngx_http_request_t *r,
 
     first = (page - 1) * limit;
 
-    if (ngx_http_bedrud_admin_num(r->pool, first, &ranks[0]) != NGX_OK
-        || ngx_http_bedrud_admin_num(r->pool, first + limit - 1, &ranks[1])
+    if (ngx_http_bedrud_num(r->pool, first, &ranks[0]) != NGX_OK
+        || ngx_http_bedrud_num(r->pool, first + limit - 1, &ranks[1])
            != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
@@ -1642,63 +1636,6 @@ ngx_http_bedrud_admin_rfc3339(u_char *p, time_t t)
     return ngx_sprintf(p, "%04d-%02d-%02dT%02d:%02d:%02dZ",
                        tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
                        tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
-
-
-/* prefix + id + suffix, a new pool string */
-
-static ngx_int_t
-ngx_http_bedrud_admin_key(ngx_pool_t *pool, const char *prefix,
-    ngx_str_t *id, const char *suffix, ngx_str_t *key)
-{
-    u_char  *p;
-    size_t   plen, slen;
-
-    plen = ngx_strlen(prefix);
-    slen = suffix ? ngx_strlen(suffix) : 0;
-
-    p = ngx_pnalloc(pool, plen + id->len + slen);
-    if (p == NULL) {
-        return NGX_ERROR;
-    }
-
-    key->data = p;
-
-    p = ngx_cpymem(p, prefix, plen);
-    p = ngx_cpymem(p, id->data, id->len);
-    p = ngx_cpymem(p, suffix ? suffix : "", slen);
-
-    key->len = p - key->data;
-
-    return NGX_OK;
-}
-
-
-static ngx_int_t
-ngx_http_bedrud_admin_num(ngx_pool_t *pool, int64_t n, ngx_str_t *s)
-{
-    s->data = ngx_pnalloc(pool, NGX_INT64_LEN);
-    if (s->data == NULL) {
-        return NGX_ERROR;
-    }
-
-    s->len = ngx_sprintf(s->data, "%L", n) - s->data;
-
-    return NGX_OK;
-}
-
-
-static ngx_int_t
-ngx_http_bedrud_admin_stamp(ngx_pool_t *pool, ngx_str_t *s)
-{
-    s->data = ngx_pnalloc(pool, NGX_HTTP_BEDRUD_TIMESTAMP_LEN);
-    if (s->data == NULL) {
-        return NGX_ERROR;
-    }
-
-    ngx_http_bedrud_timestamp(s->data, &s->len);
-
-    return NGX_OK;
 }
 
 

@@ -73,12 +73,8 @@ static ngx_int_t ngx_http_bedrud_mint(ngx_http_request_t *r,
     ngx_str_t *access, ngx_str_t *refresh);
 static void ngx_http_bedrud_send_login(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
-static ngx_str_t *ngx_http_bedrud_key(ngx_pool_t *pool, const char *prefix,
-    ngx_str_t *id, const char *suffix, ngx_str_t *tail);
 static ngx_int_t ngx_http_bedrud_name_check(ngx_http_request_t *r,
     ngx_str_t *name, const char *too_short);
-static ngx_str_t *ngx_http_bedrud_num(ngx_pool_t *pool, time_t n);
-static ngx_str_t *ngx_http_bedrud_now_stamp(ngx_pool_t *pool);
 
 static void ngx_http_bedrud_register_checked(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
@@ -137,7 +133,7 @@ void
 ngx_http_bedrud_auth_register(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
-    ngx_str_t               *keys, *now;
+    ngx_str_t               *keys, now;
     ngx_http_bedrud_auth_t  *st;
 
     st = ngx_http_bedrud_auth_state(r, ctx);
@@ -207,23 +203,22 @@ ngx_http_bedrud_auth_register(ngx_http_request_t *r,
 
     if (ngx_http_bedrud_key(r->pool, "bedrud:email:", &st->email_key, NULL,
                             &keys[1])
-        == NULL
+        != NGX_OK
         || ngx_http_bedrud_key(r->pool, "bedrud:invite:", &st->invite, NULL,
                                &keys[2])
-           == NULL)
+           != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
         return;
     }
 
-    now = ngx_http_bedrud_num(r->pool, ngx_time());
-    if (now == NULL) {
+    if (ngx_http_bedrud_num(r->pool, ngx_time(), &now) != NGX_OK) {
         ngx_http_bedrud_internal_error(r);
         return;
     }
 
     keys[3] = st->invite;
-    keys[4] = *now;
+    keys[4] = now;
 
     ngx_http_bedrud_fcall(r, ctx, "bedrud_register_check", 3, 5, keys,
                           ngx_http_bedrud_register_checked);
@@ -302,8 +297,8 @@ ngx_http_bedrud_register_hashed(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
     u_char                       *uid;
-    ngx_str_t                     all[19], *keys, *args, id, *now, *stamp;
-    ngx_str_t                    *ttl;
+    ngx_str_t                     all[19], *keys, *args, id, now, stamp;
+    ngx_str_t                    ttl;
     ngx_http_bedrud_auth_t       *st;
     ngx_http_bedrud_main_conf_t  *bmcf;
 
@@ -311,11 +306,11 @@ ngx_http_bedrud_register_hashed(ngx_http_request_t *r,
     bmcf = ngx_http_get_module_main_conf(r, ngx_http_bedrud_module);
 
     uid = ngx_pnalloc(r->pool, NGX_HTTP_BEDRUD_UUID_LEN);
-    now = ngx_http_bedrud_num(r->pool, ngx_time());
-    stamp = ngx_http_bedrud_now_stamp(r->pool);
-    ttl = ngx_http_bedrud_num(r->pool, bmcf->refresh_ttl);
 
-    if (uid == NULL || now == NULL || stamp == NULL || ttl == NULL
+    if (uid == NULL
+        || ngx_http_bedrud_num(r->pool, ngx_time(), &now) != NGX_OK
+        || ngx_http_bedrud_now_stamp(r->pool, &stamp) != NGX_OK
+        || ngx_http_bedrud_num(r->pool, bmcf->refresh_ttl, &ttl) != NGX_OK
         || ngx_http_bedrud_new_session(r, st) != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
@@ -334,18 +329,18 @@ ngx_http_bedrud_register_hashed(ngx_http_request_t *r,
 
     if (ngx_http_bedrud_key(r->pool, "bedrud:email:", &st->email_key, NULL,
                             &keys[1])
-        == NULL
+        != NGX_OK
         || ngx_http_bedrud_key(r->pool, "bedrud:invite:", &st->invite, NULL,
                                &keys[2])
-           == NULL
+           != NGX_OK
         || ngx_http_bedrud_key(r->pool, "bedrud:user:{", &id, "}", &keys[3])
-           == NULL
+           != NGX_OK
         || ngx_http_bedrud_key(r->pool, "bedrud:session:{", &id, "}:",
                                &keys[5])
-           == NULL
+           != NGX_OK
         || ngx_http_bedrud_key(r->pool, "bedrud:sessions:{", &id, "}",
                                &keys[6])
-           == NULL)
+           != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
         return;
@@ -354,22 +349,22 @@ ngx_http_bedrud_register_hashed(ngx_http_request_t *r,
     /* the session key ends with the family id */
     if (ngx_http_bedrud_key(r->pool, (char *) keys[5].data, &st->fam, NULL,
                             &keys[5])
-        == NULL)
+        != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
         return;
     }
 
     args[0] = st->invite;
-    args[1] = *now;
+    args[1] = now;
     args[2] = id;
     args[3] = st->email;
     args[4] = st->name;
     args[5] = ctx->pw_hash;
-    args[6] = *stamp;
+    args[6] = stamp;
     args[7] = st->fam;
     args[8] = st->jti;
-    args[9] = *ttl;
+    args[9] = ttl;
     ngx_str_set(&args[10], "local");
     ngx_str_set(&args[11], "[\"user\"]");
 
@@ -467,7 +462,7 @@ ngx_http_bedrud_auth_login(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 
     if (ngx_http_bedrud_key(r->pool, "bedrud:email:", &st->email_key, NULL,
                             &key)
-        == NULL)
+        != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
         return;
@@ -535,30 +530,29 @@ ngx_http_bedrud_login_verified(ngx_http_request_t *r,
 static void
 ngx_http_bedrud_login_open(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 {
-    ngx_str_t                     all[8], *ttl, *stamp;
+    ngx_str_t                     all[8], ttl, stamp;
     ngx_http_bedrud_auth_t       *st;
     ngx_http_bedrud_main_conf_t  *bmcf;
 
     st = ctx->data;
     bmcf = ngx_http_get_module_main_conf(r, ngx_http_bedrud_module);
 
-    ttl = ngx_http_bedrud_num(r->pool, bmcf->refresh_ttl);
-    stamp = ngx_http_bedrud_now_stamp(r->pool);
 
-    if (ttl == NULL || stamp == NULL
+    if (ngx_http_bedrud_num(r->pool, bmcf->refresh_ttl, &ttl) != NGX_OK
+        || ngx_http_bedrud_now_stamp(r->pool, &stamp) != NGX_OK
         || ngx_http_bedrud_new_session(r, st) != NGX_OK
         || ngx_http_bedrud_key(r->pool, "bedrud:user:{", &st->user.id, "}",
                                &all[0])
-           == NULL
+           != NGX_OK
         || ngx_http_bedrud_key(r->pool, "bedrud:session:{", &st->user.id,
                                "}:", &all[1])
-           == NULL
+           != NGX_OK
         || ngx_http_bedrud_key(r->pool, (char *) all[1].data, &st->fam, NULL,
                                &all[1])
-           == NULL
+           != NGX_OK
         || ngx_http_bedrud_key(r->pool, "bedrud:sessions:{", &st->user.id,
                                "}", &all[2])
-           == NULL)
+           != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
         return;
@@ -566,9 +560,9 @@ ngx_http_bedrud_login_open(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 
     all[3] = st->fam;
     all[4] = st->jti;
-    all[5] = *ttl;
+    all[5] = ttl;
     all[6] = ctx->pw_hash;
-    all[7] = *stamp;
+    all[7] = stamp;
 
     ngx_http_bedrud_fcall(r, ctx, "bedrud_login", 3, 8, all,
                           ngx_http_bedrud_login_done);
@@ -595,7 +589,7 @@ ngx_http_bedrud_auth_guest_login(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
     u_char                       *p;
-    ngx_str_t                     all[12], id, *now, *stamp, *ttl;
+    ngx_str_t                     all[12], id, now, stamp, ttl;
     ngx_http_bedrud_auth_t       *st;
     ngx_http_bedrud_main_conf_t  *bmcf;
 
@@ -626,11 +620,11 @@ ngx_http_bedrud_auth_guest_login(ngx_http_request_t *r,
     }
 
     p = ngx_pnalloc(r->pool, NGX_HTTP_BEDRUD_UUID_LEN);
-    now = ngx_http_bedrud_num(r->pool, ngx_time());
-    stamp = ngx_http_bedrud_now_stamp(r->pool);
-    ttl = ngx_http_bedrud_num(r->pool, bmcf->refresh_ttl);
 
-    if (p == NULL || now == NULL || stamp == NULL || ttl == NULL
+    if (p == NULL
+        || ngx_http_bedrud_num(r->pool, ngx_time(), &now) != NGX_OK
+        || ngx_http_bedrud_now_stamp(r->pool, &stamp) != NGX_OK
+        || ngx_http_bedrud_num(r->pool, bmcf->refresh_ttl, &ttl) != NGX_OK
         || ngx_http_bedrud_new_session(r, st) != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
@@ -651,16 +645,16 @@ ngx_http_bedrud_auth_guest_login(ngx_http_request_t *r,
     st->email.len = ngx_sprintf(p, "guest_%V@bedrud.guest", &id) - p;
 
     if (ngx_http_bedrud_key(r->pool, "bedrud:user:{", &id, "}", &all[0])
-        == NULL
+        != NGX_OK
         || ngx_http_bedrud_key(r->pool, "bedrud:session:{", &id, "}:",
                                &all[2])
-           == NULL
+           != NGX_OK
         || ngx_http_bedrud_key(r->pool, (char *) all[2].data, &st->fam, NULL,
                                &all[2])
-           == NULL
+           != NGX_OK
         || ngx_http_bedrud_key(r->pool, "bedrud:sessions:{", &id, "}",
                                &all[3])
-           == NULL)
+           != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
         return;
@@ -671,11 +665,11 @@ ngx_http_bedrud_auth_guest_login(ngx_http_request_t *r,
     all[4] = id;
     all[5] = st->email;
     all[6] = st->name;
-    all[7] = *stamp;
-    all[8] = *now;
+    all[7] = stamp;
+    all[8] = now;
     all[9] = st->fam;
     all[10] = st->jti;
-    all[11] = *ttl;
+    all[11] = ttl;
 
     ngx_http_bedrud_fcall(r, ctx, "bedrud_guest", 4, 12, all,
                           ngx_http_bedrud_login_done);
@@ -689,7 +683,7 @@ ngx_http_bedrud_auth_refresh(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
     ngx_int_t                     rc;
-    ngx_str_t                     token, all[9], *ttl, *exp;
+    ngx_str_t                     token, all[9], ttl, exp;
     ngx_http_bedrud_auth_t       *st;
     ngx_http_bedrud_claims_t     *c;
     ngx_http_bedrud_main_conf_t  *bmcf;
@@ -737,22 +731,23 @@ ngx_http_bedrud_auth_refresh(ngx_http_request_t *r,
     st->fam = c->fam;
 
     st->jti.data = ngx_pnalloc(r->pool, NGX_HTTP_BEDRUD_UUID_LEN);
-    ttl = ngx_http_bedrud_num(r->pool, bmcf->refresh_ttl);
-    exp = ngx_http_bedrud_num(r->pool, ngx_time() + bmcf->refresh_ttl);
 
-    if (st->jti.data == NULL || ttl == NULL || exp == NULL
+    if (st->jti.data == NULL
+        || ngx_http_bedrud_num(r->pool, bmcf->refresh_ttl, &ttl) != NGX_OK
+        || ngx_http_bedrud_num(r->pool, ngx_time() + bmcf->refresh_ttl, &exp)
+           != NGX_OK
         || ngx_http_bedrud_key(r->pool, "bedrud:session:{", &c->user_id,
                                "}:", &all[0])
-           == NULL
+           != NGX_OK
         || ngx_http_bedrud_key(r->pool, (char *) all[0].data, &c->fam, NULL,
                                &all[0])
-           == NULL
+           != NGX_OK
         || ngx_http_bedrud_key(r->pool, "bedrud:user:{", &c->user_id, "}",
                                &all[1])
-           == NULL
+           != NGX_OK
         || ngx_http_bedrud_key(r->pool, "bedrud:sessions:{", &c->user_id,
                                "}", &all[2])
-           == NULL)
+           != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
         return;
@@ -764,9 +759,9 @@ ngx_http_bedrud_auth_refresh(ngx_http_request_t *r,
     ngx_str_set(&all[3], NGX_HTTP_BEDRUD_REVLOG);
     all[4] = c->jti;
     all[5] = st->jti;
-    all[6] = *ttl;
+    all[6] = ttl;
     all[7] = c->fam;
-    all[8] = *exp;
+    all[8] = exp;
 
     ngx_http_bedrud_fcall(r, ctx, "bedrud_refresh", 4, 9, all,
                           ngx_http_bedrud_refresh_done);
@@ -840,7 +835,7 @@ void
 ngx_http_bedrud_auth_logout(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
-    ngx_str_t                     token, all[7], *exp;
+    ngx_str_t                     token, all[7], exp;
     ngx_uint_t                    nkeys, nfam;
     ngx_http_bedrud_auth_t       *st;
     ngx_http_bedrud_claims_t     *c;
@@ -867,8 +862,9 @@ ngx_http_bedrud_auth_logout(ngx_http_request_t *r,
         (void) ngx_http_bedrud_get_cookie(r, "refresh_token", &token);
     }
 
-    exp = ngx_http_bedrud_num(r->pool, ngx_time() + bmcf->refresh_ttl);
-    if (exp == NULL) {
+    if (ngx_http_bedrud_num(r->pool, ngx_time() + bmcf->refresh_ttl, &exp)
+        != NGX_OK)
+    {
         ngx_http_bedrud_internal_error(r);
         return;
     }
@@ -877,13 +873,13 @@ ngx_http_bedrud_auth_logout(ngx_http_request_t *r,
 
     if (ngx_http_bedrud_key(r->pool, "bedrud:sessions:{",
                             &ctx->claims.user_id, "}", &all[0])
-        == NULL
+        != NGX_OK
         || ngx_http_bedrud_key(r->pool, "bedrud:session:{",
                                &ctx->claims.user_id, "}:", &all[2])
-           == NULL
+           != NGX_OK
         || ngx_http_bedrud_key(r->pool, (char *) all[2].data,
                                &ctx->claims.fam, NULL, &all[2])
-           == NULL)
+           != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
         return;
@@ -913,10 +909,10 @@ ngx_http_bedrud_auth_logout(ngx_http_request_t *r,
     {
         if (ngx_http_bedrud_key(r->pool, "bedrud:session:{", &c->user_id,
                                 "}:", &all[3])
-            == NULL
+            != NGX_OK
             || ngx_http_bedrud_key(r->pool, (char *) all[3].data, &c->fam,
                                    NULL, &all[3])
-               == NULL)
+               != NGX_OK)
         {
             ngx_http_bedrud_internal_error(r);
             return;
@@ -927,7 +923,7 @@ ngx_http_bedrud_auth_logout(ngx_http_request_t *r,
         st->fam = c->fam;
     }
 
-    all[nkeys] = *exp;
+    all[nkeys] = exp;
     all[nkeys + 1] = ctx->claims.fam;
 
     if (nfam == 2) {
@@ -984,7 +980,7 @@ ngx_http_bedrud_auth_me(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 
     if (ngx_http_bedrud_key(r->pool, "bedrud:user:{", &ctx->claims.user_id,
                             "}", &key)
-        == NULL)
+        != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
         return;
@@ -1022,7 +1018,7 @@ void
 ngx_http_bedrud_auth_update_me(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
-    ngx_str_t   name, all[3], *stamp;
+    ngx_str_t   name, all[3], stamp;
 
     if (ngx_http_bedrud_json_str(ctx->body, "name", &name, NULL)
         == NGX_ERROR)
@@ -1038,19 +1034,18 @@ ngx_http_bedrud_auth_update_me(ngx_http_request_t *r,
         return;
     }
 
-    stamp = ngx_http_bedrud_now_stamp(r->pool);
 
-    if (stamp == NULL
+    if (ngx_http_bedrud_now_stamp(r->pool, &stamp) != NGX_OK
         || ngx_http_bedrud_key(r->pool, "bedrud:user:{", &ctx->claims.user_id,
                                "}", &all[0])
-           == NULL)
+           != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
         return;
     }
 
     all[1] = name;
-    all[2] = *stamp;
+    all[2] = stamp;
 
     ngx_http_bedrud_fcall(r, ctx, "bedrud_user_rename", 1, 3, all,
                           ngx_http_bedrud_update_me_done);
@@ -1128,7 +1123,7 @@ ngx_http_bedrud_auth_password(ngx_http_request_t *r,
 
     if (ngx_http_bedrud_key(r->pool, "bedrud:user:{", &ctx->claims.user_id,
                             "}", &key)
-        == NULL)
+        != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
         return;
@@ -1200,23 +1195,23 @@ static void
 ngx_http_bedrud_password_hashed(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
-    ngx_str_t                     all[8], *stamp, *exp;
+    ngx_str_t                     all[8], stamp, exp;
     ngx_http_bedrud_auth_t       *st;
     ngx_http_bedrud_main_conf_t  *bmcf;
 
     st = ctx->data;
     bmcf = ngx_http_get_module_main_conf(r, ngx_http_bedrud_module);
 
-    stamp = ngx_http_bedrud_now_stamp(r->pool);
-    exp = ngx_http_bedrud_num(r->pool, ngx_time() + bmcf->refresh_ttl);
 
-    if (stamp == NULL || exp == NULL
+    if (ngx_http_bedrud_now_stamp(r->pool, &stamp) != NGX_OK
+        || ngx_http_bedrud_num(r->pool, ngx_time() + bmcf->refresh_ttl, &exp)
+           != NGX_OK
         || ngx_http_bedrud_key(r->pool, "bedrud:user:{", &ctx->claims.user_id,
                                "}", &all[0])
-           == NULL
+           != NGX_OK
         || ngx_http_bedrud_key(r->pool, "bedrud:sessions:{",
                                &ctx->claims.user_id, "}", &all[1])
-           == NULL)
+           != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
         return;
@@ -1225,9 +1220,9 @@ ngx_http_bedrud_password_hashed(ngx_http_request_t *r,
     ngx_str_set(&all[2], NGX_HTTP_BEDRUD_REVLOG);
     all[3] = st->old_hash;
     all[4] = ctx->pw_hash;
-    all[5] = *stamp;
+    all[5] = stamp;
     all[6] = ctx->claims.fam;
-    all[7] = *exp;
+    all[7] = exp;
 
     ngx_http_bedrud_fcall(r, ctx, "bedrud_password_set", 3, 8, all,
                           ngx_http_bedrud_password_done);
@@ -1332,7 +1327,7 @@ ngx_http_bedrud_auth_get_prefs(ngx_http_request_t *r,
 
     if (ngx_http_bedrud_key(r->pool, "bedrud:user:{", &ctx->claims.user_id,
                             "}", &argv[1])
-        == NULL)
+        != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
         return;
@@ -1375,7 +1370,7 @@ ngx_http_bedrud_auth_put_prefs(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
     json_t        *check;
-    ngx_str_t      prefs, all[3], *stamp;
+    ngx_str_t      prefs, all[3], stamp;
     json_error_t   err;
 
     if (ngx_http_bedrud_json_str(ctx->body, "preferencesJson", &prefs, NULL)
@@ -1409,19 +1404,18 @@ ngx_http_bedrud_auth_put_prefs(ngx_http_request_t *r,
 
     json_decref(check);
 
-    stamp = ngx_http_bedrud_now_stamp(r->pool);
 
-    if (stamp == NULL
+    if (ngx_http_bedrud_now_stamp(r->pool, &stamp) != NGX_OK
         || ngx_http_bedrud_key(r->pool, "bedrud:user:{", &ctx->claims.user_id,
                                "}", &all[0])
-           == NULL)
+           != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
         return;
     }
 
     all[1] = prefs;
-    all[2] = *stamp;
+    all[2] = stamp;
 
     ngx_http_bedrud_fcall(r, ctx, "bedrud_prefs_set", 1, 3, all,
                           ngx_http_bedrud_put_prefs_done);
@@ -1752,76 +1746,4 @@ ngx_http_bedrud_name_check(ngx_http_request_t *r, ngx_str_t *name,
     }
 
     return NGX_OK;
-}
-
-
-/* prefix + id + suffix into a new pool string, written to *tail */
-
-static ngx_str_t *
-ngx_http_bedrud_key(ngx_pool_t *pool, const char *prefix, ngx_str_t *id,
-    const char *suffix, ngx_str_t *tail)
-{
-    u_char  *p;
-    size_t   plen, slen;
-
-    plen = ngx_strlen(prefix);
-    slen = suffix ? ngx_strlen(suffix) : 0;
-
-    p = ngx_pnalloc(pool, plen + id->len + slen + 1);
-    if (p == NULL) {
-        return NULL;
-    }
-
-    tail->data = p;
-
-    p = ngx_cpymem(p, prefix, plen);
-    p = ngx_cpymem(p, id->data, id->len);
-    p = ngx_cpymem(p, suffix ? suffix : "", slen);
-    *p = '\0';
-
-    tail->len = p - tail->data;
-
-    return tail;
-}
-
-
-static ngx_str_t *
-ngx_http_bedrud_num(ngx_pool_t *pool, time_t n)
-{
-    ngx_str_t  *s;
-
-    s = ngx_palloc(pool, sizeof(ngx_str_t));
-    if (s == NULL) {
-        return NULL;
-    }
-
-    s->data = ngx_pnalloc(pool, NGX_TIME_T_LEN);
-    if (s->data == NULL) {
-        return NULL;
-    }
-
-    s->len = ngx_sprintf(s->data, "%T", n) - s->data;
-
-    return s;
-}
-
-
-static ngx_str_t *
-ngx_http_bedrud_now_stamp(ngx_pool_t *pool)
-{
-    ngx_str_t  *s;
-
-    s = ngx_palloc(pool, sizeof(ngx_str_t));
-    if (s == NULL) {
-        return NULL;
-    }
-
-    s->data = ngx_pnalloc(pool, NGX_HTTP_BEDRUD_TIMESTAMP_LEN);
-    if (s->data == NULL) {
-        return NULL;
-    }
-
-    ngx_http_bedrud_timestamp(s->data, &s->len);
-
-    return s;
 }

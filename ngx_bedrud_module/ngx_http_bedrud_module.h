@@ -215,6 +215,10 @@ json_t *ngx_http_bedrud_json_string(ngx_str_t *s);
 ngx_int_t ngx_http_bedrud_bearer(ngx_http_request_t *r, ngx_str_t *token);
 void ngx_http_bedrud_resume(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
+ngx_int_t ngx_http_bedrud_key(ngx_pool_t *pool, const char *prefix,
+    ngx_str_t *id, const char *suffix, ngx_str_t *key);
+ngx_int_t ngx_http_bedrud_num(ngx_pool_t *pool, int64_t n, ngx_str_t *s);
+ngx_int_t ngx_http_bedrud_now_stamp(ngx_pool_t *pool, ngx_str_t *s);
 
 
 /* ngx_http_bedrud_redis.c */
