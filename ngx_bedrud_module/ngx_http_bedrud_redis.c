@@ -62,6 +62,7 @@ typedef struct {
     ngx_log_t                     *log;
     u_char                         sync_from[32];
     unsigned                       syncing:1;
+    unsigned                       handshake_failed:1;
     unsigned                       exiting:1;
 } ngx_http_bedrud_redis_t;
 
@@ -251,6 +252,7 @@ ngx_http_bedrud_redis_connect(void)
     rd->last_io = ngx_current_msec;
     rd->inflight = 0;
     rd->syncing = 0;
+    rd->handshake_failed = 0;
 
     redisAsyncSetConnectCallback(ac, ngx_http_bedrud_redis_connected);
     redisAsyncSetDisconnectCallback(ac, ngx_http_bedrud_redis_disconnected);
@@ -497,14 +499,24 @@ ngx_http_bedrud_redis_handshake_cb(redisAsyncContext *ac, void *reply,
     rd->last_io = ngx_current_msec;
 
     if (rr->type == REDIS_REPLY_ERROR) {
-        /* wrong password, bad db, an old Redis without functions, ... */
-        ngx_log_error(NGX_LOG_ERR, rd->log, 0,
-                      "bedrud: redis handshake failed: %*s",
-                      (size_t) rr->len, rr->str);
-        ngx_http_bedrud_shm_count_redis(NGX_HTTP_BEDRUD_REDIS_ERROR);
+        /*
+         * Wrong password, bad db, an old Redis without functions, ...
+         * The first error says why; the queued steps after it only fail
+         * with NOAUTH and the like.
+         */
 
-        /* not freed here (inside a callback): hiredis disconnects later */
-        redisAsyncDisconnect(ac);
+        if (!rd->handshake_failed) {
+            rd->handshake_failed = 1;
+
+            ngx_log_error(NGX_LOG_ERR, rd->log, 0,
+                          "bedrud: redis handshake failed: %*s",
+                          (size_t) rr->len, rr->str);
+            ngx_http_bedrud_shm_count_redis(NGX_HTTP_BEDRUD_REDIS_ERROR);
+
+            /* not freed here (inside a callback): hiredis disconnects */
+            redisAsyncDisconnect(ac);
+        }
+
         return;
     }
 

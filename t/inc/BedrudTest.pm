@@ -165,11 +165,16 @@ CONF
 my @owned;
 
 sub own_redis {
+    my (%o) = @_;
     my $rport = free_port();
+    # extra server options, e.g. requirepass or unixsocket
+    my @extra = map { ("--$_", $o{$_}) } sort keys %o;
+    my $auth = $o{requirepass} ? "-a $o{requirepass} --no-auth-warning" : '';
     my $start = sub {
         system('redis-server', '--port', $rport, '--bind', '127.0.0.1',
                '--save', '', '--appendonly', 'no', '--daemonize', 'yes',
-               '--logfile', '/dev/null') == 0 or die "redis-server: $?";
+               '--logfile', '/dev/null', @extra) == 0
+            or die "redis-server: $?";
         for (1 .. 100) {
             my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$rport");
             if ($s) { close $s; return }
@@ -178,7 +183,7 @@ sub own_redis {
         die "redis on $rport did not start";
     };
     my $stop = sub {
-        system("redis-cli -p $rport shutdown nosave >/dev/null 2>&1");
+        system("redis-cli -p $rport $auth shutdown nosave >/dev/null 2>&1");
         for (1 .. 100) {
             my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$rport");
             return unless $s;
@@ -203,11 +208,11 @@ sub own_redis {
             if ($path =~ /^stop/) { $stop->() }
             elsif ($path =~ /^start/) { $start->() }
             elsif ($path =~ /^pause\?ms=(\d+)/) {
-                system("redis-cli -p $rport client pause $1 >/dev/null");
+                system("redis-cli -p $rport $auth client pause $1 >/dev/null");
             }
             elsif ($path =~ /^sleep\?ms=(\d+)/) { sleep($1 / 1000) }
             elsif ($path =~ /^flush-functions/) {
-                system("redis-cli -p $rport function flush >/dev/null");
+                system("redis-cli -p $rport $auth function flush >/dev/null");
             }
             print $c "HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\nok\n";
             close $c;
