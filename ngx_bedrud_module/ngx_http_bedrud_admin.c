@@ -293,7 +293,7 @@ ngx_http_bedrud_admin_room_update(ngx_http_request_t *r,
     }
 
     if (ngx_http_bedrud_key(r->pool, "bedrud:room:{", &ctx->params[0],
-                                  "}", &all[0])
+                            "}", &all[0])
         != NGX_OK
         || ngx_http_bedrud_now_stamp(r->pool, &all[7]) != NGX_OK)
     {
@@ -354,7 +354,7 @@ ngx_http_bedrud_admin_room_close(ngx_http_request_t *r,
     }
 
     if (ngx_http_bedrud_key(r->pool, "bedrud:room:{", &ctx->params[0],
-                                  "}", &all[0])
+                            "}", &all[0])
         != NGX_OK
         || ngx_http_bedrud_now_stamp(r->pool, &all[1]) != NGX_OK)
     {
@@ -474,10 +474,10 @@ ngx_http_bedrud_admin_user(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
     }
 
     if (ngx_http_bedrud_key(r->pool, "bedrud:user:{", &ctx->params[0],
-                                  "}", &all[0])
+                            "}", &all[0])
         != NGX_OK
         || ngx_http_bedrud_key(r->pool, "bedrud:user:{",
-                                     &ctx->params[0], "}:rooms", &all[1])
+                               &ctx->params[0], "}:rooms", &all[1])
            != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
@@ -587,10 +587,10 @@ ngx_http_bedrud_admin_user_status(ngx_http_request_t *r,
     all[6] = ctx->params[0];
 
     if (ngx_http_bedrud_key(r->pool, "bedrud:user:{", &ctx->params[0],
-                                  "}", &all[0])
+                            "}", &all[0])
         != NGX_OK
         || ngx_http_bedrud_key(r->pool, "bedrud:sessions:{",
-                                     &ctx->params[0], "}", &all[1])
+                               &ctx->params[0], "}", &all[1])
            != NGX_OK
         || ngx_http_bedrud_now_stamp(r->pool, &all[4]) != NGX_OK
         || ngx_http_bedrud_num(r->pool, st->revoke_exp, &all[5])
@@ -690,7 +690,7 @@ ngx_http_bedrud_admin_user_accesses(ngx_http_request_t *r,
     }
 
     if (ngx_http_bedrud_key(r->pool, "bedrud:user:{", &ctx->params[0],
-                                  "}", &all[0])
+                            "}", &all[0])
         != NGX_OK
         || ngx_http_bedrud_now_stamp(r->pool, &all[2]) != NGX_OK)
     {
@@ -974,10 +974,10 @@ ngx_http_bedrud_admin_invite_create(ngx_http_request_t *r,
     all[8] = st->expires;
 
     if (ngx_http_bedrud_key(r->pool, "bedrud:invite:", &st->token,
-                                  NULL, &all[0])
+                            NULL, &all[0])
         != NGX_OK
         || ngx_http_bedrud_key(r->pool, "bedrud:inviteid:", &st->id,
-                                     NULL, &all[1])
+                               NULL, &all[1])
            != NGX_OK
         || ngx_http_bedrud_num(r->pool, exp, &all[9]) != NGX_OK
         || ngx_http_bedrud_num(r->pool, now, &all[10]) != NGX_OK)
@@ -1044,7 +1044,7 @@ ngx_http_bedrud_admin_invite_delete(ngx_http_request_t *r,
     ngx_str_set(&all[1], NGX_HTTP_BEDRUD_INVITES);
 
     if (ngx_http_bedrud_key(r->pool, "bedrud:inviteid:",
-                                  &ctx->params[0], NULL, &all[0])
+                            &ctx->params[0], NULL, &all[0])
         != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
