@@ -41,7 +41,8 @@ $(MODULE): $(BUILD)/objs/Makefile $(SRCS)
 	@echo "built $(MODULE)"
 
 run: deps build
-	@tools/run-dev $(PORT)
+	@# Ctrl-C (130) is the normal way to stop it
+	@tools/run-dev $(PORT) || [ $$? -eq 130 ]
 
 test: deps build
 	@tools/run-tests
