@@ -1447,33 +1447,18 @@ static ngx_int_t
 ngx_http_bedrud_settings_text(ngx_pool_t *pool, ngx_http_bedrud_room_t *room,
     ngx_str_t *text)
 {
-    char    *s;
-    json_t  *json;
+    json_t     *json;
+    ngx_int_t   rc;
 
     json = ngx_http_bedrud_room_settings_json(room);
     if (json == NULL) {
         return NGX_ERROR;
     }
 
-    s = json_dumps(json, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    rc = ngx_http_bedrud_json_dump(pool, json, text);
     json_decref(json);
 
-    if (s == NULL) {
-        return NGX_ERROR;
-    }
-
-    text->len = ngx_strlen(s);
-    text->data = ngx_pnalloc(pool, text->len);
-
-    if (text->data == NULL) {
-        free(s);
-        return NGX_ERROR;
-    }
-
-    ngx_memcpy(text->data, s, text->len);
-    free(s);
-
-    return NGX_OK;
+    return rc;
 }
 
 
