@@ -1428,9 +1428,9 @@ static ngx_int_t
 ngx_http_bedrud_admin_accesses(ngx_http_request_t *r, json_t *list,
     ngx_str_t *text)
 {
-    char        *dump;
     size_t       i, j, n;
     json_t      *out, *v, *w;
+    ngx_int_t    rc;
     const char  *s;
 
     n = json_array_size(list);
@@ -1476,23 +1476,12 @@ ngx_http_bedrud_admin_accesses(ngx_http_request_t *r, json_t *list,
         }
     }
 
-    dump = json_dumps(out, JSON_COMPACT);
+    rc = ngx_http_bedrud_json_dump(r->pool, out, text);
     json_decref(out);
 
-    if (dump == NULL) {
+    if (rc != NGX_OK) {
         return NGX_ERROR;
     }
-
-    text->len = ngx_strlen(dump);
-    text->data = ngx_pnalloc(r->pool, text->len);
-
-    if (text->data == NULL) {
-        free(dump);
-        return NGX_ERROR;
-    }
-
-    ngx_memcpy(text->data, dump, text->len);
-    free(dump);
 
     return NGX_OK;
 }
