@@ -126,6 +126,8 @@ static void ngx_http_bedrud_admin_room_update_done(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 static void ngx_http_bedrud_admin_room_close_done(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
+static void ngx_http_bedrud_admin_room_closed(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
 static void ngx_http_bedrud_admin_users_done(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 static void ngx_http_bedrud_admin_user_done(ngx_http_request_t *r,
@@ -371,6 +373,8 @@ static void
 ngx_http_bedrud_admin_room_close_done(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
+    ngx_http_bedrud_reply_t  *name;
+
     if (ngx_http_bedrud_reply_is(ctx->replies[0], "NOTFOUND")) {
         ngx_http_bedrud_error(r, NGX_HTTP_NOT_FOUND, "Room not found");
         return;
@@ -382,6 +386,24 @@ ngx_http_bedrud_admin_room_close_done(ngx_http_request_t *r,
         return;
     }
 
+    name = ngx_http_bedrud_reply_elt(ctx->replies[0], 1);
+
+    if (name == NULL || name->type != NGX_HTTP_BEDRUD_REPLY_STRING) {
+        ngx_http_bedrud_admin_room_closed(r, ctx);
+        return;
+    }
+
+    /* as Bedrud: everyone is disconnected; a failure changes nothing */
+
+    ngx_http_bedrud_livekit_call(r, ctx, "DeleteRoom", &name->str, NULL,
+                                 ngx_http_bedrud_admin_room_closed);
+}
+
+
+static void
+ngx_http_bedrud_admin_room_closed(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx)
+{
     ngx_http_bedrud_admin_send(r, NGX_HTTP_OK,
                                json_pack("{ss}", "status", "success"));
 }

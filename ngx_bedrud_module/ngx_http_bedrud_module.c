@@ -32,6 +32,7 @@ typedef struct {
 } ngx_http_bedrud_token_slot_t;
 
 
+static ngx_int_t ngx_http_bedrud_preconfiguration(ngx_conf_t *cf);
 static void *ngx_http_bedrud_create_main_conf(ngx_conf_t *cf);
 static char *ngx_http_bedrud_init_main_conf(ngx_conf_t *cf, void *conf);
 static ngx_int_t ngx_http_bedrud_init_process(ngx_cycle_t *cycle);
@@ -195,12 +196,19 @@ static ngx_command_t  ngx_http_bedrud_commands[] = {
       offsetof(ngx_http_bedrud_main_conf_t, livekit_secret),
       NULL },
 
+    { ngx_string("bedrud_livekit_api"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_bedrud_main_conf_t, livekit_api),
+      NULL },
+
       ngx_null_command
 };
 
 
 static ngx_http_module_t  ngx_http_bedrud_module_ctx = {
-    NULL,                                  /* preconfiguration */
+    ngx_http_bedrud_preconfiguration,      /* preconfiguration */
     NULL,                                  /* postconfiguration */
 
     ngx_http_bedrud_create_main_conf,      /* create main configuration */
@@ -243,6 +251,13 @@ static ngx_uint_t  ngx_http_bedrud_api_used;
 /* per worker process: filled lazily, gone with the process */
 static ngx_http_bedrud_token_slot_t
     ngx_http_bedrud_token_cache[NGX_HTTP_BEDRUD_TOKEN_SLOTS];
+
+
+static ngx_int_t
+ngx_http_bedrud_preconfiguration(ngx_conf_t *cf)
+{
+    return ngx_http_bedrud_livekit_api_variables(cf);
+}
 
 
 static void *
@@ -369,6 +384,31 @@ ngx_http_bedrud_init_main_conf(ngx_conf_t *cf, void *conf)
                            "the LiveKit API secret must be at least %d bytes",
                            NGX_HTTP_BEDRUD_SECRET_MIN);
         return NGX_CONF_ERROR;
+    }
+
+    if (bmcf->livekit_api.len) {
+        if (bmcf->livekit_api.data[0] != '/') {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"bedrud_livekit_api\" needs a location "
+                               "prefix such as \"/_livekit\"");
+            return NGX_CONF_ERROR;
+        }
+
+        if (bmcf->livekit_key.len == 0 || bmcf->livekit_secret.len == 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"bedrud_livekit_api\" needs "
+                               "\"bedrud_livekit_api_key\" and "
+                               "\"bedrud_livekit_secret_file\"");
+            return NGX_CONF_ERROR;
+        }
+
+        /* calls are "<prefix>/<Method>" */
+
+        while (bmcf->livekit_api.len > 1
+               && bmcf->livekit_api.data[bmcf->livekit_api.len - 1] == '/')
+        {
+            bmcf->livekit_api.len--;
+        }
     }
 
     name = bmcf->thread_pool_name.len ? &bmcf->thread_pool_name : NULL;

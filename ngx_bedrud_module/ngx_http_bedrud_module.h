@@ -93,6 +93,8 @@ typedef struct {
     ngx_str_t                   livekit_host;
     ngx_str_t                   livekit_key;
     ngx_str_t                   livekit_secret; /* from a file */
+    ngx_str_t                   livekit_api;    /* location prefix, no
+                                                   trailing "/", or "" */
 } ngx_http_bedrud_main_conf_t;
 
 
@@ -160,6 +162,7 @@ struct ngx_http_bedrud_ctx_s {
     ngx_http_bedrud_tracker_t  *tracker;
     ngx_event_t                 timer;
     void                       *data;      /* handler-private state */
+    void                       *call;      /* LiveKit API call, if any */
 
     ngx_msec_t                  start;
     unsigned                    done:1;
@@ -370,6 +373,13 @@ typedef struct {
 ngx_int_t ngx_http_bedrud_livekit_token(ngx_pool_t *pool, ngx_str_t *key,
     ngx_str_t *secret, ngx_http_bedrud_livekit_grant_t *g, time_t now,
     ngx_str_t *token);
+
+
+/* ngx_http_bedrud_livekit_api.c: RoomService calls by subrequest */
+void ngx_http_bedrud_livekit_call(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx, const char *method, ngx_str_t *room,
+    ngx_str_t *identity, ngx_http_bedrud_step_pt next);
+ngx_int_t ngx_http_bedrud_livekit_api_variables(ngx_conf_t *cf);
 
 
 /* ngx_http_bedrud_rooms.c */

@@ -84,9 +84,13 @@ static void ngx_http_bedrud_settings_done(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 static void ngx_http_bedrud_delete_done(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
+static void ngx_http_bedrud_deleted(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
 static void ngx_http_bedrud_ban(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx, const char *action);
 static void ngx_http_bedrud_ban_done(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+static void ngx_http_bedrud_banned(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 
 static ngx_int_t ngx_http_bedrud_join_text(ngx_http_request_t *r,
@@ -1053,7 +1057,7 @@ ngx_http_bedrud_room_delete(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 static void
 ngx_http_bedrud_delete_done(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 {
-    ngx_http_bedrud_reply_t  *rep;
+    ngx_http_bedrud_reply_t  *rep, *name;
 
     rep = ctx->replies[0];
 
@@ -1078,6 +1082,23 @@ ngx_http_bedrud_delete_done(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
                   "bedrud: room %V deleted by %V",
                   &ctx->params[0], &ctx->claims.user_id);
 
+    name = ngx_http_bedrud_reply_elt(rep, 1);
+
+    if (name == NULL || name->type != NGX_HTTP_BEDRUD_REPLY_STRING) {
+        ngx_http_bedrud_deleted(r, ctx);
+        return;
+    }
+
+    /* as Bedrud: everyone is disconnected; a failure changes nothing */
+
+    ngx_http_bedrud_livekit_call(r, ctx, "DeleteRoom", &name->str, NULL,
+                                 ngx_http_bedrud_deleted);
+}
+
+
+static void
+ngx_http_bedrud_deleted(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
+{
     ngx_http_bedrud_send(r, NGX_HTTP_OK,
                          json_pack("{ss}", "status", "success"));
 }
@@ -1122,9 +1143,9 @@ ngx_http_bedrud_ban(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
     a[4].len = ngx_strlen(action);
 
     /*
-     * Bedrud first removes the participant from LiveKit; without a Twirp
-     * client that cannot be done yet, so a ban takes effect on the next
-     * join of the identity (and, for a guest, of its name).
+     * Bedrud removes the participant from LiveKit first; here the ban is
+     * recorded first, so that a failed removal still keeps the identity
+     * (and, for a guest, its name) out of the next join.
      */
 
     ngx_http_bedrud_fcall(r, ctx, "bedrud_room_ban", 1, 5, a,
@@ -1135,7 +1156,7 @@ ngx_http_bedrud_ban(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
 static void
 ngx_http_bedrud_ban_done(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 {
-    ngx_http_bedrud_reply_t  *rep;
+    ngx_http_bedrud_reply_t  *rep, *name;
 
     rep = ctx->replies[0];
 
@@ -1162,6 +1183,25 @@ ngx_http_bedrud_ban_done(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
                   ? "banned" : "unbanned",
                   &ctx->claims.user_id);
 
+    name = ngx_http_bedrud_reply_elt(rep, 1);
+
+    if (ctx->route->handler != ngx_http_bedrud_room_ban
+        || name == NULL || name->type != NGX_HTTP_BEDRUD_REPLY_STRING)
+    {
+        ngx_http_bedrud_banned(r, ctx);
+        return;
+    }
+
+    /* "not found" is fine: the participant need not be connected */
+
+    ngx_http_bedrud_livekit_call(r, ctx, "RemoveParticipant", &name->str,
+                                 &ctx->params[1], ngx_http_bedrud_banned);
+}
+
+
+static void
+ngx_http_bedrud_banned(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
+{
     ngx_http_bedrud_send(r, NGX_HTTP_OK,
                          json_pack("{ss}", "status", "success"));
 }

@@ -157,13 +157,14 @@ end
   its record kept (an authenticated join reopens it).
   KEYS: room
   ARGV: timestamp
+  Reply: {'OK', room name} (for LiveKit's DeleteRoom) or {'NOTFOUND'}
 ]]
 local function room_close(keys, args)
     if redis.call('EXISTS', keys[1]) == 0 then
         return {'NOTFOUND'}
     end
     redis.call('HSET', keys[1], 'isActive', '0', 'updatedAt', args[1])
-    return {'OK'}
+    return {'OK', redis.call('HGET', keys[1], 'name') or ''}
 end
 
 --[[

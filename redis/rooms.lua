@@ -258,6 +258,8 @@ end
   superadmin.  Frees the name; bans, seats and moderators go with it.
   KEYS: room, all rooms
   ARGV: caller id, superadmin (1/0)
+  Reply: {'OK', room name} (for LiveKit's DeleteRoom), {'NOTFOUND'} or
+  {'FORBIDDEN'}
 ]]
 local function delete(keys, args)
     local owner, creator = owner_of(keys[1])
@@ -280,7 +282,7 @@ local function delete(keys, args)
                keys[1] .. ':guestexp', keys[1] .. ':mods')
     redis.call('ZREM', 'bedrud:user:{' .. creator .. '}:rooms', id)
     redis.call('ZREM', keys[2], id)
-    return {'OK'}
+    return {'OK', name or ''}
 end
 
 --[[
@@ -293,6 +295,8 @@ end
   banned guest cannot come back as a new guest of the same name, and
   lifting one of two bans on a name keeps the other.  A ban does not
   free the seat: the participant may still be connected.
+  Reply: {'OK'} ({'OK', room name} for a ban), {'NOTFOUND'} or
+  {'FORBIDDEN'}
 ]]
 local function ban(keys, args)
     local owner = owner_of(keys[1])
@@ -307,8 +311,10 @@ local function ban(keys, args)
     local gbans = keys[1] .. ':guestbans'
 
     if args[4] == 'ban' then
+        -- the room's name, for LiveKit's RemoveParticipant
+        local room = redis.call('HGET', keys[1], 'name') or ''
         if redis.call('HEXISTS', bans, identity) == 1 then
-            return {'OK'}
+            return {'OK', room}
         end
         local name = ''
         if string.sub(identity, 1, 6) == 'guest-' then
@@ -319,7 +325,7 @@ local function ban(keys, args)
         if name ~= '' then
             redis.call('HINCRBY', gbans, name, 1)
         end
-        return {'OK'}
+        return {'OK', room}
     end
 
     local name = redis.call('HGET', bans, identity)

@@ -135,6 +135,19 @@ accepted('no bedrud_api: nothing else is needed',
                   zone => undef },
          location => 'return 204;');
 accepted('rate limits off', set => { limit_auth => 'bedrud_limit auth 0 1m;' });
+accepted('LiveKit RoomService calls',
+         add => ['bedrud_livekit_api_key k;',
+                 "bedrud_livekit_secret_file $exact;",
+                 'bedrud_livekit_api /_livekit/;']);
+refused('bedrud_livekit_api without the key and secret',
+        '"bedrud_livekit_api" needs "bedrud_livekit_api_key" and '
+        . '"bedrud_livekit_secret_file"',
+        add => ['bedrud_livekit_api /_livekit;']);
+refused('bedrud_livekit_api that is not a location prefix',
+        '"bedrud_livekit_api" needs a location prefix such as "/_livekit"',
+        add => ['bedrud_livekit_api_key k;',
+                "bedrud_livekit_secret_file $exact;",
+                'bedrud_livekit_api _livekit;']);
 accepted('Redis over a unix socket, db and password file',
          set => { redis => "bedrud_redis unix:/run/redis.sock db=3 "
                            . "password_file=$secret;" });

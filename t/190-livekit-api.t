@@ -1,0 +1,487 @@
+# LiveKit RoomService (Twirp) calls by subrequest: admin close and owner
+# delete call DeleteRoom, a ban calls RemoveParticipant.  A mock Twirp
+# server checks each call's token (HS256 over the LiveKit secret, the
+# grant the method needs) and keeps the last call for GET /last.  The
+# answer never depends on LiveKit: off, down, slow or refusing.
+
+use lib 't/inc';
+use BedrudTest;
+use Test::Nginx::Socket 'no_plan';
+use Digest::SHA qw(hmac_sha256);
+use MIME::Base64 qw(encode_base64url decode_base64url);
+use JSON::PP ();
+use IO::Socket::INET;
+use POSIX ();
+
+repeat_each(1);
+no_shuffle();
+no_long_string();
+
+our $n = int(rand(1_000_000_000));
+
+{
+    my $f = "$ENV{TEST_NGINX_TOP}/redis/rooms.lua";
+    open my $fh, '<', $f or die "$f: $!";
+    local $/;
+    my $lua = <$fh>;
+    redis_cli('FUNCTION', 'LOAD', 'REPLACE', $lua);
+}
+
+our $lk_secret = do {
+    open my $fh, '<', "$ENV{TEST_NGINX_TOP}/t/data/livekit.secret" or die $!;
+    my $s = <$fh>;
+    $s =~ s/\s+\z//;
+    $s;
+};
+
+# The mock: one request at a time; "/last" and "/reset" for the tests,
+# anything else is a Twirp call.
+sub mock_twirp {
+    my $srv = IO::Socket::INET->new(Listen => 16, LocalAddr => '127.0.0.1',
+                                    LocalPort => 0, Proto => 'tcp',
+                                    ReuseAddr => 1) or die $!;
+    my $port = $srv->sockport;
+    my $pid = fork;
+    die "fork: $!" unless defined $pid;
+    if ($pid) {
+        close $srv;
+        return ($pid, $port);
+    }
+    my $canon = JSON::PP->new->canonical(1);
+    my $last = 'none';
+    while (my $c = $srv->accept) {
+        my $line = <$c> // '';
+        my %h;
+        while (my $l = <$c>) {
+            last if $l =~ /^\r?\n\z/;
+            $h{lc $1} = $2 if $l =~ /^([^:]+):\s*(.*?)\r?\n\z/;
+        }
+        my $body = '';
+        read($c, $body, $h{'content-length'}) if $h{'content-length'};
+        my ($m, $path) = $line =~ m{^(\w+) (\S+)};
+        $path //= '';
+        my ($status, $out) = (200, '{}');
+        if ($path eq '/last') {
+            $out = $last;
+        } elsif ($path eq '/reset') {
+            $last = 'none';
+            $out = 'ok';
+        } else {
+            my $verdict = check($path, $h{authorization} // '', $body);
+            $last = "$m $path ct=" . ($h{'content-type'} // '')
+                . " token=$verdict body=$body";
+            my $req = eval { JSON::PP->new->decode($body) } // {};
+            if ($verdict !~ /^ok /) {
+                ($status, $out) = (401, 'unauthorized');
+            } elsif ($path =~ /RemoveParticipant$/
+                     && ($req->{identity} // '') eq 'absent')
+            {
+                ($status, $out) =
+                    (404, '{"code":"not_found","msg":"participant not found"}');
+            } elsif (($req->{identity} // '') eq 'slow') {
+                sleep 3;
+            }
+        }
+        my $reason = { 200 => 'OK', 401 => 'Unauthorized',
+                       404 => 'Not Found' }->{$status};
+        print $c "HTTP/1.1 $status $reason\r\nContent-Type: application/json"
+            . "\r\nContent-Length: " . length($out)
+            . "\r\nConnection: close\r\n\r\n$out";
+        close $c;
+    }
+    POSIX::_exit(0);
+}
+
+# "ok <claims>" or why the token would be refused by LiveKit
+sub check {
+    my ($path, $auth, $body) = @_;
+    my $canon = JSON::PP->new->canonical(1);
+    return 'no-bearer' unless $auth =~ /^Bearer (\S+)\z/;
+    my ($h, $p, $s) = split /\./, $1;
+    return 'malformed' unless defined $s;
+    return 'bad-signature'
+        unless encode_base64url(hmac_sha256("$h.$p", $::lk_secret)) eq $s;
+    my $hd = eval { JSON::PP->new->decode(decode_base64url($h)) } // {};
+    return 'bad-alg' unless ($hd->{alg} // '') eq 'HS256';
+    my $c = eval { JSON::PP->new->decode(decode_base64url($p)) } // {};
+    my $now = time;
+    return 'bad-times' unless ($c->{nbf} // 1e12) <= $now + 5
+        && ($c->{exp} // 0) > $now && $c->{exp} - $c->{nbf} <= 600;
+    return 'bad-iss' unless ($c->{iss} // '') eq 'testkey';
+    my $v = $c->{video} // {};
+    my $req = eval { JSON::PP->new->decode($body) } // {};
+    if ($path =~ /DeleteRoom$/) {
+        return 'no-roomCreate' unless $v->{roomCreate};
+    } else {
+        return 'no-roomAdmin' unless $v->{roomAdmin}
+            && ($v->{room} // '') eq ($req->{room} // '-');
+    }
+    delete @$c{qw(nbf exp)};
+    return 'ok ' . $canon->encode($c);
+}
+
+our $parent_pid = $$;
+our ($mock_pid, $lkport) = mock_twirp();
+END {
+    local $?;    # waitpid() would make the signal our exit status
+    if ($mock_pid && $$ == $::parent_pid) {
+        kill "TERM", $mock_pid;
+        waitpid $mock_pid, 0;
+    }
+}
+
+our $closed = free_port();
+
+sub lk_location {
+    my ($port, $path) = @_;
+    return "location /_livekit/ { internal;
+        proxy_pass http://127.0.0.1:$port/twirp/livekit.RoomService/;
+        proxy_method POST;
+        proxy_pass_request_headers off;
+        proxy_set_header Content-Type application/json;
+        proxy_set_header Authorization \$bedrud_livekit_auth;
+        proxy_set_body \$bedrud_livekit_body;
+        proxy_connect_timeout 1s;
+        proxy_read_timeout 2s; }
+     location /lk/ { proxy_pass http://127.0.0.1:$::lkport/; }
+     location /api/ { bedrud_api; }";
+}
+
+our $http_config = http_config(extra => '    bedrud_livekit_api /_livekit/;');
+our $config = lk_location($lkport);
+our $down_config = lk_location($closed);
+our $off_config = http_config();
+our $wrong_secret_config = http_config(extra => '    bedrud_livekit_api /_livekit;')
+    =~ s{t/data/livekit\.secret}{t/data/jwt.secret}r;
+
+# a room straight in Redis; returns (id, name)
+sub make_room {
+    my (%o) = @_;
+    my $id = uuid();
+    my $name = $o{name} // "lk-$::n-" . ++$::rooms;
+    my $now = time;
+    my $r = redis_cli('FCALL', 'bedrud_room_create', 4,
+        "bedrud:roomname:$name", "bedrud:room:{$id}",
+        "bedrud:user:{$o{owner}}:rooms", 'bedrud:rooms',
+        $id, $name, $o{owner}, 20, 0, 'standard',
+        '{"allowChat":true,"allowVideo":true,"allowAudio":true,'
+        . '"requireApproval":false,"e2ee":false}', '2026-01-01T00:00:00Z',
+        '2026-01-02T00:00:00Z', $now * 1000 + $::rooms, $now);
+    die "make_room: $r" unless $r =~ /^OK/;
+    return ($id, $name);
+}
+
+sub hdr { "Content-Type: application/json\nAuthorization: Bearer $_[0]" }
+
+our $token_re = qr/token=ok \{"iss":"testkey","video":\{"roomCreate":true\}\}/;
+
+# one line per finished call, exactly
+our $lk_log = qr/bedrud: LiveKit \w+(?: done|: not found| failed: \d+)/;
+
+run_tests();
+
+__DATA__
+
+=== TEST 1: admin close calls DeleteRoom with a roomCreate token, then answers
+--- http_config eval: $::http_config
+--- config eval: $::config
+--- request eval
+my ($owner) = BedrudTest::mint_pair();
+my (undef, $asu) = BedrudTest::mint_pair(accesses => ['user', 'superadmin']);
+my ($id, $name) = ::make_room(owner => $owner);
+$::name1 = $name;
+$::h1 = [::hdr($asu), '', ::hdr($asu), ''];
+[
+  "GET /lk/reset",
+  "DELETE /api/admin/rooms/$id",
+  "GET /lk/last",
+  "DELETE /api/admin/rooms/" . BedrudTest::uuid(),
+  "GET /lk/reset",
+]
+--- more_headers eval
+[ '', $::h1->[0], '', $::h1->[0], '' ]
+--- error_code eval
+[200, 200, 200, 404, 200]
+--- response_body_like eval
+[
+  qr/^ok$/,
+  qr/^\{"status":"success"\}$/,
+  qr/^POST \/twirp\/livekit\.RoomService\/DeleteRoom ct=application\/json $::token_re body=\{"room":"\Q$::name1\E"\}$/,
+  qr/^\{"error":"Room not found"\}$/,
+  qr/^ok$/,
+]
+--- grep_error_log eval: $::lk_log
+--- grep_error_log_out eval
+qr/\A(?:bedrud:\ LiveKit\ DeleteRoom\ done\n)?\z/
+--- no_error_log
+[alert]
+[crit]
+
+
+
+=== TEST 2: owner delete calls DeleteRoom; a stranger's attempt calls nothing
+--- http_config eval: $::http_config
+--- config eval: $::config
+--- request eval
+my ($owner, $ao) = BedrudTest::mint_pair();
+my (undef, $as) = BedrudTest::mint_pair();
+my ($id, $name) = ::make_room(owner => $owner);
+$::name2 = $name;
+$::h2 = ['', ::hdr($as), '', ::hdr($ao), ''];
+[
+  "GET /lk/reset",
+  "DELETE /api/room/$id",
+  "GET /lk/last",
+  "DELETE /api/room/$id",
+  "GET /lk/last",
+]
+--- more_headers eval
+$::h2
+--- error_code eval
+[200, 403, 200, 200, 200]
+--- response_body_like eval
+[
+  qr/^ok$/,
+  qr/^\{"error":"Only the room creator can delete this room"\}$/,
+  qr/^none$/,
+  qr/^\{"status":"success"\}$/,
+  qr/^POST \/twirp\/livekit\.RoomService\/DeleteRoom ct=application\/json $::token_re body=\{"room":"\Q$::name2\E"\}$/,
+]
+--- grep_error_log eval: $::lk_log
+--- grep_error_log_out eval
+qr/\A(?:bedrud:\ LiveKit\ DeleteRoom\ done\n)?\z/
+--- no_error_log
+[alert]
+[crit]
+
+
+
+=== TEST 3: ban calls RemoveParticipant with a roomAdmin token for the room; absent is fine
+--- http_config eval: $::http_config
+--- config eval: $::config
+--- request eval
+my ($owner, $ao) = BedrudTest::mint_pair();
+my ($uid) = BedrudTest::mint_pair();
+my ($id, $name) = ::make_room(owner => $owner);
+$::name3 = $name; $::uid3 = $uid; $::id3 = $id;
+$::h3 = ['', ::hdr($ao), '', ::hdr($ao), '', ::hdr($ao), '', ::hdr($ao)];
+[
+  "GET /lk/reset",
+  "POST /api/room/$id/ban/$uid",
+  "GET /lk/last",
+  "POST /api/room/$id/ban/absent",
+  "GET /lk/last",
+  "POST /api/room/$id/unban/$uid",
+  "GET /lk/reset",
+  "POST /api/room/$id/unban/absent",
+]
+--- more_headers eval
+$::h3
+--- error_code eval
+[200, 200, 200, 200, 200, 200, 200, 200]
+--- response_body_like eval
+[
+  qr/^ok$/,
+  qr/^\{"status":"success"\}$/,
+  qr/^POST \/twirp\/livekit\.RoomService\/RemoveParticipant ct=application\/json token=ok \{"iss":"testkey","video":\{"room":"\Q$::name3\E","roomAdmin":true\}\} body=\{"room":"\Q$::name3\E","identity":"$::uid3"\}$/,
+  qr/^\{"status":"success"\}$/,
+  qr/^POST \/twirp\/livekit\.RoomService\/RemoveParticipant .* body=\{"room":"\Q$::name3\E","identity":"absent"\}$/,
+  qr/^\{"status":"success"\}$/,
+  qr/^ok$/,
+  qr/^\{"status":"success"\}$/,
+]
+--- grep_error_log eval: $::lk_log
+--- grep_error_log_out eval
+qr/\A(?:bedrud:\ LiveKit\ RemoveParticipant\ done\n|bedrud:\ LiveKit\ RemoveParticipant:\ not\ found\n)?\z/
+--- no_error_log
+[alert]
+[crit]
+
+
+
+=== TEST 4: the ban is recorded even when the removal is refused (a token LiveKit rejects)
+--- http_config eval: $::wrong_secret_config
+--- config eval: $::config
+--- request eval
+my ($owner, $ao) = BedrudTest::mint_pair();
+my ($uid, $a) = BedrudTest::mint_pair();
+my ($id, $name) = ::make_room(owner => $owner);
+$::h4 = ['', ::hdr($ao), '', ::hdr($a)];
+[
+  "GET /lk/reset",
+  "POST /api/room/$id/ban/$uid",
+  "GET /lk/last",
+  "POST /api/room/join\n{\"roomName\":\"$name\"}",
+]
+--- more_headers eval
+$::h4
+--- error_code eval
+[200, 200, 200, 403]
+--- response_body_like eval
+[
+  qr/^ok$/,
+  qr/^\{"status":"success"\}$/,
+  qr/ token=bad-signature /,
+  qr/^\{"error":"you are banned from this room"\}$/,
+]
+--- grep_error_log eval: $::lk_log
+--- grep_error_log_out eval
+qr/\A(?:bedrud:\ LiveKit\ RemoveParticipant\ failed:\ 401\n)?\z/
+--- no_error_log
+[alert]
+[crit]
+
+
+
+=== TEST 5: feature off (no bedrud_livekit_api): close and delete work, nothing is called
+--- http_config eval: $::off_config
+--- config eval: $::config
+--- request eval
+my ($owner, $ao) = BedrudTest::mint_pair();
+my (undef, $asu) = BedrudTest::mint_pair(accesses => ['user', 'superadmin']);
+my ($id) = ::make_room(owner => $owner);
+my ($id2) = ::make_room(owner => $owner);
+$::h5 = ['', ::hdr($asu), ::hdr($ao), ::hdr($ao), ''];
+[
+  "GET /lk/reset",
+  "DELETE /api/admin/rooms/$id",
+  "DELETE /api/room/$id2",
+  "POST /api/room/$id/ban/someone",
+  "GET /lk/last",
+]
+--- more_headers eval
+$::h5
+--- error_code eval
+[200, 200, 200, 200, 200]
+--- response_body_like eval
+[
+  qr/^ok$/,
+  qr/^\{"status":"success"\}$/,
+  qr/^\{"status":"success"\}$/,
+  qr/^\{"status":"success"\}$/,
+  qr/^none$/,
+]
+--- grep_error_log eval: $::lk_log
+--- grep_error_log_out eval
+''
+--- no_error_log
+[alert]
+[crit]
+
+
+
+=== TEST 6: LiveKit down: admin close still answers 200 at once, the failure is logged
+--- http_config eval: $::http_config
+--- config eval: $::down_config
+--- request eval
+my ($owner) = BedrudTest::mint_pair();
+my (undef, $asu) = BedrudTest::mint_pair(accesses => ['user', 'superadmin']);
+my ($id) = ::make_room(owner => $owner);
+$::h6 = ::hdr($asu); $::id6 = $id;
+"DELETE /api/admin/rooms/$id"
+--- more_headers eval: $::h6
+--- timeout: 2
+--- error_code: 200
+--- response_body chomp
+{"status":"success"}
+--- grep_error_log eval: $::lk_log
+--- grep_error_log_out
+bedrud: LiveKit DeleteRoom failed: 502
+--- no_error_log
+[alert]
+[crit]
+
+
+
+=== TEST 6b: LiveKit down: the close above was recorded in Redis
+--- http_config eval: $::http_config
+--- config eval: $::down_config
+--- request eval
+"PUT /api/admin/rooms/$::id6\n{}"
+--- more_headers eval: $::h6
+--- error_code: 200
+--- response_body_like: "isActive":false,
+--- no_error_log
+[alert]
+[crit]
+
+
+
+=== TEST 6c: LiveKit down: owner delete answers 200, the failure is logged
+--- http_config eval: $::http_config
+--- config eval: $::down_config
+--- request eval
+my ($owner, $ao) = BedrudTest::mint_pair();
+my ($id) = ::make_room(owner => $owner);
+$::h6c = ::hdr($ao);
+"DELETE /api/room/$id"
+--- more_headers eval: $::h6c
+--- timeout: 2
+--- error_code: 200
+--- response_body chomp
+{"status":"success"}
+--- grep_error_log eval: $::lk_log
+--- grep_error_log_out
+bedrud: LiveKit DeleteRoom failed: 502
+--- no_error_log
+[alert]
+[crit]
+
+
+
+=== TEST 6d: LiveKit down: a ban answers 200, the failure is logged
+--- http_config eval: $::http_config
+--- config eval: $::down_config
+--- request eval
+my ($owner, $ao) = BedrudTest::mint_pair();
+my ($id) = ::make_room(owner => $owner);
+$::h6d = ::hdr($ao);
+"POST /api/room/$id/ban/someone"
+--- more_headers eval: $::h6d
+--- timeout: 2
+--- error_code: 200
+--- response_body chomp
+{"status":"success"}
+--- grep_error_log eval: $::lk_log
+--- grep_error_log_out
+bedrud: LiveKit RemoveParticipant failed: 502
+--- no_error_log
+[alert]
+[crit]
+
+
+
+=== TEST 7: LiveKit slow: the ban answers after proxy_read_timeout (2s), not later
+--- http_config eval: $::http_config
+--- config eval: $::config
+--- request eval
+my ($owner, $ao) = BedrudTest::mint_pair();
+my ($id) = ::make_room(owner => $owner);
+$::h7 = ::hdr($ao);
+"POST /api/room/$id/ban/slow"
+--- more_headers eval: $::h7
+--- timeout: 3
+--- error_code: 200
+--- response_body chomp
+{"status":"success"}
+--- grep_error_log eval: $::lk_log
+--- grep_error_log_out
+bedrud: LiveKit RemoveParticipant failed: 504
+--- no_error_log
+[alert]
+[crit]
+
+
+
+=== TEST 8: the call's variables are empty outside the call
+--- http_config eval: $::http_config
+--- config eval
+$::config . "
+ location = /vars { return 200 '[\$bedrud_livekit_auth][\$bedrud_livekit_body]'; }"
+--- request
+GET /vars
+--- response_body chomp
+[][]
+--- no_error_log
+[alert]
+[crit]
