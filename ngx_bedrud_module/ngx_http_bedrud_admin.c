@@ -93,8 +93,6 @@ typedef struct {
 } ngx_http_bedrud_admin_t;
 
 
-static ngx_http_bedrud_admin_t *ngx_http_bedrud_admin_state(
-    ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx);
 static ngx_int_t ngx_http_bedrud_admin_paging(ngx_http_request_t *r,
     ngx_http_bedrud_admin_t *st, ngx_str_t *ranks);
 static ngx_int_t ngx_http_bedrud_admin_query_int(ngx_http_request_t *r,
@@ -146,17 +144,6 @@ static void ngx_http_bedrud_admin_invite_delete_done(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 
 
-static ngx_http_bedrud_admin_t *
-ngx_http_bedrud_admin_state(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
-{
-    if (ctx->data == NULL) {
-        ctx->data = ngx_pcalloc(r->pool, sizeof(ngx_http_bedrud_admin_t));
-    }
-
-    return ctx->data;
-}
-
-
 /* GET /api/admin/rooms?page=&limit= */
 
 void
@@ -165,7 +152,7 @@ ngx_http_bedrud_admin_rooms(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
     ngx_str_t                 all[3];
     ngx_http_bedrud_admin_t  *st;
 
-    st = ngx_http_bedrud_admin_state(r, ctx);
+    st = ngx_http_bedrud_state(r, ctx, sizeof(ngx_http_bedrud_admin_t));
     if (st == NULL) {
         ngx_http_bedrud_internal_error(r);
         return;
@@ -373,8 +360,6 @@ static void
 ngx_http_bedrud_admin_room_close_done(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
-    ngx_http_bedrud_reply_t  *name;
-
     if (ngx_http_bedrud_reply_is(ctx->replies[0], "NOTFOUND")) {
         ngx_http_bedrud_error(r, NGX_HTTP_NOT_FOUND, "Room not found");
         return;
@@ -386,17 +371,11 @@ ngx_http_bedrud_admin_room_close_done(ngx_http_request_t *r,
         return;
     }
 
-    name = ngx_http_bedrud_reply_elt(ctx->replies[0], 1);
-
-    if (name == NULL || name->type != NGX_HTTP_BEDRUD_REPLY_STRING) {
-        ngx_http_bedrud_admin_room_closed(r, ctx);
-        return;
-    }
-
     /* as Bedrud: everyone is disconnected; a failure changes nothing */
 
-    ngx_http_bedrud_livekit_call(r, ctx, "DeleteRoom", &name->str, NULL,
-                                 ngx_http_bedrud_admin_room_closed);
+    ngx_http_bedrud_livekit_call(r, ctx, "DeleteRoom",
+                                 ngx_http_bedrud_reply_str(ctx->replies[0], 1),
+                                 NULL, ngx_http_bedrud_admin_room_closed);
 }
 
 
@@ -417,7 +396,7 @@ ngx_http_bedrud_admin_users(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
     ngx_str_t                 all[3];
     ngx_http_bedrud_admin_t  *st;
 
-    st = ngx_http_bedrud_admin_state(r, ctx);
+    st = ngx_http_bedrud_state(r, ctx, sizeof(ngx_http_bedrud_admin_t));
     if (st == NULL) {
         ngx_http_bedrud_internal_error(r);
         return;
@@ -573,7 +552,7 @@ ngx_http_bedrud_admin_user_status(ngx_http_request_t *r,
 
     bmcf = ngx_http_get_module_main_conf(r, ngx_http_bedrud_module);
 
-    st = ngx_http_bedrud_admin_state(r, ctx);
+    st = ngx_http_bedrud_state(r, ctx, sizeof(ngx_http_bedrud_admin_t));
     if (st == NULL) {
         ngx_http_bedrud_internal_error(r);
         return;
@@ -910,7 +889,7 @@ ngx_http_bedrud_admin_invite_create(ngx_http_request_t *r,
     ngx_str_t                 all[11];
     ngx_http_bedrud_admin_t  *st;
 
-    st = ngx_http_bedrud_admin_state(r, ctx);
+    st = ngx_http_bedrud_state(r, ctx, sizeof(ngx_http_bedrud_admin_t));
     if (st == NULL) {
         ngx_http_bedrud_internal_error(r);
         return;

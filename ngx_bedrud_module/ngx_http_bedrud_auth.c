@@ -61,8 +61,6 @@ typedef struct {
 } ngx_http_bedrud_auth_t;
 
 
-static ngx_http_bedrud_auth_t *ngx_http_bedrud_auth_state(
-    ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx);
 static ngx_int_t ngx_http_bedrud_user_parse(ngx_http_bedrud_reply_t *reply,
     ngx_uint_t from, ngx_http_bedrud_user_t *user);
 static json_t *ngx_http_bedrud_user_json(ngx_http_bedrud_user_t *user);
@@ -116,17 +114,6 @@ static void ngx_http_bedrud_health_done(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 
 
-static ngx_http_bedrud_auth_t *
-ngx_http_bedrud_auth_state(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
-{
-    if (ctx->data == NULL) {
-        ctx->data = ngx_pcalloc(r->pool, sizeof(ngx_http_bedrud_auth_t));
-    }
-
-    return ctx->data;
-}
-
-
 /* POST /api/auth/register */
 
 void
@@ -136,7 +123,7 @@ ngx_http_bedrud_auth_register(ngx_http_request_t *r,
     ngx_str_t               *keys, now;
     ngx_http_bedrud_auth_t  *st;
 
-    st = ngx_http_bedrud_auth_state(r, ctx);
+    st = ngx_http_bedrud_state(r, ctx, sizeof(ngx_http_bedrud_auth_t));
     if (st == NULL) {
         ngx_http_bedrud_internal_error(r);
         return;
@@ -416,7 +403,7 @@ ngx_http_bedrud_auth_login(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
     ngx_str_t                key;
     ngx_http_bedrud_auth_t  *st;
 
-    st = ngx_http_bedrud_auth_state(r, ctx);
+    st = ngx_http_bedrud_state(r, ctx, sizeof(ngx_http_bedrud_auth_t));
     if (st == NULL) {
         ngx_http_bedrud_internal_error(r);
         return;
@@ -595,7 +582,7 @@ ngx_http_bedrud_auth_guest_login(ngx_http_request_t *r,
 
     bmcf = ngx_http_get_module_main_conf(r, ngx_http_bedrud_module);
 
-    st = ngx_http_bedrud_auth_state(r, ctx);
+    st = ngx_http_bedrud_state(r, ctx, sizeof(ngx_http_bedrud_auth_t));
     if (st == NULL) {
         ngx_http_bedrud_internal_error(r);
         return;
@@ -690,7 +677,7 @@ ngx_http_bedrud_auth_refresh(ngx_http_request_t *r,
 
     bmcf = ngx_http_get_module_main_conf(r, ngx_http_bedrud_module);
 
-    st = ngx_http_bedrud_auth_state(r, ctx);
+    st = ngx_http_bedrud_state(r, ctx, sizeof(ngx_http_bedrud_auth_t));
     if (st == NULL) {
         ngx_http_bedrud_internal_error(r);
         return;
@@ -843,7 +830,7 @@ ngx_http_bedrud_auth_logout(ngx_http_request_t *r,
 
     bmcf = ngx_http_get_module_main_conf(r, ngx_http_bedrud_module);
 
-    st = ngx_http_bedrud_auth_state(r, ctx);
+    st = ngx_http_bedrud_state(r, ctx, sizeof(ngx_http_bedrud_auth_t));
     if (st == NULL) {
         ngx_http_bedrud_internal_error(r);
         return;
@@ -1081,7 +1068,7 @@ ngx_http_bedrud_auth_password(ngx_http_request_t *r,
     ngx_str_t                key;
     ngx_http_bedrud_auth_t  *st;
 
-    st = ngx_http_bedrud_auth_state(r, ctx);
+    st = ngx_http_bedrud_state(r, ctx, sizeof(ngx_http_bedrud_auth_t));
     if (st == NULL) {
         ngx_http_bedrud_internal_error(r);
         return;

@@ -816,6 +816,20 @@ ngx_http_bedrud_json_string(ngx_str_t *s)
 }
 
 
+/* A handler's per-request state, allocated on first use. */
+
+void *
+ngx_http_bedrud_state(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
+    size_t size)
+{
+    if (ctx->data == NULL) {
+        ctx->data = ngx_pcalloc(r->pool, size);
+    }
+
+    return ctx->data;
+}
+
+
 /* Continues a request after a thread task; nothing if it already ended. */
 
 void

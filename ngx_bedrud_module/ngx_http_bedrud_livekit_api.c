@@ -69,7 +69,7 @@ static ngx_http_variable_t  ngx_http_bedrud_livekit_api_vars[] = {
  * participant call ({"room","identity"}, a roomAdmin grant for that
  * room), without one a room call ({"room"}, a roomCreate grant, which
  * DeleteRoom needs).  Runs "next" once the call is over, whatever its
- * outcome, or at once when calls are off.
+ * outcome, or at once when calls are off or there is no room name.
  */
 
 void
@@ -87,7 +87,7 @@ ngx_http_bedrud_livekit_call(ngx_http_request_t *r,
 
     bmcf = ngx_http_get_module_main_conf(r, ngx_http_bedrud_module);
 
-    if (bmcf->livekit_api.len == 0 || room->len == 0) {
+    if (bmcf->livekit_api.len == 0 || room == NULL || room->len == 0) {
         ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                        "bedrud: LiveKit %s skipped", method);
         next(r, ctx);

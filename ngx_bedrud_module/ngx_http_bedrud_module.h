@@ -218,6 +218,8 @@ json_t *ngx_http_bedrud_json_string(ngx_str_t *s);
 ngx_int_t ngx_http_bedrud_bearer(ngx_http_request_t *r, ngx_str_t *token);
 void ngx_http_bedrud_resume(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
+void *ngx_http_bedrud_state(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx, size_t size);
 ngx_int_t ngx_http_bedrud_key(ngx_pool_t *pool, const char *prefix,
     ngx_str_t *id, const char *suffix, ngx_str_t *key);
 ngx_int_t ngx_http_bedrud_num(ngx_pool_t *pool, int64_t n, ngx_str_t *s);
@@ -238,6 +240,8 @@ ngx_http_bedrud_reply_t *ngx_http_bedrud_reply_elt(
     ngx_http_bedrud_reply_t *reply, ngx_uint_t i);
 ngx_int_t ngx_http_bedrud_reply_is(ngx_http_bedrud_reply_t *reply,
     const char *status);
+ngx_str_t *ngx_http_bedrud_reply_str(ngx_http_bedrud_reply_t *reply,
+    ngx_uint_t i);
 
 
 /* ngx_http_bedrud_shm.c */

@@ -966,6 +966,23 @@ ngx_http_bedrud_reply_elt(ngx_http_bedrud_reply_t *reply, ngx_uint_t i)
 }
 
 
+/* Element i of an array reply if it is a string, else NULL. */
+
+ngx_str_t *
+ngx_http_bedrud_reply_str(ngx_http_bedrud_reply_t *reply, ngx_uint_t i)
+{
+    ngx_http_bedrud_reply_t  *elt;
+
+    elt = ngx_http_bedrud_reply_elt(reply, i);
+
+    if (elt == NULL || elt->type != NGX_HTTP_BEDRUD_REPLY_STRING) {
+        return NULL;
+    }
+
+    return &elt->str;
+}
+
+
 /* Is the reply an array whose first element is the status word given? */
 
 ngx_int_t

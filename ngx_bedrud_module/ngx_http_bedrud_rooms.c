@@ -68,8 +68,6 @@ typedef struct {
 } ngx_http_bedrud_rooms_t;
 
 
-static ngx_http_bedrud_rooms_t *ngx_http_bedrud_rooms_state(
-    ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx);
 static void ngx_http_bedrud_create_call(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 static void ngx_http_bedrud_create_done(ngx_http_request_t *r,
@@ -125,17 +123,6 @@ static void ngx_http_bedrud_stamp(u_char *out, size_t *len, time_t sec,
     ngx_uint_t usec);
 
 
-static ngx_http_bedrud_rooms_t *
-ngx_http_bedrud_rooms_state(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
-{
-    if (ctx->data == NULL) {
-        ctx->data = ngx_pcalloc(r->pool, sizeof(ngx_http_bedrud_rooms_t));
-    }
-
-    return ctx->data;
-}
-
-
 /* POST /api/room/create */
 
 void
@@ -148,7 +135,7 @@ ngx_http_bedrud_room_create(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
     const char               *err;
     ngx_http_bedrud_rooms_t  *st;
 
-    st = ngx_http_bedrud_rooms_state(r, ctx);
+    st = ngx_http_bedrud_state(r, ctx, sizeof(ngx_http_bedrud_rooms_t));
     if (st == NULL) {
         ngx_http_bedrud_internal_error(r);
         return;
@@ -406,7 +393,7 @@ ngx_http_bedrud_room_join(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
     ngx_str_t                 name;
     ngx_http_bedrud_rooms_t  *st;
 
-    st = ngx_http_bedrud_rooms_state(r, ctx);
+    st = ngx_http_bedrud_state(r, ctx, sizeof(ngx_http_bedrud_rooms_t));
     if (st == NULL) {
         ngx_http_bedrud_internal_error(r);
         return;
@@ -447,7 +434,7 @@ ngx_http_bedrud_room_guest_join(ngx_http_request_t *r,
     ngx_str_t                 name;
     ngx_http_bedrud_rooms_t  *st;
 
-    st = ngx_http_bedrud_rooms_state(r, ctx);
+    st = ngx_http_bedrud_state(r, ctx, sizeof(ngx_http_bedrud_rooms_t));
     if (st == NULL) {
         ngx_http_bedrud_internal_error(r);
         return;
@@ -932,7 +919,7 @@ ngx_http_bedrud_room_settings(ngx_http_request_t *r,
     ngx_http_bedrud_rooms_t  *st;
     u_char                    stamp[NGX_HTTP_BEDRUD_TIMESTAMP_LEN];
 
-    st = ngx_http_bedrud_rooms_state(r, ctx);
+    st = ngx_http_bedrud_state(r, ctx, sizeof(ngx_http_bedrud_rooms_t));
     if (st == NULL) {
         ngx_http_bedrud_internal_error(r);
         return;
@@ -1057,7 +1044,7 @@ ngx_http_bedrud_room_delete(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 static void
 ngx_http_bedrud_delete_done(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 {
-    ngx_http_bedrud_reply_t  *rep, *name;
+    ngx_http_bedrud_reply_t  *rep;
 
     rep = ctx->replies[0];
 
@@ -1082,16 +1069,10 @@ ngx_http_bedrud_delete_done(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
                   "bedrud: room %V deleted by %V",
                   &ctx->params[0], &ctx->claims.user_id);
 
-    name = ngx_http_bedrud_reply_elt(rep, 1);
-
-    if (name == NULL || name->type != NGX_HTTP_BEDRUD_REPLY_STRING) {
-        ngx_http_bedrud_deleted(r, ctx);
-        return;
-    }
-
     /* as Bedrud: everyone is disconnected; a failure changes nothing */
 
-    ngx_http_bedrud_livekit_call(r, ctx, "DeleteRoom", &name->str, NULL,
+    ngx_http_bedrud_livekit_call(r, ctx, "DeleteRoom",
+                                 ngx_http_bedrud_reply_str(rep, 1), NULL,
                                  ngx_http_bedrud_deleted);
 }
 
@@ -1156,7 +1137,7 @@ ngx_http_bedrud_ban(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
 static void
 ngx_http_bedrud_ban_done(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 {
-    ngx_http_bedrud_reply_t  *rep, *name;
+    ngx_http_bedrud_reply_t  *rep;
 
     rep = ctx->replies[0];
 
@@ -1183,18 +1164,15 @@ ngx_http_bedrud_ban_done(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
                   ? "banned" : "unbanned",
                   &ctx->claims.user_id);
 
-    name = ngx_http_bedrud_reply_elt(rep, 1);
-
-    if (ctx->route->handler != ngx_http_bedrud_room_ban
-        || name == NULL || name->type != NGX_HTTP_BEDRUD_REPLY_STRING)
-    {
+    if (ctx->route->handler != ngx_http_bedrud_room_ban) {
         ngx_http_bedrud_banned(r, ctx);
         return;
     }
 
     /* "not found" is fine: the participant need not be connected */
 
-    ngx_http_bedrud_livekit_call(r, ctx, "RemoveParticipant", &name->str,
+    ngx_http_bedrud_livekit_call(r, ctx, "RemoveParticipant",
+                                 ngx_http_bedrud_reply_str(rep, 1),
                                  &ctx->params[1], ngx_http_bedrud_banned);
 }
 
