@@ -538,7 +538,6 @@ ngx_http_bedrud_parse_body(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 {
     u_char                       *p;
     size_t                        len;
-    ssize_t                       n;
     json_t                       *json;
     ngx_buf_t                    *b;
     ngx_chain_t                  *cl;
@@ -554,8 +553,9 @@ ngx_http_bedrud_parse_body(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
     }
 
     /*
-     * A body larger than client_body_buffer_size (8k on x86-64) is
-     * written to a temporary file: read it back, up to bedrud_body_limit.
+     * The API locations buffer bodies up to bedrud_body_limit in memory
+     * (see the postconfiguration handler): a body in a temporary file is
+     * over the limit, and is never read back.
      */
 
     len = 0;
@@ -563,11 +563,12 @@ ngx_http_bedrud_parse_body(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
     for (cl = r->request_body->bufs; cl; cl = cl->next) {
         b = cl->buf;
 
+        if (b->in_file) {
+            return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
+        }
+
         if (ngx_buf_in_memory(b)) {
             len += b->last - b->pos;
-
-        } else if (b->in_file) {
-            len += b->file_last - b->file_pos;
         }
     }
 
@@ -586,29 +587,14 @@ ngx_http_bedrud_parse_body(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
             return NGX_ERROR;
         }
 
-        len = 0;
-
         for (cl = r->request_body->bufs; cl; cl = cl->next) {
-            b = cl->buf;
-
-            if (ngx_buf_in_memory(b)) {
-                ngx_memcpy(p + len, b->pos, b->last - b->pos);
-                len += b->last - b->pos;
-
-            } else if (b->in_file) {
-                n = ngx_read_file(b->file, p + len, b->file_last - b->file_pos,
-                                  b->file_pos);
-
-                if (n != b->file_last - b->file_pos) {
-                    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                                  "bedrud: could not read the request body "
-                                  "from \"%V\"", &b->file->name);
-                    return NGX_ERROR;
-                }
-
-                len += n;
+            if (ngx_buf_in_memory(cl->buf)) {
+                p = ngx_cpymem(p, cl->buf->pos,
+                               cl->buf->last - cl->buf->pos);
             }
         }
+
+        p -= len;
     }
 
     /* like Bedrud's body parser: the content type must say JSON */

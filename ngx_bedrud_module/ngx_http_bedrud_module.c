@@ -33,6 +33,7 @@ typedef struct {
 
 
 static ngx_int_t ngx_http_bedrud_preconfiguration(ngx_conf_t *cf);
+static ngx_int_t ngx_http_bedrud_postconfiguration(ngx_conf_t *cf);
 static void *ngx_http_bedrud_create_main_conf(ngx_conf_t *cf);
 static char *ngx_http_bedrud_init_main_conf(ngx_conf_t *cf, void *conf);
 static ngx_int_t ngx_http_bedrud_init_process(ngx_cycle_t *cycle);
@@ -209,7 +210,7 @@ static ngx_command_t  ngx_http_bedrud_commands[] = {
 
 static ngx_http_module_t  ngx_http_bedrud_module_ctx = {
     ngx_http_bedrud_preconfiguration,      /* preconfiguration */
-    NULL,                                  /* postconfiguration */
+    ngx_http_bedrud_postconfiguration,     /* postconfiguration */
 
     ngx_http_bedrud_create_main_conf,      /* create main configuration */
     ngx_http_bedrud_init_main_conf,        /* init main configuration */
@@ -257,6 +258,37 @@ static ngx_int_t
 ngx_http_bedrud_preconfiguration(ngx_conf_t *cf)
 {
     return ngx_http_bedrud_livekit_api_variables(cf);
+}
+
+
+/*
+ * Runs after the locations are merged: an API location keeps bodies up to
+ * bedrud_body_limit in memory, so that no request makes the worker read
+ * its body back from a temporary file (a blocking disk read).
+ */
+
+static ngx_int_t
+ngx_http_bedrud_postconfiguration(ngx_conf_t *cf)
+{
+    ngx_uint_t                     i;
+    ngx_http_core_loc_conf_t     **clcfp;
+    ngx_http_bedrud_main_conf_t   *bmcf;
+
+    bmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_bedrud_module);
+
+    if (bmcf->api_locations == NULL) {
+        return NGX_OK;
+    }
+
+    clcfp = bmcf->api_locations->elts;
+
+    for (i = 0; i < bmcf->api_locations->nelts; i++) {
+        if (clcfp[i]->client_body_buffer_size < bmcf->body_limit) {
+            clcfp[i]->client_body_buffer_size = bmcf->body_limit;
+        }
+    }
+
+    return NGX_OK;
 }
 
 
@@ -746,10 +778,30 @@ ngx_http_bedrud_claims_copy(ngx_pool_t *pool, ngx_http_bedrud_claims_t *dst,
 static char *
 ngx_http_bedrud_api(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
-    ngx_http_core_loc_conf_t  *clcf;
+    size_t                        size;
+    ngx_http_core_loc_conf_t     *clcf, **clcfp;
+    ngx_http_bedrud_main_conf_t  *bmcf;
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
     clcf->handler = ngx_http_bedrud_handler;
+
+    bmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_bedrud_module);
+
+    if (bmcf->api_locations == NULL) {
+        size = sizeof(ngx_http_core_loc_conf_t *);
+
+        bmcf->api_locations = ngx_array_create(cf->pool, 2, size);
+        if (bmcf->api_locations == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    clcfp = ngx_array_push(bmcf->api_locations);
+    if (clcfp == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    *clcfp = clcf;
 
     ngx_http_bedrud_api_used = 1;
 

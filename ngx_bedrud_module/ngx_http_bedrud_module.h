@@ -86,6 +86,7 @@ typedef struct {
 
     /* request limits */
     size_t                      body_limit;
+    ngx_array_t                *api_locations; /* their core loc confs */
     ngx_http_bedrud_limit_t     limits[NGX_HTTP_BEDRUD_LIMIT_CLASSES];
     ngx_shm_zone_t             *shm_zone;
 
