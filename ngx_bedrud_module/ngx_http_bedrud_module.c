@@ -19,13 +19,19 @@
 
 #define NGX_HTTP_BEDRUD_SECRET_MIN  32
 
-/* verified access tokens remembered per worker (a power of two) */
-#define NGX_HTTP_BEDRUD_TOKEN_SLOTS  1024
+/*
+ * Verified access tokens remembered per worker: sets of four ways (a
+ * direct-mapped table made two of 64 clients evict each other for good).
+ */
+#define NGX_HTTP_BEDRUD_TOKEN_SETS  512     /* a power of two */
+#define NGX_HTTP_BEDRUD_TOKEN_WAYS  4
 
 
 typedef struct {
     u_char                     *token;     /* malloc()ed copy, or NULL */
     size_t                      len;
+    uint32_t                    hash;
+    ngx_msec_t                  used;      /* the least recent goes */
     u_char                     *secret;    /* verified with; a reload in
                                               one process may change it */
     ngx_http_bedrud_claims_t    claims;    /* strings point into token */
@@ -46,8 +52,8 @@ static ngx_int_t ngx_http_bedrud_authenticate(ngx_http_request_t *r,
 static ngx_int_t ngx_http_bedrud_token_verify(ngx_http_request_t *r,
     ngx_str_t *token, ngx_str_t *secret, ngx_http_bedrud_claims_t *claims);
 static void ngx_http_bedrud_token_remember(ngx_http_bedrud_token_slot_t *slot,
-    ngx_str_t *token, ngx_str_t *secret, ngx_http_bedrud_claims_t *claims,
-    ngx_log_t *log);
+    ngx_str_t *token, uint32_t hash, ngx_str_t *secret,
+    ngx_http_bedrud_claims_t *claims, ngx_log_t *log);
 static ngx_int_t ngx_http_bedrud_claims_copy(ngx_pool_t *pool,
     ngx_http_bedrud_claims_t *dst, ngx_http_bedrud_claims_t *src);
 
@@ -251,7 +257,8 @@ static ngx_uint_t  ngx_http_bedrud_api_used;
 
 /* per worker process: filled lazily, gone with the process */
 static ngx_http_bedrud_token_slot_t
-    ngx_http_bedrud_token_cache[NGX_HTTP_BEDRUD_TOKEN_SLOTS];
+    ngx_http_bedrud_token_cache[NGX_HTTP_BEDRUD_TOKEN_SETS]
+                               [NGX_HTTP_BEDRUD_TOKEN_WAYS];
 
 
 static ngx_int_t
@@ -655,25 +662,45 @@ ngx_http_bedrud_token_verify(ngx_http_request_t *r, ngx_str_t *token,
     ngx_str_t *secret, ngx_http_bedrud_claims_t *claims)
 {
     time_t                         now;
+    uint32_t                       hash;
     ngx_int_t                      rc;
-    ngx_http_bedrud_token_slot_t  *slot;
+    ngx_uint_t                     i;
+    ngx_http_bedrud_token_slot_t  *set, *slot, *victim;
 
     now = ngx_time();
+    hash = ngx_murmur_hash2(token->data, token->len);
+    set = ngx_http_bedrud_token_cache[hash
+                                      & (NGX_HTTP_BEDRUD_TOKEN_SETS - 1)];
+    victim = &set[0];
 
-    slot = &ngx_http_bedrud_token_cache[ngx_murmur_hash2(token->data,
-                                                         token->len)
-                                        & (NGX_HTTP_BEDRUD_TOKEN_SLOTS - 1)];
+    for (i = 0; i < NGX_HTTP_BEDRUD_TOKEN_WAYS; i++) {
+        slot = &set[i];
 
-    if (slot->token != NULL
-        && slot->len == token->len
-        && slot->secret == secret->data
-        && CRYPTO_memcmp(slot->token, token->data, token->len) == 0)
-    {
-        if (slot->claims.exp <= now) {
-            return NGX_DECLINED;
+        if (slot->token == NULL) {
+            victim = slot;
+            continue;
         }
 
-        return ngx_http_bedrud_claims_copy(r->pool, claims, &slot->claims);
+        if (slot->hash == hash
+            && slot->len == token->len
+            && slot->secret == secret->data
+            && CRYPTO_memcmp(slot->token, token->data, token->len) == 0)
+        {
+            if (slot->claims.exp <= now) {
+                return NGX_DECLINED;
+            }
+
+            slot->used = ngx_current_msec;
+
+            return ngx_http_bedrud_claims_copy(r->pool, claims,
+                                               &slot->claims);
+        }
+
+        if (victim->token != NULL
+            && (ngx_msec_int_t) (slot->used - victim->used) < 0)
+        {
+            victim = slot;
+        }
     }
 
     rc = ngx_http_bedrud_jwt_verify(r->pool, token, secret,
@@ -681,7 +708,7 @@ ngx_http_bedrud_token_verify(ngx_http_request_t *r, ngx_str_t *token,
                                     claims);
 
     if (rc == NGX_OK) {
-        ngx_http_bedrud_token_remember(slot, token, secret, claims,
+        ngx_http_bedrud_token_remember(victim, token, hash, secret, claims,
                                        r->connection->log);
     }
 
@@ -691,8 +718,8 @@ ngx_http_bedrud_token_verify(ngx_http_request_t *r, ngx_str_t *token,
 
 static void
 ngx_http_bedrud_token_remember(ngx_http_bedrud_token_slot_t *slot,
-    ngx_str_t *token, ngx_str_t *secret, ngx_http_bedrud_claims_t *claims,
-    ngx_log_t *log)
+    ngx_str_t *token, uint32_t hash, ngx_str_t *secret,
+    ngx_http_bedrud_claims_t *claims, ngx_log_t *log)
 {
     u_char                    *p;
     size_t                     len;
@@ -714,6 +741,8 @@ ngx_http_bedrud_token_remember(ngx_http_bedrud_token_slot_t *slot,
 
     slot->token = p;
     slot->len = token->len;
+    slot->hash = hash;
+    slot->used = ngx_current_msec;
     slot->secret = secret->data;
     p = ngx_cpymem(p, token->data, token->len);
 

@@ -107,6 +107,12 @@ static ngx_int_t ngx_http_bedrud_settings_scan(ngx_str_t *text,
     ngx_http_bedrud_room_t *room);
 static void ngx_http_bedrud_settings_parse(ngx_str_t *text,
     ngx_http_bedrud_room_t *room);
+static ngx_int_t ngx_http_bedrud_join_parse(ngx_http_bedrud_reply_t *reply,
+    ngx_http_bedrud_room_t *room);
+static void ngx_http_bedrud_room_field(ngx_http_bedrud_room_t *room,
+    ngx_str_t *f, ngx_str_t *v, ngx_str_t *settings);
+static ngx_int_t ngx_http_bedrud_room_finish(ngx_http_bedrud_room_t *room,
+    ngx_str_t *settings);
 
 static ngx_int_t ngx_http_bedrud_room_normalize(ngx_pool_t *pool,
     ngx_str_t *in, ngx_str_t *out);
@@ -654,7 +660,7 @@ ngx_http_bedrud_join_done(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
     }
 
     if (!ngx_http_bedrud_reply_is(rep, "OK")
-        || ngx_http_bedrud_room_parse(rep, 1, &room) != NGX_OK)
+        || ngx_http_bedrud_join_parse(rep, &room) != NGX_OK)
     {
         ngx_http_bedrud_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
                               "Failed to look up room");
@@ -711,7 +717,7 @@ ngx_http_bedrud_join_text(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
           + NGX_INT_T_LEN
           + ngx_http_bedrud_json_escape_len(&room->id)
           + ngx_http_bedrud_json_escape_len(&room->name)
-          + ngx_http_bedrud_json_escape_len(&token)
+          + token.len
           + ngx_http_bedrud_json_escape_len(&room->created_by)
           + ngx_http_bedrud_json_escape_len(admin)
           + ngx_http_bedrud_json_escape_len(&room->expires_at)
@@ -737,8 +743,11 @@ ngx_http_bedrud_join_text(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
     ngx_http_bedrud_put_str(&room->id);
     ngx_http_bedrud_put(",\"name\":");
     ngx_http_bedrud_put_str(&room->name);
-    ngx_http_bedrud_put(",\"token\":");
-    ngx_http_bedrud_put_str(&token);
+    ngx_http_bedrud_put(",\"token\":\"");
+
+    /* a JWT we made: base64url and dots, nothing to escape */
+    p = ngx_cpymem(p, token.data, token.len);
+    *p++ = '"';
 
     if (!st->guest) {
         ngx_http_bedrud_put(",\"createdBy\":");
@@ -1216,17 +1225,37 @@ ngx_http_bedrud_room_key(ngx_http_request_t *r, ngx_str_t *key)
 }
 
 
-/* the room record */
+/*
+ * The fields bedrud_room_join answers with, by position (JOIN_FIELDS in
+ * redis/rooms.lua): a dozen values instead of HGETALL's pairs halve what
+ * Redis converts and hiredis allocates on the hottest path.
+ */
+
+static ngx_str_t  ngx_http_bedrud_join_fields[] = {
+    ngx_string("id"),
+    ngx_string("name"),
+    ngx_string("createdBy"),
+    ngx_string("adminId"),
+    ngx_string("isActive"),
+    ngx_string("isPublic"),
+    ngx_string("maxParticipants"),
+    ngx_string("mode"),
+    ngx_string("settings"),
+    ngx_string("createdAt"),
+    ngx_string("updatedAt"),
+    ngx_string("expiresAt")
+};
+
+
+/* the room record: HGETALL's field/value pairs from reply->elts[from] */
 
 ngx_int_t
 ngx_http_bedrud_room_parse(ngx_http_bedrud_reply_t *reply, ngx_uint_t from,
     ngx_http_bedrud_room_t *room)
 {
-    u_char                   *p, *last;
-    ngx_str_t                *f, *v, settings;
-    ngx_int_t                 n, sign;
+    ngx_str_t                 settings;
     ngx_uint_t                i;
-    ngx_http_bedrud_reply_t  *k, *val;
+    ngx_http_bedrud_reply_t  *k, *v;
 
     ngx_memzero(room, sizeof(ngx_http_bedrud_room_t));
     ngx_str_null(&settings);
@@ -1239,73 +1268,125 @@ ngx_http_bedrud_room_parse(ngx_http_bedrud_reply_t *reply, ngx_uint_t from,
 
     for (i = from; i + 1 < reply->nelts; i += 2) {
         k = reply->elts[i];
-        val = reply->elts[i + 1];
+        v = reply->elts[i + 1];
 
-        if (k->type != NGX_HTTP_BEDRUD_REPLY_STRING
-            || val->type != NGX_HTTP_BEDRUD_REPLY_STRING)
+        if (k->type == NGX_HTTP_BEDRUD_REPLY_STRING
+            && v->type == NGX_HTTP_BEDRUD_REPLY_STRING)
         {
-            continue;
+            ngx_http_bedrud_room_field(room, &k->str, &v->str, &settings);
         }
-
-        f = &k->str;
-        v = &val->str;
-
-#define ngx_http_bedrud_is(name)                                              \
-        (f->len == sizeof(name) - 1 && ngx_strncmp(f->data, name, f->len) == 0)
-
-        if (ngx_http_bedrud_is("id")) {
-            room->id = *v;
-
-        } else if (ngx_http_bedrud_is("name")) {
-            room->name = *v;
-
-        } else if (ngx_http_bedrud_is("createdBy")) {
-            room->created_by = *v;
-
-        } else if (ngx_http_bedrud_is("adminId")) {
-            room->admin_id = *v;
-
-        } else if (ngx_http_bedrud_is("mode")) {
-            room->mode = *v;
-
-        } else if (ngx_http_bedrud_is("createdAt")) {
-            room->created_at = *v;
-
-        } else if (ngx_http_bedrud_is("updatedAt")) {
-            room->updated_at = *v;
-
-        } else if (ngx_http_bedrud_is("expiresAt")) {
-            room->expires_at = *v;
-
-        } else if (ngx_http_bedrud_is("isActive")) {
-            room->active = (v->len == 1 && v->data[0] == '1');
-
-        } else if (ngx_http_bedrud_is("isPublic")) {
-            room->public = (v->len == 1 && v->data[0] == '1');
-
-        } else if (ngx_http_bedrud_is("settings")) {
-            settings = *v;
-
-        } else if (ngx_http_bedrud_is("maxParticipants")) {
-            p = v->data;
-            last = p + v->len;
-            sign = 1;
-
-            if (p < last && *p == '-') {
-                sign = -1;
-                p++;
-            }
-
-            n = ngx_atoi(p, last - p);
-
-            if (n != NGX_ERROR) {
-                room->max_participants = sign * n;
-            }
-        }
-
-#undef ngx_http_bedrud_is
     }
 
+    return ngx_http_bedrud_room_finish(room, &settings);
+}
+
+
+/* the record of a join answer: ngx_http_bedrud_join_fields by position */
+
+static ngx_int_t
+ngx_http_bedrud_join_parse(ngx_http_bedrud_reply_t *reply,
+    ngx_http_bedrud_room_t *room)
+{
+    ngx_str_t                 settings;
+    ngx_uint_t                i, n;
+    ngx_http_bedrud_reply_t  *v;
+
+    ngx_memzero(room, sizeof(ngx_http_bedrud_room_t));
+    ngx_str_null(&settings);
+
+    n = sizeof(ngx_http_bedrud_join_fields) / sizeof(ngx_str_t);
+
+    if (reply == NULL || reply->type != NGX_HTTP_BEDRUD_REPLY_ARRAY
+        || reply->nelts != n + 1)
+    {
+        return NGX_ERROR;
+    }
+
+    room->max_participants = NGX_HTTP_BEDRUD_ROOM_SEATS;
+
+    for (i = 0; i < n; i++) {
+        v = reply->elts[i + 1];
+
+        /* a field the record lacks is a nil */
+
+        if (v->type == NGX_HTTP_BEDRUD_REPLY_STRING) {
+            ngx_http_bedrud_room_field(room, &ngx_http_bedrud_join_fields[i],
+                                       &v->str, &settings);
+        }
+    }
+
+    return ngx_http_bedrud_room_finish(room, &settings);
+}
+
+
+static void
+ngx_http_bedrud_room_field(ngx_http_bedrud_room_t *room, ngx_str_t *f,
+    ngx_str_t *v, ngx_str_t *settings)
+{
+    u_char     *p, *last;
+    ngx_int_t   n, sign;
+
+#define ngx_http_bedrud_is(name)                                              \
+    (f->len == sizeof(name) - 1 && ngx_strncmp(f->data, name, f->len) == 0)
+
+    if (ngx_http_bedrud_is("id")) {
+        room->id = *v;
+
+    } else if (ngx_http_bedrud_is("name")) {
+        room->name = *v;
+
+    } else if (ngx_http_bedrud_is("createdBy")) {
+        room->created_by = *v;
+
+    } else if (ngx_http_bedrud_is("adminId")) {
+        room->admin_id = *v;
+
+    } else if (ngx_http_bedrud_is("mode")) {
+        room->mode = *v;
+
+    } else if (ngx_http_bedrud_is("createdAt")) {
+        room->created_at = *v;
+
+    } else if (ngx_http_bedrud_is("updatedAt")) {
+        room->updated_at = *v;
+
+    } else if (ngx_http_bedrud_is("expiresAt")) {
+        room->expires_at = *v;
+
+    } else if (ngx_http_bedrud_is("isActive")) {
+        room->active = (v->len == 1 && v->data[0] == '1');
+
+    } else if (ngx_http_bedrud_is("isPublic")) {
+        room->public = (v->len == 1 && v->data[0] == '1');
+
+    } else if (ngx_http_bedrud_is("settings")) {
+        *settings = *v;
+
+    } else if (ngx_http_bedrud_is("maxParticipants")) {
+        p = v->data;
+        last = p + v->len;
+        sign = 1;
+
+        if (p < last && *p == '-') {
+            sign = -1;
+            p++;
+        }
+
+        n = ngx_atoi(p, last - p);
+
+        if (n != NGX_ERROR) {
+            room->max_participants = sign * n;
+        }
+    }
+
+#undef ngx_http_bedrud_is
+}
+
+
+static ngx_int_t
+ngx_http_bedrud_room_finish(ngx_http_bedrud_room_t *room,
+    ngx_str_t *settings)
+{
     if (room->id.len == 0) {
         return NGX_ERROR;
     }
@@ -1340,7 +1421,7 @@ ngx_http_bedrud_room_parse(ngx_http_bedrud_reply_t *reply, ngx_uint_t from,
         ngx_str_set(&room->expires_at, "");
     }
 
-    ngx_http_bedrud_settings_parse(&settings, room);
+    ngx_http_bedrud_settings_parse(settings, room);
 
     return NGX_OK;
 }

@@ -76,23 +76,34 @@ local function create(keys, args)
     return with_room('OK', keys[2])
 end
 
+-- the fields a join answers with, in this order: nginx reads them by
+-- position (ngx_http_bedrud_join_fields in ngx_http_bedrud_rooms.c)
+local JOIN_FIELDS = {'id', 'name', 'createdBy', 'adminId', 'isActive',
+    'isPublic', 'maxParticipants', 'mode', 'settings', 'createdAt',
+    'updatedAt', 'expiresAt'}
+local J_ACTIVE, J_PUBLIC, J_MAX, J_UPDATED = 5, 6, 7, 11
+
 --[[
   bedrud_room_join: admit one participant, in Bedrud's order of checks.
   KEYS: name index
   ARGV: identity, now (unix s), seat expiry (= token expiry), kind
         ("user" | "guest"), guest name, guest name error ("" if none),
         timestamp, token can be signed ("1" | "0")
+  Reply: {'OK', JOIN_FIELDS values...} or {status}
 
   A seat is the identity in the room's "seats" zset, scored by the expiry
-  of the token it was given; expired seats are dropped first.  A user who
-  joins again refreshes the seat and is never counted twice.  Users
-  re-activate an inactive room (Bedrud); guests get INACTIVE.  Nothing is
-  written unless the participant is admitted, apart from that
-  re-activation and the pruning.
+  of the token it was given.  A user who joins again refreshes the seat
+  and is never counted twice.  Users re-activate an inactive room
+  (Bedrud); guests get INACTIVE.  Nothing is written unless the
+  participant is admitted, apart from that re-activation and the pruning
+  of expired seats.
+
+  This is the hottest function: every redis.call costs about a
+  microsecond, so a seat that is only refreshed takes no more calls than
+  it needs (no count in unlimited rooms, no pruning, one EXPIREAT).
 ]]
 local function join(keys, args)
-    local identity, now, exp, kind = args[1], tonumber(args[2]),
-        tonumber(args[3]), args[4]
+    local identity, now, kind = args[1], tonumber(args[2]), args[4]
     local guest = (kind == 'guest')
 
     local id = redis.call('GET', keys[1])
@@ -101,24 +112,8 @@ local function join(keys, args)
     end
     local rkey = room_key(id)
 
-    -- the whole record at once: the answer needs it, and one call less on
-    -- the hottest path
-    local rec = redis.call('HGETALL', rkey)
-    local f, at = {}, {}
-    for i = 1, #rec, 2 do
-        local k = rec[i]
-        if k == 'isActive' then
-            f[1] = rec[i + 1]
-            at.active = i + 1
-        elseif k == 'isPublic' then
-            f[2] = rec[i + 1]
-        elseif k == 'maxParticipants' then
-            f[3] = rec[i + 1]
-        elseif k == 'updatedAt' then
-            at.updated = i + 1
-        end
-    end
-    if not f[1] then
+    local f = redis.call('HMGET', rkey, unpack(JOIN_FIELDS))
+    if not f[J_ACTIVE] then
         return {'NOTFOUND'}
     end
 
@@ -127,34 +122,42 @@ local function join(keys, args)
         if args[6] ~= '' then
             return {'BADNAME'}
         end
-        if f[2] ~= '1' then
+        if f[J_PUBLIC] ~= '1' then
             return {'PRIVATE'}
         end
-        if f[1] ~= '1' then
+        if f[J_ACTIVE] ~= '1' then
             return {'INACTIVE'}
         end
-    elseif f[1] ~= '1' then
+    elseif f[J_ACTIVE] ~= '1' then
         redis.call('HSET', rkey, 'isActive', '1', 'updatedAt', args[7])
-        rec[at.active] = '1'
-        if at.updated then
-            rec[at.updated] = args[7]
-        end
+        f[J_ACTIVE] = '1'
+        f[J_UPDATED] = args[7]
     end
 
     -- times stay strings on the hot path: Lua numbers going back to
     -- Redis are formatted with printf("%.17g"), a tenth of the join's cost
     local seats = rkey .. ':seats'
-    redis.call('ZREMRANGEBYSCORE', seats, '-inf', args[2])
+    local max = tonumber(f[J_MAX]) or 0
+    local pruned = false
 
-    local seated = redis.call('ZSCORE', seats, identity)
+    -- a seat counts while its token is valid; an expired one is no seat
+    local seated = false
+    if guest or max > 0 then
+        local score = redis.call('ZSCORE', seats, identity)
+        seated = score ~= false and tonumber(score) > now
+    end
+
     if guest and seated then
         -- a random identity already in use: nginx draws another one
         return {'TAKEN'}
     end
 
-    local max = tonumber(f[3]) or 0
-    if max > 0 and not seated and redis.call('ZCARD', seats) >= max then
-        return {'FULL'}
+    if max > 0 and not seated then
+        redis.call('ZREMRANGEBYSCORE', seats, '-inf', args[2])
+        pruned = true
+        if redis.call('ZCARD', seats) >= max then
+            return {'FULL'}
+        end
     end
 
     if redis.call('HEXISTS', rkey .. ':bans', identity) == 1 then
@@ -169,10 +172,14 @@ local function join(keys, args)
         return {'NOTOKEN'}
     end
 
-    redis.call('ZADD', seats, args[3], identity)
-
-    -- the set ends with its last seat (no TTL yet: NX; else only longer)
-    if redis.call('EXPIREAT', seats, args[3], 'NX') == 0 then
+    -- the set ends with its last seat.  A new seat may have made the set
+    -- (no TTL yet: NX) and is when expired seats of unlimited rooms go,
+    -- so that the set stays small; a refreshed one only extends (GT)
+    local added = redis.call('ZADD', seats, args[3], identity)
+    if added == 1 and not pruned then
+        redis.call('ZREMRANGEBYSCORE', seats, '-inf', args[2])
+    end
+    if added == 0 or redis.call('EXPIREAT', seats, args[3], 'NX') == 0 then
         redis.call('EXPIREAT', seats, args[3], 'GT')
     end
 
@@ -194,8 +201,8 @@ local function join(keys, args)
         expire_with_last(gmap, 86400, gexp)
     end
 
-    table.insert(rec, 1, 'OK')
-    return rec
+    table.insert(f, 1, 'OK')
+    return f
 end
 
 --[[
