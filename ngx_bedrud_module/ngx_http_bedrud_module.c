@@ -703,6 +703,8 @@ ngx_http_bedrud_token_verify(ngx_http_request_t *r, ngx_str_t *token,
         }
     }
 
+    ngx_http_bedrud_shm_count(NGX_HTTP_BEDRUD_TOKEN_VERIFIED);
+
     rc = ngx_http_bedrud_jwt_verify(r->pool, token, secret,
                                     NGX_HTTP_BEDRUD_TOKEN_ACCESS, now,
                                     claims);

@@ -256,12 +256,14 @@ ngx_int_t ngx_http_bedrud_shm_revoked(ngx_str_t *id);
 void ngx_http_bedrud_shm_revoke(ngx_str_t *id, time_t exp);
 void ngx_http_bedrud_shm_account(ngx_http_request_t *r, ngx_uint_t status,
     ngx_msec_t latency);
-void ngx_http_bedrud_shm_count_redis(ngx_uint_t what);
+void ngx_http_bedrud_shm_count(ngx_uint_t what);
 ngx_int_t ngx_http_bedrud_metrics_handler(ngx_http_request_t *r);
 
+/* events counted by ngx_http_bedrud_shm_count() */
 #define NGX_HTTP_BEDRUD_REDIS_ERROR      0
 #define NGX_HTTP_BEDRUD_REDIS_TIMEOUT    1
 #define NGX_HTTP_BEDRUD_REDIS_RECONNECT  2
+#define NGX_HTTP_BEDRUD_TOKEN_VERIFIED   3
 
 
 /* ngx_http_bedrud_password.c */

@@ -52,7 +52,7 @@
 
 
 #define NGX_HTTP_BEDRUD_SHM_MAGIC        0x62656472    /* "bedr" */
-#define NGX_HTTP_BEDRUD_SHM_VERSION      1
+#define NGX_HTTP_BEDRUD_SHM_VERSION      2
 
 /* class, family, IPv6 address */
 #define NGX_HTTP_BEDRUD_SHM_KEY_LEN      (1 + 1 + 16)
@@ -68,7 +68,7 @@
 #define NGX_HTTP_BEDRUD_SHM_CODES        5     /* 2xx, 3xx, 4xx, 5xx, other */
 #define NGX_HTTP_BEDRUD_SHM_STATUSES     4     /* 401, 403, 429, 503 */
 #define NGX_HTTP_BEDRUD_SHM_BUCKETS      12    /* the last one is +Inf */
-#define NGX_HTTP_BEDRUD_SHM_REDIS        3
+#define NGX_HTTP_BEDRUD_SHM_EVENTS       4
 
 #define NGX_HTTP_BEDRUD_METRICS_SIZE     8192
 
@@ -99,7 +99,7 @@ typedef struct {
     ngx_atomic_t                buckets[NGX_HTTP_BEDRUD_SHM_BUCKETS];
     ngx_atomic_t                latency;   /* sum, milliseconds */
     ngx_atomic_t                rate_limited;
-    ngx_atomic_t                redis[NGX_HTTP_BEDRUD_SHM_REDIS];
+    ngx_atomic_t                events[NGX_HTTP_BEDRUD_SHM_EVENTS];
     ngx_atomic_t                deny_dropped;
 } ngx_http_bedrud_metrics_t;
 
@@ -1060,11 +1060,11 @@ ngx_http_bedrud_shm_account(ngx_http_request_t *r, ngx_uint_t status,
 
 
 void
-ngx_http_bedrud_shm_count_redis(ngx_uint_t what)
+ngx_http_bedrud_shm_count(ngx_uint_t what)
 {
     ngx_http_bedrud_shm_ctx_t  *ctx;
 
-    if (what >= NGX_HTTP_BEDRUD_SHM_REDIS) {
+    if (what >= NGX_HTTP_BEDRUD_SHM_EVENTS) {
         return;
     }
 
@@ -1074,7 +1074,7 @@ ngx_http_bedrud_shm_count_redis(ngx_uint_t what)
         return;
     }
 
-    (void) ngx_atomic_fetch_add(&ctx->sh->metrics.redis[what], 1);
+    (void) ngx_atomic_fetch_add(&ctx->sh->metrics.events[what], 1);
 }
 
 
@@ -1266,9 +1266,16 @@ ngx_http_bedrud_metrics_write(ngx_http_bedrud_shm_ctx_t *ctx,
                      "Redis reconnection attempts.\n"
                      "# TYPE bedrud_redis_reconnects_total counter\n"
                      "bedrud_redis_reconnects_total %uA\n",
-                     m->redis[NGX_HTTP_BEDRUD_REDIS_ERROR],
-                     m->redis[NGX_HTTP_BEDRUD_REDIS_TIMEOUT],
-                     m->redis[NGX_HTTP_BEDRUD_REDIS_RECONNECT]);
+                     m->events[NGX_HTTP_BEDRUD_REDIS_ERROR],
+                     m->events[NGX_HTTP_BEDRUD_REDIS_TIMEOUT],
+                     m->events[NGX_HTTP_BEDRUD_REDIS_RECONNECT]);
+
+    p = ngx_slprintf(p, last,
+                     "# HELP bedrud_token_verifications_total "
+                     "Access tokens verified in full (not remembered).\n"
+                     "# TYPE bedrud_token_verifications_total counter\n"
+                     "bedrud_token_verifications_total %uA\n",
+                     m->events[NGX_HTTP_BEDRUD_TOKEN_VERIFIED]);
 
     p = ngx_slprintf(p, last,
                      "# HELP bedrud_denylist_entries "

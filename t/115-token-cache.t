@@ -76,3 +76,23 @@ substr($b, -20, 1) = substr($b, -20, 1) eq 'A' ? 'B' : 'A';
  "Authorization: Bearer $a"]
 --- error_code eval
 [200, 401, 200]
+
+
+
+=== TEST 4: every distinct token is verified once, then remembered (64 clients: none evicts another)
+--- http_config eval: $::http_config
+--- config
+    location /api/ { bedrud_api; }
+    location = /metrics { bedrud_metrics; }
+--- request eval
+my ($uid, undef, undef, $fam) = BedrudTest::mint_pair();
+@::many = map { BedrudTest::mint(uid => $uid, fam => $fam) } 1 .. 64;
+[ (map { "GET /api/auth/me" } 1 .. 192), "GET /metrics" ]
+--- more_headers eval
+[ (map { "Authorization: Bearer $_" } (@::many) x 3), "X-Probe: 1" ]
+--- error_code eval
+[ (200) x 193 ]
+--- response_body_like eval
+[ (qr/"id":"/) x 192, qr/^bedrud_token_verifications_total 64$/m ]
+--- no_error_log
+[error]
