@@ -19,8 +19,8 @@
 
 
 static void ngx_http_bedrud_body_handler(ngx_http_request_t *r);
-static ngx_int_t ngx_http_bedrud_parse_body(ngx_http_request_t *r,
-    ngx_http_bedrud_ctx_t *ctx);
+static ngx_int_t ngx_http_bedrud_body_bytes(ngx_http_request_t *r,
+    ngx_str_t *raw);
 static void ngx_http_bedrud_json_cleanup(void *data);
 static size_t ngx_http_bedrud_json_len(json_t *json, ngx_uint_t depth);
 static u_char *ngx_http_bedrud_json_write(u_char *p, json_t *json);
@@ -506,16 +506,33 @@ static void
 ngx_http_bedrud_body_handler(ngx_http_request_t *r)
 {
     ngx_int_t               rc;
+    ngx_str_t               raw;
     ngx_http_bedrud_ctx_t  *ctx;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_bedrud_module);
 
-    rc = ngx_http_bedrud_parse_body(r, ctx);
+    rc = ngx_http_bedrud_body_bytes(r, &raw);
+
+    if (rc == NGX_OK && ctx->route->raw) {
+        /* checked (a signature) before it is parsed */
+        ctx->raw = raw;
+        ctx->route->handler(r, ctx);
+        return;
+    }
+
+    if (rc == NGX_OK) {
+        rc = ngx_http_bedrud_body_json(r, ctx, &raw);
+    }
 
     if (rc == NGX_HTTP_REQUEST_ENTITY_TOO_LARGE) {
         r->keepalive = 0;
         ngx_http_bedrud_error(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
                               "request body too large");
+        return;
+    }
+
+    if (rc == NGX_ERROR) {
+        ngx_http_bedrud_internal_error(r);
         return;
     }
 
@@ -533,18 +550,23 @@ ngx_http_bedrud_body_handler(ngx_http_request_t *r)
 }
 
 
+/*
+ * The body's bytes in one piece: NGX_DECLINED when there are none,
+ * NGX_HTTP_REQUEST_ENTITY_TOO_LARGE over bedrud_body_limit.
+ */
+
 static ngx_int_t
-ngx_http_bedrud_parse_body(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
+ngx_http_bedrud_body_bytes(ngx_http_request_t *r, ngx_str_t *raw)
 {
     u_char                       *p;
     size_t                        len;
-    json_t                       *json;
     ngx_buf_t                    *b;
     ngx_chain_t                  *cl;
-    json_error_t                  err;
     ngx_http_bedrud_main_conf_t  *bmcf;
 
     bmcf = ngx_http_get_module_main_conf(r, ngx_http_bedrud_module);
+
+    ngx_str_null(raw);
 
     if (r->request_body == NULL || r->request_body->bufs == NULL) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
@@ -596,6 +618,25 @@ ngx_http_bedrud_parse_body(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 
         p -= len;
     }
+
+    raw->data = p;
+    raw->len = len;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_bedrud_body_json(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
+    ngx_str_t *raw)
+{
+    u_char        *p;
+    size_t         len;
+    json_t        *json;
+    json_error_t   err;
+
+    p = raw->data;
+    len = raw->len;
 
     /* like Bedrud's body parser: the content type must say JSON */
 

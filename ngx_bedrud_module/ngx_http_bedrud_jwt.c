@@ -77,8 +77,6 @@ static ngx_int_t ngx_http_bedrud_jwt_accesses(ngx_pool_t *pool,
     json_t *payload, ngx_http_bedrud_claims_t *claims);
 static ngx_int_t ngx_http_bedrud_jwt_string(ngx_pool_t *pool, json_t *obj,
     const char *name, ngx_uint_t required, ngx_str_t *value);
-static ngx_int_t ngx_http_bedrud_jwt_time(json_t *obj, const char *name,
-    ngx_uint_t required, time_t *value);
 static ngx_int_t ngx_http_bedrud_jwt_is(json_t *value, const char *text);
 static json_t *ngx_http_bedrud_jwt_stringn(ngx_str_t *s);
 
@@ -453,16 +451,35 @@ ngx_http_bedrud_jwt_verify(ngx_pool_t *pool, ngx_str_t *token,
     ngx_str_t *secret, ngx_uint_t type, time_t now,
     ngx_http_bedrud_claims_t *claims)
 {
+    json_t     *payload;
+    ngx_int_t   rc;
+
+    ngx_memzero(claims, sizeof(ngx_http_bedrud_claims_t));
+
+    rc = ngx_http_bedrud_jwt_decode(pool, token, secret, &payload);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    rc = ngx_http_bedrud_jwt_claims(pool, payload, type, now, claims);
+
+    json_decref(payload);
+
+    return rc;
+}
+
+
+ngx_int_t
+ngx_http_bedrud_jwt_decode(ngx_pool_t *pool, ngx_str_t *token,
+    ngx_str_t *secret, json_t **payload)
+{
     int         err;
     u_char      ch, *copy, *dot[2];
     jwt_t      *jwt;
     size_t      i, n;
-    json_t     *payload;
     jwt_alg_t   alg;
     ngx_int_t   rc;
     u_char      sig[NGX_HTTP_BEDRUD_JWT_SIG_LEN * 3 / 4];
-
-    ngx_memzero(claims, sizeof(ngx_http_bedrud_claims_t));
 
     if (token->len == 0
         || token->len > NGX_HTTP_BEDRUD_JWT_MAX
@@ -563,16 +580,17 @@ ngx_http_bedrud_jwt_verify(ngx_pool_t *pool, ngx_str_t *token,
     n = dot[0] - token->data + 1;
 
     rc = ngx_http_bedrud_jwt_segment(pool, copy + n, dot[1] - dot[0] - 1, 0,
-                                     &payload);
+                                     payload);
     if (rc != NGX_OK) {
         return rc;
     }
 
-    rc = ngx_http_bedrud_jwt_claims(pool, payload, type, now, claims);
+    if (!json_is_object(*payload)) {
+        json_decref(*payload);
+        return NGX_DECLINED;
+    }
 
-    json_decref(payload);
-
-    return rc;
+    return NGX_OK;
 }
 
 
@@ -846,7 +864,7 @@ ngx_http_bedrud_jwt_string(ngx_pool_t *pool, json_t *obj, const char *name,
 }
 
 
-static ngx_int_t
+ngx_int_t
 ngx_http_bedrud_jwt_time(json_t *obj, const char *name, ngx_uint_t required,
     time_t *value)
 {

@@ -248,7 +248,7 @@ ngx_module_t  ngx_http_bedrud_module = {
 /* checks the caller before an unknown /api/admin path is answered */
 static ngx_http_bedrud_route_t  ngx_http_bedrud_admin_guard = {
     0, "/api/admin", NULL, NGX_HTTP_BEDRUD_AUTH_SUPERADMIN,
-    NGX_HTTP_BEDRUD_LIMIT_NONE, NULL, 0, 0
+    NGX_HTTP_BEDRUD_LIMIT_NONE, NULL, 0, 0, 0
 };
 
 

@@ -136,6 +136,8 @@ typedef struct {
     const char                 *invalid;   /* 400 text for a bad body */
     unsigned                    body:1;    /* needs a JSON body */
     unsigned                    body_optional:1; /* empty/bad body is ok */
+    unsigned                    raw:1;     /* the handler gets ctx->raw and
+                                              parses it itself */
 } ngx_http_bedrud_route_t;
 
 
@@ -148,6 +150,7 @@ struct ngx_http_bedrud_ctx_s {
     ngx_uint_t                  nparams;
 
     json_t                     *body;      /* parsed JSON body or NULL */
+    ngx_str_t                   raw;       /* the body's bytes (raw routes) */
     ngx_uint_t                  body_error; /* body present but invalid */
     ngx_http_bedrud_claims_t    claims;    /* valid when route->auth */
     ngx_str_t                   token;     /* raw access token used */
@@ -205,6 +208,9 @@ ngx_int_t ngx_http_bedrud_get_cookie(ngx_http_request_t *r,
     const char *name, ngx_str_t *value);
 ngx_int_t ngx_http_bedrud_read_body(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
+/* a raw body as the JSON object ctx->body: NGX_OK, NGX_DECLINED (bad) */
+ngx_int_t ngx_http_bedrud_body_json(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx, ngx_str_t *raw);
 json_t *ngx_http_bedrud_json_pool(ngx_pool_t *pool, json_t *json);
 json_t *ngx_http_bedrud_json_get(json_t *obj, const char *key);
 ngx_int_t ngx_http_bedrud_json_dump(ngx_pool_t *pool, json_t *json,
@@ -264,6 +270,8 @@ ngx_int_t ngx_http_bedrud_metrics_handler(ngx_http_request_t *r);
 #define NGX_HTTP_BEDRUD_REDIS_TIMEOUT    1
 #define NGX_HTTP_BEDRUD_REDIS_RECONNECT  2
 #define NGX_HTTP_BEDRUD_TOKEN_VERIFIED   3
+#define NGX_HTTP_BEDRUD_E2EE_REMOVED     4
+#define NGX_HTTP_BEDRUD_BANNED_REMOVED   5
 
 
 /* ngx_http_bedrud_password.c */
@@ -288,6 +296,17 @@ ngx_int_t ngx_http_bedrud_password_init_conf(ngx_conf_t *cf,
 ngx_int_t ngx_http_bedrud_jwt_verify(ngx_pool_t *pool, ngx_str_t *token,
     ngx_str_t *secret, ngx_uint_t type, time_t now,
     ngx_http_bedrud_claims_t *claims);
+
+/*
+ * The payload object of an HS256 token whose header and signature check
+ * out ("alg" pinned, signature over the secret); the caller checks the
+ * claims and json_decref()s it.  NGX_DECLINED for any bad token.
+ */
+ngx_int_t ngx_http_bedrud_jwt_decode(ngx_pool_t *pool, ngx_str_t *token,
+    ngx_str_t *secret, json_t **payload);
+/* a NumericDate claim: a non-negative integer; 0 when absent */
+ngx_int_t ngx_http_bedrud_jwt_time(json_t *obj, const char *name,
+    ngx_uint_t required, time_t *value);
 ngx_int_t ngx_http_bedrud_jwt_issue(ngx_pool_t *pool, ngx_str_t *secret,
     ngx_http_bedrud_claims_t *claims, time_t now, time_t ttl,
     ngx_str_t *token);
@@ -380,6 +399,11 @@ typedef struct {
 ngx_int_t ngx_http_bedrud_livekit_token(ngx_pool_t *pool, ngx_str_t *key,
     ngx_str_t *secret, ngx_http_bedrud_livekit_grant_t *g, time_t now,
     ngx_str_t *token);
+
+
+/* ngx_http_bedrud_webhook.c: POST /api/livekit/webhook */
+void ngx_http_bedrud_livekit_webhook(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
 
 
 /* ngx_http_bedrud_livekit_api.c: RoomService calls by subrequest */

@@ -25,148 +25,154 @@ static ngx_http_bedrud_route_t  ngx_http_bedrud_route_table[] = {
 
     { NGX_HTTP_POST, "/api/auth/register", ngx_http_bedrud_auth_register,
       NGX_HTTP_BEDRUD_AUTH_NONE, NGX_HTTP_BEDRUD_LIMIT_AUTH,
-      NGX_HTTP_BEDRUD_INVALID, 1, 0 },
+      NGX_HTTP_BEDRUD_INVALID, 1, 0, 0 },
 
     { NGX_HTTP_POST, "/api/auth/login", ngx_http_bedrud_auth_login,
       NGX_HTTP_BEDRUD_AUTH_NONE, NGX_HTTP_BEDRUD_LIMIT_AUTH,
-      NGX_HTTP_BEDRUD_INVALID, 1, 0 },
+      NGX_HTTP_BEDRUD_INVALID, 1, 0, 0 },
 
     { NGX_HTTP_POST, "/api/auth/guest-login",
       ngx_http_bedrud_auth_guest_login,
       NGX_HTTP_BEDRUD_AUTH_NONE, NGX_HTTP_BEDRUD_LIMIT_AUTH,
-      NGX_HTTP_BEDRUD_INVALID, 1, 0 },
+      NGX_HTTP_BEDRUD_INVALID, 1, 0, 0 },
 
     /* the web client refreshes with no body at all, cookie only */
     { NGX_HTTP_POST, "/api/auth/refresh", ngx_http_bedrud_auth_refresh,
       NGX_HTTP_BEDRUD_AUTH_NONE, NGX_HTTP_BEDRUD_LIMIT_AUTH,
-      NGX_HTTP_BEDRUD_INVALID, 1, 1 },
+      NGX_HTTP_BEDRUD_INVALID, 1, 1, 0 },
 
     { NGX_HTTP_POST, "/api/auth/logout", ngx_http_bedrud_auth_logout,
       NGX_HTTP_BEDRUD_AUTH_USER, NGX_HTTP_BEDRUD_LIMIT_NONE,
-      "Invalid input - expected JSON with refresh_token field", 1, 0 },
+      "Invalid input - expected JSON with refresh_token field", 1, 0, 0 },
 
     { NGX_HTTP_GET, "/api/auth/me", ngx_http_bedrud_auth_me,
       NGX_HTTP_BEDRUD_AUTH_USER, NGX_HTTP_BEDRUD_LIMIT_NONE,
-      NULL, 0, 0 },
+      NULL, 0, 0, 0 },
 
     { NGX_HTTP_PUT, "/api/auth/me", ngx_http_bedrud_auth_update_me,
       NGX_HTTP_BEDRUD_AUTH_USER, NGX_HTTP_BEDRUD_LIMIT_NONE,
-      NGX_HTTP_BEDRUD_INVALID, 1, 0 },
+      NGX_HTTP_BEDRUD_INVALID, 1, 0, 0 },
 
     { NGX_HTTP_PUT, "/api/auth/password", ngx_http_bedrud_auth_password,
       NGX_HTTP_BEDRUD_AUTH_USER, NGX_HTTP_BEDRUD_LIMIT_AUTH,
-      NGX_HTTP_BEDRUD_INVALID, 1, 0 },
+      NGX_HTTP_BEDRUD_INVALID, 1, 0, 0 },
 
     { NGX_HTTP_GET, "/api/auth/settings", ngx_http_bedrud_auth_settings,
       NGX_HTTP_BEDRUD_AUTH_NONE, NGX_HTTP_BEDRUD_LIMIT_NONE,
-      NULL, 0, 0 },
+      NULL, 0, 0, 0 },
 
     { NGX_HTTP_GET, "/api/auth/preferences", ngx_http_bedrud_auth_get_prefs,
       NGX_HTTP_BEDRUD_AUTH_USER, NGX_HTTP_BEDRUD_LIMIT_NONE,
-      NULL, 0, 0 },
+      NULL, 0, 0, 0 },
 
     { NGX_HTTP_PUT, "/api/auth/preferences", ngx_http_bedrud_auth_put_prefs,
       NGX_HTTP_BEDRUD_AUTH_USER, NGX_HTTP_BEDRUD_LIMIT_NONE,
-      NGX_HTTP_BEDRUD_INVALID, 1, 0 },
+      NGX_HTTP_BEDRUD_INVALID, 1, 0, 0 },
 
     /* rooms */
 
     { NGX_HTTP_POST, "/api/room/create", ngx_http_bedrud_room_create,
       NGX_HTTP_BEDRUD_AUTH_USER, NGX_HTTP_BEDRUD_LIMIT_NONE,
-      "Invalid request body", 1, 0 },
+      "Invalid request body", 1, 0, 0 },
 
     { NGX_HTTP_POST, "/api/room/join", ngx_http_bedrud_room_join,
       NGX_HTTP_BEDRUD_AUTH_USER, NGX_HTTP_BEDRUD_LIMIT_NONE,
-      "Invalid body", 1, 0 },
+      "Invalid body", 1, 0, 0 },
 
     { NGX_HTTP_POST, "/api/room/guest-join", ngx_http_bedrud_room_guest_join,
       NGX_HTTP_BEDRUD_AUTH_NONE, NGX_HTTP_BEDRUD_LIMIT_GUEST,
-      "Invalid body", 1, 0 },
+      "Invalid body", 1, 0, 0 },
 
     { NGX_HTTP_GET, "/api/room/list", ngx_http_bedrud_room_list,
       NGX_HTTP_BEDRUD_AUTH_USER, NGX_HTTP_BEDRUD_LIMIT_NONE,
-      NULL, 0, 0 },
+      NULL, 0, 0, 0 },
 
     { NGX_HTTP_PUT, "/api/room/:roomId/settings",
       ngx_http_bedrud_room_settings,
       NGX_HTTP_BEDRUD_AUTH_USER, NGX_HTTP_BEDRUD_LIMIT_NONE,
-      "Invalid body", 1, 0 },
+      "Invalid body", 1, 0, 0 },
 
     { NGX_HTTP_DELETE, "/api/room/:roomId", ngx_http_bedrud_room_delete,
       NGX_HTTP_BEDRUD_AUTH_USER, NGX_HTTP_BEDRUD_LIMIT_NONE,
-      NULL, 0, 0 },
+      NULL, 0, 0, 0 },
 
     { NGX_HTTP_POST, "/api/room/:roomId/ban/:identity",
       ngx_http_bedrud_room_ban,
       NGX_HTTP_BEDRUD_AUTH_USER, NGX_HTTP_BEDRUD_LIMIT_NONE,
-      NULL, 0, 0 },
+      NULL, 0, 0, 0 },
 
     { NGX_HTTP_POST, "/api/room/:roomId/unban/:identity",
       ngx_http_bedrud_room_unban,
       NGX_HTTP_BEDRUD_AUTH_USER, NGX_HTTP_BEDRUD_LIMIT_NONE,
-      NULL, 0, 0 },
+      NULL, 0, 0, 0 },
 
     /* administration: superadmin only */
 
     { NGX_HTTP_GET, "/api/admin/rooms", ngx_http_bedrud_admin_rooms,
       NGX_HTTP_BEDRUD_AUTH_SUPERADMIN, NGX_HTTP_BEDRUD_LIMIT_NONE,
-      NULL, 0, 0 },
+      NULL, 0, 0, 0 },
 
     { NGX_HTTP_PUT, "/api/admin/rooms/:roomId",
       ngx_http_bedrud_admin_room_update,
       NGX_HTTP_BEDRUD_AUTH_SUPERADMIN, NGX_HTTP_BEDRUD_LIMIT_NONE,
-      NGX_HTTP_BEDRUD_INVALID, 1, 0 },
+      NGX_HTTP_BEDRUD_INVALID, 1, 0, 0 },
 
     { NGX_HTTP_DELETE, "/api/admin/rooms/:roomId",
       ngx_http_bedrud_admin_room_close,
       NGX_HTTP_BEDRUD_AUTH_SUPERADMIN, NGX_HTTP_BEDRUD_LIMIT_NONE,
-      NULL, 0, 0 },
+      NULL, 0, 0, 0 },
 
     { NGX_HTTP_GET, "/api/admin/users", ngx_http_bedrud_admin_users,
       NGX_HTTP_BEDRUD_AUTH_SUPERADMIN, NGX_HTTP_BEDRUD_LIMIT_NONE,
-      NULL, 0, 0 },
+      NULL, 0, 0, 0 },
 
     { NGX_HTTP_GET, "/api/admin/users/:id", ngx_http_bedrud_admin_user,
       NGX_HTTP_BEDRUD_AUTH_SUPERADMIN, NGX_HTTP_BEDRUD_LIMIT_NONE,
-      NULL, 0, 0 },
+      NULL, 0, 0, 0 },
 
     { NGX_HTTP_PUT, "/api/admin/users/:id/status",
       ngx_http_bedrud_admin_user_status,
       NGX_HTTP_BEDRUD_AUTH_SUPERADMIN, NGX_HTTP_BEDRUD_LIMIT_NONE,
-      NGX_HTTP_BEDRUD_INVALID, 1, 0 },
+      NGX_HTTP_BEDRUD_INVALID, 1, 0, 0 },
 
     { NGX_HTTP_PUT, "/api/admin/users/:id/accesses",
       ngx_http_bedrud_admin_user_accesses,
       NGX_HTTP_BEDRUD_AUTH_SUPERADMIN, NGX_HTTP_BEDRUD_LIMIT_NONE,
-      NGX_HTTP_BEDRUD_INVALID, 1, 0 },
+      NGX_HTTP_BEDRUD_INVALID, 1, 0, 0 },
 
     { NGX_HTTP_GET, "/api/admin/settings", ngx_http_bedrud_admin_get_settings,
       NGX_HTTP_BEDRUD_AUTH_SUPERADMIN, NGX_HTTP_BEDRUD_LIMIT_NONE,
-      NULL, 0, 0 },
+      NULL, 0, 0, 0 },
 
     { NGX_HTTP_PUT, "/api/admin/settings", ngx_http_bedrud_admin_put_settings,
       NGX_HTTP_BEDRUD_AUTH_SUPERADMIN, NGX_HTTP_BEDRUD_LIMIT_NONE,
-      NGX_HTTP_BEDRUD_INVALID, 1, 0 },
+      NGX_HTTP_BEDRUD_INVALID, 1, 0, 0 },
 
     { NGX_HTTP_GET, "/api/admin/invite-tokens", ngx_http_bedrud_admin_invites,
       NGX_HTTP_BEDRUD_AUTH_SUPERADMIN, NGX_HTTP_BEDRUD_LIMIT_NONE,
-      NULL, 0, 0 },
+      NULL, 0, 0, 0 },
 
     { NGX_HTTP_POST, "/api/admin/invite-tokens",
       ngx_http_bedrud_admin_invite_create,
       NGX_HTTP_BEDRUD_AUTH_SUPERADMIN, NGX_HTTP_BEDRUD_LIMIT_NONE,
-      NGX_HTTP_BEDRUD_INVALID, 1, 0 },
+      NGX_HTTP_BEDRUD_INVALID, 1, 0, 0 },
 
     { NGX_HTTP_DELETE, "/api/admin/invite-tokens/:id",
       ngx_http_bedrud_admin_invite_delete,
       NGX_HTTP_BEDRUD_AUTH_SUPERADMIN, NGX_HTTP_BEDRUD_LIMIT_NONE,
-      NULL, 0, 0 },
+      NULL, 0, 0, 0 },
 
     { NGX_HTTP_GET, "/api/health", ngx_http_bedrud_health,
       NGX_HTTP_BEDRUD_AUTH_NONE, NGX_HTTP_BEDRUD_LIMIT_NONE,
-      NULL, 0, 0 },
+      NULL, 0, 0, 0 },
 
-    { 0, NULL, NULL, 0, 0, NULL, 0, 0 }
+    /* LiveKit's webhooks: signed by LiveKit, checked before parsing */
+
+    { NGX_HTTP_POST, "/api/livekit/webhook", ngx_http_bedrud_livekit_webhook,
+      NGX_HTTP_BEDRUD_AUTH_NONE, NGX_HTTP_BEDRUD_LIMIT_NONE,
+      "Invalid webhook", 1, 0, 1 },
+
+    { 0, NULL, NULL, 0, 0, NULL, 0, 0, 0 }
 };
 
 

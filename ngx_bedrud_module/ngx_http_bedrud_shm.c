@@ -68,7 +68,7 @@
 #define NGX_HTTP_BEDRUD_SHM_CODES        5     /* 2xx, 3xx, 4xx, 5xx, other */
 #define NGX_HTTP_BEDRUD_SHM_STATUSES     4     /* 401, 403, 429, 503 */
 #define NGX_HTTP_BEDRUD_SHM_BUCKETS      12    /* the last one is +Inf */
-#define NGX_HTTP_BEDRUD_SHM_EVENTS       4
+#define NGX_HTTP_BEDRUD_SHM_EVENTS       6
 
 #define NGX_HTTP_BEDRUD_METRICS_SIZE     8192
 
@@ -1274,8 +1274,17 @@ ngx_http_bedrud_metrics_write(ngx_http_bedrud_shm_ctx_t *ctx,
                      "# HELP bedrud_token_verifications_total "
                      "Access tokens verified in full (not remembered).\n"
                      "# TYPE bedrud_token_verifications_total counter\n"
-                     "bedrud_token_verifications_total %uA\n",
-                     m->events[NGX_HTTP_BEDRUD_TOKEN_VERIFIED]);
+                     "bedrud_token_verifications_total %uA\n"
+                     "# HELP bedrud_livekit_removals_total "
+                     "Participants removed from LiveKit rooms: an "
+                     "unencrypted track in an E2EE room, or banned.\n"
+                     "# TYPE bedrud_livekit_removals_total counter\n"
+                     "bedrud_livekit_removals_total{reason=\"unencrypted\"}"
+                     " %uA\n"
+                     "bedrud_livekit_removals_total{reason=\"banned\"} %uA\n",
+                     m->events[NGX_HTTP_BEDRUD_TOKEN_VERIFIED],
+                     m->events[NGX_HTTP_BEDRUD_E2EE_REMOVED],
+                     m->events[NGX_HTTP_BEDRUD_BANNED_REMOVED]);
 
     p = ngx_slprintf(p, last,
                      "# HELP bedrud_denylist_entries "

@@ -286,7 +286,8 @@ local function delete(keys, args)
     end
     redis.call('DEL', keys[1], keys[1] .. ':seats', keys[1] .. ':bans',
                keys[1] .. ':guestbans', keys[1] .. ':guests',
-               keys[1] .. ':guestexp', keys[1] .. ':mods')
+               keys[1] .. ':guestexp', keys[1] .. ':mods',
+               keys[1] .. ':presence')
     redis.call('ZREM', 'bedrud:user:{' .. creator .. '}:rooms', id)
     redis.call('ZREM', keys[2], id)
     return {'OK', name or ''}
@@ -345,6 +346,109 @@ local function ban(keys, args)
     return {'OK'}
 end
 
+--[[
+  bedrud_livekit_event: what a LiveKit webhook means for one of our rooms.
+  KEYS: name index, event id key
+  ARGV: event, identity, createdAt (unix s), track encrypted (1/0), track
+        type, presence seat expiry (unix s), disconnect reason
+  Reply: {'OK'}, {'DUP'} (seen before), {'NOROOM'} (not ours), or
+         {'REMOVE', 'unencrypted' | 'banned'}: nginx removes the
+         participant through LiveKit's RoomService
+
+  * track_published: LiveKit refuses nothing unencrypted, so an audio or
+    video track published without encryption into an E2EE room means its
+    publisher goes.
+  * participant_joined: a participant banned after it got its token (a
+    token cannot be revoked) goes again; anyone else holds its seat while
+    connected, past its token's expiry.
+  * participant_left, participant_connection_aborted: the seat is free.
+    A participant that left because the same identity joined again
+    (DUPLICATE_IDENTITY) is still there.
+  * room_finished: everyone left; presence goes.
+
+  LiveKit retries a delivery that failed, so events of one participant
+  may come out of order: "presence" keeps the time of the newest one, and
+  an older one changes nothing.
+]]
+local function livekit_event(keys, args)
+    local ev, identity, at = args[1], args[2], tonumber(args[3]) or 0
+
+    if not redis.call('SET', keys[2], '1', 'NX', 'EX', 3600) then
+        return {'DUP'}
+    end
+
+    local id = redis.call('GET', keys[1])
+    if not id then
+        return {'NOROOM'}
+    end
+    local rkey = room_key(id)
+    if redis.call('EXISTS', rkey) == 0 then
+        return {'NOROOM'}
+    end
+
+    if ev == 'track_published' then
+        if args[4] == '1' or args[5] == 'DATA' then
+            return {'OK'}
+        end
+        local ok, s = pcall(cjson.decode,
+                            redis.call('HGET', rkey, 'settings') or '')
+        if ok and type(s) == 'table' and s.e2ee == true then
+            return {'REMOVE', 'unencrypted'}
+        end
+        return {'OK'}
+    end
+
+    local presence = rkey .. ':presence'
+
+    if ev == 'room_finished' then
+        redis.call('DEL', presence)
+        return {'OK'}
+    end
+
+    if identity == '' then
+        return {'OK'}
+    end
+
+    local last = redis.call('HGET', presence, identity)
+    if last and (tonumber(string.match(last, '^(%d+)')) or 0) > at then
+        return {'OK'}
+    end
+
+    local seats = rkey .. ':seats'
+
+    if ev == 'participant_joined' then
+        local banned = redis.call('HEXISTS', rkey .. ':bans', identity) == 1
+        if not banned and string.sub(identity, 1, 6) == 'guest-' then
+            local name = redis.call('HGET', rkey .. ':guests', identity)
+            banned = name ~= false and redis.call('HEXISTS',
+                rkey .. ':guestbans', string.lower(name)) == 1
+        end
+        if banned then
+            return {'REMOVE', 'banned'}
+        end
+        redis.call('HSET', presence, identity, args[3] .. ' in')
+        redis.call('ZADD', seats, 'GT', args[6], identity)
+        if redis.call('EXPIREAT', seats, args[6], 'NX') == 0 then
+            redis.call('EXPIREAT', seats, args[6], 'GT')
+        end
+        if redis.call('EXPIREAT', presence, args[6], 'NX') == 0 then
+            redis.call('EXPIREAT', presence, args[6], 'GT')
+        end
+        return {'OK'}
+    end
+
+    if ev == 'participant_left' or ev == 'participant_connection_aborted' then
+        if args[7] == 'DUPLICATE_IDENTITY' then
+            return {'OK'}
+        end
+        redis.call('HSET', presence, identity, args[3] .. ' out')
+        redis.call('ZREM', seats, identity)
+        return {'OK'}
+    end
+
+    return {'OK'}
+end
+
 redis.register_function('bedrud_room_create', create)
 redis.register_function('bedrud_room_join', join)
 redis.register_function{function_name = 'bedrud_room_get',
@@ -354,3 +458,4 @@ redis.register_function{function_name = 'bedrud_room_list',
 redis.register_function('bedrud_room_settings', settings)
 redis.register_function('bedrud_room_delete', delete)
 redis.register_function('bedrud_room_ban', ban)
+redis.register_function('bedrud_livekit_event', livekit_event)

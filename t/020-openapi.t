@@ -52,15 +52,16 @@ while ($table =~ m{
         \s* NGX_HTTP_BEDRUD_LIMIT_(\w+) \s*,   # rate limit class
         \s* (?: $cstr | \w+ ) \s*,             # parse-error message
         \s* (\d) \s*,                          # has a body
-        \s* (\d) \s* \}                        # body optional
+        \s* (\d) \s*,                          # body optional
+        \s* (\d) \s* \}                        # raw body (a signature)
     }gx)
 {
-    my ($m, $pat, $handler, $auth, $limit, $body, $opt) =
-        ($1, $2, $3, $4, $5, $6, $7);
+    my ($m, $pat, $handler, $auth, $limit, $body, $opt, $raw) =
+        ($1, $2, $3, $4, $5, $6, $7, $8);
     (my $path = $pat) =~ s{:(\w+)}{\{$1\}}g;
     push @routes, { method => lc $m, path => $path, pattern => $pat,
                     handler => $handler, auth => $auth, limit => $limit,
-                    body => $body, optional => $opt };
+                    body => $body, optional => $opt, raw => $raw };
 }
 
 cmp_ok(scalar @routes, '>=', 20, 'parsed the route table (' . @routes . ' routes)');

@@ -22,7 +22,7 @@ our $config = q{
 };
 
 # the whole body: comment lines and samples, nothing else
-our $prometheus = qr/\A(?:(?:# (?:HELP|TYPE) bedrud_\w+ [^\n]+|bedrud_\w+(?:\{(?:code|le)="[^"]+"\})? \d+(?:\.\d{3})?)\n)+\z/;
+our $prometheus = qr/\A(?:(?:# (?:HELP|TYPE) bedrud_\w+ [^\n]+|bedrud_\w+(?:\{(?:code|le|reason)="[^"]+"\})? \d+(?:\.\d{3})?)\n)+\z/;
 
 run_tests();
 

@@ -6,170 +6,24 @@
 
 use lib 't/inc';
 use BedrudTest;
+use LiveKitMock qw(mock_twirp lk_location make_room load_rooms);
 use Test::Nginx::Socket 'no_plan';
-use Digest::SHA qw(hmac_sha256);
-use MIME::Base64 qw(encode_base64url decode_base64url);
-use JSON::PP ();
-use IO::Socket::INET;
-use POSIX ();
 
 repeat_each(1);
 no_shuffle();
 no_long_string();
 
-our $n = int(rand(1_000_000_000));
-
-{
-    my $f = "$ENV{TEST_NGINX_TOP}/redis/rooms.lua";
-    open my $fh, '<', $f or die "$f: $!";
-    local $/;
-    my $lua = <$fh>;
-    redis_cli('FUNCTION', 'LOAD', 'REPLACE', $lua);
-}
-
-our $lk_secret = do {
-    open my $fh, '<', "$ENV{TEST_NGINX_TOP}/t/data/livekit.secret" or die $!;
-    my $s = <$fh>;
-    $s =~ s/\s+\z//;
-    $s;
-};
-
-# The mock: one request at a time; "/last" and "/reset" for the tests,
-# anything else is a Twirp call.
-sub mock_twirp {
-    my $srv = IO::Socket::INET->new(Listen => 16, LocalAddr => '127.0.0.1',
-                                    LocalPort => 0, Proto => 'tcp',
-                                    ReuseAddr => 1) or die $!;
-    my $port = $srv->sockport;
-    my $pid = fork;
-    die "fork: $!" unless defined $pid;
-    if ($pid) {
-        close $srv;
-        return ($pid, $port);
-    }
-    my $canon = JSON::PP->new->canonical(1);
-    my $last = 'none';
-    while (my $c = $srv->accept) {
-        my $line = <$c> // '';
-        my %h;
-        while (my $l = <$c>) {
-            last if $l =~ /^\r?\n\z/;
-            $h{lc $1} = $2 if $l =~ /^([^:]+):\s*(.*?)\r?\n\z/;
-        }
-        my $body = '';
-        read($c, $body, $h{'content-length'}) if $h{'content-length'};
-        my ($m, $path) = $line =~ m{^(\w+) (\S+)};
-        $path //= '';
-        my ($status, $out) = (200, '{}');
-        if ($path eq '/last') {
-            $out = $last;
-        } elsif ($path eq '/reset') {
-            $last = 'none';
-            $out = 'ok';
-        } else {
-            my $verdict = check($path, $h{authorization} // '', $body);
-            $last = "$m $path ct=" . ($h{'content-type'} // '')
-                . " token=$verdict body=$body";
-            my $req = eval { JSON::PP->new->decode($body) } // {};
-            if ($verdict !~ /^ok /) {
-                ($status, $out) = (401, 'unauthorized');
-            } elsif ($path =~ /RemoveParticipant$/
-                     && ($req->{identity} // '') eq 'absent')
-            {
-                ($status, $out) =
-                    (404, '{"code":"not_found","msg":"participant not found"}');
-            } elsif (($req->{identity} // '') eq 'slow') {
-                sleep 3;
-            }
-        }
-        my $reason = { 200 => 'OK', 401 => 'Unauthorized',
-                       404 => 'Not Found' }->{$status};
-        print $c "HTTP/1.1 $status $reason\r\nContent-Type: application/json"
-            . "\r\nContent-Length: " . length($out)
-            . "\r\nConnection: close\r\n\r\n$out";
-        close $c;
-    }
-    POSIX::_exit(0);
-}
-
-# "ok <claims>" or why the token would be refused by LiveKit
-sub check {
-    my ($path, $auth, $body) = @_;
-    my $canon = JSON::PP->new->canonical(1);
-    return 'no-bearer' unless $auth =~ /^Bearer (\S+)\z/;
-    my ($h, $p, $s) = split /\./, $1;
-    return 'malformed' unless defined $s;
-    return 'bad-signature'
-        unless encode_base64url(hmac_sha256("$h.$p", $::lk_secret)) eq $s;
-    my $hd = eval { JSON::PP->new->decode(decode_base64url($h)) } // {};
-    return 'bad-alg' unless ($hd->{alg} // '') eq 'HS256';
-    my $c = eval { JSON::PP->new->decode(decode_base64url($p)) } // {};
-    my $now = time;
-    return 'bad-times' unless ($c->{nbf} // 1e12) <= $now + 5
-        && ($c->{exp} // 0) > $now && $c->{exp} - $c->{nbf} <= 600;
-    return 'bad-iss' unless ($c->{iss} // '') eq 'testkey';
-    my $v = $c->{video} // {};
-    my $req = eval { JSON::PP->new->decode($body) } // {};
-    if ($path =~ /DeleteRoom$/) {
-        return 'no-roomCreate' unless $v->{roomCreate};
-    } else {
-        return 'no-roomAdmin' unless $v->{roomAdmin}
-            && ($v->{room} // '') eq ($req->{room} // '-');
-    }
-    delete @$c{qw(nbf exp)};
-    return 'ok ' . $canon->encode($c);
-}
-
-our $parent_pid = $$;
-our ($mock_pid, $lkport) = mock_twirp();
-END {
-    local $?;    # waitpid() would make the signal our exit status
-    if ($mock_pid && $$ == $::parent_pid) {
-        kill "TERM", $mock_pid;
-        waitpid $mock_pid, 0;
-    }
-}
+load_rooms();
+our $lkport = mock_twirp();
 
 our $closed = free_port();
 
-sub lk_location {
-    my ($port, $path) = @_;
-    return "location /_livekit/ { internal;
-        proxy_pass http://127.0.0.1:$port/twirp/livekit.RoomService/;
-        proxy_method POST;
-        proxy_pass_request_headers off;
-        proxy_set_header Content-Type application/json;
-        proxy_set_header Authorization \$bedrud_livekit_auth;
-        proxy_set_body \$bedrud_livekit_body;
-        proxy_connect_timeout 1s;
-        proxy_read_timeout 2s; }
-     location /lk/ { proxy_pass http://127.0.0.1:$::lkport/; }
-     location /api/ { bedrud_api; }";
-}
-
 our $http_config = http_config(extra => '    bedrud_livekit_api /_livekit/;');
 our $config = lk_location($lkport);
-our $down_config = lk_location($closed);
+our $down_config = lk_location($closed, $lkport);
 our $off_config = http_config();
 our $wrong_secret_config = http_config(extra => '    bedrud_livekit_api /_livekit;')
     =~ s{t/data/livekit\.secret}{t/data/jwt.secret}r;
-
-# a room straight in Redis; returns (id, name)
-sub make_room {
-    my (%o) = @_;
-    my $id = uuid();
-    my $name = $o{name} // "lk-$::n-" . ++$::rooms;
-    my $now = time;
-    my $r = redis_cli('FCALL', 'bedrud_room_create', 4,
-        "bedrud:roomname:$name", "bedrud:room:{$id}",
-        "bedrud:user:{$o{owner}}:rooms", 'bedrud:rooms',
-        $id, $name, $o{owner}, 20, 0, 'standard',
-        '{"allowChat":true,"allowVideo":true,"allowAudio":true,'
-        . '"requireApproval":false,"e2ee":false}', '2026-01-01T00:00:00Z',
-        '2026-01-02T00:00:00Z', $now * 1000 + $::rooms, $now);
-    die "make_room: $r" unless $r =~ /^OK/;
-    return ($id, $name);
-}
 
 sub hdr { "Content-Type: application/json\nAuthorization: Bearer $_[0]" }
 
