@@ -45,6 +45,8 @@ run: deps build
 	@tools/run-dev $(PORT) || [ $$? -eq 130 ]
 
 test: deps build
+	@# the SFU and a Go participant for t/900 (built once, into var/bin)
+	@tools/install-livekit all
 	@tools/run-tests
 
 unit: build
