@@ -16,6 +16,7 @@ use warnings;
 
 use lib 't/inc';
 use BedrudTest;
+use LiveKitMock qw(lk_secret twirp_location);
 use Test::More;
 use HTTP::Tiny;
 use File::Temp qw(tempdir);
@@ -59,12 +60,7 @@ END {
     }
 }
 
-my $secret = do {
-    open my $fh, '<', "$top/t/data/livekit.secret" or die $!;
-    my $s = <$fh>;
-    $s =~ s/\s+\z//;
-    $s;
-};
+my $secret = lk_secret();
 
 my $port = free_port();
 my ($lk_port, $lk_tcp) = (free_port(), free_port());
@@ -151,17 +147,7 @@ $conf
             proxy_set_header Connection \$conn_upgrade;
             proxy_read_timeout 1h;
         }
-        location /_livekit/ {
-            internal;
-            proxy_pass http://127.0.0.1:$lk_port/twirp/livekit.RoomService/;
-            proxy_method POST;
-            proxy_pass_request_headers off;
-            proxy_set_header Content-Type application/json;
-            proxy_set_header Authorization \$bedrud_livekit_auth;
-            proxy_set_body \$bedrud_livekit_body;
-            proxy_connect_timeout 1s;
-            proxy_read_timeout 2s;
-        }
+        @{[ twirp_location($lk_port) ]}
     }
 }
 CONF

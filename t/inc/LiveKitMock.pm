@@ -19,7 +19,8 @@ use IO::Socket::INET;
 use POSIX ();
 
 use Exporter 'import';
-our @EXPORT_OK = qw(lk_secret mock_twirp lk_location make_room load_rooms);
+our @EXPORT_OK = qw(lk_secret mock_twirp lk_location twirp_location
+                    make_room load_rooms);
 
 my $n = int(rand(1_000_000_000));
 my $rooms = 0;
@@ -137,11 +138,9 @@ sub check {
     return 'ok ' . $canon->encode($c);
 }
 
-# the internal location of bedrud_livekit_api, proxying to a mock on
-# PORT; /lk/ reaches the mock's /last and /reset
-sub lk_location {
-    my ($port, $mock) = @_;
-    $mock //= $port;
+# the internal location of bedrud_livekit_api: RoomService at PORT
+sub twirp_location {
+    my ($port) = @_;
     return "location /_livekit/ { internal;
         proxy_pass http://127.0.0.1:$port/twirp/livekit.RoomService/;
         proxy_method POST;
@@ -150,7 +149,15 @@ sub lk_location {
         proxy_set_header Authorization \$bedrud_livekit_auth;
         proxy_set_body \$bedrud_livekit_body;
         proxy_connect_timeout 1s;
-        proxy_read_timeout 2s; }
+        proxy_read_timeout 2s; }";
+}
+
+# that location proxying to a mock on PORT, /lk/ reaching the mock's
+# /last and /reset (at MOCK, if PORT is not the mock), and the API
+sub lk_location {
+    my ($port, $mock) = @_;
+    $mock //= $port;
+    return twirp_location($port) . "
      location /lk/ { proxy_pass http://127.0.0.1:$mock/; }
      location /api/ { bedrud_api; }";
 }
