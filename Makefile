@@ -1,7 +1,9 @@
 # ngx_bedrud: build, run and test.
 #
-#   make run    install what is missing, build, start Redis + LiveKit + nginx
+#   make run    install what is missing, build (module and web client),
+#               start Redis + LiveKit + nginx
 #   make test   install what is missing, build, run every test
+#   make web    the web client only (web/dist; npm ci + vite build)
 #   make bench  join/static benchmark (bench/)
 
 SHELL      := /bin/bash
@@ -16,7 +18,10 @@ CC_OPT     := -g -O2 -fstack-protector-strong -Wformat \
               -Werror=format-security -fPIC -Wdate-time -D_FORTIFY_SOURCE=2
 LD_OPT     := -Wl,-z,relro -Wl,-z,now -fPIC
 
-.PHONY: all build deps run test unit bench clean
+WEB_SRCS   := $(wildcard web/src/*) web/index.html web/vite.config.ts \
+              web/tsconfig.json web/package.json
+
+.PHONY: all build deps run test unit bench clean web
 
 all: build
 
@@ -40,11 +45,20 @@ $(MODULE): $(BUILD)/objs/Makefile $(SRCS)
 	mv -f $(MODULE).tmp $(MODULE)
 	@echo "built $(MODULE)"
 
-run: deps build
+# npm ci only when the lock file changed; node_modules is never committed
+web/node_modules/.package-lock.json: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+
+web/dist/index.html: $(WEB_SRCS) web/node_modules/.package-lock.json
+	cd web && npm run build
+
+web: web/dist/index.html
+
+run: deps build web
 	@# Ctrl-C (130) is the normal way to stop it
 	@tools/run-dev $(PORT) || [ $$? -eq 130 ]
 
-test: deps build
+test: deps build web
 	@# the SFU and a Go participant for t/900 (built once, into var/bin)
 	@tools/install-livekit all
 	@tools/run-tests
@@ -56,4 +70,4 @@ bench: deps build
 	@bench/run
 
 clean:
-	rm -rf $(BUILD) t/servroot*
+	rm -rf $(BUILD) t/servroot* web/dist

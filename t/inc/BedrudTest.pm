@@ -139,6 +139,7 @@ sub http_config {
     my $auth = $o{auth_limit} // '1000 1m';
     my $guest = $o{guest_limit} // '1000 1m';
     my $extra = $o{extra} // '';
+    my $lkhost = $o{livekit_host} // 'http://127.0.0.1:7880';
     return <<"CONF";
     bedrud_redis 127.0.0.1:$redis$db;
     bedrud_redis_timeout 300ms;
@@ -148,7 +149,7 @@ sub http_config {
     bedrud_password_scrypt ln=10 r=8 p=1;
     bedrud_limit auth $auth;
     bedrud_limit guest $guest;
-    bedrud_livekit_host http://127.0.0.1:7880;
+    bedrud_livekit_host $lkhost;
     bedrud_livekit_api_key testkey;
     bedrud_livekit_secret_file $top/t/data/livekit.secret;
 $extra

@@ -1,0 +1,195 @@
+# The real SFU for the end-to-end tests: LiveKit (var/bin/livekit-server)
+# on free loopback ports, its webhooks sent to an nginx with the module
+# that also proxies LiveKit's signalling (/livekit/), calls its RoomService
+# (/_livekit/) and serves the web client (web/dist).  Both are stopped when
+# the test file ends.
+#
+#   my $e = E2E::start();      # dies (BAIL_OUT) if either cannot start
+#   $e->{url}                  # http://127.0.0.1:<port>
+#   $e->{dir}                  # logs/error.log, logs/access.log, livekit.log
+#   E2E::api($e, POST => '/api/...', {json}, $token) -> (status, data)
+
+package E2E;
+
+use strict;
+use warnings;
+
+use BedrudTest;
+use LiveKitMock qw(lk_secret twirp_location);
+use Test::More;
+use HTTP::Tiny;
+use File::Temp qw(tempdir);
+use JSON::PP ();
+use POSIX ();
+use Time::HiRes qw(sleep time);
+
+my $http = HTTP::Tiny->new(timeout => 10);
+my $json = JSON::PP->new;
+my ($lk_pid, $nginx_pid, $parent);
+
+END {
+    local $?;
+    return unless $parent && $$ == $parent;
+    if ($nginx_pid) {
+        kill 'QUIT', $nginx_pid;
+        sleep 0.5;
+        kill 'KILL', $nginx_pid if kill 0, $nginx_pid;
+    }
+    if ($lk_pid) {
+        kill 'TERM', $lk_pid;
+        waitpid $lk_pid, 0;
+    }
+}
+
+# the binaries, or why the test cannot run
+sub need {
+    my $top = $ENV{TEST_NGINX_TOP};
+    my @missing = grep { !-e $_ } map { "$top/$_" } @_;
+    return unless @missing;
+    BAIL_OUT("missing: @missing. make test builds them; "
+             . "BEDRUD_E2E=0 skips the end-to-end tests");
+}
+
+sub wait_for {
+    my ($what, $secs, $ok) = @_;
+    my $deadline = time + $secs;
+    until ($ok->()) {
+        return 0 if time > $deadline;
+        sleep 0.1;
+    }
+    return 1;
+}
+
+sub start {
+    my $top = $ENV{TEST_NGINX_TOP};
+    my $nginx = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
+    my @modules = split ' ', ($ENV{TEST_NGINX_LOAD_MODULES}
+                              || "$top/build/ngx_bedrud_module.so");
+    my $dir = tempdir('bedrud-e2e-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+    my $port = free_port();
+    my ($lk_port, $lk_tcp) = (free_port(), free_port());
+    my $udp = 40000 + int(rand(2000)) * 10;
+    $parent = $$;
+
+    open my $fh, '>', "$dir/livekit.yaml" or die $!;
+    print $fh <<"YAML";
+port: $lk_port
+bind_addresses: ["127.0.0.1"]
+logging:
+  level: info
+rtc:
+  tcp_port: $lk_tcp
+  port_range_start: $udp
+  port_range_end: @{[ $udp + 19 ]}
+  node_ip: 127.0.0.1
+  use_external_ip: false
+  enable_loopback_candidate: true
+  ips:
+    includes: ["127.0.0.1/32"]
+room:
+  auto_create: true
+  empty_timeout: 30
+  departure_timeout: 5
+webhook:
+  api_key: testkey
+  urls:
+    - http://127.0.0.1:$port/api/livekit/webhook
+YAML
+    close $fh;
+
+    $lk_pid = fork // die "fork: $!";
+    if ($lk_pid == 0) {
+        POSIX::setsid();
+        open STDIN, '<', '/dev/null';
+        open STDOUT, '>', "$dir/livekit.log";
+        open STDERR, '>&', \*STDOUT;
+        # the secret in the environment, not on the command line
+        $ENV{LIVEKIT_KEYS} = 'testkey: ' . lk_secret();
+        exec "$top/var/bin/livekit-server", '--config', "$dir/livekit.yaml"
+            or POSIX::_exit(127);
+    }
+
+    wait_for('livekit', 20, sub {
+        BAIL_OUT('livekit-server exited: ' . `tail -5 $dir/livekit.log`)
+            if waitpid($lk_pid, POSIX::WNOHANG()) == $lk_pid;
+        ($http->get("http://127.0.0.1:$lk_port/")->{status} // 0) == 200;
+    }) or BAIL_OUT('livekit-server did not start');
+
+    mkdir "$dir/$_" for qw(conf logs);
+    my $load = join "\n", map { "load_module $_;" } @modules;
+    my $user = $> == 0 ? 'user root;' : '';
+    my $conf = http_config(extra => '    bedrud_livekit_api /_livekit/;',
+                           livekit_host => "http://127.0.0.1:$port/livekit");
+    my $twirp = twirp_location($lk_port);
+
+    open $fh, '>', "$dir/conf/nginx.conf" or die $!;
+    print $fh <<"CONF";
+$load
+$user
+worker_processes 1;
+daemon on;
+master_process on;
+pid $dir/logs/nginx.pid;
+error_log $dir/logs/error.log info;
+events { worker_connections 256; }
+http {
+    include /etc/nginx/mime.types;
+    access_log $dir/logs/access.log;
+$conf
+    map \$http_upgrade \$conn_upgrade { default upgrade; '' close; }
+    server {
+        listen 127.0.0.1:$port;
+        location /api/ { bedrud_api; }
+        location = /metrics { bedrud_metrics; }
+        location /livekit/ {
+            proxy_pass http://127.0.0.1:$lk_port/;
+            proxy_http_version 1.1;
+            proxy_set_header Upgrade \$http_upgrade;
+            proxy_set_header Connection \$conn_upgrade;
+            proxy_read_timeout 1h;
+        }
+        $twirp
+        location / {
+            root $top/web/dist;
+            try_files \$uri /index.html =404;
+            add_header Referrer-Policy no-referrer always;
+            # as conf/bedrud.conf
+            add_header Content-Security-Policy "default-src 'self'; script-src 'self'; worker-src 'self'; connect-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; style-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'" always;
+        }
+    }
+}
+CONF
+    close $fh;
+
+    system($nginx, '-p', "$dir/", '-c', "$dir/conf/nginx.conf",
+           '-e', "$dir/logs/error.log") == 0 or BAIL_OUT('cannot start nginx');
+    wait_for('nginx', 10, sub {
+        ($http->get("http://127.0.0.1:$port/api/health")->{status} // 0)
+            == 200;
+    }) or BAIL_OUT('nginx did not become healthy');
+    if (open my $p, '<', "$dir/logs/nginx.pid") {
+        ($nginx_pid) = <$p> =~ /(\d+)/;
+    }
+
+    return { url => "http://127.0.0.1:$port", port => $port, dir => $dir };
+}
+
+sub api {
+    my ($e, $method, $path, $body, $token) = @_;
+    my %h = ('Content-Type' => 'application/json');
+    $h{Authorization} = "Bearer $token" if $token;
+    my $res = $http->request($method, "$e->{url}$path",
+        { headers => \%h,
+          (defined $body ? (content => $json->encode($body)) : ()) });
+    my $data = eval { $json->decode($res->{content}) } // {};
+    return ($res->{status}, $data);
+}
+
+sub slurp {
+    my ($f) = @_;
+    open my $in, '<', $f or return '';
+    local $/;
+    return <$in>;
+}
+
+1;

@@ -1,0 +1,109 @@
+// Pages: "/" signs in and creates or opens a room; "/r/<name>" is the
+// meeting. An E2EE room's link carries its key after "#key=".
+
+import * as api from './api';
+import { keyFromFragment, newRoomKey } from './e2ee';
+import { startMeeting, type StatusKind } from './meeting';
+import { el, form, mount } from './ui';
+
+function go(path: string): void {
+  history.pushState(null, '', path);
+  route();
+}
+
+async function showWho(): Promise<void> {
+  const who = document.getElementById('who')!;
+  who.replaceChildren();
+  if (!api.signedIn()) return;
+  try {
+    const u = await api.me();
+    const out = el('button', { type: 'button', class: 'link' }, 'Sign out');
+    out.addEventListener('click', () => {
+      api.logout().finally(() => go('/'));
+    });
+    who.append(`${u.name} `, out);
+  } catch {
+    /* signed out meanwhile */
+  }
+}
+
+function authForms(then: () => void): Node[] {
+  return [
+    form('login', 'Sign in', [['email', 'Email', 'email'],
+                              ['password', 'Password', 'password']],
+         'Sign in', async (v) => {
+      await api.login(v.email, v.password);
+      then();
+    }),
+    form('register', 'Create an account', [['name', 'Name', 'text'],
+                                           ['email', 'Email', 'email'],
+                                           ['password', 'Password', 'password']],
+         'Create account', async (v) => {
+      await api.register(v.email, v.password, v.name);
+      then();
+    }),
+  ];
+}
+
+function lobby(): void {
+  const e2ee = el('input', { type: 'checkbox', name: 'e2ee', checked: '' });
+  mount(
+    form('create', 'New meeting', [['room', 'Room name (empty: generated)', 'text']],
+         'Create and join', async (v) => {
+      const room = await api.createRoom(v.room ?? '', e2ee.checked);
+      const path = `/r/${encodeURIComponent(room.name)}`;
+      // the key is made here and only ever lives in the link
+      go(room.settings.e2ee ? `${path}#key=${newRoomKey()}` : path);
+    }, [el('label', { class: 'check' }, e2ee,
+           'End-to-end encrypted (the key stays in the link)')]),
+    form('open', 'Join a meeting', [['link', 'Meeting link or room name', 'text']],
+         'Join', async (v) => {
+      const s = v.link.trim();
+      const m = /\/r\/([^/#?]+)(#.*)?$/.exec(s);
+      go(m ? `/r/${m[1]}${m[2] ?? ''}` : `/r/${encodeURIComponent(s)}`);
+    }),
+  );
+}
+
+async function meeting(name: string): Promise<void> {
+  const statusLine = el('p', { id: 'status', class: 'status' }, 'Joining…');
+  const grid = el('section', { id: 'grid', class: 'grid' });
+  const status = (text: string, kind: StatusKind = 'info') => {
+    statusLine.textContent = text;
+    statusLine.dataset.kind = kind;
+  };
+  const share = el('input', { id: 'share', readonly: '', value: location.href });
+  const leave = el('button', { type: 'button', id: 'leave' }, 'Leave');
+  mount(el('h1', {}, name), statusLine,
+        el('label', { class: 'share' }, 'Link to share ', share), leave, grid);
+
+  try {
+    const join = await api.joinRoom(name);
+    if (join.settings.e2ee) {
+      document.body.dataset.e2ee = 'true';
+    }
+    const room = await startMeeting(join, keyFromFragment(location.hash),
+                                    { grid, status });
+    leave.addEventListener('click', () => {
+      room.disconnect().finally(() => go('/'));
+    });
+    window.addEventListener('popstate', () => room.disconnect(), { once: true });
+  } catch (e) {
+    status((e as Error).message, 'error');
+    leave.addEventListener('click', () => go('/'));
+  }
+}
+
+function route(): void {
+  void showWho();
+  const m = /^\/r\/([^/]+)$/.exec(location.pathname);
+  if (!api.signedIn()) {
+    mount(...authForms(route));
+    return;
+  }
+  if (m) void meeting(decodeURIComponent(m[1]));
+  else lobby();
+}
+
+window.addEventListener('popstate', route);
+route();
