@@ -101,7 +101,13 @@ function route(): void {
     mount(...authForms(route));
     return;
   }
-  if (m) void meeting(decodeURIComponent(m[1]));
+  let name: string | null = null;
+  try {
+    name = m ? decodeURIComponent(m[1]) : null;
+  } catch {
+    /* a malformed %-escape: not a room */
+  }
+  if (name) void meeting(name);
   else lobby();
 }
 
