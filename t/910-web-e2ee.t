@@ -2,7 +2,7 @@
 # same nginx as the API, LiveKit behind it, and web/test/e2ee.mjs driving
 # Debian's chromium (playwright-core) through an E2EE meeting of three:
 # the two with the link's key see each other, encrypted; the one with
-# another key cannot decrypt them; nobody is removed.  Then the server
+# another key, a guest, cannot decrypt them; nobody is removed.  Then the server
 # side: the key never reached nginx, and LiveKit only ever reported
 # encrypted tracks.
 #

@@ -117,12 +117,19 @@ export async function logout(): Promise<void> {
 
 export const me = (): Promise<User> => call<User>('GET', '/api/auth/me');
 
-export const createRoom = (name: string, e2ee: boolean): Promise<Room> =>
+/** isPublic: guests (no account) may join with the room's name. */
+export const createRoom = (name: string, e2ee: boolean,
+                           isPublic: boolean): Promise<Room> =>
   call<Room>('POST', '/api/room/create', {
     name,
+    isPublic,
     settings: { allowChat: true, allowVideo: true, allowAudio: true,
                 requireApproval: false, e2ee },
   });
 
 export const joinRoom = (roomName: string): Promise<Join> =>
   call<Join>('POST', '/api/room/join', { roomName });
+
+/** A public room, without an account: LiveKit identity "guest-...". */
+export const guestJoin = (roomName: string, guestName: string): Promise<Join> =>
+  call<Join>('POST', '/api/room/guest-join', { roomName, guestName });

@@ -47,15 +47,19 @@ function authForms(then: () => void): Node[] {
 
 function lobby(): void {
   const e2ee = el('input', { type: 'checkbox', name: 'e2ee', checked: '' });
+  const guests = el('input', { type: 'checkbox', name: 'guests' });
   mount(
     form('create', 'New meeting', [['room', 'Room name (empty: generated)', 'text']],
          'Create and join', async (v) => {
-      const room = await api.createRoom(v.room ?? '', e2ee.checked);
+      const room = await api.createRoom(v.room ?? '', e2ee.checked,
+                                        guests.checked);
       const path = `/r/${encodeURIComponent(room.name)}`;
       // the key is made here and only ever lives in the link
       go(room.settings.e2ee ? `${path}#key=${newRoomKey()}` : path);
     }, [el('label', { class: 'check' }, e2ee,
-           'End-to-end encrypted (the key stays in the link)')]),
+           'End-to-end encrypted (the key stays in the link)'),
+        el('label', { class: 'check' }, guests,
+           'Guests may join with the link, without an account')]),
     form('open', 'Join a meeting', [['link', 'Meeting link or room name', 'text']],
          'Join', async (v) => {
       const s = v.link.trim();
@@ -65,7 +69,17 @@ function lobby(): void {
   );
 }
 
-async function meeting(name: string): Promise<void> {
+// a guest's way in: the room's name and a display name, no account
+function guestForm(name: string): Node {
+  return form('guest', 'Join as a guest', [['guestName', 'Your name', 'text']],
+              'Join', async (v) => {
+    const join = await api.guestJoin(name, v.guestName);
+    void meeting(name, async () => join);
+  });
+}
+
+async function meeting(name: string,
+                       join: () => Promise<api.Join>): Promise<void> {
   const statusLine = el('p', { id: 'status', class: 'status' }, 'Joining…');
   const grid = el('section', { id: 'grid', class: 'grid' });
   const status = (text: string, kind: StatusKind = 'info') => {
@@ -78,11 +92,11 @@ async function meeting(name: string): Promise<void> {
         el('label', { class: 'share' }, 'Link to share ', share), leave, grid);
 
   try {
-    const join = await api.joinRoom(name);
-    if (join.settings.e2ee) {
+    const j = await join();
+    if (j.settings.e2ee) {
       document.body.dataset.e2ee = 'true';
     }
-    const room = await startMeeting(join, keyFromFragment(location.hash),
+    const room = await startMeeting(j, keyFromFragment(location.hash),
                                     { grid, status });
     leave.addEventListener('click', () => {
       room.disconnect().finally(() => go('/'));
@@ -97,18 +111,22 @@ async function meeting(name: string): Promise<void> {
 function route(): void {
   void showWho();
   const m = /^\/r\/([^/]+)$/.exec(location.pathname);
-  if (!api.signedIn()) {
-    mount(...authForms(route));
-    return;
-  }
   let name: string | null = null;
   try {
     name = m ? decodeURIComponent(m[1]) : null;
   } catch {
     /* a malformed %-escape: not a room */
   }
-  if (name) void meeting(name);
-  else lobby();
+  if (name && api.signedIn()) {
+    const room = name;
+    void meeting(room, () => api.joinRoom(room));
+  } else if (name) {
+    mount(guestForm(name), ...authForms(route));
+  } else if (api.signedIn()) {
+    lobby();
+  } else {
+    mount(...authForms(route));
+  }
 }
 
 window.addEventListener('popstate', route);

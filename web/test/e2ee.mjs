@@ -6,8 +6,9 @@
 //   2. Bob opens the link, signs up, joins: each decodes the other's video,
 //      both see the other as encrypted, and the server removes nobody
 //      (LiveKit saw encrypted tracks).
-//   3. Carol opens the link with another key: she cannot decrypt them
-//      (LiveKit's EncryptionError, no frame decoded) and says so.
+//   3. Carol opens the link with another key and joins as a guest (the
+//      room lets guests in): she cannot decrypt them (LiveKit's
+//      EncryptionError, no frame decoded) and is told so.
 //
 // Prints one line per check ("ok ..." / "not ok ...") and the room's
 // name and key ("room <name> key <key>") for the caller's own checks;
@@ -121,6 +122,7 @@ try {
   await alice.waitForSelector('#create');
   const e2eeBox = await alice.isChecked('#create input[name=e2ee]');
   check(e2eeBox, 'new meetings are end-to-end encrypted by default');
+  await alice.check('#create input[name=guests]');
   await alice.fill('#create input[name=room]', `web-${n}`);
   await alice.click('#create button[type=submit]');
   await alice.waitForURL(/\/r\/.+#key=/, { timeout: 10000 });
@@ -145,11 +147,13 @@ try {
     check(enc, `${who} sees the other as encrypted`);
   }
 
-  // 3. Carol, with another key
+  // 3. Carol, a guest (no account), with another key
   const carol = await person('Carol');
   const other = 'A'.repeat(42) + 'w';
   await carol.goto(link.replace(/#key=.*$/, `#key=${other}`));
-  await signUp(carol, 'Carol');
+  await carol.waitForSelector('#guest');
+  await carol.fill('#guest input[name=guestName]', 'Carol');
+  await carol.click('#guest button[type=submit]');
   await carol.waitForFunction(
     () => document.querySelector('.tile:not(.local)'), null, { timeout: 30000 })
     .catch(() => {});
@@ -160,6 +164,12 @@ try {
         JSON.stringify(await status(carol)));
   check(!(await framesFlow(carol)), 'Carol decodes no video',
         await videos(carol));
+
+  const named = await alice.waitForFunction(() =>
+    [...document.querySelectorAll('.tile figcaption')]
+      .some((c) => c.textContent === 'Carol'), null, { timeout: 15000 })
+    .then(() => true, () => false);
+  check(named, 'Alice sees the guest by her name');
 
   // one tile per person, one of them local
   for (const [page, who] of [[alice, 'Alice'], [bob, 'Bob'], [carol, 'Carol']]) {
