@@ -3,6 +3,7 @@
 
 import * as api from './api';
 import { keyFromFragment, newRoomKey } from './e2ee';
+import { chatPanel } from './chat';
 import { startMeeting, type StatusKind } from './meeting';
 import { el, form, mount } from './ui';
 
@@ -98,6 +99,7 @@ async function meeting(name: string,
     }
     const room = await startMeeting(j, keyFromFragment(location.hash),
                                     { grid, status });
+    if (j.settings.allowChat) grid.after(chatPanel(room));
     leave.addEventListener('click', () => {
       room.disconnect().finally(() => go('/'));
     });

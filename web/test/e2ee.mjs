@@ -10,6 +10,9 @@
 //      room lets guests in): she cannot decrypt them (LiveKit's
 //      EncryptionError, no frame decoded) and is told so.
 //
+//   4. Alice and Bob chat (text streams, encrypted with the same key);
+//      Carol receives none of it.
+//
 // Prints one line per check ("ok ..." / "not ok ...") and the room's
 // name and key ("room <name> key <key>") for the caller's own checks;
 // exits 1 if any check failed.
@@ -170,6 +173,20 @@ try {
       .some((c) => c.textContent === 'Carol'), null, { timeout: 15000 })
     .then(() => true, () => false);
   check(named, 'Alice sees the guest by her name');
+
+  // chat: encrypted with the room key, so Carol gets nothing
+  const secret = `hello ${n}`;
+  const inLog = (page, text, timeout) => page.waitForFunction(
+    (t) => [...document.querySelectorAll('#chat-log li')]
+      .some((li) => li.textContent.includes(t)), text, { timeout })
+    .then(() => true, () => false);
+  await alice.fill('#chat input[name=text]', secret);
+  await alice.click('#chat button[type=submit]');
+  check(await inLog(bob, `Alice ${secret}`, 15000), 'Bob reads Alice\'s chat message');
+  check(!(await inLog(carol, secret, 3000)), 'Carol, with another key, does not');
+  await bob.fill('#chat input[name=text]', `re ${secret}`);
+  await bob.click('#chat button[type=submit]');
+  check(await inLog(alice, `Bob re ${secret}`, 15000), 'Alice reads Bob\'s answer');
 
   // one tile per person, one of them local
   for (const [page, who] of [[alice, 'Alice'], [bob, 'Bob'], [carol, 'Carol']]) {
