@@ -89,8 +89,9 @@ async function meeting(name: string,
   };
   const share = el('input', { id: 'share', readonly: '', value: location.href });
   const leave = el('button', { type: 'button', id: 'leave' }, 'Leave');
+  const controls = el('div', { class: 'controls' }, leave);
   mount(el('h1', {}, name), statusLine,
-        el('label', { class: 'share' }, 'Link to share ', share), leave, grid);
+        el('label', { class: 'share' }, 'Link to share ', share), controls, grid);
 
   try {
     const j = await join();
@@ -98,7 +99,7 @@ async function meeting(name: string,
       document.body.dataset.e2ee = 'true';
     }
     const room = await startMeeting(j, keyFromFragment(location.hash),
-                                    { grid, status });
+                                    { grid, controls, status });
     if (j.settings.allowChat) grid.after(chatPanel(room));
     leave.addEventListener('click', () => {
       room.disconnect().finally(() => go('/'));

@@ -11,6 +11,7 @@ import {
   Room,
   RoomEvent,
   Track,
+  TrackPublication,
 } from 'livekit-client';
 import type { Join } from './api';
 import { keyProvider, supported } from './e2ee';
@@ -20,6 +21,7 @@ export type StatusKind = 'info' | 'ok' | 'error';
 
 export interface MeetingView {
   grid: HTMLElement;
+  controls: HTMLElement;
   status(text: string, kind?: StatusKind): void;
 }
 
@@ -48,6 +50,22 @@ function attach(view: MeetingView, track: Track, p: Participant): void {
   media.dataset.source = track.source;
   if (track.kind === Track.Kind.Video) t.prepend(media);
   else t.append(media);
+}
+
+// an on/off button; aria-pressed says "on"
+function toggle(id: string, label: string,
+                set: (on: boolean) => Promise<unknown>): HTMLButtonElement {
+  const b = el('button', { type: 'button', id, 'aria-pressed': 'true' },
+               `${label} on`);
+  b.addEventListener('click', () => {
+    const on = b.getAttribute('aria-pressed') !== 'true';
+    b.disabled = true;
+    set(on).then(() => {
+      b.setAttribute('aria-pressed', String(on));
+      b.textContent = `${label} ${on ? 'on' : 'off'}`;
+    }).finally(() => { b.disabled = false; });
+  });
+  return b;
 }
 
 export async function startMeeting(join: Join, key: Uint8Array | null,
@@ -84,6 +102,12 @@ export async function startMeeting(join: Join, key: Uint8Array | null,
         view.status(`${p.name || p.identity} is not encrypting`, 'error');
       }
     })
+    .on(RoomEvent.TrackMuted, (pub: TrackPublication, p: Participant) => {
+      tile(view, p).dataset[pub.source === Track.Source.Camera ? 'camera' : 'mic'] = 'off';
+    })
+    .on(RoomEvent.TrackUnmuted, (pub: TrackPublication, p: Participant) => {
+      tile(view, p).dataset[pub.source === Track.Source.Camera ? 'camera' : 'mic'] = 'on';
+    })
     .on(RoomEvent.EncryptionError, (err: Error, p?: Participant) => {
       if (p) tile(view, p).dataset.decryptError = 'true';
       view.status(`Cannot decrypt ${p ? p.name || p.identity : 'media'}: `
@@ -100,6 +124,10 @@ export async function startMeeting(join: Join, key: Uint8Array | null,
   // livekitHost is http(s)://...; the SDK turns it into ws(s)://
   await room.connect(join.livekitHost, join.token);
   await room.localParticipant.enableCameraAndMicrophone();
+  view.controls.append(toggle('mic', 'Microphone',
+                              (on) => room.localParticipant.setMicrophoneEnabled(on)),
+                       toggle('camera', 'Camera',
+                              (on) => room.localParticipant.setCameraEnabled(on)));
 
   for (const pub of room.localParticipant.trackPublications.values()) {
     if (pub.track && pub.kind === Track.Kind.Video) {

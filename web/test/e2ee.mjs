@@ -188,6 +188,17 @@ try {
   await bob.click('#chat button[type=submit]');
   check(await inLog(alice, `Bob re ${secret}`, 15000), 'Alice reads Bob\'s answer');
 
+  // Bob turns his camera off, then on: Alice's view follows
+  const bobCam = (state) => alice.waitForFunction((st) =>
+    [...document.querySelectorAll('.tile:not(.local)')]
+      .some((t) => t.querySelector('figcaption')?.textContent === 'Bob'
+                   && t.dataset.camera === st), state, { timeout: 10000 })
+    .then(() => true, () => false);
+  await bob.click('#camera');
+  check(await bobCam('off'), 'Bob turns his camera off; Alice sees it off');
+  await bob.click('#camera');
+  check(await bobCam('on'), 'and on again');
+
   // one tile per person, one of them local
   for (const [page, who] of [[alice, 'Alice'], [bob, 'Bob'], [carol, 'Carol']]) {
     const ok = await page.waitForFunction(() =>
