@@ -40,6 +40,7 @@ const browser = await chromium.launch({
     '--disable-features=WebRtcHideLocalIpsWithMdns',
     '--autoplay-policy=no-user-gesture-required',
     '--no-sandbox',
+    '--disable-dev-shm-usage',    // containers often have a tiny /dev/shm
     '--disable-background-networking',
     '--disable-component-update',
     '--disable-sync',
