@@ -442,9 +442,10 @@ static void
 ngx_http_bedrud_webhook_done(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
-    ngx_str_t                  *why;
-    ngx_http_bedrud_webhook_t  *wh;
-    ngx_http_bedrud_reply_t    *rep;
+    ngx_str_t                    *why;
+    ngx_http_bedrud_reply_t      *rep;
+    ngx_http_bedrud_webhook_t    *wh;
+    ngx_http_bedrud_main_conf_t  *bmcf;
 
     wh = ctx->data;
     rep = ctx->replies[0];
@@ -461,6 +462,19 @@ ngx_http_bedrud_webhook_done(ngx_http_request_t *r,
     } else if (ngx_http_bedrud_reply_is(rep, "REMOVE")
                && (why = ngx_http_bedrud_reply_str(rep, 1)) != NULL)
     {
+        bmcf = ngx_http_get_module_main_conf(r, ngx_http_bedrud_module);
+
+        if (bmcf->livekit_api.len == 0) {
+            /* nothing can be done about it: say so, loudly */
+            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                          "bedrud: room \"%V\": \"%V\" should be removed "
+                          "(%V), but \"bedrud_livekit_api\" is not "
+                          "configured", &wh->room, &wh->identity, why);
+            wh->action = "not enforced";
+            ngx_http_bedrud_webhook_reply(r, ctx);
+            return;
+        }
+
         wh->action = "removed";
 
         if (why->len == sizeof("unencrypted") - 1

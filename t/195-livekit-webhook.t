@@ -22,6 +22,7 @@ our $http_config = http_config(extra => '    bedrud_livekit_api /_livekit/;');
 our $config = lk_location($lkport) . "
      location = /metrics { bedrud_metrics; }";
 our $down_config = http_config(redis_port => free_port());
+our $no_api_config = http_config();
 our $unconfigured = http_config()
     =~ s/^\s*bedrud_livekit_(?:api_key|secret_file) [^\n]*\n//mgr;
 
@@ -404,3 +405,23 @@ $::b11 = ::ev(event => 'participant_left', room => 'r', identity => 'u');
 ::wh($::vector)
 --- error_code: 501
 --- response_body: {"error":"LiveKit is not configured"}
+
+
+
+=== TEST 13: without bedrud_livekit_api nothing can be removed: the answer and the log say so
+--- http_config eval: $::no_api_config
+--- config
+    location /api/ { bedrud_api; }
+--- request eval
+my ($owner) = BedrudTest::mint_pair();
+my (undef, $name) = ::make_room(owner => $owner, e2ee => 1);
+$::name13 = $name;
+$::b13 = ::ev(event => 'track_published', room => $name, identity => 'u-plain',
+              track => { type => 'VIDEO' });
+"POST /api/livekit/webhook\n$::b13"
+--- more_headers eval
+::wh($::b13)
+--- error_code: 200
+--- response_body: {"status":"ok","action":"not enforced"}
+--- error_log eval
+qr/\[warn\] .*bedrud: room "\Q$::name13\E": "u-plain" should be removed \(unencrypted\), but "bedrud_livekit_api" is not configured/
