@@ -80,9 +80,10 @@ async function call<T>(method: string, path: string, body?: unknown,
 
 async function refresh(): Promise<boolean> {
   try {
-    const r = await call<{ tokens: Tokens }>('POST', '/api/auth/refresh',
-                                             undefined, false);
-    remember(r.tokens);
+    // Bedrud's refresh answer is flat and snake_case, unlike login's
+    const r = await call<{ access_token: string; refresh_token: string }>(
+      'POST', '/api/auth/refresh', undefined, false);
+    remember({ accessToken: r.access_token, refreshToken: r.refresh_token });
     return true;
   } catch {
     remember(null);

@@ -209,6 +209,19 @@ try {
     check(ok, `${who} shows three tiles, one local`, await videos(page));
   }
 
+  // an access token that no longer works is refreshed from the cookie
+  const fresh = await person('Alice again');
+  await fresh.context().addCookies(await alice.context().cookies());
+  await fresh.goto(`${base}/`);
+  await fresh.evaluate(() => sessionStorage.setItem('bedrud.access', 'not-a-token'));
+  await fresh.goto(`${base}/`);
+  const who = await fresh.waitForFunction(
+    () => /Alice/.test(document.getElementById('who')?.textContent ?? ''),
+    null, { timeout: 10000 }).then(() => true, () => false);
+  const stored = await fresh.evaluate(() => sessionStorage.getItem('bedrud.access'));
+  check(who && /^[\w-]+\.[\w-]+\.[\w-]+$/.test(stored ?? ''),
+        'a bad access token is replaced through the refresh cookie', String(stored));
+
   // nobody was removed: Alice and Bob still connected, encrypted
   for (const [page, who] of [[alice, 'Alice'], [bob, 'Bob']]) {
     const s = await status(page);
