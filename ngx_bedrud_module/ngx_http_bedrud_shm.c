@@ -23,10 +23,11 @@
  *     deny_entries
  *     metrics                   counters, changed with atomic ops only
  *   " in bedrud zone \"name\""  shpool->log_ctx, for slab messages
- *   nodes                       an ngx_rbtree_node_t (the index node)
- *                               followed, at &node->color, by either an
- *                               ngx_http_bedrud_limit_node_t or an
- *                               ngx_http_bedrud_deny_node_t
+ *   nodes                       ngx_http_bedrud_limit_node_t or
+ *                               ngx_http_bedrud_deny_node_t, each starting
+ *                               with the ngx_str_node_t of its index, so
+ *                               that nginx's ngx_str_rbtree_insert_value()
+ *                               and ngx_str_rbtree_lookup() serve both
  *
  * A rate limit key is the class byte, an address family byte (4, 6, or
  * 0 for unix sockets) and the client address bytes without the port; an
@@ -52,7 +53,7 @@
 
 
 #define NGX_HTTP_BEDRUD_SHM_MAGIC        0x62656472    /* "bedr" */
-#define NGX_HTTP_BEDRUD_SHM_VERSION      2
+#define NGX_HTTP_BEDRUD_SHM_VERSION      3
 
 /* class, family, IPv6 address */
 #define NGX_HTTP_BEDRUD_SHM_KEY_LEN      (1 + 1 + 16)
@@ -74,9 +75,7 @@
 
 
 typedef struct {
-    u_char                      color;
-    u_char                      len;
-    u_short                     dummy;
+    ngx_str_node_t              sn;        /* key: crc32; str: the key */
     ngx_queue_t                 queue;
     time_t                      reset;     /* end of the current window */
     ngx_uint_t                  count;     /* requests in the window */
@@ -85,9 +84,7 @@ typedef struct {
 
 
 typedef struct {
-    u_char                      color;
-    u_char                      len;
-    u_short                     dummy;
+    ngx_str_node_t              sn;        /* key: crc32; str: the id */
     ngx_rbtree_node_t           timer;     /* key: expiry, unix seconds */
     u_char                      data[1];
 } ngx_http_bedrud_deny_node_t;
@@ -140,8 +137,6 @@ static ngx_int_t ngx_http_bedrud_shm_check(ngx_shm_zone_t *shm_zone,
 static ngx_http_bedrud_shm_ctx_t *ngx_http_bedrud_shm_get(void);
 static size_t ngx_http_bedrud_limit_key(ngx_http_request_t *r,
     ngx_uint_t cls, u_char *key);
-static void ngx_http_bedrud_limit_insert_value(ngx_rbtree_node_t *temp,
-    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
 static ngx_http_bedrud_limit_node_t *ngx_http_bedrud_limit_lookup(
     ngx_http_bedrud_shm_ctx_t *ctx, uint32_t hash, u_char *data,
     size_t len);
@@ -150,12 +145,10 @@ static ngx_http_bedrud_limit_node_t *ngx_http_bedrud_limit_alloc(
     size_t len, time_t now, ngx_uint_t *log);
 static void ngx_http_bedrud_limit_expire(ngx_http_bedrud_shm_ctx_t *ctx,
     ngx_uint_t n, time_t now);
-static void ngx_http_bedrud_deny_insert_value(ngx_rbtree_node_t *temp,
-    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
 static ngx_http_bedrud_deny_node_t *ngx_http_bedrud_deny_lookup(
     ngx_http_bedrud_shm_ctx_t *ctx, uint32_t hash, u_char *data,
     size_t len);
-static ngx_rbtree_node_t *ngx_http_bedrud_deny_alloc(
+static ngx_http_bedrud_deny_node_t *ngx_http_bedrud_deny_alloc(
     ngx_http_bedrud_shm_ctx_t *ctx, size_t size, time_t now);
 static void ngx_http_bedrud_deny_expire(ngx_http_bedrud_shm_ctx_t *ctx,
     ngx_uint_t n, time_t now);
@@ -290,12 +283,12 @@ ngx_http_bedrud_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     ctx->sh->size = sizeof(ngx_http_bedrud_shctx_t);
 
     ngx_rbtree_init(&ctx->sh->limit_rbtree, &ctx->sh->limit_sentinel,
-                    ngx_http_bedrud_limit_insert_value);
+                    ngx_str_rbtree_insert_value);
 
     ngx_queue_init(&ctx->sh->limit_queue);
 
     ngx_rbtree_init(&ctx->sh->deny_rbtree, &ctx->sh->deny_sentinel,
-                    ngx_http_bedrud_deny_insert_value);
+                    ngx_str_rbtree_insert_value);
 
     ngx_rbtree_init(&ctx->sh->deny_timers, &ctx->sh->deny_timers_sentinel,
                     ngx_rbtree_insert_timer_value);
@@ -521,87 +514,25 @@ ngx_http_bedrud_limit_key(ngx_http_request_t *r, ngx_uint_t cls,
 }
 
 
-static void
-ngx_http_bedrud_limit_insert_value(ngx_rbtree_node_t *temp,
-    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel)
-{
-    ngx_rbtree_node_t             **p;
-    ngx_http_bedrud_limit_node_t   *ln, *lnt;
-
-    for ( ;; ) {
-
-        if (node->key < temp->key) {
-
-            p = &temp->left;
-
-        } else if (node->key > temp->key) {
-
-            p = &temp->right;
-
-        } else { /* node->key == temp->key */
-
-            ln = (ngx_http_bedrud_limit_node_t *) &node->color;
-            lnt = (ngx_http_bedrud_limit_node_t *) &temp->color;
-
-            p = (ngx_memn2cmp(ln->data, lnt->data, ln->len, lnt->len) < 0)
-                ? &temp->left : &temp->right;
-        }
-
-        if (*p == sentinel) {
-            break;
-        }
-
-        temp = *p;
-    }
-
-    *p = node;
-    node->parent = temp;
-    node->left = sentinel;
-    node->right = sentinel;
-    ngx_rbt_red(node);
-}
-
-
 static ngx_http_bedrud_limit_node_t *
 ngx_http_bedrud_limit_lookup(ngx_http_bedrud_shm_ctx_t *ctx, uint32_t hash,
     u_char *data, size_t len)
 {
-    ngx_int_t                      rc;
-    ngx_rbtree_node_t             *node, *sentinel;
+    ngx_str_t                      key;
     ngx_http_bedrud_limit_node_t  *ln;
 
-    node = ctx->sh->limit_rbtree.root;
-    sentinel = ctx->sh->limit_rbtree.sentinel;
+    key.data = data;
+    key.len = len;
 
-    while (node != sentinel) {
+    ln = (ngx_http_bedrud_limit_node_t *)
+             ngx_str_rbtree_lookup(&ctx->sh->limit_rbtree, &key, hash);
 
-        if (hash < node->key) {
-            node = node->left;
-            continue;
-        }
-
-        if (hash > node->key) {
-            node = node->right;
-            continue;
-        }
-
-        /* hash == node->key */
-
-        ln = (ngx_http_bedrud_limit_node_t *) &node->color;
-
-        rc = ngx_memn2cmp(data, ln->data, len, (size_t) ln->len);
-
-        if (rc == 0) {
-            ngx_queue_remove(&ln->queue);
-            ngx_queue_insert_head(&ctx->sh->limit_queue, &ln->queue);
-
-            return ln;
-        }
-
-        node = (rc < 0) ? node->left : node->right;
+    if (ln) {
+        ngx_queue_remove(&ln->queue);
+        ngx_queue_insert_head(&ctx->sh->limit_queue, &ln->queue);
     }
 
-    return NULL;
+    return ln;
 }
 
 
@@ -610,25 +541,22 @@ ngx_http_bedrud_limit_alloc(ngx_http_bedrud_shm_ctx_t *ctx, uint32_t hash,
     u_char *data, size_t len, time_t now, ngx_uint_t *log)
 {
     size_t                         size;
-    ngx_rbtree_node_t             *node;
     ngx_http_bedrud_limit_node_t  *ln;
 
-    size = offsetof(ngx_rbtree_node_t, color)
-           + offsetof(ngx_http_bedrud_limit_node_t, data)
-           + len;
+    size = offsetof(ngx_http_bedrud_limit_node_t, data) + len;
 
     ngx_http_bedrud_limit_expire(ctx, 1, now);
     ngx_http_bedrud_deny_expire(ctx, 2, now);
 
-    node = ngx_slab_alloc_locked(ctx->shpool, size);
+    ln = ngx_slab_alloc_locked(ctx->shpool, size);
 
-    if (node == NULL) {
+    if (ln == NULL) {
         ngx_http_bedrud_deny_expire(ctx, NGX_HTTP_BEDRUD_SHM_EXPIRE_MAX, now);
         ngx_http_bedrud_limit_expire(ctx, 0, now);
 
-        node = ngx_slab_alloc_locked(ctx->shpool, size);
+        ln = ngx_slab_alloc_locked(ctx->shpool, size);
 
-        if (node == NULL) {
+        if (ln == NULL) {
 
             /* the zone is full of live denylist entries */
 
@@ -643,17 +571,15 @@ ngx_http_bedrud_limit_alloc(ngx_http_bedrud_shm_ctx_t *ctx, uint32_t hash,
 
     ctx->sh->limit_nomem = 0;
 
-    node->key = hash;
-
-    ln = (ngx_http_bedrud_limit_node_t *) &node->color;
-
-    ln->len = (u_char) len;
+    ln->sn.node.key = hash;
+    ln->sn.str.data = ln->data;
+    ln->sn.str.len = len;
     ln->reset = 0;
     ln->count = 0;
 
     ngx_memcpy(ln->data, data, len);
 
-    ngx_rbtree_insert(&ctx->sh->limit_rbtree, node);
+    ngx_rbtree_insert(&ctx->sh->limit_rbtree, &ln->sn.node);
 
     ngx_queue_insert_head(&ctx->sh->limit_queue, &ln->queue);
 
@@ -668,7 +594,6 @@ ngx_http_bedrud_limit_expire(ngx_http_bedrud_shm_ctx_t *ctx, ngx_uint_t n,
     time_t now)
 {
     ngx_queue_t                   *q;
-    ngx_rbtree_node_t             *node;
     ngx_http_bedrud_limit_node_t  *ln;
 
     /*
@@ -693,12 +618,9 @@ ngx_http_bedrud_limit_expire(ngx_http_bedrud_shm_ctx_t *ctx, ngx_uint_t n,
 
         ngx_queue_remove(q);
 
-        node = (ngx_rbtree_node_t *)
-                   ((u_char *) ln - offsetof(ngx_rbtree_node_t, color));
+        ngx_rbtree_delete(&ctx->sh->limit_rbtree, &ln->sn.node);
 
-        ngx_rbtree_delete(&ctx->sh->limit_rbtree, node);
-
-        ngx_slab_free_locked(ctx->shpool, node);
+        ngx_slab_free_locked(ctx->shpool, ln);
 
         ctx->sh->limit_entries--;
     }
@@ -758,7 +680,6 @@ ngx_http_bedrud_shm_revoke(ngx_str_t *id, time_t exp)
     time_t                        now;
     uint32_t                      hash;
     ngx_uint_t                    log;
-    ngx_rbtree_node_t            *node;
     ngx_http_bedrud_shm_ctx_t    *ctx;
     ngx_http_bedrud_deny_node_t  *dn;
 
@@ -799,13 +720,11 @@ ngx_http_bedrud_shm_revoke(ngx_str_t *id, time_t exp)
         goto done;
     }
 
-    size = offsetof(ngx_rbtree_node_t, color)
-           + offsetof(ngx_http_bedrud_deny_node_t, data)
-           + id->len;
+    size = offsetof(ngx_http_bedrud_deny_node_t, data) + id->len;
 
-    node = ngx_http_bedrud_deny_alloc(ctx, size, now);
+    dn = ngx_http_bedrud_deny_alloc(ctx, size, now);
 
-    if (node == NULL) {
+    if (dn == NULL) {
         (void) ngx_atomic_fetch_add(&ctx->sh->metrics.deny_dropped, 1);
 
         if (!ctx->sh->deny_nomem) {
@@ -818,16 +737,14 @@ ngx_http_bedrud_shm_revoke(ngx_str_t *id, time_t exp)
 
     ctx->sh->deny_nomem = 0;
 
-    node->key = hash;
-
-    dn = (ngx_http_bedrud_deny_node_t *) &node->color;
-
-    dn->len = (u_char) id->len;
+    dn->sn.node.key = hash;
+    dn->sn.str.data = dn->data;
+    dn->sn.str.len = id->len;
     dn->timer.key = (ngx_rbtree_key_t) exp;
 
     ngx_memcpy(dn->data, id->data, id->len);
 
-    ngx_rbtree_insert(&ctx->sh->deny_rbtree, node);
+    ngx_rbtree_insert(&ctx->sh->deny_rbtree, &dn->sn.node);
     ngx_rbtree_insert(&ctx->sh->deny_timers, &dn->timer);
 
     ctx->sh->deny_entries++;
@@ -845,93 +762,26 @@ done:
 }
 
 
-static void
-ngx_http_bedrud_deny_insert_value(ngx_rbtree_node_t *temp,
-    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel)
-{
-    ngx_rbtree_node_t            **p;
-    ngx_http_bedrud_deny_node_t   *dn, *dnt;
-
-    for ( ;; ) {
-
-        if (node->key < temp->key) {
-
-            p = &temp->left;
-
-        } else if (node->key > temp->key) {
-
-            p = &temp->right;
-
-        } else { /* node->key == temp->key */
-
-            dn = (ngx_http_bedrud_deny_node_t *) &node->color;
-            dnt = (ngx_http_bedrud_deny_node_t *) &temp->color;
-
-            p = (ngx_memn2cmp(dn->data, dnt->data, dn->len, dnt->len) < 0)
-                ? &temp->left : &temp->right;
-        }
-
-        if (*p == sentinel) {
-            break;
-        }
-
-        temp = *p;
-    }
-
-    *p = node;
-    node->parent = temp;
-    node->left = sentinel;
-    node->right = sentinel;
-    ngx_rbt_red(node);
-}
-
-
 static ngx_http_bedrud_deny_node_t *
 ngx_http_bedrud_deny_lookup(ngx_http_bedrud_shm_ctx_t *ctx, uint32_t hash,
     u_char *data, size_t len)
 {
-    ngx_int_t                     rc;
-    ngx_rbtree_node_t            *node, *sentinel;
-    ngx_http_bedrud_deny_node_t  *dn;
+    ngx_str_t  key;
 
-    node = ctx->sh->deny_rbtree.root;
-    sentinel = ctx->sh->deny_rbtree.sentinel;
+    key.data = data;
+    key.len = len;
 
-    while (node != sentinel) {
-
-        if (hash < node->key) {
-            node = node->left;
-            continue;
-        }
-
-        if (hash > node->key) {
-            node = node->right;
-            continue;
-        }
-
-        /* hash == node->key */
-
-        dn = (ngx_http_bedrud_deny_node_t *) &node->color;
-
-        rc = ngx_memn2cmp(data, dn->data, len, (size_t) dn->len);
-
-        if (rc == 0) {
-            return dn;
-        }
-
-        node = (rc < 0) ? node->left : node->right;
-    }
-
-    return NULL;
+    return (ngx_http_bedrud_deny_node_t *)
+               ngx_str_rbtree_lookup(&ctx->sh->deny_rbtree, &key, hash);
 }
 
 
-static ngx_rbtree_node_t *
+static ngx_http_bedrud_deny_node_t *
 ngx_http_bedrud_deny_alloc(ngx_http_bedrud_shm_ctx_t *ctx, size_t size,
     time_t now)
 {
-    ngx_uint_t          i;
-    ngx_rbtree_node_t  *node;
+    void        *node;
+    ngx_uint_t   i;
 
     ngx_http_bedrud_deny_expire(ctx, 2, now);
     ngx_http_bedrud_limit_expire(ctx, 1, now);
@@ -1002,15 +852,10 @@ static void
 ngx_http_bedrud_deny_free(ngx_http_bedrud_shm_ctx_t *ctx,
     ngx_http_bedrud_deny_node_t *dn)
 {
-    ngx_rbtree_node_t  *node;
-
-    node = (ngx_rbtree_node_t *)
-               ((u_char *) dn - offsetof(ngx_rbtree_node_t, color));
-
     ngx_rbtree_delete(&ctx->sh->deny_timers, &dn->timer);
-    ngx_rbtree_delete(&ctx->sh->deny_rbtree, node);
+    ngx_rbtree_delete(&ctx->sh->deny_rbtree, &dn->sn.node);
 
-    ngx_slab_free_locked(ctx->shpool, node);
+    ngx_slab_free_locked(ctx->shpool, dn);
 
     ctx->sh->deny_entries--;
 }
