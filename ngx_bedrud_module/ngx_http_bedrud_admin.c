@@ -144,6 +144,19 @@ static void ngx_http_bedrud_admin_invite_delete_done(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 
 
+/* the admin functions' "not found" (Bedrud's texts) */
+
+static ngx_http_bedrud_status_t  ngx_http_bedrud_admin_no_room[] = {
+    { "NOTFOUND", NGX_HTTP_NOT_FOUND, "Room not found" },
+    { NULL, 0, NULL }
+};
+
+static ngx_http_bedrud_status_t  ngx_http_bedrud_admin_no_user[] = {
+    { "NOTFOUND", NGX_HTTP_NOT_FOUND, "User not found" },
+    { NULL, 0, NULL }
+};
+
+
 /* GET /api/admin/rooms?page=&limit= */
 
 void
@@ -304,17 +317,14 @@ ngx_http_bedrud_admin_room_update_done(ngx_http_request_t *r,
 
     rep = ctx->replies[0];
 
-    if (ngx_http_bedrud_reply_is(rep, "NOTFOUND")) {
-        ngx_http_bedrud_error(r, NGX_HTTP_NOT_FOUND, "Room not found");
+    if (ngx_http_bedrud_reply_check(r, rep, ngx_http_bedrud_admin_no_room,
+                                    "Failed to update room")
+        != NGX_OK)
+    {
         return;
     }
 
-    room = NULL;
-
-    if (ngx_http_bedrud_reply_is(rep, "OK")) {
-        room = ngx_http_bedrud_room_json(ngx_http_bedrud_reply_elt(rep, 1),
-                                         0);
-    }
+    room = ngx_http_bedrud_room_json(ngx_http_bedrud_reply_elt(rep, 1), 0);
 
     if (room == NULL) {
         ngx_http_bedrud_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
@@ -360,14 +370,11 @@ static void
 ngx_http_bedrud_admin_room_close_done(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
-    if (ngx_http_bedrud_reply_is(ctx->replies[0], "NOTFOUND")) {
-        ngx_http_bedrud_error(r, NGX_HTTP_NOT_FOUND, "Room not found");
-        return;
-    }
-
-    if (!ngx_http_bedrud_reply_is(ctx->replies[0], "OK")) {
-        ngx_http_bedrud_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
-                              "Failed to close room");
+    if (ngx_http_bedrud_reply_check(r, ctx->replies[0],
+                                    ngx_http_bedrud_admin_no_room,
+                                    "Failed to close room")
+        != NGX_OK)
+    {
         return;
     }
 
@@ -501,13 +508,10 @@ ngx_http_bedrud_admin_user_done(ngx_http_request_t *r,
 
     rep = ctx->replies[0];
 
-    if (ngx_http_bedrud_reply_is(rep, "NOTFOUND")) {
-        ngx_http_bedrud_error(r, NGX_HTTP_NOT_FOUND, "User not found");
-        return;
-    }
-
-    if (!ngx_http_bedrud_reply_is(rep, "OK")) {
-        ngx_http_bedrud_internal_error(r);
+    if (ngx_http_bedrud_reply_check(r, rep, ngx_http_bedrud_admin_no_user,
+                                    NULL)
+        != NGX_OK)
+    {
         return;
     }
 
@@ -617,14 +621,10 @@ ngx_http_bedrud_admin_user_status_done(ngx_http_request_t *r,
     st = ctx->data;
     rep = ctx->replies[0];
 
-    if (ngx_http_bedrud_reply_is(rep, "NOTFOUND")) {
-        ngx_http_bedrud_error(r, NGX_HTTP_NOT_FOUND, "User not found");
-        return;
-    }
-
-    if (!ngx_http_bedrud_reply_is(rep, "OK")) {
-        ngx_http_bedrud_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
-                              "Failed to update user status");
+    if (ngx_http_bedrud_reply_check(r, rep, ngx_http_bedrud_admin_no_user,
+                                    "Failed to update user status")
+        != NGX_OK)
+    {
         return;
     }
 
@@ -708,14 +708,11 @@ static void
 ngx_http_bedrud_admin_user_accesses_done(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
-    if (ngx_http_bedrud_reply_is(ctx->replies[0], "NOTFOUND")) {
-        ngx_http_bedrud_error(r, NGX_HTTP_NOT_FOUND, "User not found");
-        return;
-    }
-
-    if (!ngx_http_bedrud_reply_is(ctx->replies[0], "OK")) {
-        ngx_http_bedrud_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
-                              "Failed to update user accesses");
+    if (ngx_http_bedrud_reply_check(r, ctx->replies[0],
+                                    ngx_http_bedrud_admin_no_user,
+                                    "Failed to update user accesses")
+        != NGX_OK)
+    {
         return;
     }
 

@@ -247,6 +247,22 @@ ngx_http_bedrud_reply_t *ngx_http_bedrud_reply_elt(
     ngx_http_bedrud_reply_t *reply, ngx_uint_t i);
 ngx_int_t ngx_http_bedrud_reply_is(ngx_http_bedrud_reply_t *reply,
     const char *status);
+
+/* a Redis function's status word and the error answer it stands for */
+typedef struct {
+    const char                 *status;
+    ngx_uint_t                  code;
+    const char                 *error;
+} ngx_http_bedrud_status_t;
+
+/*
+ * NGX_OK when the reply's status is "OK"; else the error "map" (ended by
+ * a NULL status) gives for it, or a 500 with "fallback" (NULL: "internal
+ * server error"), has been sent, and NGX_DONE is returned.
+ */
+ngx_int_t ngx_http_bedrud_reply_check(ngx_http_request_t *r,
+    ngx_http_bedrud_reply_t *reply, ngx_http_bedrud_status_t *map,
+    const char *fallback);
 ngx_str_t *ngx_http_bedrud_reply_str(ngx_http_bedrud_reply_t *reply,
     ngx_uint_t i);
 

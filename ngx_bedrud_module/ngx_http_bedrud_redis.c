@@ -1004,6 +1004,33 @@ ngx_http_bedrud_reply_is(ngx_http_bedrud_reply_t *reply, const char *status)
 }
 
 
+ngx_int_t
+ngx_http_bedrud_reply_check(ngx_http_request_t *r,
+    ngx_http_bedrud_reply_t *reply, ngx_http_bedrud_status_t *map,
+    const char *fallback)
+{
+    if (ngx_http_bedrud_reply_is(reply, "OK")) {
+        return NGX_OK;
+    }
+
+    for ( /* void */ ; map && map->status; map++) {
+        if (ngx_http_bedrud_reply_is(reply, map->status)) {
+            ngx_http_bedrud_error(r, map->code, map->error);
+            return NGX_DONE;
+        }
+    }
+
+    if (fallback) {
+        ngx_http_bedrud_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR, fallback);
+
+    } else {
+        ngx_http_bedrud_internal_error(r);
+    }
+
+    return NGX_DONE;
+}
+
+
 static void
 ngx_http_bedrud_redis_timeout(ngx_event_t *ev)
 {

@@ -129,6 +129,31 @@ static void ngx_http_bedrud_stamp(u_char *out, size_t *len, time_t sec,
     ngx_uint_t usec);
 
 
+/* what the room functions' status words answer (Bedrud's texts) */
+
+static ngx_http_bedrud_status_t  ngx_http_bedrud_join_status[] = {
+    { "NOTFOUND", NGX_HTTP_NOT_FOUND, "Room not found" },
+    { "PRIVATE", NGX_HTTP_FORBIDDEN, "This room is private" },
+    { "INACTIVE", NGX_HTTP_BEDRUD_GONE, "room is no longer active" },
+    { "FULL", NGX_HTTP_FORBIDDEN, "room is full" },
+    { "BANNED", NGX_HTTP_FORBIDDEN, "you are banned from this room" },
+    { NULL, 0, NULL }
+};
+
+static ngx_http_bedrud_status_t  ngx_http_bedrud_owner_status[] = {
+    { "NOTFOUND", NGX_HTTP_NOT_FOUND, "Room not found" },
+    { "FORBIDDEN", NGX_HTTP_FORBIDDEN, "Insufficient permissions" },
+    { NULL, 0, NULL }
+};
+
+static ngx_http_bedrud_status_t  ngx_http_bedrud_delete_status[] = {
+    { "NOTFOUND", NGX_HTTP_NOT_FOUND, "Room not found" },
+    { "FORBIDDEN", NGX_HTTP_FORBIDDEN,
+      "Only the room creator can delete this room" },
+    { NULL, 0, NULL }
+};
+
+
 /* POST /api/room/create */
 
 void
@@ -604,35 +629,8 @@ ngx_http_bedrud_join_done(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
     rep = ctx->replies[0];
     guest = st->guest;
 
-    if (ngx_http_bedrud_reply_is(rep, "NOTFOUND")) {
-        ngx_http_bedrud_error(r, NGX_HTTP_NOT_FOUND, "Room not found");
-        return;
-    }
-
     if (ngx_http_bedrud_reply_is(rep, "BADNAME")) {
         ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST, st->badname);
-        return;
-    }
-
-    if (ngx_http_bedrud_reply_is(rep, "PRIVATE")) {
-        ngx_http_bedrud_error(r, NGX_HTTP_FORBIDDEN, "This room is private");
-        return;
-    }
-
-    if (ngx_http_bedrud_reply_is(rep, "INACTIVE")) {
-        ngx_http_bedrud_error(r, NGX_HTTP_BEDRUD_GONE,
-                              "room is no longer active");
-        return;
-    }
-
-    if (ngx_http_bedrud_reply_is(rep, "FULL")) {
-        ngx_http_bedrud_error(r, NGX_HTTP_FORBIDDEN, "room is full");
-        return;
-    }
-
-    if (ngx_http_bedrud_reply_is(rep, "BANNED")) {
-        ngx_http_bedrud_error(r, NGX_HTTP_FORBIDDEN,
-                              "you are banned from this room");
         return;
     }
 
@@ -659,9 +657,14 @@ ngx_http_bedrud_join_done(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
         return;
     }
 
-    if (!ngx_http_bedrud_reply_is(rep, "OK")
-        || ngx_http_bedrud_join_parse(rep, &room) != NGX_OK)
+    if (ngx_http_bedrud_reply_check(r, rep, ngx_http_bedrud_join_status,
+                                    "Failed to look up room")
+        != NGX_OK)
     {
+        return;
+    }
+
+    if (ngx_http_bedrud_join_parse(rep, &room) != NGX_OK) {
         ngx_http_bedrud_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
                               "Failed to look up room");
         return;
@@ -1005,19 +1008,14 @@ ngx_http_bedrud_settings_done(ngx_http_request_t *r,
 
     rep = ctx->replies[0];
 
-    if (ngx_http_bedrud_reply_is(rep, "NOTFOUND")) {
-        ngx_http_bedrud_error(r, NGX_HTTP_NOT_FOUND, "Room not found");
+    if (ngx_http_bedrud_reply_check(r, rep, ngx_http_bedrud_owner_status,
+                                    "Failed to update room settings")
+        != NGX_OK)
+    {
         return;
     }
 
-    if (ngx_http_bedrud_reply_is(rep, "FORBIDDEN")) {
-        ngx_http_bedrud_error(r, NGX_HTTP_FORBIDDEN,
-                              "Insufficient permissions");
-        return;
-    }
-
-    json = ngx_http_bedrud_reply_is(rep, "OK")
-           ? ngx_http_bedrud_room_json(rep, 1) : NULL;
+    json = ngx_http_bedrud_room_json(rep, 1);
 
     if (json == NULL) {
         ngx_http_bedrud_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
@@ -1057,20 +1055,10 @@ ngx_http_bedrud_delete_done(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 
     rep = ctx->replies[0];
 
-    if (ngx_http_bedrud_reply_is(rep, "NOTFOUND")) {
-        ngx_http_bedrud_error(r, NGX_HTTP_NOT_FOUND, "Room not found");
-        return;
-    }
-
-    if (ngx_http_bedrud_reply_is(rep, "FORBIDDEN")) {
-        ngx_http_bedrud_error(r, NGX_HTTP_FORBIDDEN,
-                              "Only the room creator can delete this room");
-        return;
-    }
-
-    if (!ngx_http_bedrud_reply_is(rep, "OK")) {
-        ngx_http_bedrud_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
-                              "Failed to delete room");
+    if (ngx_http_bedrud_reply_check(r, rep, ngx_http_bedrud_delete_status,
+                                    "Failed to delete room")
+        != NGX_OK)
+    {
         return;
     }
 
@@ -1150,19 +1138,10 @@ ngx_http_bedrud_ban_done(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 
     rep = ctx->replies[0];
 
-    if (ngx_http_bedrud_reply_is(rep, "NOTFOUND")) {
-        ngx_http_bedrud_error(r, NGX_HTTP_NOT_FOUND, "Room not found");
-        return;
-    }
-
-    if (ngx_http_bedrud_reply_is(rep, "FORBIDDEN")) {
-        ngx_http_bedrud_error(r, NGX_HTTP_FORBIDDEN,
-                              "Insufficient permissions");
-        return;
-    }
-
-    if (!ngx_http_bedrud_reply_is(rep, "OK")) {
-        ngx_http_bedrud_internal_error(r);
+    if (ngx_http_bedrud_reply_check(r, rep, ngx_http_bedrud_owner_status,
+                                    NULL)
+        != NGX_OK)
+    {
         return;
     }
 
