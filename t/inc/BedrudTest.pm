@@ -33,8 +33,11 @@ $ENV{TEST_NGINX_TOP} ||= do { my $d = `pwd`; chomp $d; $d };
 
 my $json = JSON::PP->new->canonical(1);
 
+# a secret of t/data (default: the JWT one)
 sub secret {
-    open my $fh, '<', "$ENV{TEST_NGINX_TOP}/t/data/jwt.secret" or die $!;
+    my ($name) = @_;
+    $name //= 'jwt.secret';
+    open my $fh, '<', "$ENV{TEST_NGINX_TOP}/t/data/$name" or die $!;
     my $s = <$fh>;
     $s =~ s/\s+\z//;
     return $s;

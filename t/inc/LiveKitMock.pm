@@ -27,11 +27,7 @@ my $rooms = 0;
 my $secret;
 
 sub lk_secret {
-    return $secret if defined $secret;
-    open my $fh, '<', "$ENV{TEST_NGINX_TOP}/t/data/livekit.secret" or die $!;
-    my $s = <$fh>;
-    $s =~ s/\s+\z//;
-    return $secret = $s;
+    return $secret //= BedrudTest::secret('livekit.secret');
 }
 
 # the rooms library as it is in the tree, whatever nginx loaded before
