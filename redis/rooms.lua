@@ -35,6 +35,15 @@ local function expire_with_last(key, grace, zset)
     end
 end
 
+-- is the identity banned from the room, or (a guest) the name it goes by?
+local function banned(rkey, identity, guest_name)
+    if redis.call('HEXISTS', rkey .. ':bans', identity) == 1 then
+        return true
+    end
+    return guest_name ~= nil and redis.call('HEXISTS', rkey .. ':guestbans',
+                                            string.lower(guest_name)) == 1
+end
+
 -- the owner of a room: adminId, or the creator if that is empty (Bedrud)
 local function owner_of(rkey)
     local f = redis.call('HMGET', rkey, 'id', 'createdBy', 'adminId')
@@ -160,11 +169,7 @@ local function join(keys, args)
         end
     end
 
-    if redis.call('HEXISTS', rkey .. ':bans', identity) == 1 then
-        return {'BANNED'}
-    end
-    local folded = string.lower(args[5])
-    if guest and redis.call('HEXISTS', rkey .. ':guestbans', folded) == 1 then
+    if banned(rkey, identity, guest and args[5] or nil) then
         return {'BANNED'}
     end
 
@@ -417,13 +422,11 @@ local function livekit_event(keys, args)
     local seats = rkey .. ':seats'
 
     if ev == 'participant_joined' then
-        local banned = redis.call('HEXISTS', rkey .. ':bans', identity) == 1
-        if not banned and string.sub(identity, 1, 6) == 'guest-' then
-            local name = redis.call('HGET', rkey .. ':guests', identity)
-            banned = name ~= false and redis.call('HEXISTS',
-                rkey .. ':guestbans', string.lower(name)) == 1
+        local name
+        if string.sub(identity, 1, 6) == 'guest-' then
+            name = redis.call('HGET', rkey .. ':guests', identity) or nil
         end
-        if banned then
+        if banned(rkey, identity, name) then
             return {'REMOVE', 'banned'}
         end
         redis.call('HSET', presence, identity, args[3] .. ' in')
