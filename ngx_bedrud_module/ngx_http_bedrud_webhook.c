@@ -49,6 +49,7 @@ typedef struct {
     ngx_str_t                   type;      /* the track's */
     ngx_str_t                   at;        /* createdAt, unix seconds */
     ngx_uint_t                  encrypted;
+    ngx_uint_t                  known;     /* an event we act on */
     const char                 *action;    /* what the answer says */
 } ngx_http_bedrud_webhook_t;
 
@@ -121,7 +122,7 @@ ngx_http_bedrud_livekit_webhook(ngx_http_request_t *r,
         return;
     }
 
-    if (!ngx_http_bedrud_webhook_known(&wh->event)) {
+    if (!wh->known) {
         wh->action = "none";
         ngx_http_bedrud_webhook_reply(r, ctx);
         return;
@@ -351,7 +352,9 @@ ngx_http_bedrud_webhook_parse(ngx_http_request_t *r, json_t *body,
 
     /* the events we act on name their room, and all but one a person */
 
-    if (ngx_http_bedrud_webhook_known(&wh->event)) {
+    wh->known = ngx_http_bedrud_webhook_known(&wh->event);
+
+    if (wh->known) {
         if (wh->room.len == 0) {
             return NGX_DECLINED;
         }
