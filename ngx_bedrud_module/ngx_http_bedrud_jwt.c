@@ -686,9 +686,7 @@ ngx_http_bedrud_jwt_claims(ngx_pool_t *pool, json_t *payload,
     ngx_uint_t                  i, found;
     ngx_http_bedrud_jwt_str_t  *f;
 
-    if (!json_is_object(payload)) {
-        return NGX_DECLINED;
-    }
+    /* an object: ngx_http_bedrud_jwt_decode() checked */
 
     /* an access token is not a refresh token, nor the other way round */
 
