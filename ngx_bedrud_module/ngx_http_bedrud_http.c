@@ -464,7 +464,7 @@ ngx_http_bedrud_bearer(ngx_http_request_t *r, ngx_str_t *token)
  */
 
 ngx_int_t
-ngx_http_bedrud_read_body(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
+ngx_http_bedrud_read_body(ngx_http_request_t *r)
 {
     ngx_int_t                     rc;
     ngx_http_bedrud_main_conf_t  *bmcf;

@@ -557,7 +557,7 @@ ngx_http_bedrud_handler(ngx_http_request_t *r)
     }
 
     if (route->body) {
-        return ngx_http_bedrud_read_body(r, ctx);
+        return ngx_http_bedrud_read_body(r);
     }
 
     rc = ngx_http_discard_request_body(r);

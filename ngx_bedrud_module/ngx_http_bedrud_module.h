@@ -187,8 +187,6 @@ extern ngx_module_t  ngx_http_bedrud_module;
 /* ngx_http_bedrud_router.c */
 ngx_http_bedrud_route_t *ngx_http_bedrud_route(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx, ngx_str_t *allow);
-ngx_uint_t ngx_http_bedrud_route_count(void);
-ngx_http_bedrud_route_t *ngx_http_bedrud_routes(void);
 
 
 /* ngx_http_bedrud_http.c: replies finalize the request exactly once */
@@ -206,8 +204,7 @@ ngx_int_t ngx_http_bedrud_set_cookie(ngx_http_request_t *r,
     const char *name, ngx_str_t *value, time_t max_age);
 ngx_int_t ngx_http_bedrud_get_cookie(ngx_http_request_t *r,
     const char *name, ngx_str_t *value);
-ngx_int_t ngx_http_bedrud_read_body(ngx_http_request_t *r,
-    ngx_http_bedrud_ctx_t *ctx);
+ngx_int_t ngx_http_bedrud_read_body(ngx_http_request_t *r);
 /* a raw body as the JSON object ctx->body: NGX_OK, NGX_DECLINED (bad) */
 ngx_int_t ngx_http_bedrud_body_json(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx, ngx_str_t *raw);
@@ -269,11 +266,9 @@ ngx_str_t *ngx_http_bedrud_reply_str(ngx_http_bedrud_reply_t *reply,
 
 /* ngx_http_bedrud_shm.c */
 char *ngx_http_bedrud_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+/* NGX_BUSY over the limit: *retry_after is when the window resets */
 ngx_int_t ngx_http_bedrud_shm_limit(ngx_http_request_t *r,
     ngx_uint_t cls, time_t *retry_after);
-/* also: requests left in the window, seconds until it resets (both opt.) */
-ngx_int_t ngx_http_bedrud_shm_limit_ex(ngx_http_request_t *r,
-    ngx_uint_t cls, ngx_uint_t *remaining, time_t *reset);
 ngx_int_t ngx_http_bedrud_shm_revoked(ngx_str_t *id);
 void ngx_http_bedrud_shm_revoke(ngx_str_t *id, time_t exp);
 void ngx_http_bedrud_shm_account(ngx_http_request_t *r, ngx_uint_t status,

@@ -176,21 +176,6 @@ static ngx_http_bedrud_route_t  ngx_http_bedrud_route_table[] = {
 };
 
 
-ngx_http_bedrud_route_t *
-ngx_http_bedrud_routes(void)
-{
-    return ngx_http_bedrud_route_table;
-}
-
-
-ngx_uint_t
-ngx_http_bedrud_route_count(void)
-{
-    return sizeof(ngx_http_bedrud_route_table)
-           / sizeof(ngx_http_bedrud_route_t) - 1;
-}
-
-
 /*
  * Finds the route for the request.  NULL with allow->len == 0 means no
  * such path (404); NULL with an Allow list means a wrong method (405).

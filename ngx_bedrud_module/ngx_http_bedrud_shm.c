@@ -349,20 +349,12 @@ ngx_int_t
 ngx_http_bedrud_shm_limit(ngx_http_request_t *r, ngx_uint_t cls,
     time_t *retry_after)
 {
-    return ngx_http_bedrud_shm_limit_ex(r, cls, NULL, retry_after);
-}
-
-
-ngx_int_t
-ngx_http_bedrud_shm_limit_ex(ngx_http_request_t *r, ngx_uint_t cls,
-    ngx_uint_t *remaining, time_t *reset)
-{
     u_char                         key[NGX_HTTP_BEDRUD_SHM_KEY_LEN];
     size_t                         len;
-    time_t                         now, window, left_secs;
+    time_t                         now, window;
     uint32_t                       hash;
     ngx_int_t                      rc;
-    ngx_uint_t                     limit, left, log;
+    ngx_uint_t                     limit, log;
     ngx_http_bedrud_shm_ctx_t     *ctx;
     ngx_http_bedrud_limit_node_t  *ln;
     ngx_http_bedrud_main_conf_t   *bmcf;
@@ -434,16 +426,13 @@ ngx_http_bedrud_shm_limit_ex(ngx_http_request_t *r, ngx_uint_t cls,
         rc = NGX_BUSY;
     }
 
-    /* the limit may have been lowered by a reload */
-
-    left = (ln->count < limit) ? limit - ln->count : 0;
-    left_secs = ln->reset - now;
+    *retry_after = ln->reset - now;
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);
 
-    ngx_log_debug4(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "bedrud limit class:%ui rc:%i left:%ui reset:%T",
-                   cls, rc, left, left_secs);
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "bedrud limit class:%ui rc:%i reset:%T",
+                   cls, rc, *retry_after);
 
     if (rc == NGX_BUSY) {
         (void) ngx_atomic_fetch_add(&ctx->sh->metrics.rate_limited, 1);
@@ -451,14 +440,6 @@ ngx_http_bedrud_shm_limit_ex(ngx_http_request_t *r, ngx_uint_t cls,
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "bedrud limiting requests of class %ui, "
                       "%ui per %Ts", cls, limit, window);
-    }
-
-    if (remaining) {
-        *remaining = left;
-    }
-
-    if (reset) {
-        *reset = left_secs;
     }
 
     return rc;
