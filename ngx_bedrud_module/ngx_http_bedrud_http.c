@@ -104,8 +104,6 @@ ngx_http_bedrud_send_text(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_set(&v, "nosniff");
     (void) ngx_http_bedrud_add_header(r, "X-Content-Type-Options", &v);
 
-    ngx_http_bedrud_shm_account(r, status, ngx_current_msec - ctx->start);
-
     rc = ngx_http_send_header(r);
 
     if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {

@@ -86,7 +86,8 @@ typedef struct {
 
     /* request limits */
     size_t                      body_limit;
-    ngx_array_t                *api_locations; /* their core loc confs */
+    ngx_array_t                *api_locations; /* their core loc confs;
+                                                  NULL: no bedrud_api */
     ngx_http_bedrud_limit_t     limits[NGX_HTTP_BEDRUD_LIMIT_CLASSES];
     ngx_shm_zone_t             *shm_zone;
 
@@ -189,6 +190,14 @@ ngx_http_bedrud_route_t *ngx_http_bedrud_route(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx, ngx_str_t *allow);
 
 
+/* ngx_http_bedrud_token_cache.c: verified access tokens, per worker */
+ngx_int_t ngx_http_bedrud_token_cache_init(ngx_cycle_t *cycle);
+ngx_int_t ngx_http_bedrud_token_cache_lookup(ngx_pool_t *pool,
+    ngx_str_t *token, ngx_str_t *secret, ngx_http_bedrud_claims_t *claims);
+void ngx_http_bedrud_token_cache_remember(ngx_str_t *token, ngx_str_t *secret,
+    ngx_http_bedrud_claims_t *claims, ngx_log_t *log);
+
+
 /* ngx_http_bedrud_http.c: replies finalize the request exactly once */
 void ngx_http_bedrud_send(ngx_http_request_t *r, ngx_uint_t status,
     json_t *json);
@@ -271,18 +280,52 @@ ngx_int_t ngx_http_bedrud_shm_limit(ngx_http_request_t *r,
     ngx_uint_t cls, time_t *retry_after);
 ngx_int_t ngx_http_bedrud_shm_revoked(ngx_str_t *id);
 void ngx_http_bedrud_shm_revoke(ngx_str_t *id, time_t exp);
-void ngx_http_bedrud_shm_account(ngx_http_request_t *r, ngx_uint_t status,
-    ngx_msec_t latency);
-void ngx_http_bedrud_shm_count(ngx_uint_t what);
+
+/* the zone's gauges */
+typedef struct {
+    ngx_atomic_uint_t           deny_entries;
+    ngx_atomic_uint_t           limit_entries;
+    ngx_uint_t                  pages_free;
+    size_t                      size;
+} ngx_http_bedrud_shm_stats_t;
+
+ngx_int_t ngx_http_bedrud_shm_stats(ngx_http_bedrud_shm_stats_t *stats);
+
+
+/* ngx_http_bedrud_metrics.c: counters in the shared zone, GET /metrics */
+
+#define NGX_HTTP_BEDRUD_METRICS_CODES    5     /* 2xx, 3xx, 4xx, 5xx, other */
+#define NGX_HTTP_BEDRUD_METRICS_STATUSES 4     /* 401, 403, 429, 503 */
+#define NGX_HTTP_BEDRUD_METRICS_BUCKETS  12    /* the last one is +Inf */
+#define NGX_HTTP_BEDRUD_METRICS_EVENTS   6
+
+/* in the zone: a new field changes NGX_HTTP_BEDRUD_SHM_VERSION */
+typedef struct {
+    ngx_atomic_t                codes[NGX_HTTP_BEDRUD_METRICS_CODES];
+    ngx_atomic_t                statuses[NGX_HTTP_BEDRUD_METRICS_STATUSES];
+    ngx_atomic_t                buckets[NGX_HTTP_BEDRUD_METRICS_BUCKETS];
+    ngx_atomic_t                latency;   /* sum, milliseconds */
+    ngx_atomic_t                rate_limited;
+    ngx_atomic_t                events[NGX_HTTP_BEDRUD_METRICS_EVENTS];
+    ngx_atomic_t                deny_dropped;
+} ngx_http_bedrud_metrics_t;
+
+/* the zone's counters, NULL without a zone (ngx_http_bedrud_shm.c) */
+ngx_http_bedrud_metrics_t *ngx_http_bedrud_shm_metrics(void);
+
+void ngx_http_bedrud_metrics_account(ngx_uint_t status, ngx_msec_t latency);
+void ngx_http_bedrud_metrics_count(ngx_uint_t what);
 ngx_int_t ngx_http_bedrud_metrics_handler(ngx_http_request_t *r);
 
-/* events counted by ngx_http_bedrud_shm_count() */
+/* events counted by ngx_http_bedrud_metrics_count() */
 #define NGX_HTTP_BEDRUD_REDIS_ERROR      0
 #define NGX_HTTP_BEDRUD_REDIS_TIMEOUT    1
 #define NGX_HTTP_BEDRUD_REDIS_RECONNECT  2
 #define NGX_HTTP_BEDRUD_TOKEN_VERIFIED   3
 #define NGX_HTTP_BEDRUD_E2EE_REMOVED     4
 #define NGX_HTTP_BEDRUD_BANNED_REMOVED   5
+#define NGX_HTTP_BEDRUD_RATE_LIMITED     6
+#define NGX_HTTP_BEDRUD_DENY_DROPPED     7
 
 
 /* ngx_http_bedrud_password.c */

@@ -346,7 +346,7 @@ ngx_http_bedrud_redis_drop(const char *why)
 
     ngx_log_error(NGX_LOG_ERR, rd->log, 0, "bedrud: redis %s", why);
 
-    ngx_http_bedrud_shm_count(NGX_HTTP_BEDRUD_REDIS_RECONNECT);
+    ngx_http_bedrud_metrics_count(NGX_HTTP_BEDRUD_REDIS_RECONNECT);
 
     ac = rd->ac;
     rd->ac = NULL;
@@ -474,7 +474,7 @@ ngx_http_bedrud_redis_disconnected(const redisAsyncContext *ac, int status)
                       "bedrud: redis connection lost%s%s",
                       status == REDIS_OK ? "" : ": ",
                       status == REDIS_OK ? "" : ac->errstr);
-        ngx_http_bedrud_shm_count(NGX_HTTP_BEDRUD_REDIS_RECONNECT);
+        ngx_http_bedrud_metrics_count(NGX_HTTP_BEDRUD_REDIS_RECONNECT);
     }
 
     rd->ac = NULL;
@@ -511,7 +511,7 @@ ngx_http_bedrud_redis_handshake_cb(redisAsyncContext *ac, void *reply,
             ngx_log_error(NGX_LOG_ERR, rd->log, 0,
                           "bedrud: redis handshake failed: %*s",
                           (size_t) rr->len, rr->str);
-            ngx_http_bedrud_shm_count(NGX_HTTP_BEDRUD_REDIS_ERROR);
+            ngx_http_bedrud_metrics_count(NGX_HTTP_BEDRUD_REDIS_ERROR);
 
             /* not freed here (inside a callback): hiredis disconnects */
             redisAsyncDisconnect(ac);
@@ -862,7 +862,7 @@ ngx_http_bedrud_redis_cmd_cb(redisAsyncContext *ac, void *reply,
     ngx_http_set_log_request(c->log, r);
 
     if (failed) {
-        ngx_http_bedrud_shm_count(NGX_HTTP_BEDRUD_REDIS_ERROR);
+        ngx_http_bedrud_metrics_count(NGX_HTTP_BEDRUD_REDIS_ERROR);
         ngx_http_bedrud_unavailable(r);
         goto done;
     }
@@ -871,7 +871,7 @@ ngx_http_bedrud_redis_cmd_cb(redisAsyncContext *ac, void *reply,
         if (ctx->replies[i]->type == NGX_HTTP_BEDRUD_REPLY_ERROR) {
             ngx_log_error(NGX_LOG_ERR, c->log, 0,
                           "bedrud: redis error: %V", &ctx->replies[i]->str);
-            ngx_http_bedrud_shm_count(NGX_HTTP_BEDRUD_REDIS_ERROR);
+            ngx_http_bedrud_metrics_count(NGX_HTTP_BEDRUD_REDIS_ERROR);
             ngx_http_bedrud_internal_error(r);
             goto done;
         }
@@ -1046,7 +1046,7 @@ ngx_http_bedrud_redis_timeout(ngx_event_t *ev)
 
     ngx_log_error(NGX_LOG_ERR, c->log, 0, "bedrud: redis command timed out");
 
-    ngx_http_bedrud_shm_count(NGX_HTTP_BEDRUD_REDIS_TIMEOUT);
+    ngx_http_bedrud_metrics_count(NGX_HTTP_BEDRUD_REDIS_TIMEOUT);
 
     if (ctx->tracker) {
         ctx->tracker->r = NULL;

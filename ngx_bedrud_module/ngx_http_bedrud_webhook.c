@@ -483,7 +483,7 @@ ngx_http_bedrud_webhook_done(ngx_http_request_t *r,
         if (why->len == sizeof("unencrypted") - 1
             && ngx_strncmp(why->data, "unencrypted", why->len) == 0)
         {
-            ngx_http_bedrud_shm_count(NGX_HTTP_BEDRUD_E2EE_REMOVED);
+            ngx_http_bedrud_metrics_count(NGX_HTTP_BEDRUD_E2EE_REMOVED);
 
             ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                           "bedrud: E2EE room \"%V\": \"%V\" published an "
@@ -491,7 +491,7 @@ ngx_http_bedrud_webhook_done(ngx_http_request_t *r,
                           &wh->room, &wh->identity, &wh->type);
 
         } else {
-            ngx_http_bedrud_shm_count(NGX_HTTP_BEDRUD_BANNED_REMOVED);
+            ngx_http_bedrud_metrics_count(NGX_HTTP_BEDRUD_BANNED_REMOVED);
 
             ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                           "bedrud: room \"%V\": banned \"%V\" connected, "
