@@ -740,7 +740,7 @@ ngx_http_bedrud_admin_get_settings(ngx_http_request_t *r,
     cmd.argc = 5;
     cmd.argv = argv;
 
-    ngx_http_bedrud_redis_call(r, ctx, &cmd, 1,
+    ngx_http_bedrud_query(r, ctx, &cmd, 1,
                                ngx_http_bedrud_admin_settings_done);
 }
 

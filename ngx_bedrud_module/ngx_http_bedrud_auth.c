@@ -1269,7 +1269,7 @@ ngx_http_bedrud_auth_settings(ngx_http_request_t *r,
     cmd.argc = 4;
     cmd.argv = argv;
 
-    ngx_http_bedrud_redis_call(r, ctx, &cmd, 1,
+    ngx_http_bedrud_query(r, ctx, &cmd, 1,
                                ngx_http_bedrud_settings_done);
 }
 
@@ -1323,7 +1323,7 @@ ngx_http_bedrud_auth_get_prefs(ngx_http_request_t *r,
     cmd.argc = 3;
     cmd.argv = argv;
 
-    ngx_http_bedrud_redis_call(r, ctx, &cmd, 1,
+    ngx_http_bedrud_query(r, ctx, &cmd, 1,
                                ngx_http_bedrud_get_prefs_done);
 }
 
@@ -1454,7 +1454,7 @@ ngx_http_bedrud_health(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
     cmds[1].argc = 4;
     cmds[1].argv = list;
 
-    ngx_http_bedrud_redis_call(r, ctx, cmds, 2, ngx_http_bedrud_health_done);
+    ngx_http_bedrud_query(r, ctx, cmds, 2, ngx_http_bedrud_health_done);
 }
 
 

@@ -841,33 +841,6 @@ ngx_http_bedrud_json_string(ngx_str_t *s)
 }
 
 
-/* A handler's per-request state, allocated on first use. */
-
-void *
-ngx_http_bedrud_state(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
-    size_t size)
-{
-    if (ctx->data == NULL) {
-        ctx->data = ngx_pcalloc(r->pool, size);
-    }
-
-    return ctx->data;
-}
-
-
-/* Continues a request after a thread task; nothing if it already ended. */
-
-void
-ngx_http_bedrud_resume(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
-{
-    if (ctx->done) {
-        return;
-    }
-
-    ctx->next(r, ctx);
-}
-
-
 /*
  * Redis arguments: prefix + id + suffix (NUL-terminated, so that a key
  * can be the prefix of the next), a number, the current RFC 3339 time.

@@ -447,17 +447,21 @@ ngx_http_bedrud_init_main_conf(ngx_conf_t *cf, void *conf)
 static ngx_int_t
 ngx_http_bedrud_init_process(ngx_cycle_t *cycle)
 {
-    if (ngx_http_bedrud_token_cache_init(cycle) != NGX_OK) {
+    if (ngx_http_bedrud_token_cache_init(cycle) != NGX_OK
+        || ngx_http_bedrud_redis_init_process(cycle) != NGX_OK
+        || ngx_http_bedrud_revlog_init_process(cycle) != NGX_OK)
+    {
         return NGX_ERROR;
     }
 
-    return ngx_http_bedrud_redis_init_process(cycle);
+    return NGX_OK;
 }
 
 
 static void
 ngx_http_bedrud_exit_process(ngx_cycle_t *cycle)
 {
+    ngx_http_bedrud_revlog_exit_process(cycle);
     ngx_http_bedrud_redis_exit_process(cycle);
 }
 

@@ -171,7 +171,6 @@ struct ngx_http_bedrud_ctx_s {
 
     ngx_msec_t                  start;
     unsigned                    done:1;
-    unsigned                    waiting:1;
 };
 
 
@@ -229,30 +228,59 @@ ngx_int_t ngx_http_bedrud_json_int(json_t *obj, const char *key,
     ngx_int_t *value, ngx_uint_t *present);
 json_t *ngx_http_bedrud_json_string(ngx_str_t *s);
 ngx_int_t ngx_http_bedrud_bearer(ngx_http_request_t *r, ngx_str_t *token);
-void ngx_http_bedrud_resume(ngx_http_request_t *r,
-    ngx_http_bedrud_ctx_t *ctx);
-void *ngx_http_bedrud_state(ngx_http_request_t *r,
-    ngx_http_bedrud_ctx_t *ctx, size_t size);
 ngx_int_t ngx_http_bedrud_key(ngx_pool_t *pool, const char *prefix,
     ngx_str_t *id, const char *suffix, ngx_str_t *key);
 ngx_int_t ngx_http_bedrud_num(ngx_pool_t *pool, int64_t n, ngx_str_t *s);
 ngx_int_t ngx_http_bedrud_now_stamp(ngx_pool_t *pool, ngx_str_t *s);
 
 
-/* ngx_http_bedrud_redis.c */
+/* ngx_http_bedrud_redis.c: the connection; it reports, never answers */
+
+/* what became of a request's commands: NGX_OK, NGX_ERROR, NGX_DECLINED */
+typedef void (*ngx_http_bedrud_redis_done_pt)(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx, ngx_int_t rc);
+/* the reply to a command of no request, NULL if none came */
+typedef void (*ngx_http_bedrud_redis_handler_pt)(
+    ngx_http_bedrud_reply_t *reply, void *data);
+typedef void (*ngx_http_bedrud_redis_ready_pt)(void);
+
 ngx_int_t ngx_http_bedrud_redis_init_process(ngx_cycle_t *cycle);
 void ngx_http_bedrud_redis_exit_process(ngx_cycle_t *cycle);
 ngx_int_t ngx_http_bedrud_redis_ready(void);
-void ngx_http_bedrud_redis_call(ngx_http_request_t *r,
+void ngx_http_bedrud_redis_on_ready(ngx_http_bedrud_redis_ready_pt handler);
+ngx_int_t ngx_http_bedrud_redis_request(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx, ngx_http_bedrud_cmd_t *cmds, ngx_uint_t n,
-    ngx_http_bedrud_step_pt next);
+    ngx_http_bedrud_redis_done_pt done);
+ngx_int_t ngx_http_bedrud_redis_fcall(ngx_pool_t *pool, const char *function,
+    ngx_uint_t nkeys, ngx_uint_t nargs, ngx_str_t *args,
+    ngx_http_bedrud_cmd_t *cmd);
+ngx_int_t ngx_http_bedrud_redis_command(ngx_pool_t *pool, ngx_uint_t argc,
+    ngx_str_t *argv, ngx_http_bedrud_redis_handler_pt handler, void *data);
+ngx_http_bedrud_reply_t *ngx_http_bedrud_reply_elt(
+    ngx_http_bedrud_reply_t *reply, ngx_uint_t i);
+ngx_str_t *ngx_http_bedrud_reply_str(ngx_http_bedrud_reply_t *reply,
+    ngx_uint_t i);
+ngx_int_t ngx_http_bedrud_reply_is(ngx_http_bedrud_reply_t *reply,
+    const char *status);
+
+
+/* ngx_http_bedrud_revlog.c: revocations from Redis into the zone */
+ngx_int_t ngx_http_bedrud_revlog_init_process(ngx_cycle_t *cycle);
+void ngx_http_bedrud_revlog_exit_process(ngx_cycle_t *cycle);
+
+#define NGX_HTTP_BEDRUD_REVLOG_KEY       "bedrud:revlog"
+
+
+/* ngx_http_bedrud_step.c: a handler's asynchronous steps */
+void *ngx_http_bedrud_state(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx, size_t size);
+void ngx_http_bedrud_resume(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+void ngx_http_bedrud_query(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
+    ngx_http_bedrud_cmd_t *cmds, ngx_uint_t n, ngx_http_bedrud_step_pt next);
 void ngx_http_bedrud_fcall(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
     const char *function, ngx_uint_t nkeys, ngx_uint_t nargs,
     ngx_str_t *args, ngx_http_bedrud_step_pt next);
-ngx_http_bedrud_reply_t *ngx_http_bedrud_reply_elt(
-    ngx_http_bedrud_reply_t *reply, ngx_uint_t i);
-ngx_int_t ngx_http_bedrud_reply_is(ngx_http_bedrud_reply_t *reply,
-    const char *status);
 
 /* a Redis function's status word and the error answer it stands for */
 typedef struct {
@@ -269,8 +297,6 @@ typedef struct {
 ngx_int_t ngx_http_bedrud_reply_check(ngx_http_request_t *r,
     ngx_http_bedrud_reply_t *reply, ngx_http_bedrud_status_t *map,
     const char *fallback);
-ngx_str_t *ngx_http_bedrud_reply_str(ngx_http_bedrud_reply_t *reply,
-    ngx_uint_t i);
 
 
 /* ngx_http_bedrud_shm.c */
