@@ -114,7 +114,6 @@ static ngx_int_t ngx_http_bedrud_admin_accesses(ngx_http_request_t *r,
     json_t *list, ngx_str_t *text);
 static ngx_int_t ngx_http_bedrud_admin_role_ok(const char *role, size_t len);
 static size_t ngx_http_bedrud_admin_datetime(ngx_str_t *rfc, u_char *out);
-static u_char *ngx_http_bedrud_admin_rfc3339(u_char *p, time_t t);
 static void ngx_http_bedrud_admin_send(ngx_http_request_t *r,
     ngx_uint_t status, json_t *json);
 
@@ -959,7 +958,7 @@ ngx_http_bedrud_admin_invite_create(ngx_http_request_t *r,
     ngx_http_bedrud_uuid(st->id.data);
     st->id.len = NGX_HTTP_BEDRUD_UUID_LEN;
 
-    p = ngx_http_bedrud_admin_rfc3339(st->expires.data, exp);
+    p = ngx_http_bedrud_rfc3339(st->expires.data, exp, 0);
     st->expires.len = p - st->expires.data;
 
     ngx_str_set(&all[2], NGX_HTTP_BEDRUD_INVITES);
@@ -1608,21 +1607,6 @@ ngx_http_bedrud_admin_datetime(ngx_str_t *rfc, u_char *out)
                     tm.tm_hour, tm.tm_min, tm.tm_sec);
 
     return p - out;
-}
-
-
-/* "2006-01-02T15:04:05Z" */
-
-static u_char *
-ngx_http_bedrud_admin_rfc3339(u_char *p, time_t t)
-{
-    struct tm  tm;
-
-    ngx_libc_gmtime(t, &tm);
-
-    return ngx_sprintf(p, "%04d-%02d-%02dT%02d:%02d:%02dZ",
-                       tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                       tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
 

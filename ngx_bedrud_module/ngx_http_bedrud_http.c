@@ -413,9 +413,10 @@ ngx_http_bedrud_get_cookie(ngx_http_request_t *r, const char *name,
 
 
 /*
- * The caller's access token, as Bedrud takes it: "Bearer <t>" (any case),
- * else the whole Authorization value, else the access_token cookie.  An
- * empty Authorization header counts as none, as in Go (c.Get() == "").
+ * The token of the Authorization header, as Bedrud takes it: "Bearer <t>"
+ * (any case) or the bare value, spaces around it dropped.  NGX_DECLINED:
+ * no header, or an empty one (Go's c.Get() == ""), so the caller may look
+ * elsewhere; NGX_ERROR: a header with no token in it.
  */
 
 ngx_int_t
@@ -423,36 +424,39 @@ ngx_http_bedrud_bearer(ngx_http_request_t *r, ngx_str_t *token)
 {
     ngx_str_t  v;
 
-    if (r->headers_in.authorization != NULL
-        && r->headers_in.authorization->value.len)
+    if (r->headers_in.authorization == NULL
+        || r->headers_in.authorization->value.len == 0)
     {
-        v = r->headers_in.authorization->value;
-
-        if (v.len >= 7 && ngx_strncasecmp(v.data, (u_char *) "bearer ", 7)
-                          == 0)
-        {
-            v.data += 7;
-            v.len -= 7;
-        }
-
-        while (v.len && v.data[0] == ' ') {
-            v.data++;
-            v.len--;
-        }
-
-        while (v.len && v.data[v.len - 1] == ' ') {
-            v.len--;
-        }
-
-        if (v.len == 0) {
-            return NGX_DECLINED;
-        }
-
-        *token = v;
-        return NGX_OK;
+        return NGX_DECLINED;
     }
 
-    return ngx_http_bedrud_get_cookie(r, "access_token", token);
+    v = r->headers_in.authorization->value;
+
+    if (v.len >= sizeof("Bearer ") - 1
+        && ngx_strncasecmp(v.data, (u_char *) "Bearer ",
+                           sizeof("Bearer ") - 1)
+           == 0)
+    {
+        v.data += sizeof("Bearer ") - 1;
+        v.len -= sizeof("Bearer ") - 1;
+    }
+
+    while (v.len && v.data[0] == ' ') {
+        v.data++;
+        v.len--;
+    }
+
+    while (v.len && v.data[v.len - 1] == ' ') {
+        v.len--;
+    }
+
+    if (v.len == 0) {
+        return NGX_ERROR;
+    }
+
+    *token = v;
+
+    return NGX_OK;
 }
 
 

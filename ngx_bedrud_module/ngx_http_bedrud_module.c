@@ -623,7 +623,15 @@ ngx_http_bedrud_authenticate(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 
     bmcf = ngx_http_get_module_main_conf(r, ngx_http_bedrud_module);
 
-    if (ngx_http_bedrud_bearer(r, &ctx->token) != NGX_OK) {
+    /* the header, else the cookie the web client keeps */
+
+    rc = ngx_http_bedrud_bearer(r, &ctx->token);
+
+    if (rc == NGX_DECLINED) {
+        rc = ngx_http_bedrud_get_cookie(r, "access_token", &ctx->token);
+    }
+
+    if (rc != NGX_OK) {
         ngx_str_set(&v, "Bearer");
         (void) ngx_http_bedrud_add_header(r, "WWW-Authenticate", &v);
         return ngx_http_bedrud_early(r, NGX_HTTP_UNAUTHORIZED,

@@ -406,21 +406,27 @@ ngx_int_t ngx_http_bedrud_jwt_encode(ngx_pool_t *pool, ngx_str_t *secret,
 #define NGX_HTTP_BEDRUD_HS256_LEN        32
 
 
-/* ngx_http_bedrud_validate.c: no request state */
+/* ngx_http_bedrud_validate.c: what input may be; no request state */
 ngx_int_t ngx_http_bedrud_utf8_valid(const u_char *p, size_t len);
 ngx_int_t ngx_http_bedrud_has_ctl(const u_char *p, size_t len);
 ngx_int_t ngx_http_bedrud_email_valid(const u_char *p, size_t len);
-void ngx_http_bedrud_uuid(u_char *out);   /* 36 bytes */
-ngx_int_t ngx_http_bedrud_random_id(u_char *out, size_t len);
-void ngx_http_bedrud_timestamp(u_char *out, size_t *len); /* RFC 3339 */
 ngx_int_t ngx_http_bedrud_json_depth_ok(const u_char *p, size_t len,
     ngx_uint_t max);
+ngx_int_t ngx_http_bedrud_uuid_valid(ngx_str_t *id);
+
+
+/* ngx_http_bedrud_string.c: text we write or trim; no request state */
+void ngx_http_bedrud_uuid(u_char *out);   /* 36 bytes */
+ngx_int_t ngx_http_bedrud_random_id(u_char *out, size_t len);
+u_char *ngx_http_bedrud_rfc3339(u_char *p, time_t sec, ngx_uint_t usec);
+void ngx_http_bedrud_timestamp(u_char *out, size_t *len); /* RFC 3339, now */
 size_t ngx_http_bedrud_json_escape_len(ngx_str_t *s);
 u_char *ngx_http_bedrud_json_escape(u_char *p, ngx_str_t *s);
 u_char *ngx_http_bedrud_base64_encode(u_char *dst, const u_char *src,
     size_t len, ngx_uint_t url);
 ngx_int_t ngx_http_bedrud_base64_decode(u_char *dst, size_t *n,
     const u_char *src, size_t len, ngx_uint_t url);
+void ngx_http_bedrud_trim_space(ngx_str_t *s);
 
 #define NGX_HTTP_BEDRUD_UUID_LEN         36
 #define NGX_HTTP_BEDRUD_TIMESTAMP_LEN    40

@@ -120,13 +120,6 @@ static const char *ngx_http_bedrud_room_name_error(ngx_str_t *name);
 static ngx_int_t ngx_http_bedrud_room_generate(u_char *out);
 static const char *ngx_http_bedrud_guest_name_error(ngx_str_t *name);
 static ngx_int_t ngx_http_bedrud_identity_valid(ngx_str_t *id);
-static ngx_int_t ngx_http_bedrud_uuid_valid(ngx_str_t *id);
-static void ngx_http_bedrud_trim_space(ngx_str_t *s);
-static size_t ngx_http_bedrud_space(const u_char *p, size_t len);
-static ngx_int_t ngx_http_bedrud_fmt(ngx_pool_t *pool, ngx_str_t *out,
-    size_t max, const char *fmt, ...);
-static void ngx_http_bedrud_stamp(u_char *out, size_t *len, time_t sec,
-    ngx_uint_t usec);
 
 
 /* what the room functions' status words answer (Bedrud's texts) */
@@ -267,7 +260,6 @@ static void
 ngx_http_bedrud_create_call(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 {
     u_char                   *id;
-    size_t                    len;
     ngx_str_t                 a[15];
     ngx_time_t               *tp;
     ngx_http_bedrud_rooms_t  *st;
@@ -302,35 +294,31 @@ ngx_http_bedrud_create_call(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
     a[9] = st->room.mode;
     a[10] = st->settings;
 
-    ngx_http_bedrud_stamp(created, &len, tp->sec, tp->msec * 1000);
     a[11].data = created;
-    a[11].len = len;
+    a[11].len = ngx_http_bedrud_rfc3339(created, tp->sec, tp->msec * 1000)
+                - created;
 
-    ngx_http_bedrud_stamp(expires, &len,
-                          tp->sec + NGX_HTTP_BEDRUD_ROOM_LIFETIME,
-                          tp->msec * 1000);
     a[12].data = expires;
-    a[12].len = len;
+    a[12].len = ngx_http_bedrud_rfc3339(expires,
+                                        tp->sec + NGX_HTTP_BEDRUD_ROOM_LIFETIME,
+                                        tp->msec * 1000)
+                - expires;
 
-    if (ngx_http_bedrud_fmt(r->pool, &a[0], 64 + st->name.len,
-                            "bedrud:roomname:%V", &st->name)
+    if (ngx_http_bedrud_key(r->pool, "bedrud:roomname:", &st->name, NULL,
+                            &a[0])
         != NGX_OK
-        || ngx_http_bedrud_fmt(r->pool, &a[1], 64, "bedrud:room:{%V}",
-                               &st->room.id)
+        || ngx_http_bedrud_key(r->pool, "bedrud:room:{", &st->room.id, "}",
+                               &a[1])
            != NGX_OK
-        || ngx_http_bedrud_fmt(r->pool, &a[2], 64 + ctx->claims.user_id.len,
-                               "bedrud:user:{%V}:rooms",
-                               &ctx->claims.user_id)
+        || ngx_http_bedrud_key(r->pool, "bedrud:user:{", &ctx->claims.user_id,
+                               "}:rooms", &a[2])
            != NGX_OK
-        || ngx_http_bedrud_fmt(r->pool, &a[7], NGX_INT_T_LEN, "%i",
-                               st->room.max_participants)
+        || ngx_http_bedrud_num(r->pool, st->room.max_participants, &a[7])
            != NGX_OK
-        || ngx_http_bedrud_fmt(r->pool, &a[13], NGX_TIME_T_LEN + 3, "%T%03M",
-                               tp->sec, tp->msec)
+        || ngx_http_bedrud_num(r->pool,
+                               (int64_t) tp->sec * 1000 + tp->msec, &a[13])
            != NGX_OK
-        || ngx_http_bedrud_fmt(r->pool, &a[14], NGX_TIME_T_LEN, "%T",
-                               tp->sec)
-           != NGX_OK)
+        || ngx_http_bedrud_num(r->pool, tp->sec, &a[14]) != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
         return;
@@ -598,13 +586,12 @@ ngx_http_bedrud_join_call(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
         ngx_str_set(&a[8], "0");
     }
 
-    if (ngx_http_bedrud_fmt(r->pool, &a[0], 64 + st->name.len,
-                            "bedrud:roomname:%V", &st->name)
+    if (ngx_http_bedrud_key(r->pool, "bedrud:roomname:", &st->name, NULL,
+                            &a[0])
         != NGX_OK
-        || ngx_http_bedrud_fmt(r->pool, &a[2], NGX_TIME_T_LEN, "%T", st->now)
-           != NGX_OK
-        || ngx_http_bedrud_fmt(r->pool, &a[3], NGX_TIME_T_LEN, "%T",
-                               st->now + NGX_HTTP_BEDRUD_LIVEKIT_TTL)
+        || ngx_http_bedrud_num(r->pool, st->now, &a[2]) != NGX_OK
+        || ngx_http_bedrud_num(r->pool, st->now + NGX_HTTP_BEDRUD_LIVEKIT_TTL,
+                               &a[3])
            != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
@@ -868,8 +855,8 @@ ngx_http_bedrud_room_list(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 {
     ngx_str_t  key;
 
-    if (ngx_http_bedrud_fmt(r->pool, &key, 64 + ctx->claims.user_id.len,
-                            "bedrud:user:{%V}:rooms", &ctx->claims.user_id)
+    if (ngx_http_bedrud_key(r->pool, "bedrud:user:{", &ctx->claims.user_id,
+                            "}:rooms", &key)
         != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
@@ -974,8 +961,7 @@ ngx_http_bedrud_room_settings(ngx_http_request_t *r,
     ngx_str_set(&a[5], "");
 
     if (rc_max == NGX_OK
-        && ngx_http_bedrud_fmt(r->pool, &a[4], NGX_INT_T_LEN, "%i",
-                               st->room.max_participants)
+        && ngx_http_bedrud_num(r->pool, st->room.max_participants, &a[4])
            != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
@@ -1192,8 +1178,8 @@ ngx_http_bedrud_room_key(ngx_http_request_t *r, ngx_str_t *key)
         return NGX_DECLINED;
     }
 
-    if (ngx_http_bedrud_fmt(r->pool, key, 64, "bedrud:room:{%V}",
-                            &ctx->params[0])
+    if (ngx_http_bedrud_key(r->pool, "bedrud:room:{", &ctx->params[0], "}",
+                            key)
         != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
@@ -1873,180 +1859,4 @@ ngx_http_bedrud_identity_valid(ngx_str_t *id)
     }
 
     return ngx_http_bedrud_utf8_valid(id->data, id->len);
-}
-
-
-static ngx_int_t
-ngx_http_bedrud_uuid_valid(ngx_str_t *id)
-{
-    u_char  ch;
-    size_t  i;
-
-    if (id->len != NGX_HTTP_BEDRUD_UUID_LEN) {
-        return NGX_DECLINED;
-    }
-
-    for (i = 0; i < id->len; i++) {
-        ch = id->data[i];
-
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (ch != '-') {
-                return NGX_DECLINED;
-            }
-
-            continue;
-        }
-
-        if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'))) {
-            return NGX_DECLINED;
-        }
-    }
-
-    return NGX_OK;
-}
-
-
-/* Go's strings.TrimSpace on valid UTF-8 */
-
-static void
-ngx_http_bedrud_trim_space(ngx_str_t *s)
-{
-    size_t  n;
-
-    while (s->len) {
-        n = ngx_http_bedrud_space(s->data, s->len);
-        if (n == 0) {
-            break;
-        }
-
-        s->data += n;
-        s->len -= n;
-    }
-
-    while (s->len) {
-        /* the last character: 1, 2 or 3 bytes long if it is a space */
-
-        if (ngx_http_bedrud_space(s->data + s->len - 1, 1) == 1) {
-            n = 1;
-
-        } else if (s->len >= 2
-                   && ngx_http_bedrud_space(s->data + s->len - 2, 2) == 2)
-        {
-            n = 2;
-
-        } else if (s->len >= 3
-                   && ngx_http_bedrud_space(s->data + s->len - 3, 3) == 3)
-        {
-            n = 3;
-
-        } else {
-            break;
-        }
-
-        s->len -= n;
-    }
-}
-
-
-/*
- * The length of the white space character at p, 0 if none: unicode.IsSpace,
- * that is \t \n \v \f \r, space, U+0085, U+00A0, U+1680, U+2000..U+200A,
- * U+2028, U+2029, U+202F, U+205F and U+3000.
- */
-
-static size_t
-ngx_http_bedrud_space(const u_char *p, size_t len)
-{
-    if (len >= 1 && (p[0] == ' ' || (p[0] >= '\t' && p[0] <= '\r'))) {
-        return 1;
-    }
-
-    if (len >= 2 && p[0] == 0xc2 && (p[1] == 0x85 || p[1] == 0xa0)) {
-        return 2;
-    }
-
-    if (len < 3) {
-        return 0;
-    }
-
-    if (p[0] == 0xe1 && p[1] == 0x9a && p[2] == 0x80) {
-        return 3;
-    }
-
-    if (p[0] == 0xe2 && p[1] == 0x80
-        && (p[2] <= 0x8a || p[2] == 0xa8 || p[2] == 0xa9 || p[2] == 0xaf))
-    {
-        return 3;
-    }
-
-    if (p[0] == 0xe2 && p[1] == 0x81 && p[2] == 0x9f) {
-        return 3;
-    }
-
-    if (p[0] == 0xe3 && p[1] == 0x80 && p[2] == 0x80) {
-        return 3;
-    }
-
-    return 0;
-}
-
-
-static ngx_int_t
-ngx_http_bedrud_fmt(ngx_pool_t *pool, ngx_str_t *out, size_t max,
-    const char *fmt, ...)
-{
-    u_char   *p;
-    va_list   args;
-
-    p = ngx_pnalloc(pool, max);
-    if (p == NULL) {
-        return NGX_ERROR;
-    }
-
-    va_start(args, fmt);
-    out->len = ngx_vslprintf(p, p + max, fmt, args) - p;
-    va_end(args);
-
-    out->data = p;
-
-    return NGX_OK;
-}
-
-
-/* as ngx_http_bedrud_timestamp(), for a given time */
-
-static void
-ngx_http_bedrud_stamp(u_char *out, size_t *len, time_t sec, ngx_uint_t usec)
-{
-    u_char     *p, *q;
-    ngx_tm_t    tm;
-    ngx_uint_t  width;
-
-    ngx_gmtime(sec, &tm);
-
-    p = ngx_sprintf(out, "%4d-%02d-%02dT%02d:%02d:%02d",
-                    tm.ngx_tm_year, tm.ngx_tm_mon, tm.ngx_tm_mday,
-                    tm.ngx_tm_hour, tm.ngx_tm_min, tm.ngx_tm_sec);
-
-    if (usec) {
-        width = 6;
-
-        while (usec % 10 == 0) {
-            usec /= 10;
-            width--;
-        }
-
-        *p++ = '.';
-
-        /* zero-padded to "width" digits */
-        for (q = p + width; q > p; usec /= 10) {
-            *--q = (u_char) ('0' + usec % 10);
-        }
-
-        p += width;
-    }
-
-    *p++ = 'Z';
-
-    *len = p - out;
 }

@@ -183,19 +183,8 @@ ngx_http_bedrud_webhook_verify(ngx_http_request_t *r, ngx_str_t *body)
 
     bmcf = ngx_http_get_module_main_conf(r, ngx_http_bedrud_module);
 
-    if (r->headers_in.authorization == NULL) {
+    if (ngx_http_bedrud_bearer(r, &token) != NGX_OK) {
         return NGX_DECLINED;
-    }
-
-    token = r->headers_in.authorization->value;
-
-    if (token.len > sizeof("Bearer ") - 1
-        && ngx_strncasecmp(token.data, (u_char *) "Bearer ",
-                           sizeof("Bearer ") - 1)
-           == 0)
-    {
-        token.data += sizeof("Bearer ") - 1;
-        token.len -= sizeof("Bearer ") - 1;
     }
 
     rc = ngx_http_bedrud_jwt_decode(r->pool, &token, &bmcf->livekit_secret,

@@ -7,8 +7,9 @@
 /*
  * Unit tests of the pure helpers: ngx_http_bedrud_password.c (built with
  * NGX_HTTP_BEDRUD_UNIT, without the thread pool wrappers),
- * ngx_http_bedrud_jwt.c, ngx_http_bedrud_livekit.c and
- * ngx_http_bedrud_validate.c.  Output is TAP, run by t/unit.t under prove.
+ * ngx_http_bedrud_jwt.c, ngx_http_bedrud_livekit.c,
+ * ngx_http_bedrud_validate.c and ngx_http_bedrud_string.c.  Output is
+ * TAP, run by t/unit.t under prove.
  * Single-threaded, as ngx_http_bedrud_hs256() requires.
  *
  * BEDRUD_UNIT_SKIP_SLOW=1 skips the scrypt run at the default (OWASP)
@@ -107,6 +108,9 @@ static void t_utf8(void);
 static void t_email(void);
 static void t_random(void);
 static void t_timestamp(void);
+static void t_rfc3339(void);
+static void t_uuid_valid(void);
+static void t_trim_space(void);
 static void t_json_depth(void);
 static void t_base64(void);
 
@@ -2274,6 +2278,106 @@ t_timestamp(void)
 
 
 static void
+t_rfc3339(void)
+{
+    u_char      *end;
+    ngx_uint_t   i;
+    u_char       buf[NGX_HTTP_BEDRUD_TIMESTAMP_LEN];
+
+    static struct {
+        time_t       sec;
+        ngx_uint_t   usec;
+        const char  *text;
+    } cases[] = {
+        { T_NOW, 0, "2026-04-28T12:00:00Z" },
+        { T_NOW, 123400, "2026-04-28T12:00:00.1234Z" },
+        { T_NOW, 1, "2026-04-28T12:00:00.000001Z" },
+        { T_NOW + 43199, 999999, "2026-04-28T23:59:59.999999Z" },
+        { 0, 500000, "1970-01-01T00:00:00.5Z" },
+        { 951782400, 0, "2000-02-29T00:00:00Z" }
+    };
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        end = ngx_http_bedrud_rfc3339(buf, cases[i].sec, cases[i].usec);
+
+        t_ok((size_t) (end - buf) == strlen(cases[i].text)
+             && ngx_strncmp(buf, cases[i].text, end - buf) == 0,
+             "rfc3339 %s", cases[i].text);
+    }
+}
+
+
+static void
+t_uuid_valid(void)
+{
+    ngx_str_t   s;
+    ngx_uint_t  i;
+    u_char      id[NGX_HTTP_BEDRUD_UUID_LEN];
+
+    static struct {
+        const char  *id;
+        ngx_int_t    rc;
+    } cases[] = {
+        { "0f8fad5b-d9cb-469f-a165-70867728950e", NGX_OK },
+        { "0F8FAD5B-D9CB-469F-A165-70867728950E", NGX_DECLINED },
+        { "0f8fad5b-d9cb-469f-a165-70867728950", NGX_DECLINED },
+        { "0f8fad5b-d9cb-469f-a165-70867728950e0", NGX_DECLINED },
+        { "0f8fad5bxd9cb-469f-a165-70867728950e", NGX_DECLINED },
+        { "0f8fad5b-d9cb-469f-a165-7086772895}e", NGX_DECLINED },
+        { "", NGX_DECLINED }
+    };
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        s = t_str(cases[i].id);
+
+        t_ok(ngx_http_bedrud_uuid_valid(&s) == cases[i].rc,
+             "uuid_valid \"%s\"", cases[i].id);
+    }
+
+    ngx_http_bedrud_uuid(id);
+    s.data = id;
+    s.len = sizeof(id);
+
+    t_ok(ngx_http_bedrud_uuid_valid(&s) == NGX_OK,
+         "uuid_valid takes what uuid makes");
+}
+
+
+static void
+t_trim_space(void)
+{
+    ngx_str_t   s;
+    ngx_uint_t  i;
+
+    static struct {
+        const char  *in;
+        const char  *out;
+    } cases[] = {
+        { "", "" },
+        { "   ", "" },
+        { "a", "a" },
+        { " \t\n\v\f\ra b\r\n", "a b" },
+        { "\xc2\xa0name\xc2\x85", "name" },
+        { "\xe3\x80\x80x\xe2\x80\x8a", "x" },
+        { "\xe2\x80\xa8\xe2\x80\xa9\xe2\x80\xafy\xe2\x81\x9f\xe1\x9a\x80",
+          "y" },
+        { "\xe2\x80\x8bz", "\xe2\x80\x8bz" },   /* U+200B is no space */
+        { "\xc3\xa9 ", "\xc3\xa9" }
+    };
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        s = t_str(cases[i].in);
+
+        ngx_http_bedrud_trim_space(&s);
+
+        t_ok(s.len == strlen(cases[i].out)
+             && ngx_strncmp(s.data, cases[i].out, s.len) == 0,
+             "trim_space case %u", (unsigned) i);
+    }
+}
+
+
+static void
 t_json_depth(void)
 {
     ngx_uint_t  i;
@@ -2392,6 +2496,9 @@ main(void)
     t_email();
     t_random();
     t_timestamp();
+    t_rfc3339();
+    t_uuid_valid();
+    t_trim_space();
     t_json_depth();
     t_base64();
 
