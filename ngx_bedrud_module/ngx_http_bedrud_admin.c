@@ -52,32 +52,6 @@
 
 #define NGX_HTTP_BEDRUD_DATETIME_LEN     (sizeof("2006-01-02 15:04:05") - 1)
 
-#define NGX_HTTP_BEDRUD_USERS            "bedrud:users"
-#define NGX_HTTP_BEDRUD_ROOMS            "bedrud:rooms"
-#define NGX_HTTP_BEDRUD_INVITES          "bedrud:invites"
-#define NGX_HTTP_BEDRUD_SETTINGS         "bedrud:settings"
-#define NGX_HTTP_BEDRUD_REVLOG           "bedrud:revlog"
-
-/* the fields of a user item, in the order of USER_FIELDS in admin.lua */
-#define NGX_HTTP_BEDRUD_UF_ID            0
-#define NGX_HTTP_BEDRUD_UF_EMAIL         1
-#define NGX_HTTP_BEDRUD_UF_NAME          2
-#define NGX_HTTP_BEDRUD_UF_PROVIDER      3
-#define NGX_HTTP_BEDRUD_UF_ACTIVE        4
-#define NGX_HTTP_BEDRUD_UF_ACCESSES      5
-#define NGX_HTTP_BEDRUD_UF_CREATED       6
-#define NGX_HTTP_BEDRUD_UF_N             7
-
-/* the fields of an invite, in the order of INVITE_FIELDS in admin.lua */
-#define NGX_HTTP_BEDRUD_IF_ID            0
-#define NGX_HTTP_BEDRUD_IF_TOKEN         1
-#define NGX_HTTP_BEDRUD_IF_EMAIL         2
-#define NGX_HTTP_BEDRUD_IF_CREATED_BY    3
-#define NGX_HTTP_BEDRUD_IF_EXPIRES       4
-#define NGX_HTTP_BEDRUD_IF_USED_AT       5
-#define NGX_HTTP_BEDRUD_IF_USED_BY       6
-#define NGX_HTTP_BEDRUD_IF_CREATED       7
-#define NGX_HTTP_BEDRUD_IF_N             8
 
 
 /* per-request state of the admin handlers */
@@ -90,14 +64,18 @@ typedef struct {
     ngx_str_t                   email;
     ngx_str_t                   created;
     ngx_str_t                   expires;
+    time_t                      now;
+    time_t                      expires_unix;
 } ngx_http_bedrud_admin_t;
 
 
 static ngx_int_t ngx_http_bedrud_admin_paging(ngx_http_request_t *r,
-    ngx_http_bedrud_admin_t *st, ngx_str_t *ranks);
+    ngx_http_bedrud_ctx_t *ctx, ngx_str_t *first, ngx_str_t *last);
 static ngx_int_t ngx_http_bedrud_admin_query_int(ngx_http_request_t *r,
     const char *name, ngx_int_t def, ngx_int_t *value);
 static ngx_int_t ngx_http_bedrud_admin_id_ok(ngx_str_t *id);
+static ngx_int_t ngx_http_bedrud_admin_invite_new(ngx_http_request_t *r,
+    ngx_http_bedrud_admin_t *st, ngx_int_t hours);
 static json_t *ngx_http_bedrud_admin_user_json(
     ngx_http_bedrud_reply_t *fields);
 static json_t *ngx_http_bedrud_admin_rooms_json(
@@ -161,22 +139,22 @@ static ngx_http_bedrud_status_t  ngx_http_bedrud_admin_no_user[] = {
 void
 ngx_http_bedrud_admin_rooms(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 {
-    ngx_str_t                 all[3];
-    ngx_http_bedrud_admin_t  *st;
+    ngx_str_t  a[NGX_HTTP_BEDRUD_ADMIN_ROOMS_N];
 
-    st = ngx_http_bedrud_state(r, ctx, sizeof(ngx_http_bedrud_admin_t));
-    if (st == NULL) {
-        ngx_http_bedrud_internal_error(r);
+    if (ngx_http_bedrud_admin_paging(r, ctx,
+                                     &a[NGX_HTTP_BEDRUD_ADMIN_ROOMS_A_FIRST],
+                                     &a[NGX_HTTP_BEDRUD_ADMIN_ROOMS_A_LAST])
+        != NGX_OK)
+    {
         return;
     }
 
-    if (ngx_http_bedrud_admin_paging(r, st, &all[1]) != NGX_OK) {
-        return;
-    }
+    ngx_str_set(&a[NGX_HTTP_BEDRUD_ADMIN_ROOMS_K_ROOMS],
+                NGX_HTTP_BEDRUD_ROOMS_KEY);
 
-    ngx_str_set(&all[0], NGX_HTTP_BEDRUD_ROOMS);
-
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_admin_rooms", 1, 3, all,
+    ngx_http_bedrud_fcall(r, ctx, "bedrud_admin_rooms",
+                          NGX_HTTP_BEDRUD_ADMIN_ROOMS_NKEYS,
+                          NGX_HTTP_BEDRUD_ADMIN_ROOMS_N, a,
                           ngx_http_bedrud_admin_rooms_done);
 }
 
@@ -231,13 +209,9 @@ ngx_http_bedrud_admin_room_update(ngx_http_request_t *r,
 {
     json_t      *settings;
     ngx_int_t    rc, max;
-    ngx_str_t    all[8];
-    ngx_flag_t   flag;
+    ngx_str_t    a[NGX_HTTP_BEDRUD_ADMIN_ROOM_UPDATE_N], *flag, stamp;
+    ngx_flag_t   on;
     ngx_uint_t   i;
-
-    static const char  *flags[] = {
-        "allowChat", "allowVideo", "allowAudio", "requireApproval", "e2ee"
-    };
 
     rc = ngx_http_bedrud_json_int(ctx->body, "maxParticipants", &max, NULL);
     if (rc == NGX_ERROR) {
@@ -246,10 +220,12 @@ ngx_http_bedrud_admin_room_update(ngx_http_request_t *r,
     }
 
     /* "" tells the function to keep the value */
-    ngx_str_set(&all[1], "");
+    ngx_str_set(&a[NGX_HTTP_BEDRUD_ADMIN_ROOM_UPDATE_A_MAX], "");
 
     if (rc == NGX_OK
-        && ngx_http_bedrud_num(r->pool, max, &all[1]) != NGX_OK)
+        && ngx_http_bedrud_num(r->pool, max,
+                               &a[NGX_HTTP_BEDRUD_ADMIN_ROOM_UPDATE_A_MAX])
+           != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
         return;
@@ -264,14 +240,20 @@ ngx_http_bedrud_admin_room_update(ngx_http_request_t *r,
         return;
     }
 
-    for (i = 0; i < 5; i++) {
-        ngx_str_set(&all[2 + i], "");
+    /* the five flags follow one another, in the wire order */
+
+    for (i = 0; i < NGX_HTTP_BEDRUD_ROOM_FLAGS; i++) {
+        flag = &a[NGX_HTTP_BEDRUD_ADMIN_ROOM_UPDATE_A_ALLOW_CHAT + i];
+
+        ngx_str_set(flag, "");
 
         if (settings == NULL || json_is_null(settings)) {
             continue;
         }
 
-        rc = ngx_http_bedrud_json_bool(settings, flags[i], &flag, NULL);
+        rc = ngx_http_bedrud_json_bool(settings,
+                                       ngx_http_bedrud_room_flags[i], &on,
+                                       NULL);
 
         if (rc == NGX_ERROR) {
             ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST, "Invalid input");
@@ -279,12 +261,7 @@ ngx_http_bedrud_admin_room_update(ngx_http_request_t *r,
         }
 
         if (rc == NGX_OK) {
-            if (flag) {
-                ngx_str_set(&all[2 + i], "1");
-
-            } else {
-                ngx_str_set(&all[2 + i], "0");
-            }
+            ngx_http_bedrud_bit(flag, on);
         }
     }
 
@@ -293,16 +270,20 @@ ngx_http_bedrud_admin_room_update(ngx_http_request_t *r,
         return;
     }
 
-    if (ngx_http_bedrud_key(r->pool, "bedrud:room:{", &ctx->params[0],
-                            "}", &all[0])
+    if (ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_ROOM, &ctx->params[0],
+                            &a[NGX_HTTP_BEDRUD_ADMIN_ROOM_UPDATE_K_ROOM])
         != NGX_OK
-        || ngx_http_bedrud_now_stamp(r->pool, &all[7]) != NGX_OK)
+        || ngx_http_bedrud_now_stamp(r->pool, &stamp) != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
         return;
     }
 
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_admin_room_update", 1, 8, all,
+    a[NGX_HTTP_BEDRUD_ADMIN_ROOM_UPDATE_A_STAMP] = stamp;
+
+    ngx_http_bedrud_fcall(r, ctx, "bedrud_admin_room_update",
+                          NGX_HTTP_BEDRUD_ADMIN_ROOM_UPDATE_NKEYS,
+                          NGX_HTTP_BEDRUD_ADMIN_ROOM_UPDATE_N, a,
                           ngx_http_bedrud_admin_room_update_done);
 }
 
@@ -344,23 +325,27 @@ void
 ngx_http_bedrud_admin_room_close(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
-    ngx_str_t  all[2];
+    ngx_str_t  a[NGX_HTTP_BEDRUD_ADMIN_ROOM_CLOSE_N], stamp;
 
     if (ngx_http_bedrud_admin_id_ok(&ctx->params[0]) != NGX_OK) {
         ngx_http_bedrud_error(r, NGX_HTTP_NOT_FOUND, "Room not found");
         return;
     }
 
-    if (ngx_http_bedrud_key(r->pool, "bedrud:room:{", &ctx->params[0],
-                            "}", &all[0])
+    if (ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_ROOM, &ctx->params[0],
+                            &a[NGX_HTTP_BEDRUD_ADMIN_ROOM_CLOSE_K_ROOM])
         != NGX_OK
-        || ngx_http_bedrud_now_stamp(r->pool, &all[1]) != NGX_OK)
+        || ngx_http_bedrud_now_stamp(r->pool, &stamp) != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
         return;
     }
 
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_admin_room_close", 1, 2, all,
+    a[NGX_HTTP_BEDRUD_ADMIN_ROOM_CLOSE_A_STAMP] = stamp;
+
+    ngx_http_bedrud_fcall(r, ctx, "bedrud_admin_room_close",
+                          NGX_HTTP_BEDRUD_ADMIN_ROOM_CLOSE_NKEYS,
+                          NGX_HTTP_BEDRUD_ADMIN_ROOM_CLOSE_N, a,
                           ngx_http_bedrud_admin_room_close_done);
 }
 
@@ -399,22 +384,22 @@ ngx_http_bedrud_admin_room_closed(ngx_http_request_t *r,
 void
 ngx_http_bedrud_admin_users(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 {
-    ngx_str_t                 all[3];
-    ngx_http_bedrud_admin_t  *st;
+    ngx_str_t  a[NGX_HTTP_BEDRUD_ADMIN_USERS_N];
 
-    st = ngx_http_bedrud_state(r, ctx, sizeof(ngx_http_bedrud_admin_t));
-    if (st == NULL) {
-        ngx_http_bedrud_internal_error(r);
+    if (ngx_http_bedrud_admin_paging(r, ctx,
+                                     &a[NGX_HTTP_BEDRUD_ADMIN_USERS_A_FIRST],
+                                     &a[NGX_HTTP_BEDRUD_ADMIN_USERS_A_LAST])
+        != NGX_OK)
+    {
         return;
     }
 
-    if (ngx_http_bedrud_admin_paging(r, st, &all[1]) != NGX_OK) {
-        return;
-    }
+    ngx_str_set(&a[NGX_HTTP_BEDRUD_ADMIN_USERS_K_USERS],
+                NGX_HTTP_BEDRUD_USERS_KEY);
 
-    ngx_str_set(&all[0], NGX_HTTP_BEDRUD_USERS);
-
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_admin_users", 1, 3, all,
+    ngx_http_bedrud_fcall(r, ctx, "bedrud_admin_users",
+                          NGX_HTTP_BEDRUD_ADMIN_USERS_NKEYS,
+                          NGX_HTTP_BEDRUD_ADMIN_USERS_N, a,
                           ngx_http_bedrud_admin_users_done);
 }
 
@@ -473,27 +458,30 @@ ngx_http_bedrud_admin_users_done(ngx_http_request_t *r,
 void
 ngx_http_bedrud_admin_user(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 {
-    ngx_str_t  all[3];
+    ngx_str_t  a[NGX_HTTP_BEDRUD_ADMIN_USER_N];
 
     if (ngx_http_bedrud_admin_id_ok(&ctx->params[0]) != NGX_OK) {
         ngx_http_bedrud_error(r, NGX_HTTP_NOT_FOUND, "User not found");
         return;
     }
 
-    if (ngx_http_bedrud_key(r->pool, "bedrud:user:{", &ctx->params[0],
-                            "}", &all[0])
+    if (ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_USER, &ctx->params[0],
+                            &a[NGX_HTTP_BEDRUD_ADMIN_USER_K_USER])
         != NGX_OK
-        || ngx_http_bedrud_key(r->pool, "bedrud:user:{",
-                               &ctx->params[0], "}:rooms", &all[1])
+        || ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_USER_ROOMS,
+                               &ctx->params[0],
+                               &a[NGX_HTTP_BEDRUD_ADMIN_USER_K_USER_ROOMS])
            != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
         return;
     }
 
-    ngx_str_set(&all[2], NGX_HTTP_BEDRUD_LIST_MAX);
+    ngx_str_set(&a[NGX_HTTP_BEDRUD_ADMIN_USER_A_MAX], NGX_HTTP_BEDRUD_LIST_MAX);
 
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_admin_user", 2, 3, all,
+    ngx_http_bedrud_fcall(r, ctx, "bedrud_admin_user",
+                          NGX_HTTP_BEDRUD_ADMIN_USER_NKEYS,
+                          NGX_HTTP_BEDRUD_ADMIN_USER_N, a,
                           ngx_http_bedrud_admin_user_done);
 }
 
@@ -548,7 +536,8 @@ void
 ngx_http_bedrud_admin_user_status(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
-    ngx_str_t                     all[7];
+    ngx_str_t                     a[NGX_HTTP_BEDRUD_ADMIN_USER_STATUS_N];
+    ngx_str_t                     stamp, exp;
     ngx_flag_t                    active;
     ngx_http_bedrud_admin_t      *st;
     ngx_http_bedrud_main_conf_t  *bmcf;
@@ -579,32 +568,34 @@ ngx_http_bedrud_admin_user_status(ngx_http_request_t *r,
     st->revoke_exp = ngx_time() + ngx_max(bmcf->access_ttl,
                                           bmcf->refresh_ttl);
 
-    ngx_str_set(&all[2], NGX_HTTP_BEDRUD_REVLOG);
+    ngx_str_set(&a[NGX_HTTP_BEDRUD_ADMIN_USER_STATUS_K_REVLOG],
+                NGX_HTTP_BEDRUD_REVLOG_KEY);
 
-    if (active) {
-        ngx_str_set(&all[3], "1");
+    ngx_http_bedrud_bit(&a[NGX_HTTP_BEDRUD_ADMIN_USER_STATUS_A_ACTIVE],
+                        active);
 
-    } else {
-        ngx_str_set(&all[3], "0");
-    }
+    a[NGX_HTTP_BEDRUD_ADMIN_USER_STATUS_A_UID] = ctx->params[0];
 
-    all[6] = ctx->params[0];
-
-    if (ngx_http_bedrud_key(r->pool, "bedrud:user:{", &ctx->params[0],
-                            "}", &all[0])
+    if (ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_USER, &ctx->params[0],
+                            &a[NGX_HTTP_BEDRUD_ADMIN_USER_STATUS_K_USER])
         != NGX_OK
-        || ngx_http_bedrud_key(r->pool, "bedrud:sessions:{",
-                               &ctx->params[0], "}", &all[1])
+        || ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_SESSIONS,
+                               &ctx->params[0],
+                               &a[NGX_HTTP_BEDRUD_ADMIN_USER_STATUS_K_SESSIONS])
            != NGX_OK
-        || ngx_http_bedrud_now_stamp(r->pool, &all[4]) != NGX_OK
-        || ngx_http_bedrud_num(r->pool, st->revoke_exp, &all[5])
-           != NGX_OK)
+        || ngx_http_bedrud_now_stamp(r->pool, &stamp) != NGX_OK
+        || ngx_http_bedrud_num(r->pool, st->revoke_exp, &exp) != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
         return;
     }
 
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_admin_user_status", 3, 7, all,
+    a[NGX_HTTP_BEDRUD_ADMIN_USER_STATUS_A_STAMP] = stamp;
+    a[NGX_HTTP_BEDRUD_ADMIN_USER_STATUS_A_REVOKE_EXP] = exp;
+
+    ngx_http_bedrud_fcall(r, ctx, "bedrud_admin_user_status",
+                          NGX_HTTP_BEDRUD_ADMIN_USER_STATUS_NKEYS,
+                          NGX_HTTP_BEDRUD_ADMIN_USER_STATUS_N, a,
                           ngx_http_bedrud_admin_user_status_done);
 }
 
@@ -613,8 +604,8 @@ static void
 ngx_http_bedrud_admin_user_status_done(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
-    ngx_uint_t                i;
-    ngx_http_bedrud_reply_t  *rep, *fam;
+    ngx_uint_t                n;
+    ngx_http_bedrud_reply_t  *rep;
     ngx_http_bedrud_admin_t  *st;
 
     st = ctx->data;
@@ -627,19 +618,13 @@ ngx_http_bedrud_admin_user_status_done(ngx_http_request_t *r,
         return;
     }
 
-    for (i = 1; i < rep->nelts; i++) {
-        fam = rep->elts[i];
+    n = ngx_http_bedrud_revlog_revoke(rep, 1, st->revoke_exp);
 
-        if (fam->type == NGX_HTTP_BEDRUD_REPLY_STRING) {
-            ngx_http_bedrud_shm_revoke(&fam->str, st->revoke_exp);
-        }
-    }
-
-    if (rep->nelts > 1) {
+    if (n) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "bedrud: user \"%V\" deactivated by \"%V\": %ui "
                       "login sessions ended", &ctx->params[0],
-                      &ctx->claims.user_id, rep->nelts - 1);
+                      &ctx->claims.user_id, n);
     }
 
     ngx_http_bedrud_admin_send(r, NGX_HTTP_OK,
@@ -661,7 +646,7 @@ ngx_http_bedrud_admin_user_accesses(ngx_http_request_t *r,
 {
     json_t     *list;
     ngx_int_t   rc;
-    ngx_str_t   all[3];
+    ngx_str_t   a[NGX_HTTP_BEDRUD_ADMIN_USER_ACCESSES_N], roles, stamp;
 
     list = ngx_http_bedrud_json_get(ctx->body, "accesses");
 
@@ -670,7 +655,7 @@ ngx_http_bedrud_admin_user_accesses(ngx_http_request_t *r,
         return;
     }
 
-    rc = ngx_http_bedrud_admin_accesses(r, list, &all[1]);
+    rc = ngx_http_bedrud_admin_accesses(r, list, &roles);
 
     if (rc == NGX_ERROR) {
         ngx_http_bedrud_internal_error(r);
@@ -689,16 +674,21 @@ ngx_http_bedrud_admin_user_accesses(ngx_http_request_t *r,
         return;
     }
 
-    if (ngx_http_bedrud_key(r->pool, "bedrud:user:{", &ctx->params[0],
-                            "}", &all[0])
+    if (ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_USER, &ctx->params[0],
+                            &a[NGX_HTTP_BEDRUD_ADMIN_USER_ACCESSES_K_USER])
         != NGX_OK
-        || ngx_http_bedrud_now_stamp(r->pool, &all[2]) != NGX_OK)
+        || ngx_http_bedrud_now_stamp(r->pool, &stamp) != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
         return;
     }
 
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_admin_user_accesses", 1, 3, all,
+    a[NGX_HTTP_BEDRUD_ADMIN_USER_ACCESSES_A_ACCESSES] = roles;
+    a[NGX_HTTP_BEDRUD_ADMIN_USER_ACCESSES_A_STAMP] = stamp;
+
+    ngx_http_bedrud_fcall(r, ctx, "bedrud_admin_user_accesses",
+                          NGX_HTTP_BEDRUD_ADMIN_USER_ACCESSES_NKEYS,
+                          NGX_HTTP_BEDRUD_ADMIN_USER_ACCESSES_N, a,
                           ngx_http_bedrud_admin_user_accesses_done);
 }
 
@@ -731,7 +721,7 @@ ngx_http_bedrud_admin_get_settings(ngx_http_request_t *r,
     ngx_http_bedrud_cmd_t  cmd;
 
     ngx_str_set(&argv[0], "HMGET");
-    ngx_str_set(&argv[1], NGX_HTTP_BEDRUD_SETTINGS);
+    ngx_str_set(&argv[1], NGX_HTTP_BEDRUD_SETTINGS_KEY);
     ngx_str_set(&argv[2], "registrationEnabled");
     ngx_str_set(&argv[3], "tokenRegistrationOnly");
     ngx_str_set(&argv[4], "passkeysEnabled");
@@ -754,7 +744,7 @@ ngx_http_bedrud_admin_put_settings(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
     ngx_int_t   rc;
-    ngx_str_t   all[7];
+    ngx_str_t   a[NGX_HTTP_BEDRUD_ADMIN_SETTINGS_SET_N + 6];
     ngx_uint_t  i, n;
     ngx_flag_t  value;
 
@@ -762,8 +752,12 @@ ngx_http_bedrud_admin_put_settings(ngx_http_request_t *r,
         "registrationEnabled", "tokenRegistrationOnly", "passkeysEnabled"
     };
 
-    ngx_str_set(&all[0], NGX_HTTP_BEDRUD_SETTINGS);
-    n = 1;
+    ngx_str_set(&a[NGX_HTTP_BEDRUD_ADMIN_SETTINGS_SET_K_SETTINGS],
+                NGX_HTTP_BEDRUD_SETTINGS_KEY);
+
+    /* then a field and its value for each switch sent */
+
+    n = NGX_HTTP_BEDRUD_ADMIN_SETTINGS_SET_N;
 
     for (i = 0; i < 3; i++) {
         rc = ngx_http_bedrud_json_bool(ctx->body, names[i], &value, NULL);
@@ -778,20 +772,16 @@ ngx_http_bedrud_admin_put_settings(ngx_http_request_t *r,
             continue;
         }
 
-        all[n].data = (u_char *) names[i];
-        all[n].len = ngx_strlen(names[i]);
+        a[n].data = (u_char *) names[i];
+        a[n].len = ngx_strlen(names[i]);
 
-        if (value) {
-            ngx_str_set(&all[n + 1], "1");
-
-        } else {
-            ngx_str_set(&all[n + 1], "0");
-        }
+        ngx_http_bedrud_bit(&a[n + 1], value);
 
         n += 2;
     }
 
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_admin_settings_set", 1, n, all,
+    ngx_http_bedrud_fcall(r, ctx, "bedrud_admin_settings_set",
+                          NGX_HTTP_BEDRUD_ADMIN_SETTINGS_SET_NKEYS, n, a,
                           ngx_http_bedrud_admin_settings_done);
 }
 
@@ -820,12 +810,16 @@ void
 ngx_http_bedrud_admin_invites(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
-    ngx_str_t  all[2];
+    ngx_str_t  a[NGX_HTTP_BEDRUD_ADMIN_INVITES_N];
 
-    ngx_str_set(&all[0], NGX_HTTP_BEDRUD_INVITES);
-    ngx_str_set(&all[1], NGX_HTTP_BEDRUD_LIST_MAX);
+    ngx_str_set(&a[NGX_HTTP_BEDRUD_ADMIN_INVITES_K_INVITES],
+                NGX_HTTP_BEDRUD_INVITES_KEY);
+    ngx_str_set(&a[NGX_HTTP_BEDRUD_ADMIN_INVITES_A_MAX],
+                NGX_HTTP_BEDRUD_LIST_MAX);
 
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_admin_invites", 1, 2, all,
+    ngx_http_bedrud_fcall(r, ctx, "bedrud_admin_invites",
+                          NGX_HTTP_BEDRUD_ADMIN_INVITES_NKEYS,
+                          NGX_HTTP_BEDRUD_ADMIN_INVITES_N, a,
                           ngx_http_bedrud_admin_invites_done);
 }
 
@@ -879,10 +873,9 @@ void
 ngx_http_bedrud_admin_invite_create(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
-    u_char                   *p, rnd[NGX_HTTP_BEDRUD_INVITE_BYTES];
-    time_t                    now, exp;
     ngx_int_t                 rc, hours;
-    ngx_str_t                 all[11];
+    ngx_str_t                 a[NGX_HTTP_BEDRUD_ADMIN_INVITE_CREATE_N];
+    ngx_str_t                 id_key, exp;
     ngx_http_bedrud_admin_t  *st;
 
     st = ngx_http_bedrud_state(r, ctx, sizeof(ngx_http_bedrud_admin_t));
@@ -928,63 +921,81 @@ ngx_http_bedrud_admin_invite_create(ngx_http_request_t *r,
         return;
     }
 
+    if (ngx_http_bedrud_admin_invite_new(r, st, hours) != NGX_OK) {
+        ngx_http_bedrud_internal_error(r);
+        return;
+    }
+
+    ngx_str_set(&a[NGX_HTTP_BEDRUD_ADMIN_INVITE_CREATE_K_INVITES],
+                NGX_HTTP_BEDRUD_INVITES_KEY);
+
+    a[NGX_HTTP_BEDRUD_ADMIN_INVITE_CREATE_A_ID] = st->id;
+    a[NGX_HTTP_BEDRUD_ADMIN_INVITE_CREATE_A_TOKEN] = st->token;
+    a[NGX_HTTP_BEDRUD_ADMIN_INVITE_CREATE_A_EMAIL] = st->email;
+    a[NGX_HTTP_BEDRUD_ADMIN_INVITE_CREATE_A_CREATED_BY] = ctx->claims.user_id;
+    a[NGX_HTTP_BEDRUD_ADMIN_INVITE_CREATE_A_STAMP] = st->created;
+    a[NGX_HTTP_BEDRUD_ADMIN_INVITE_CREATE_A_EXPIRES] = st->expires;
+
+    if (ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_INVITE, &st->token,
+                            &a[NGX_HTTP_BEDRUD_ADMIN_INVITE_CREATE_K_INVITE])
+        != NGX_OK
+        || ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_INVITE_ID, &st->id,
+                               &id_key)
+           != NGX_OK
+        || ngx_http_bedrud_num(r->pool, st->expires_unix, &exp) != NGX_OK
+        || ngx_http_bedrud_num(r->pool, st->now,
+                               &a[NGX_HTTP_BEDRUD_ADMIN_INVITE_CREATE_A_NOW])
+           != NGX_OK)
+    {
+        ngx_http_bedrud_internal_error(r);
+        return;
+    }
+
+    a[NGX_HTTP_BEDRUD_ADMIN_INVITE_CREATE_K_INVITE_ID] = id_key;
+    a[NGX_HTTP_BEDRUD_ADMIN_INVITE_CREATE_A_EXPIRES_UNIX] = exp;
+
+    ngx_http_bedrud_fcall(r, ctx, "bedrud_admin_invite_create",
+                          NGX_HTTP_BEDRUD_ADMIN_INVITE_CREATE_NKEYS,
+                          NGX_HTTP_BEDRUD_ADMIN_INVITE_CREATE_N, a,
+                          ngx_http_bedrud_admin_invite_create_done);
+}
+
+
+/* A new invite: 128 random bits in hex (Bedrud's), an id, its times. */
+
+static ngx_int_t
+ngx_http_bedrud_admin_invite_new(ngx_http_request_t *r,
+    ngx_http_bedrud_admin_t *st, ngx_int_t hours)
+{
+    u_char  *p, rnd[NGX_HTTP_BEDRUD_INVITE_BYTES];
+
     if (RAND_bytes(rnd, NGX_HTTP_BEDRUD_INVITE_BYTES) != 1) {
         ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
                       "bedrud: RAND_bytes() failed");
-        ngx_http_bedrud_internal_error(r);
-        return;
+        return NGX_ERROR;
     }
 
-    now = ngx_time();
-    exp = now + hours * 3600;
+    st->now = ngx_time();
+    st->expires_unix = st->now + hours * 3600;
 
     st->token.data = ngx_pnalloc(r->pool, 2 * NGX_HTTP_BEDRUD_INVITE_BYTES);
-    st->id.data = ngx_pnalloc(r->pool, NGX_HTTP_BEDRUD_UUID_LEN);
     st->expires.data = ngx_pnalloc(r->pool,
                                    sizeof("2006-01-02T15:04:05Z") - 1);
 
-    if (st->token.data == NULL || st->id.data == NULL
-        || st->expires.data == NULL
+    if (st->token.data == NULL || st->expires.data == NULL
+        || ngx_http_bedrud_new_uuid(r->pool, &st->id) != NGX_OK
         || ngx_http_bedrud_now_stamp(r->pool, &st->created) != NGX_OK)
     {
-        ngx_http_bedrud_internal_error(r);
-        return;
+        return NGX_ERROR;
     }
 
-    st->token.len = ngx_hex_dump(st->token.data, rnd,
-                                 NGX_HTTP_BEDRUD_INVITE_BYTES)
-                    - st->token.data;
+    p = ngx_hex_dump(st->token.data, rnd, NGX_HTTP_BEDRUD_INVITE_BYTES);
+    st->token.len = p - st->token.data;
 
-    ngx_http_bedrud_uuid(st->id.data);
-    st->id.len = NGX_HTTP_BEDRUD_UUID_LEN;
-
-    p = ngx_http_bedrud_rfc3339(st->expires.data, exp, 0);
+    p = ngx_http_bedrud_rfc3339(st->expires.data, st->expires_unix, 0);
     st->expires.len = p - st->expires.data;
 
-    ngx_str_set(&all[2], NGX_HTTP_BEDRUD_INVITES);
-
-    all[3] = st->id;
-    all[4] = st->token;
-    all[5] = st->email;
-    all[6] = ctx->claims.user_id;
-    all[7] = st->created;
-    all[8] = st->expires;
-
-    if (ngx_http_bedrud_key(r->pool, "bedrud:invite:", &st->token,
-                            NULL, &all[0])
-        != NGX_OK
-        || ngx_http_bedrud_key(r->pool, "bedrud:inviteid:", &st->id,
-                               NULL, &all[1])
-           != NGX_OK
-        || ngx_http_bedrud_num(r->pool, exp, &all[9]) != NGX_OK
-        || ngx_http_bedrud_num(r->pool, now, &all[10]) != NGX_OK)
-    {
-        ngx_http_bedrud_internal_error(r);
-        return;
-    }
-
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_admin_invite_create", 3, 11, all,
-                          ngx_http_bedrud_admin_invite_create_done);
+    return NGX_OK;
 }
 
 
@@ -1029,7 +1040,7 @@ void
 ngx_http_bedrud_admin_invite_delete(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
-    ngx_str_t  all[2];
+    ngx_str_t  a[NGX_HTTP_BEDRUD_ADMIN_INVITE_DELETE_N];
 
     if (ngx_http_bedrud_admin_id_ok(&ctx->params[0]) != NGX_OK) {
         /* cannot exist */
@@ -1038,17 +1049,21 @@ ngx_http_bedrud_admin_invite_delete(ngx_http_request_t *r,
         return;
     }
 
-    ngx_str_set(&all[1], NGX_HTTP_BEDRUD_INVITES);
+    ngx_str_set(&a[NGX_HTTP_BEDRUD_ADMIN_INVITE_DELETE_K_INVITES],
+                NGX_HTTP_BEDRUD_INVITES_KEY);
 
-    if (ngx_http_bedrud_key(r->pool, "bedrud:inviteid:",
-                            &ctx->params[0], NULL, &all[0])
+    if (ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_INVITE_ID,
+                            &ctx->params[0],
+                            &a[NGX_HTTP_BEDRUD_ADMIN_INVITE_DELETE_K_INVITE_ID])
         != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
         return;
     }
 
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_admin_invite_delete", 2, 2, all,
+    ngx_http_bedrud_fcall(r, ctx, "bedrud_admin_invite_delete",
+                          NGX_HTTP_BEDRUD_ADMIN_INVITE_DELETE_NKEYS,
+                          NGX_HTTP_BEDRUD_ADMIN_INVITE_DELETE_N, a,
                           ngx_http_bedrud_admin_invite_delete_done);
 }
 
@@ -1071,15 +1086,22 @@ ngx_http_bedrud_admin_invite_delete_done(ngx_http_request_t *r,
 /*
  * Reads ?page= and ?limit=, answering 400 itself when one is not an
  * integer.  Like Bedrud's storage, a page <= 0 is the first page and a
- * limit outside 1..100 is 50; like Bedrud's answer, st keeps the values
- * as sent.  ranks[0..1] become the first and last rank of the page.
+ * limit outside 1..100 is 50; like Bedrud's answer, the state keeps the
+ * values as sent.  "first" and "last" become the ranks of the page.
  */
 
 static ngx_int_t
 ngx_http_bedrud_admin_paging(ngx_http_request_t *r,
-    ngx_http_bedrud_admin_t *st, ngx_str_t *ranks)
+    ngx_http_bedrud_ctx_t *ctx, ngx_str_t *first, ngx_str_t *last)
 {
-    int64_t    page, limit, first;
+    int64_t                   page, limit, from;
+    ngx_http_bedrud_admin_t  *st;
+
+    st = ngx_http_bedrud_state(r, ctx, sizeof(ngx_http_bedrud_admin_t));
+    if (st == NULL) {
+        ngx_http_bedrud_internal_error(r);
+        return NGX_ERROR;
+    }
 
     if (ngx_http_bedrud_admin_query_int(r, "page",
                                         NGX_HTTP_BEDRUD_PAGE_DEFAULT,
@@ -1099,14 +1121,13 @@ ngx_http_bedrud_admin_paging(ngx_http_request_t *r,
     limit = (st->limit <= 0 || st->limit > NGX_HTTP_BEDRUD_LIMIT_MAX)
             ? NGX_HTTP_BEDRUD_LIMIT_DEFAULT : st->limit;
 
-    first = (page - 1) * limit;
+    from = (page - 1) * limit;
 
-    if (ngx_http_bedrud_num(r->pool, first, &ranks[0]) != NGX_OK
-        || ngx_http_bedrud_num(r->pool, first + limit - 1, &ranks[1])
-           != NGX_OK)
+    if (ngx_http_bedrud_num(r->pool, from, first) != NGX_OK
+        || ngx_http_bedrud_num(r->pool, from + limit - 1, last) != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
-        return NGX_DECLINED;
+        return NGX_ERROR;
     }
 
     return NGX_OK;
@@ -1200,47 +1221,29 @@ ngx_http_bedrud_admin_id_ok(ngx_str_t *id)
 static json_t *
 ngx_http_bedrud_admin_user_json(ngx_http_bedrud_reply_t *fields)
 {
-    u_char         created[NGX_HTTP_BEDRUD_DATETIME_LEN];
-    size_t         len, i;
-    json_t        *acc, *role, *created_json;
-    ngx_str_t      id, email, name, provider, accesses, stamp;
-    ngx_int_t      active;
-    ngx_uint_t     admin;
-    json_error_t   err;
+    u_char       created[NGX_HTTP_BEDRUD_DATETIME_LEN];
+    size_t       len, i;
+    json_t      *json, *acc, *role, *created_json;
+    ngx_str_t    v[NGX_HTTP_BEDRUD_USER_NFIELDS], *stamp;
+    ngx_int_t    active;
+    ngx_uint_t   admin;
 
     if (fields == NULL || fields->type != NGX_HTTP_BEDRUD_REPLY_ARRAY
-        || fields->nelts != NGX_HTTP_BEDRUD_UF_N)
+        || fields->nelts != NGX_HTTP_BEDRUD_USER_NFIELDS)
     {
         return NULL;
     }
 
-    ngx_http_bedrud_admin_field(fields, NGX_HTTP_BEDRUD_UF_ID, &id);
-    ngx_http_bedrud_admin_field(fields, NGX_HTTP_BEDRUD_UF_EMAIL, &email);
-    ngx_http_bedrud_admin_field(fields, NGX_HTTP_BEDRUD_UF_NAME, &name);
-    ngx_http_bedrud_admin_field(fields, NGX_HTTP_BEDRUD_UF_PROVIDER,
-                                &provider);
-    ngx_http_bedrud_admin_field(fields, NGX_HTTP_BEDRUD_UF_ACCESSES,
-                                &accesses);
-    ngx_http_bedrud_admin_field(fields, NGX_HTTP_BEDRUD_UF_CREATED, &stamp);
-
-    active = ngx_http_bedrud_admin_flag(fields, NGX_HTTP_BEDRUD_UF_ACTIVE, 0);
-
-    acc = NULL;
-
-    if (accesses.len) {
-        acc = json_loadb((const char *) accesses.data, accesses.len, 0,
-                         &err);
+    for (i = 0; i < NGX_HTTP_BEDRUD_USER_NFIELDS; i++) {
+        ngx_http_bedrud_admin_field(fields, i, &v[i]);
     }
 
-    if (acc == NULL || !json_is_array(acc)) {
-        if (acc) {
-            json_decref(acc);
-        }
+    active = ngx_http_bedrud_admin_flag(fields,
+                                        NGX_HTTP_BEDRUD_USER_F_IS_ACTIVE, 0);
 
-        acc = json_array();
-        if (acc == NULL) {
-            return NULL;
-        }
+    acc = ngx_http_bedrud_json_list(&v[NGX_HTTP_BEDRUD_USER_F_ACCESSES]);
+    if (acc == NULL) {
+        return NULL;
     }
 
     admin = 0;
@@ -1254,25 +1257,34 @@ ngx_http_bedrud_admin_user_json(ngx_http_bedrud_reply_t *fields)
         }
     }
 
-    len = ngx_http_bedrud_admin_datetime(&stamp, created);
+    stamp = &v[NGX_HTTP_BEDRUD_USER_F_CREATED_AT];
+
+    len = ngx_http_bedrud_admin_datetime(stamp, created);
 
     if (len) {
         created_json = json_stringn((const char *) created, len);
 
     } else {
         /* not RFC 3339: shown as stored rather than hidden */
-        created_json = ngx_http_bedrud_json_string(&stamp);
+        created_json = ngx_http_bedrud_json_string(stamp);
     }
 
-    return json_pack("{sososososbsbsoso}",
-                     "id", ngx_http_bedrud_json_string(&id),
-                     "email", ngx_http_bedrud_json_string(&email),
-                     "name", ngx_http_bedrud_json_string(&name),
-                     "provider", ngx_http_bedrud_json_string(&provider),
+#define ngx_http_bedrud_user(field)                                          \
+    ngx_http_bedrud_json_string(&v[NGX_HTTP_BEDRUD_USER_F_ ## field])
+
+    json = json_pack("{sososososbsbsoso}",
+                     "id", ngx_http_bedrud_user(ID),
+                     "email", ngx_http_bedrud_user(EMAIL),
+                     "name", ngx_http_bedrud_user(NAME),
+                     "provider", ngx_http_bedrud_user(PROVIDER),
                      "isActive", (int) active,
                      "isAdmin", (int) admin,
                      "accesses", acc,
                      "createdAt", created_json);
+
+#undef ngx_http_bedrud_user
+
+    return json;
 }
 
 
@@ -1311,48 +1323,40 @@ ngx_http_bedrud_admin_rooms_json(ngx_http_bedrud_reply_t *rep,
 static json_t *
 ngx_http_bedrud_admin_invite_json(ngx_http_bedrud_reply_t *fields)
 {
-    json_t     *used_at;
-    ngx_str_t   v[NGX_HTTP_BEDRUD_IF_N];
-    ngx_uint_t  i;
+    json_t     *json, *used_at;
+    ngx_str_t   v[NGX_HTTP_BEDRUD_INVITE_NFIELDS];
+    ngx_uint_t  i, used;
 
     if (fields == NULL || fields->type != NGX_HTTP_BEDRUD_REPLY_ARRAY
-        || fields->nelts != NGX_HTTP_BEDRUD_IF_N)
+        || fields->nelts != NGX_HTTP_BEDRUD_INVITE_NFIELDS)
     {
         return NULL;
     }
 
-    for (i = 0; i < NGX_HTTP_BEDRUD_IF_N; i++) {
+    for (i = 0; i < NGX_HTTP_BEDRUD_INVITE_NFIELDS; i++) {
         ngx_http_bedrud_admin_field(fields, i, &v[i]);
     }
 
-    if (v[NGX_HTTP_BEDRUD_IF_USED_AT].len) {
-        used_at = ngx_http_bedrud_json_string(&v[NGX_HTTP_BEDRUD_IF_USED_AT]);
+#define ngx_http_bedrud_invite(field)                                        \
+    ngx_http_bedrud_json_string(&v[NGX_HTTP_BEDRUD_INVITE_F_ ## field])
 
-    } else {
-        used_at = json_null();
-    }
+    used = (v[NGX_HTTP_BEDRUD_INVITE_F_USED_AT].len != 0);
+    used_at = used ? ngx_http_bedrud_invite(USED_AT) : json_null();
 
-    return json_pack("{sososososososososb}",
-                     "id",
-                     ngx_http_bedrud_json_string(&v[NGX_HTTP_BEDRUD_IF_ID]),
-                     "token",
-                     ngx_http_bedrud_json_string(&v[NGX_HTTP_BEDRUD_IF_TOKEN]),
-                     "email",
-                     ngx_http_bedrud_json_string(&v[NGX_HTTP_BEDRUD_IF_EMAIL]),
-                     "createdBy",
-                     ngx_http_bedrud_json_string(
-                         &v[NGX_HTTP_BEDRUD_IF_CREATED_BY]),
-                     "expiresAt",
-                     ngx_http_bedrud_json_string(
-                         &v[NGX_HTTP_BEDRUD_IF_EXPIRES]),
+    json = json_pack("{sososososososososb}",
+                     "id", ngx_http_bedrud_invite(ID),
+                     "token", ngx_http_bedrud_invite(TOKEN),
+                     "email", ngx_http_bedrud_invite(EMAIL),
+                     "createdBy", ngx_http_bedrud_invite(CREATED_BY),
+                     "expiresAt", ngx_http_bedrud_invite(EXPIRES_AT),
                      "usedAt", used_at,
-                     "usedBy",
-                     ngx_http_bedrud_json_string(
-                         &v[NGX_HTTP_BEDRUD_IF_USED_BY]),
-                     "createdAt",
-                     ngx_http_bedrud_json_string(
-                         &v[NGX_HTTP_BEDRUD_IF_CREATED]),
-                     "used", (int) (v[NGX_HTTP_BEDRUD_IF_USED_AT].len != 0));
+                     "usedBy", ngx_http_bedrud_invite(USED_BY),
+                     "createdAt", ngx_http_bedrud_invite(CREATED_AT),
+                     "used", (int) used);
+
+#undef ngx_http_bedrud_invite
+
+    return json;
 }
 
 

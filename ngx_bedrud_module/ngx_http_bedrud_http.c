@@ -838,69 +838,34 @@ ngx_http_bedrud_json_int(json_t *obj, const char *key, ngx_int_t *value,
 }
 
 
+/* A JSON array from its text; an empty one when the text is not one. */
+
+json_t *
+ngx_http_bedrud_json_list(ngx_str_t *text)
+{
+    json_t        *list;
+    json_error_t   err;
+
+    list = NULL;
+
+    if (text->len) {
+        list = json_loadb((const char *) text->data, text->len, 0, &err);
+    }
+
+    if (list == NULL || !json_is_array(list)) {
+        if (list) {
+            json_decref(list);
+        }
+
+        list = json_array();
+    }
+
+    return list;
+}
+
+
 json_t *
 ngx_http_bedrud_json_string(ngx_str_t *s)
 {
     return json_stringn((const char *) s->data, s->len);
-}
-
-
-/*
- * Redis arguments: prefix + id + suffix (NUL-terminated, so that a key
- * can be the prefix of the next), a number, the current RFC 3339 time.
- */
-
-ngx_int_t
-ngx_http_bedrud_key(ngx_pool_t *pool, const char *prefix, ngx_str_t *id,
-    const char *suffix, ngx_str_t *key)
-{
-    u_char  *p;
-    size_t   plen, slen;
-
-    plen = ngx_strlen(prefix);
-    slen = suffix ? ngx_strlen(suffix) : 0;
-
-    p = ngx_pnalloc(pool, plen + id->len + slen + 1);
-    if (p == NULL) {
-        return NGX_ERROR;
-    }
-
-    key->data = p;
-
-    p = ngx_cpymem(p, prefix, plen);
-    p = ngx_cpymem(p, id->data, id->len);
-    p = ngx_cpymem(p, suffix ? suffix : "", slen);
-    *p = '\0';
-
-    key->len = p - key->data;
-
-    return NGX_OK;
-}
-
-
-ngx_int_t
-ngx_http_bedrud_num(ngx_pool_t *pool, int64_t n, ngx_str_t *s)
-{
-    s->data = ngx_pnalloc(pool, NGX_INT64_LEN);
-    if (s->data == NULL) {
-        return NGX_ERROR;
-    }
-
-    s->len = ngx_sprintf(s->data, "%L", n) - s->data;
-
-    return NGX_OK;
-}
-
-
-ngx_int_t
-ngx_http_bedrud_now_stamp(ngx_pool_t *pool, ngx_str_t *s)
-{
-    s->data = ngx_pnalloc(pool, NGX_HTTP_BEDRUD_TIMESTAMP_LEN);
-    if (s->data == NULL) {
-        return NGX_ERROR;
-    }
-
-    ngx_http_bedrud_timestamp(s->data, &s->len);
-
-    return NGX_OK;
 }

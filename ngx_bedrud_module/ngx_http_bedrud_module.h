@@ -13,6 +13,8 @@
 #include <ngx_http.h>
 #include <jansson.h>
 
+#include "ngx_http_bedrud_functions.h"
+
 
 #define NGX_HTTP_BEDRUD_MAX_PARAMS       2
 
@@ -227,11 +229,8 @@ ngx_int_t ngx_http_bedrud_json_bool(json_t *obj, const char *key,
 ngx_int_t ngx_http_bedrud_json_int(json_t *obj, const char *key,
     ngx_int_t *value, ngx_uint_t *present);
 json_t *ngx_http_bedrud_json_string(ngx_str_t *s);
+json_t *ngx_http_bedrud_json_list(ngx_str_t *text);
 ngx_int_t ngx_http_bedrud_bearer(ngx_http_request_t *r, ngx_str_t *token);
-ngx_int_t ngx_http_bedrud_key(ngx_pool_t *pool, const char *prefix,
-    ngx_str_t *id, const char *suffix, ngx_str_t *key);
-ngx_int_t ngx_http_bedrud_num(ngx_pool_t *pool, int64_t n, ngx_str_t *s);
-ngx_int_t ngx_http_bedrud_now_stamp(ngx_pool_t *pool, ngx_str_t *s);
 
 
 /* ngx_http_bedrud_redis.c: the connection; it reports, never answers */
@@ -267,8 +266,9 @@ ngx_int_t ngx_http_bedrud_reply_is(ngx_http_bedrud_reply_t *reply,
 /* ngx_http_bedrud_revlog.c: revocations from Redis into the zone */
 ngx_int_t ngx_http_bedrud_revlog_init_process(ngx_cycle_t *cycle);
 void ngx_http_bedrud_revlog_exit_process(ngx_cycle_t *cycle);
+ngx_uint_t ngx_http_bedrud_revlog_revoke(ngx_http_bedrud_reply_t *reply,
+    ngx_uint_t from, time_t exp);
 
-#define NGX_HTTP_BEDRUD_REVLOG_KEY       "bedrud:revlog"
 
 
 /* ngx_http_bedrud_step.c: a handler's asynchronous steps */
@@ -417,6 +417,7 @@ ngx_int_t ngx_http_bedrud_uuid_valid(ngx_str_t *id);
 
 /* ngx_http_bedrud_string.c: text we write or trim; no request state */
 void ngx_http_bedrud_uuid(u_char *out);   /* 36 bytes */
+ngx_int_t ngx_http_bedrud_new_uuid(ngx_pool_t *pool, ngx_str_t *id);
 ngx_int_t ngx_http_bedrud_random_id(u_char *out, size_t len);
 u_char *ngx_http_bedrud_rfc3339(u_char *p, time_t sec, ngx_uint_t usec);
 void ngx_http_bedrud_timestamp(u_char *out, size_t *len); /* RFC 3339, now */
@@ -430,6 +431,41 @@ void ngx_http_bedrud_trim_space(ngx_str_t *s);
 
 #define NGX_HTTP_BEDRUD_UUID_LEN         36
 #define NGX_HTTP_BEDRUD_TIMESTAMP_LEN    40
+
+
+/* ngx_http_bedrud_keys.c: Redis key names and values; no request state */
+ngx_int_t ngx_http_bedrud_key(ngx_pool_t *pool, ngx_uint_t kind,
+    ngx_str_t *id, ngx_str_t *key);
+ngx_int_t ngx_http_bedrud_session_key(ngx_pool_t *pool, ngx_str_t *uid,
+    ngx_str_t *fam, ngx_str_t *key);
+ngx_int_t ngx_http_bedrud_num(ngx_pool_t *pool, int64_t n, ngx_str_t *s);
+void ngx_http_bedrud_bit(ngx_str_t *s, ngx_uint_t on);
+ngx_int_t ngx_http_bedrud_now_stamp(ngx_pool_t *pool, ngx_str_t *s);
+
+/* kinds of ngx_http_bedrud_key(): the id goes where <> is */
+#define NGX_HTTP_BEDRUD_KEY_USER            0   /* bedrud:user:{<>} */
+#define NGX_HTTP_BEDRUD_KEY_USER_ROOMS      1   /* bedrud:user:{<>}:rooms */
+#define NGX_HTTP_BEDRUD_KEY_SESSIONS        2   /* bedrud:sessions:{<>} */
+#define NGX_HTTP_BEDRUD_KEY_EMAIL           3   /* bedrud:email:<> */
+#define NGX_HTTP_BEDRUD_KEY_INVITE          4   /* bedrud:invite:<> */
+#define NGX_HTTP_BEDRUD_KEY_INVITE_ID       5   /* bedrud:inviteid:<> */
+#define NGX_HTTP_BEDRUD_KEY_ROOM            6   /* bedrud:room:{<>} */
+#define NGX_HTTP_BEDRUD_KEY_ROOM_SEATS      7   /* bedrud:room:{<>}:seats */
+#define NGX_HTTP_BEDRUD_KEY_ROOM_BANS       8   /* bedrud:room:{<>}:bans */
+#define NGX_HTTP_BEDRUD_KEY_ROOM_GUESTBANS  9   /* bedrud:room:{<>}:guestbans */
+#define NGX_HTTP_BEDRUD_KEY_ROOM_GUESTS     10  /* bedrud:room:{<>}:guests */
+#define NGX_HTTP_BEDRUD_KEY_ROOM_GUESTEXP   11  /* bedrud:room:{<>}:guestexp */
+#define NGX_HTTP_BEDRUD_KEY_ROOM_MODS       12  /* bedrud:room:{<>}:mods */
+#define NGX_HTTP_BEDRUD_KEY_ROOM_PRESENCE   13  /* bedrud:room:{<>}:presence */
+#define NGX_HTTP_BEDRUD_KEY_ROOM_NAME       14  /* bedrud:roomname:<> */
+#define NGX_HTTP_BEDRUD_KEY_LK_EVENT        15  /* bedrud:lkevent:<> */
+
+/* keys of their own */
+#define NGX_HTTP_BEDRUD_SETTINGS_KEY     "bedrud:settings"
+#define NGX_HTTP_BEDRUD_USERS_KEY        "bedrud:users"
+#define NGX_HTTP_BEDRUD_ROOMS_KEY        "bedrud:rooms"
+#define NGX_HTTP_BEDRUD_INVITES_KEY      "bedrud:invites"
+#define NGX_HTTP_BEDRUD_REVLOG_KEY       "bedrud:revlog"
 
 
 /* ngx_http_bedrud_auth.c */
@@ -540,6 +576,10 @@ ngx_int_t ngx_http_bedrud_room_parse(ngx_http_bedrud_reply_t *reply,
  */
 json_t *ngx_http_bedrud_room_json(ngx_http_bedrud_reply_t *reply,
     ngx_uint_t from);
+
+/* RoomSettings' switches by name, in the wire order */
+#define NGX_HTTP_BEDRUD_ROOM_FLAGS       5
+extern const char  *ngx_http_bedrud_room_flags[NGX_HTTP_BEDRUD_ROOM_FLAGS];
 
 /* the "settings" object alone, keys in Bedrud's order; a new reference */
 json_t *ngx_http_bedrud_room_settings_json(ngx_http_bedrud_room_t *room);

@@ -220,3 +220,31 @@ ngx_http_bedrud_revlog_mirror(ngx_http_bedrud_reply_t *reply)
 
     return n;
 }
+
+
+/*
+ * The families listed from element "from" of a Redis function's reply,
+ * denied on this node at once (the others learn it from the log); their
+ * number.
+ */
+
+ngx_uint_t
+ngx_http_bedrud_revlog_revoke(ngx_http_bedrud_reply_t *reply, ngx_uint_t from,
+    time_t exp)
+{
+    ngx_str_t   *fam;
+    ngx_uint_t   i, n;
+
+    n = 0;
+
+    for (i = from; i < reply->nelts; i++) {
+        fam = ngx_http_bedrud_reply_str(reply, i);
+
+        if (fam) {
+            ngx_http_bedrud_shm_revoke(fam, exp);
+            n++;
+        }
+    }
+
+    return n;
+}

@@ -47,7 +47,6 @@
 #define NGX_HTTP_BEDRUD_GUEST_PREFIX      "guest-"
 #define NGX_HTTP_BEDRUD_GUEST_ID_LEN      8
 #define NGX_HTTP_BEDRUD_IDENTITY_MAX      256    /* LiveKit's limit */
-#define NGX_HTTP_BEDRUD_ALL_ROOMS         "bedrud:rooms"
 
 /* nginx has no name for it */
 #define NGX_HTTP_BEDRUD_GONE              410
@@ -65,7 +64,15 @@ typedef struct {
     ngx_uint_t                  tries;
     unsigned                    generated:1;
     unsigned                    guest:1;
+    unsigned                    ban:1;     /* a ban, not an unban */
 } ngx_http_bedrud_rooms_t;
+
+
+/* a key of the room named in the path, and its place in the arguments */
+typedef struct {
+    ngx_uint_t                  kind;      /* NGX_HTTP_BEDRUD_KEY_ROOM... */
+    ngx_uint_t                  index;
+} ngx_http_bedrud_room_key_t;
 
 
 static void ngx_http_bedrud_create_call(ngx_http_request_t *r,
@@ -85,7 +92,7 @@ static void ngx_http_bedrud_delete_done(ngx_http_request_t *r,
 static void ngx_http_bedrud_deleted(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 static void ngx_http_bedrud_ban(ngx_http_request_t *r,
-    ngx_http_bedrud_ctx_t *ctx, const char *action);
+    ngx_http_bedrud_ctx_t *ctx, ngx_uint_t ban);
 static void ngx_http_bedrud_ban_done(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 static void ngx_http_bedrud_banned(ngx_http_request_t *r,
@@ -97,8 +104,11 @@ static ngx_int_t ngx_http_bedrud_join_text(ngx_http_request_t *r,
 static ngx_int_t ngx_http_bedrud_room_token(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx, ngx_http_bedrud_room_t *room,
     ngx_str_t *token);
-static ngx_int_t ngx_http_bedrud_room_key(ngx_http_request_t *r,
-    ngx_str_t *key);
+static ngx_int_t ngx_http_bedrud_room_keys(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx, ngx_http_bedrud_room_key_t *keys,
+    ngx_uint_t n, ngx_str_t *a);
+static void ngx_http_bedrud_room_caller(ngx_http_bedrud_ctx_t *ctx,
+    ngx_str_t *caller, ngx_str_t *superadmin);
 static ngx_int_t ngx_http_bedrud_settings_body(json_t *body,
     ngx_uint_t create, ngx_http_bedrud_room_t *room, ngx_uint_t *present);
 static ngx_int_t ngx_http_bedrud_settings_text(ngx_pool_t *pool,
@@ -111,6 +121,10 @@ static ngx_int_t ngx_http_bedrud_join_parse(ngx_http_bedrud_reply_t *reply,
     ngx_http_bedrud_room_t *room);
 static void ngx_http_bedrud_room_field(ngx_http_bedrud_room_t *room,
     ngx_str_t *f, ngx_str_t *v, ngx_str_t *settings);
+static ngx_uint_t ngx_http_bedrud_room_bit(ngx_str_t *v);
+static void ngx_http_bedrud_room_flag(ngx_http_bedrud_room_t *room,
+    ngx_uint_t i, ngx_uint_t on);
+static ngx_int_t ngx_http_bedrud_room_max(ngx_str_t *v);
 static ngx_int_t ngx_http_bedrud_room_finish(ngx_http_bedrud_room_t *room,
     ngx_str_t *settings);
 
@@ -120,6 +134,13 @@ static const char *ngx_http_bedrud_room_name_error(ngx_str_t *name);
 static ngx_int_t ngx_http_bedrud_room_generate(u_char *out);
 static const char *ngx_http_bedrud_guest_name_error(ngx_str_t *name);
 static ngx_int_t ngx_http_bedrud_identity_valid(ngx_str_t *id);
+
+
+/* RoomSettings' switches, in the wire order */
+
+const char  *ngx_http_bedrud_room_flags[NGX_HTTP_BEDRUD_ROOM_FLAGS] = {
+    "allowChat", "allowVideo", "allowAudio", "requireApproval", "e2ee"
+};
 
 
 /* what the room functions' status words answer (Bedrud's texts) */
@@ -259,8 +280,7 @@ ngx_http_bedrud_room_create(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 static void
 ngx_http_bedrud_create_call(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 {
-    u_char                   *id;
-    ngx_str_t                 a[15];
+    ngx_str_t                 a[NGX_HTTP_BEDRUD_ROOM_CREATE_N];
     ngx_time_t               *tp;
     ngx_http_bedrud_rooms_t  *st;
     u_char                    created[NGX_HTTP_BEDRUD_TIMESTAMP_LEN];
@@ -269,62 +289,60 @@ ngx_http_bedrud_create_call(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
     st = ctx->data;
     tp = ngx_timeofday();
 
-    id = ngx_pnalloc(r->pool, NGX_HTTP_BEDRUD_UUID_LEN);
-    if (id == NULL) {
+    if (ngx_http_bedrud_new_uuid(r->pool, &st->room.id) != NGX_OK) {
         ngx_http_bedrud_internal_error(r);
         return;
     }
 
-    ngx_http_bedrud_uuid(id);
+    ngx_str_set(&a[NGX_HTTP_BEDRUD_ROOM_CREATE_K_ROOMS],
+                NGX_HTTP_BEDRUD_ROOMS_KEY);
 
-    st->room.id.data = id;
-    st->room.id.len = NGX_HTTP_BEDRUD_UUID_LEN;
+    a[NGX_HTTP_BEDRUD_ROOM_CREATE_A_ID] = st->room.id;
+    a[NGX_HTTP_BEDRUD_ROOM_CREATE_A_NAME] = st->name;
+    a[NGX_HTTP_BEDRUD_ROOM_CREATE_A_CREATED_BY] = ctx->claims.user_id;
+    ngx_http_bedrud_bit(&a[NGX_HTTP_BEDRUD_ROOM_CREATE_A_PUBLIC],
+                        st->room.public);
+    a[NGX_HTTP_BEDRUD_ROOM_CREATE_A_MODE] = st->room.mode;
+    a[NGX_HTTP_BEDRUD_ROOM_CREATE_A_SETTINGS] = st->settings;
 
-    /* KEYS: name index, room, creator's rooms, all rooms */
+    a[NGX_HTTP_BEDRUD_ROOM_CREATE_A_STAMP].data = created;
+    a[NGX_HTTP_BEDRUD_ROOM_CREATE_A_STAMP].len =
+        ngx_http_bedrud_rfc3339(created, tp->sec, tp->msec * 1000) - created;
 
-    ngx_str_set(&a[3], NGX_HTTP_BEDRUD_ALL_ROOMS);
+    a[NGX_HTTP_BEDRUD_ROOM_CREATE_A_EXPIRES].data = expires;
+    a[NGX_HTTP_BEDRUD_ROOM_CREATE_A_EXPIRES].len =
+        ngx_http_bedrud_rfc3339(expires,
+                                tp->sec + NGX_HTTP_BEDRUD_ROOM_LIFETIME,
+                                tp->msec * 1000)
+        - expires;
 
-    /* ARGV */
-
-    a[4] = st->room.id;
-    a[5] = st->name;
-    a[6] = ctx->claims.user_id;
-    a[8].data = (u_char *) (st->room.public ? "1" : "0");
-    a[8].len = 1;
-    a[9] = st->room.mode;
-    a[10] = st->settings;
-
-    a[11].data = created;
-    a[11].len = ngx_http_bedrud_rfc3339(created, tp->sec, tp->msec * 1000)
-                - created;
-
-    a[12].data = expires;
-    a[12].len = ngx_http_bedrud_rfc3339(expires,
-                                        tp->sec + NGX_HTTP_BEDRUD_ROOM_LIFETIME,
-                                        tp->msec * 1000)
-                - expires;
-
-    if (ngx_http_bedrud_key(r->pool, "bedrud:roomname:", &st->name, NULL,
-                            &a[0])
+    if (ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_ROOM_NAME, &st->name,
+                            &a[NGX_HTTP_BEDRUD_ROOM_CREATE_K_ROOM_NAME])
         != NGX_OK
-        || ngx_http_bedrud_key(r->pool, "bedrud:room:{", &st->room.id, "}",
-                               &a[1])
+        || ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_ROOM, &st->room.id,
+                               &a[NGX_HTTP_BEDRUD_ROOM_CREATE_K_ROOM])
            != NGX_OK
-        || ngx_http_bedrud_key(r->pool, "bedrud:user:{", &ctx->claims.user_id,
-                               "}:rooms", &a[2])
+        || ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_USER_ROOMS,
+                               &ctx->claims.user_id,
+                               &a[NGX_HTTP_BEDRUD_ROOM_CREATE_K_USER_ROOMS])
            != NGX_OK
-        || ngx_http_bedrud_num(r->pool, st->room.max_participants, &a[7])
+        || ngx_http_bedrud_num(r->pool, st->room.max_participants,
+                               &a[NGX_HTTP_BEDRUD_ROOM_CREATE_A_MAX])
            != NGX_OK
-        || ngx_http_bedrud_num(r->pool,
-                               (int64_t) tp->sec * 1000 + tp->msec, &a[13])
+        || ngx_http_bedrud_num(r->pool, (int64_t) tp->sec * 1000 + tp->msec,
+                               &a[NGX_HTTP_BEDRUD_ROOM_CREATE_A_SCORE])
            != NGX_OK
-        || ngx_http_bedrud_num(r->pool, tp->sec, &a[14]) != NGX_OK)
+        || ngx_http_bedrud_num(r->pool, tp->sec,
+                               &a[NGX_HTTP_BEDRUD_ROOM_CREATE_A_CREATED_UNIX])
+           != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
         return;
     }
 
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_room_create", 4, 15, a,
+    ngx_http_bedrud_fcall(r, ctx, "bedrud_room_create",
+                          NGX_HTTP_BEDRUD_ROOM_CREATE_NKEYS,
+                          NGX_HTTP_BEDRUD_ROOM_CREATE_N, a,
                           ngx_http_bedrud_create_done);
 }
 
@@ -520,8 +538,7 @@ static void
 ngx_http_bedrud_join_call(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 {
     u_char                       *p;
-    size_t                        len;
-    ngx_str_t                     a[9];
+    ngx_str_t                     a[NGX_HTTP_BEDRUD_ROOM_JOIN_N], *name, *err;
     ngx_uint_t                    guest;
     ngx_http_bedrud_rooms_t      *st;
     ngx_http_bedrud_main_conf_t  *bmcf;
@@ -551,54 +568,54 @@ ngx_http_bedrud_join_call(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 
     st->now = ngx_time();
 
-    ngx_http_bedrud_timestamp(stamp, &len);
+    a[NGX_HTTP_BEDRUD_ROOM_JOIN_A_IDENTITY] = st->identity;
 
-    /* KEYS: name index; ARGV: see bedrud_room_join in redis/rooms.lua */
+    a[NGX_HTTP_BEDRUD_ROOM_JOIN_A_STAMP].data = stamp;
+    ngx_http_bedrud_timestamp(stamp, &a[NGX_HTTP_BEDRUD_ROOM_JOIN_A_STAMP].len);
 
-    a[1] = st->identity;
+    name = &a[NGX_HTTP_BEDRUD_ROOM_JOIN_A_GUEST_NAME];
+    err = &a[NGX_HTTP_BEDRUD_ROOM_JOIN_A_GUEST_NAME_ERROR];
+
+    ngx_str_set(name, "");
+    ngx_str_set(err, "");
 
     if (guest) {
-        ngx_str_set(&a[4], "guest");
+        ngx_str_set(&a[NGX_HTTP_BEDRUD_ROOM_JOIN_A_KIND], "guest");
 
         if (st->badname) {
             /* never stored: keep it out of Redis altogether */
-            ngx_str_set(&a[5], "");
-            ngx_str_set(&a[6], "bad");
+            ngx_str_set(err, "bad");
 
         } else {
-            a[5] = st->guest_name;
-            ngx_str_set(&a[6], "");
+            *name = st->guest_name;
         }
 
     } else {
-        ngx_str_set(&a[4], "user");
-        ngx_str_set(&a[5], "");
-        ngx_str_set(&a[6], "");
+        ngx_str_set(&a[NGX_HTTP_BEDRUD_ROOM_JOIN_A_KIND], "user");
     }
 
-    a[7].data = stamp;
-    a[7].len = len;
+    ngx_http_bedrud_bit(&a[NGX_HTTP_BEDRUD_ROOM_JOIN_A_CAN_SIGN],
+                        bmcf->livekit_key.len && bmcf->livekit_secret.len);
 
-    if (bmcf->livekit_key.len && bmcf->livekit_secret.len) {
-        ngx_str_set(&a[8], "1");
+    /* the seat ends when the token does */
 
-    } else {
-        ngx_str_set(&a[8], "0");
-    }
-
-    if (ngx_http_bedrud_key(r->pool, "bedrud:roomname:", &st->name, NULL,
-                            &a[0])
+    if (ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_ROOM_NAME, &st->name,
+                            &a[NGX_HTTP_BEDRUD_ROOM_JOIN_K_ROOM_NAME])
         != NGX_OK
-        || ngx_http_bedrud_num(r->pool, st->now, &a[2]) != NGX_OK
+        || ngx_http_bedrud_num(r->pool, st->now,
+                               &a[NGX_HTTP_BEDRUD_ROOM_JOIN_A_NOW])
+           != NGX_OK
         || ngx_http_bedrud_num(r->pool, st->now + NGX_HTTP_BEDRUD_LIVEKIT_TTL,
-                               &a[3])
+                               &a[NGX_HTTP_BEDRUD_ROOM_JOIN_A_SEAT_EXP])
            != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
         return;
     }
 
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_room_join", 1, 9, a,
+    ngx_http_bedrud_fcall(r, ctx, "bedrud_room_join",
+                          NGX_HTTP_BEDRUD_ROOM_JOIN_NKEYS,
+                          NGX_HTTP_BEDRUD_ROOM_JOIN_N, a,
                           ngx_http_bedrud_join_done);
 }
 
@@ -853,17 +870,20 @@ ngx_http_bedrud_room_token(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
 void
 ngx_http_bedrud_room_list(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 {
-    ngx_str_t  key;
+    ngx_str_t  a[NGX_HTTP_BEDRUD_ROOM_LIST_N];
 
-    if (ngx_http_bedrud_key(r->pool, "bedrud:user:{", &ctx->claims.user_id,
-                            "}:rooms", &key)
+    if (ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_USER_ROOMS,
+                            &ctx->claims.user_id,
+                            &a[NGX_HTTP_BEDRUD_ROOM_LIST_K_USER_ROOMS])
         != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
         return;
     }
 
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_room_list", 1, 1, &key,
+    ngx_http_bedrud_fcall(r, ctx, "bedrud_room_list",
+                          NGX_HTTP_BEDRUD_ROOM_LIST_NKEYS,
+                          NGX_HTTP_BEDRUD_ROOM_LIST_N, a,
                           ngx_http_bedrud_list_done);
 }
 
@@ -910,13 +930,16 @@ void
 ngx_http_bedrud_room_settings(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
-    size_t                    len;
     ngx_int_t                 rc_pub, rc_max;
-    ngx_str_t                 a[7];
+    ngx_str_t                 a[NGX_HTTP_BEDRUD_ROOM_SETTINGS_N], text;
     ngx_flag_t                pub;
     ngx_uint_t                present;
     ngx_http_bedrud_rooms_t  *st;
     u_char                    stamp[NGX_HTTP_BEDRUD_TIMESTAMP_LEN];
+
+    static ngx_http_bedrud_room_key_t  keys[] = {
+        { NGX_HTTP_BEDRUD_KEY_ROOM, NGX_HTTP_BEDRUD_ROOM_SETTINGS_K_ROOM }
+    };
 
     st = ngx_http_bedrud_state(r, ctx, sizeof(ngx_http_bedrud_rooms_t));
     if (st == NULL) {
@@ -941,46 +964,50 @@ ngx_http_bedrud_room_settings(ngx_http_request_t *r,
         return;
     }
 
-    if (ngx_http_bedrud_room_key(r, &a[0]) != NGX_OK) {
+    if (ngx_http_bedrud_room_keys(r, ctx, keys, 1, a) != NGX_OK) {
         return;
     }
 
-    a[1] = ctx->claims.user_id;
-    a[2].data = (u_char *) (ctx->claims.superadmin ? "1" : "0");
-    a[2].len = 1;
+    ngx_http_bedrud_room_caller(ctx, &a[NGX_HTTP_BEDRUD_ROOM_SETTINGS_A_CALLER],
+                                &a[NGX_HTTP_BEDRUD_ROOM_SETTINGS_A_SUPERADMIN]);
+
+    /* "" leaves a value as it is */
+
+    ngx_str_set(&a[NGX_HTTP_BEDRUD_ROOM_SETTINGS_A_PUBLIC], "");
+    ngx_str_set(&a[NGX_HTTP_BEDRUD_ROOM_SETTINGS_A_MAX], "");
+    ngx_str_set(&a[NGX_HTTP_BEDRUD_ROOM_SETTINGS_A_SETTINGS], "");
 
     if (rc_pub == NGX_OK) {
-        a[3].data = (u_char *) (pub ? "1" : "0");
-        a[3].len = 1;
-
-    } else {
-        ngx_str_set(&a[3], "");
+        ngx_http_bedrud_bit(&a[NGX_HTTP_BEDRUD_ROOM_SETTINGS_A_PUBLIC], pub);
     }
-
-    ngx_str_set(&a[4], "");
-    ngx_str_set(&a[5], "");
 
     if (rc_max == NGX_OK
-        && ngx_http_bedrud_num(r->pool, st->room.max_participants, &a[4])
+        && ngx_http_bedrud_num(r->pool, st->room.max_participants,
+                               &a[NGX_HTTP_BEDRUD_ROOM_SETTINGS_A_MAX])
            != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
         return;
     }
 
-    if (present
-        && ngx_http_bedrud_settings_text(r->pool, &st->room, &a[5])
-           != NGX_OK)
-    {
-        ngx_http_bedrud_internal_error(r);
-        return;
+    if (present) {
+        if (ngx_http_bedrud_settings_text(r->pool, &st->room, &text)
+            != NGX_OK)
+        {
+            ngx_http_bedrud_internal_error(r);
+            return;
+        }
+
+        a[NGX_HTTP_BEDRUD_ROOM_SETTINGS_A_SETTINGS] = text;
     }
 
-    ngx_http_bedrud_timestamp(stamp, &len);
-    a[6].data = stamp;
-    a[6].len = len;
+    a[NGX_HTTP_BEDRUD_ROOM_SETTINGS_A_STAMP].data = stamp;
+    ngx_http_bedrud_timestamp(stamp,
+                              &a[NGX_HTTP_BEDRUD_ROOM_SETTINGS_A_STAMP].len);
 
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_room_settings", 1, 7, a,
+    ngx_http_bedrud_fcall(r, ctx, "bedrud_room_settings",
+                          NGX_HTTP_BEDRUD_ROOM_SETTINGS_NKEYS,
+                          NGX_HTTP_BEDRUD_ROOM_SETTINGS_N, a,
                           ngx_http_bedrud_settings_done);
 }
 
@@ -1018,18 +1045,41 @@ ngx_http_bedrud_settings_done(ngx_http_request_t *r,
 void
 ngx_http_bedrud_room_delete(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 {
-    ngx_str_t  a[4];
+    ngx_str_t  a[NGX_HTTP_BEDRUD_ROOM_DELETE_N];
 
-    if (ngx_http_bedrud_room_key(r, &a[0]) != NGX_OK) {
+    /* the room goes with every key of its own */
+
+    static ngx_http_bedrud_room_key_t  keys[] = {
+        { NGX_HTTP_BEDRUD_KEY_ROOM, NGX_HTTP_BEDRUD_ROOM_DELETE_K_ROOM },
+        { NGX_HTTP_BEDRUD_KEY_ROOM_SEATS, NGX_HTTP_BEDRUD_ROOM_DELETE_K_SEATS },
+        { NGX_HTTP_BEDRUD_KEY_ROOM_BANS, NGX_HTTP_BEDRUD_ROOM_DELETE_K_BANS },
+        { NGX_HTTP_BEDRUD_KEY_ROOM_GUESTBANS,
+          NGX_HTTP_BEDRUD_ROOM_DELETE_K_GUESTBANS },
+        { NGX_HTTP_BEDRUD_KEY_ROOM_GUESTS,
+          NGX_HTTP_BEDRUD_ROOM_DELETE_K_GUESTS },
+        { NGX_HTTP_BEDRUD_KEY_ROOM_GUESTEXP,
+          NGX_HTTP_BEDRUD_ROOM_DELETE_K_GUESTEXP },
+        { NGX_HTTP_BEDRUD_KEY_ROOM_MODS, NGX_HTTP_BEDRUD_ROOM_DELETE_K_MODS },
+        { NGX_HTTP_BEDRUD_KEY_ROOM_PRESENCE,
+          NGX_HTTP_BEDRUD_ROOM_DELETE_K_PRESENCE }
+    };
+
+    if (ngx_http_bedrud_room_keys(r, ctx, keys,
+                                  sizeof(keys) / sizeof(keys[0]), a)
+        != NGX_OK)
+    {
         return;
     }
 
-    ngx_str_set(&a[1], NGX_HTTP_BEDRUD_ALL_ROOMS);
-    a[2] = ctx->claims.user_id;
-    a[3].data = (u_char *) (ctx->claims.superadmin ? "1" : "0");
-    a[3].len = 1;
+    ngx_str_set(&a[NGX_HTTP_BEDRUD_ROOM_DELETE_K_ROOMS],
+                NGX_HTTP_BEDRUD_ROOMS_KEY);
 
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_room_delete", 2, 4, a,
+    ngx_http_bedrud_room_caller(ctx, &a[NGX_HTTP_BEDRUD_ROOM_DELETE_A_CALLER],
+                                &a[NGX_HTTP_BEDRUD_ROOM_DELETE_A_SUPERADMIN]);
+
+    ngx_http_bedrud_fcall(r, ctx, "bedrud_room_delete",
+                          NGX_HTTP_BEDRUD_ROOM_DELETE_NKEYS,
+                          NGX_HTTP_BEDRUD_ROOM_DELETE_N, a,
                           ngx_http_bedrud_delete_done);
 }
 
@@ -1073,24 +1123,44 @@ ngx_http_bedrud_deleted(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 void
 ngx_http_bedrud_room_ban(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 {
-    ngx_http_bedrud_ban(r, ctx, "ban");
+    ngx_http_bedrud_ban(r, ctx, 1);
 }
 
 
 void
 ngx_http_bedrud_room_unban(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 {
-    ngx_http_bedrud_ban(r, ctx, "unban");
+    ngx_http_bedrud_ban(r, ctx, 0);
 }
 
 
 static void
 ngx_http_bedrud_ban(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
-    const char *action)
+    ngx_uint_t ban)
 {
-    ngx_str_t  a[5];
+    ngx_str_t                 a[NGX_HTTP_BEDRUD_ROOM_BAN_N];
+    ngx_http_bedrud_rooms_t  *st;
 
-    if (ngx_http_bedrud_room_key(r, &a[0]) != NGX_OK) {
+    static ngx_http_bedrud_room_key_t  keys[] = {
+        { NGX_HTTP_BEDRUD_KEY_ROOM, NGX_HTTP_BEDRUD_ROOM_BAN_K_ROOM },
+        { NGX_HTTP_BEDRUD_KEY_ROOM_BANS, NGX_HTTP_BEDRUD_ROOM_BAN_K_BANS },
+        { NGX_HTTP_BEDRUD_KEY_ROOM_GUESTBANS,
+          NGX_HTTP_BEDRUD_ROOM_BAN_K_GUESTBANS },
+        { NGX_HTTP_BEDRUD_KEY_ROOM_GUESTS, NGX_HTTP_BEDRUD_ROOM_BAN_K_GUESTS }
+    };
+
+    st = ngx_http_bedrud_state(r, ctx, sizeof(ngx_http_bedrud_rooms_t));
+    if (st == NULL) {
+        ngx_http_bedrud_internal_error(r);
+        return;
+    }
+
+    st->ban = ban;
+
+    if (ngx_http_bedrud_room_keys(r, ctx, keys,
+                                  sizeof(keys) / sizeof(keys[0]), a)
+        != NGX_OK)
+    {
         return;
     }
 
@@ -1099,12 +1169,17 @@ ngx_http_bedrud_ban(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
         return;
     }
 
-    a[1] = ctx->claims.user_id;
-    a[2].data = (u_char *) (ctx->claims.superadmin ? "1" : "0");
-    a[2].len = 1;
-    a[3] = ctx->params[1];
-    a[4].data = (u_char *) action;
-    a[4].len = ngx_strlen(action);
+    ngx_http_bedrud_room_caller(ctx, &a[NGX_HTTP_BEDRUD_ROOM_BAN_A_CALLER],
+                                &a[NGX_HTTP_BEDRUD_ROOM_BAN_A_SUPERADMIN]);
+
+    a[NGX_HTTP_BEDRUD_ROOM_BAN_A_IDENTITY] = ctx->params[1];
+
+    if (ban) {
+        ngx_str_set(&a[NGX_HTTP_BEDRUD_ROOM_BAN_A_ACTION], "ban");
+
+    } else {
+        ngx_str_set(&a[NGX_HTTP_BEDRUD_ROOM_BAN_A_ACTION], "unban");
+    }
 
     /*
      * Bedrud removes the participant from LiveKit first; here the ban is
@@ -1112,7 +1187,9 @@ ngx_http_bedrud_ban(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
      * (and, for a guest, its name) out of the next join.
      */
 
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_room_ban", 1, 5, a,
+    ngx_http_bedrud_fcall(r, ctx, "bedrud_room_ban",
+                          NGX_HTTP_BEDRUD_ROOM_BAN_NKEYS,
+                          NGX_HTTP_BEDRUD_ROOM_BAN_N, a,
                           ngx_http_bedrud_ban_done);
 }
 
@@ -1120,8 +1197,10 @@ ngx_http_bedrud_ban(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
 static void
 ngx_http_bedrud_ban_done(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 {
+    ngx_http_bedrud_rooms_t  *st;
     ngx_http_bedrud_reply_t  *rep;
 
+    st = ctx->data;
     rep = ctx->replies[0];
 
     if (ngx_http_bedrud_reply_check(r, rep, ngx_http_bedrud_owner_status,
@@ -1133,12 +1212,10 @@ ngx_http_bedrud_ban_done(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 
     ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
                   "bedrud: room %V: \"%V\" %s by %V", &ctx->params[0],
-                  &ctx->params[1],
-                  ctx->route->handler == ngx_http_bedrud_room_ban
-                  ? "banned" : "unbanned",
+                  &ctx->params[1], st->ban ? "banned" : "unbanned",
                   &ctx->claims.user_id);
 
-    if (ctx->route->handler != ngx_http_bedrud_room_ban) {
+    if (!st->ban) {
         ngx_http_bedrud_banned(r, ctx);
         return;
     }
@@ -1160,16 +1237,16 @@ ngx_http_bedrud_banned(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 
 
 /*
- * The room key of ":roomId".  Room ids are UUIDs: anything else cannot
- * exist, and must never reach a key name (braces would change the key).
+ * Keys of the room ":roomId", each put at its index in a.  Room ids are
+ * UUIDs: anything else cannot exist (404, answered here), and must never
+ * reach a key name (braces would change the key).
  */
 
 static ngx_int_t
-ngx_http_bedrud_room_key(ngx_http_request_t *r, ngx_str_t *key)
+ngx_http_bedrud_room_keys(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
+    ngx_http_bedrud_room_key_t *keys, ngx_uint_t n, ngx_str_t *a)
 {
-    ngx_http_bedrud_ctx_t  *ctx;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_bedrud_module);
+    ngx_uint_t  i;
 
     if (ctx->nparams == 0
         || ngx_http_bedrud_uuid_valid(&ctx->params[0]) != NGX_OK)
@@ -1178,38 +1255,30 @@ ngx_http_bedrud_room_key(ngx_http_request_t *r, ngx_str_t *key)
         return NGX_DECLINED;
     }
 
-    if (ngx_http_bedrud_key(r->pool, "bedrud:room:{", &ctx->params[0], "}",
-                            key)
-        != NGX_OK)
-    {
-        ngx_http_bedrud_internal_error(r);
-        return NGX_ERROR;
+    for (i = 0; i < n; i++) {
+        if (ngx_http_bedrud_key(r->pool, keys[i].kind, &ctx->params[0],
+                                &a[keys[i].index])
+            != NGX_OK)
+        {
+            ngx_http_bedrud_internal_error(r);
+            return NGX_ERROR;
+        }
     }
 
     return NGX_OK;
 }
 
 
-/*
- * The fields bedrud_room_join answers with, by position (JOIN_FIELDS in
- * redis/rooms.lua): a dozen values instead of HGETALL's pairs halve what
- * Redis converts and hiredis allocates on the hottest path.
- */
+/* Who asks an owner-only function: the user, and "1" for a superadmin. */
 
-static ngx_str_t  ngx_http_bedrud_join_fields[] = {
-    ngx_string("id"),
-    ngx_string("name"),
-    ngx_string("createdBy"),
-    ngx_string("adminId"),
-    ngx_string("isActive"),
-    ngx_string("isPublic"),
-    ngx_string("maxParticipants"),
-    ngx_string("mode"),
-    ngx_string("settings"),
-    ngx_string("createdAt"),
-    ngx_string("updatedAt"),
-    ngx_string("expiresAt")
-};
+static void
+ngx_http_bedrud_room_caller(ngx_http_bedrud_ctx_t *ctx, ngx_str_t *caller,
+    ngx_str_t *superadmin)
+{
+    *caller = ctx->claims.user_id;
+
+    ngx_http_bedrud_bit(superadmin, ctx->claims.superadmin);
+}
 
 
 /* the room record: HGETALL's field/value pairs from reply->elts[from] */
@@ -1246,51 +1315,66 @@ ngx_http_bedrud_room_parse(ngx_http_bedrud_reply_t *reply, ngx_uint_t from,
 }
 
 
-/* the record of a join answer: ngx_http_bedrud_join_fields by position */
+/*
+ * The record of a join answer: the values of JOIN_FIELDS by position, a
+ * nil for a field the record lacks.  A dozen values instead of HGETALL's
+ * pairs halve what Redis converts and hiredis allocates on the hottest
+ * path.
+ */
 
 static ngx_int_t
 ngx_http_bedrud_join_parse(ngx_http_bedrud_reply_t *reply,
     ngx_http_bedrud_room_t *room)
 {
-    ngx_str_t                 settings;
-    ngx_uint_t                i, n;
-    ngx_http_bedrud_reply_t  *v;
-
-    ngx_memzero(room, sizeof(ngx_http_bedrud_room_t));
-    ngx_str_null(&settings);
-
-    n = sizeof(ngx_http_bedrud_join_fields) / sizeof(ngx_str_t);
+    ngx_uint_t                i;
+    ngx_str_t                 v[NGX_HTTP_BEDRUD_JOIN_NFIELDS];
+    ngx_http_bedrud_reply_t  *e;
 
     if (reply == NULL || reply->type != NGX_HTTP_BEDRUD_REPLY_ARRAY
-        || reply->nelts != n + 1)
+        || reply->nelts != NGX_HTTP_BEDRUD_JOIN_NFIELDS + 1)
     {
         return NGX_ERROR;
     }
 
-    room->max_participants = NGX_HTTP_BEDRUD_ROOM_SEATS;
+    for (i = 0; i < NGX_HTTP_BEDRUD_JOIN_NFIELDS; i++) {
+        e = reply->elts[i + 1];
 
-    for (i = 0; i < n; i++) {
-        v = reply->elts[i + 1];
+        if (e->type == NGX_HTTP_BEDRUD_REPLY_STRING) {
+            v[i] = e->str;
 
-        /* a field the record lacks is a nil */
-
-        if (v->type == NGX_HTTP_BEDRUD_REPLY_STRING) {
-            ngx_http_bedrud_room_field(room, &ngx_http_bedrud_join_fields[i],
-                                       &v->str, &settings);
+        } else {
+            ngx_str_null(&v[i]);
         }
     }
 
-    return ngx_http_bedrud_room_finish(room, &settings);
+    ngx_memzero(room, sizeof(ngx_http_bedrud_room_t));
+
+    room->id = v[NGX_HTTP_BEDRUD_JOIN_F_ID];
+    room->name = v[NGX_HTTP_BEDRUD_JOIN_F_NAME];
+    room->created_by = v[NGX_HTTP_BEDRUD_JOIN_F_CREATED_BY];
+    room->admin_id = v[NGX_HTTP_BEDRUD_JOIN_F_ADMIN_ID];
+    room->mode = v[NGX_HTTP_BEDRUD_JOIN_F_MODE];
+    room->created_at = v[NGX_HTTP_BEDRUD_JOIN_F_CREATED_AT];
+    room->updated_at = v[NGX_HTTP_BEDRUD_JOIN_F_UPDATED_AT];
+    room->expires_at = v[NGX_HTTP_BEDRUD_JOIN_F_EXPIRES_AT];
+    room->active =
+        ngx_http_bedrud_room_bit(&v[NGX_HTTP_BEDRUD_JOIN_F_IS_ACTIVE]);
+    room->public =
+        ngx_http_bedrud_room_bit(&v[NGX_HTTP_BEDRUD_JOIN_F_IS_PUBLIC]);
+    room->max_participants =
+        ngx_http_bedrud_room_max(&v[NGX_HTTP_BEDRUD_JOIN_F_MAX_PARTICIPANTS]);
+
+    return ngx_http_bedrud_room_finish(room,
+                                       &v[NGX_HTTP_BEDRUD_JOIN_F_SETTINGS]);
 }
 
+
+/* one field of HGETALL's pairs */
 
 static void
 ngx_http_bedrud_room_field(ngx_http_bedrud_room_t *room, ngx_str_t *f,
     ngx_str_t *v, ngx_str_t *settings)
 {
-    u_char     *p, *last;
-    ngx_int_t   n, sign;
-
 #define ngx_http_bedrud_is(name)                                              \
     (f->len == sizeof(name) - 1 && ngx_strncmp(f->data, name, f->len) == 0)
 
@@ -1319,32 +1403,84 @@ ngx_http_bedrud_room_field(ngx_http_bedrud_room_t *room, ngx_str_t *f,
         room->expires_at = *v;
 
     } else if (ngx_http_bedrud_is("isActive")) {
-        room->active = (v->len == 1 && v->data[0] == '1');
+        room->active = ngx_http_bedrud_room_bit(v);
 
     } else if (ngx_http_bedrud_is("isPublic")) {
-        room->public = (v->len == 1 && v->data[0] == '1');
+        room->public = ngx_http_bedrud_room_bit(v);
 
     } else if (ngx_http_bedrud_is("settings")) {
         *settings = *v;
 
     } else if (ngx_http_bedrud_is("maxParticipants")) {
-        p = v->data;
-        last = p + v->len;
-        sign = 1;
-
-        if (p < last && *p == '-') {
-            sign = -1;
-            p++;
-        }
-
-        n = ngx_atoi(p, last - p);
-
-        if (n != NGX_ERROR) {
-            room->max_participants = sign * n;
-        }
+        room->max_participants = ngx_http_bedrud_room_max(v);
     }
 
 #undef ngx_http_bedrud_is
+}
+
+
+/* a stored switch: "1" is on, anything else (nil included) off */
+
+static ngx_uint_t
+ngx_http_bedrud_room_bit(ngx_str_t *v)
+{
+    return (v->len == 1 && v->data[0] == '1');
+}
+
+
+/* the stored capacity, as sent (<= 0: no limit); nil or junk: the default */
+
+static ngx_int_t
+ngx_http_bedrud_room_max(ngx_str_t *v)
+{
+    u_char     *p, *last;
+    ngx_int_t   n, sign;
+
+    p = v->data;
+    last = p + v->len;
+    sign = 1;
+
+    if (p < last && *p == '-') {
+        sign = -1;
+        p++;
+    }
+
+    n = ngx_atoi(p, last - p);
+
+    return (n == NGX_ERROR) ? NGX_HTTP_BEDRUD_ROOM_SEATS : sign * n;
+}
+
+
+/* switch i of ngx_http_bedrud_room_flags[] */
+
+static void
+ngx_http_bedrud_room_flag(ngx_http_bedrud_room_t *room, ngx_uint_t i,
+    ngx_uint_t on)
+{
+    on = on ? 1 : 0;
+
+    switch (i) {
+
+    case 0:
+        room->allow_chat = on;
+        break;
+
+    case 1:
+        room->allow_video = on;
+        break;
+
+    case 2:
+        room->allow_audio = on;
+        break;
+
+    case 3:
+        room->require_approval = on;
+        break;
+
+    default:
+        room->e2ee = on;
+        break;
+    }
 }
 
 
@@ -1448,10 +1584,6 @@ ngx_http_bedrud_settings_body(json_t *body, ngx_uint_t create,
     ngx_flag_t   v;
     ngx_uint_t   i;
 
-    static const char  *names[] = {
-        "allowChat", "allowVideo", "allowAudio", "requireApproval", "e2ee"
-    };
-
     room->allow_chat = create ? 1 : 0;
     room->allow_video = create ? 1 : 0;
     room->allow_audio = create ? 1 : 0;
@@ -1471,33 +1603,16 @@ ngx_http_bedrud_settings_body(json_t *body, ngx_uint_t create,
 
     *present = 1;
 
-    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        rc = ngx_http_bedrud_json_bool(s, names[i], &v, NULL);
+    for (i = 0; i < NGX_HTTP_BEDRUD_ROOM_FLAGS; i++) {
+        rc = ngx_http_bedrud_json_bool(s, ngx_http_bedrud_room_flags[i], &v,
+                                       NULL);
 
         if (rc == NGX_ERROR) {
             return NGX_ERROR;
         }
 
-        if (rc == NGX_DECLINED) {
-            continue;
-        }
-
-        switch (i) {
-        case 0:
-            room->allow_chat = v ? 1 : 0;
-            break;
-        case 1:
-            room->allow_video = v ? 1 : 0;
-            break;
-        case 2:
-            room->allow_audio = v ? 1 : 0;
-            break;
-        case 3:
-            room->require_approval = v ? 1 : 0;
-            break;
-        default:
-            room->e2ee = v ? 1 : 0;
-            break;
+        if (rc == NGX_OK) {
+            ngx_http_bedrud_room_flag(room, i, v);
         }
     }
 
@@ -1536,20 +1651,14 @@ ngx_http_bedrud_settings_text(ngx_pool_t *pool, ngx_http_bedrud_room_t *room,
 static ngx_int_t
 ngx_http_bedrud_settings_scan(ngx_str_t *text, ngx_http_bedrud_room_t *room)
 {
-    u_char      *p, *end, *k;
-    size_t       klen;
-    ngx_uint_t   v, i;
-    ngx_int_t    flags[5];
+    u_char                  *p, *end, *k;
+    size_t                   klen;
+    ngx_uint_t               v, i;
+    ngx_http_bedrud_room_t   scanned;
 
-    static const char  *names[] = {
-        "allowChat", "allowVideo", "allowAudio", "requireApproval", "e2ee"
-    };
+    /* into a copy: a text that turns out malformed changes nothing */
 
-    flags[0] = room->allow_chat;
-    flags[1] = room->allow_video;
-    flags[2] = room->allow_audio;
-    flags[3] = room->require_approval;
-    flags[4] = room->e2ee;
+    scanned = *room;
 
     p = text->data;
     end = p + text->len;
@@ -1595,11 +1704,11 @@ ngx_http_bedrud_settings_scan(ngx_str_t *text, ngx_http_bedrud_room_t *room)
             return NGX_DECLINED;
         }
 
-        for (i = 0; i < 5; i++) {
-            if (klen == ngx_strlen(names[i])
-                && ngx_strncmp(k, names[i], klen) == 0)
+        for (i = 0; i < NGX_HTTP_BEDRUD_ROOM_FLAGS; i++) {
+            if (klen == ngx_strlen(ngx_http_bedrud_room_flags[i])
+                && ngx_strncmp(k, ngx_http_bedrud_room_flags[i], klen) == 0)
             {
-                flags[i] = v;
+                ngx_http_bedrud_room_flag(&scanned, i, v);
             }
         }
 
@@ -1620,11 +1729,7 @@ ngx_http_bedrud_settings_scan(ngx_str_t *text, ngx_http_bedrud_room_t *room)
         return NGX_DECLINED;
     }
 
-    room->allow_chat = flags[0];
-    room->allow_video = flags[1];
-    room->allow_audio = flags[2];
-    room->require_approval = flags[3];
-    room->e2ee = flags[4];
+    *room = scanned;
 
     return NGX_OK;
 }
@@ -1634,6 +1739,7 @@ static void
 ngx_http_bedrud_settings_parse(ngx_str_t *text, ngx_http_bedrud_room_t *room)
 {
     json_t        *json, *v;
+    ngx_uint_t     i;
     json_error_t   err;
 
     /* Bedrud's defaults for a missing or damaged record */
@@ -1654,19 +1760,13 @@ ngx_http_bedrud_settings_parse(ngx_str_t *text, ngx_http_bedrud_room_t *room)
         return;
     }
 
-#define ngx_http_bedrud_flag(name, field)                                     \
-    v = json_object_get(json, name);                                          \
-    if (json_is_boolean(v)) {                                                 \
-        room->field = json_is_true(v) ? 1 : 0;                                \
+    for (i = 0; i < NGX_HTTP_BEDRUD_ROOM_FLAGS; i++) {
+        v = json_object_get(json, ngx_http_bedrud_room_flags[i]);
+
+        if (json_is_boolean(v)) {
+            ngx_http_bedrud_room_flag(room, i, json_is_true(v));
+        }
     }
-
-    ngx_http_bedrud_flag("allowChat", allow_chat);
-    ngx_http_bedrud_flag("allowVideo", allow_video);
-    ngx_http_bedrud_flag("allowAudio", allow_audio);
-    ngx_http_bedrud_flag("requireApproval", require_approval);
-    ngx_http_bedrud_flag("e2ee", e2ee);
-
-#undef ngx_http_bedrud_flag
 
     json_decref(json);
 }

@@ -78,6 +78,23 @@ ngx_http_bedrud_uuid(u_char *out)
 }
 
 
+/* a new UUID in the pool */
+
+ngx_int_t
+ngx_http_bedrud_new_uuid(ngx_pool_t *pool, ngx_str_t *id)
+{
+    id->data = ngx_pnalloc(pool, NGX_HTTP_BEDRUD_UUID_LEN);
+    if (id->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_bedrud_uuid(id->data);
+    id->len = NGX_HTTP_BEDRUD_UUID_LEN;
+
+    return NGX_OK;
+}
+
+
 ngx_int_t
 ngx_http_bedrud_random_id(u_char *out, size_t len)
 {
