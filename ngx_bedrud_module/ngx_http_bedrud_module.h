@@ -413,6 +413,11 @@ ngx_int_t ngx_http_bedrud_email_valid(const u_char *p, size_t len);
 ngx_int_t ngx_http_bedrud_json_depth_ok(const u_char *p, size_t len,
     ngx_uint_t max);
 ngx_int_t ngx_http_bedrud_uuid_valid(ngx_str_t *id);
+/* the error text for a bad room name (Bedrud's), or NULL */
+const char *ngx_http_bedrud_room_name_error(ngx_str_t *name);
+/* the error text for a bad guest name, or NULL; the length comes last */
+const char *ngx_http_bedrud_guest_name_error(ngx_str_t *name);
+ngx_int_t ngx_http_bedrud_identity_valid(ngx_str_t *id);
 
 
 /* ngx_http_bedrud_string.c: text we write or trim; no request state */
@@ -535,7 +540,9 @@ void ngx_http_bedrud_livekit_call(ngx_http_request_t *r,
 ngx_int_t ngx_http_bedrud_livekit_api_variables(ngx_conf_t *cf);
 
 
-/* ngx_http_bedrud_rooms.c */
+/* ngx_http_bedrud_room.c: the room record; no request state */
+
+#define NGX_HTTP_BEDRUD_ROOM_SEATS       20     /* Bedrud's default */
 
 /* a room record, as stored in "bedrud:room:{<roomId>}" (redis/SCHEMA.md) */
 typedef struct {
@@ -583,6 +590,24 @@ extern const char  *ngx_http_bedrud_room_flags[NGX_HTTP_BEDRUD_ROOM_FLAGS];
 
 /* the "settings" object alone, keys in Bedrud's order; a new reference */
 json_t *ngx_http_bedrud_room_settings_json(ngx_http_bedrud_room_t *room);
+
+/* a join's reply: JOIN_FIELDS by position after the status */
+ngx_int_t ngx_http_bedrud_room_join_parse(ngx_http_bedrud_reply_t *reply,
+    ngx_http_bedrud_room_t *room);
+
+/*
+ * A request's "settings" object: on create an omitted switch takes its
+ * default, on update it becomes false; *present: the object was sent.
+ */
+ngx_int_t ngx_http_bedrud_room_settings_body(json_t *body,
+    ngx_uint_t create, ngx_http_bedrud_room_t *room, ngx_uint_t *present);
+
+/* the settings as stored: the JSON object of Bedrud's wire format */
+ngx_int_t ngx_http_bedrud_room_settings_text(ngx_pool_t *pool,
+    ngx_http_bedrud_room_t *room, ngx_str_t *text);
+
+
+/* ngx_http_bedrud_rooms.c: /api/room/... */
 
 void ngx_http_bedrud_room_create(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);

@@ -18,13 +18,13 @@
  *
  * Each handler validates its input, makes one Redis Function call (the
  * library in redis/rooms.lua, where every multi-key change is atomic) and
- * answers from its result.
+ * answers from its result.  The room record itself is read and written
+ * in ngx_http_bedrud_room.c.
  *
- * Not done yet: Bedrud asks LiveKit to create/delete the media room and
- * to remove a banned participant (Twirp RoomService).  There is no Twirp
- * client here yet, so LiveKit creates rooms on the first join, and a ban
- * takes effect on the banned participant's next join: whoever is
- * connected stays connected until they leave.
+ * As Bedrud, a delete asks LiveKit's RoomService to delete the media room
+ * and a ban to remove the participant (ngx_http_bedrud_livekit_api.c);
+ * the change is recorded first, so that a failed call changes nothing of
+ * the answer.  LiveKit creates a media room on its first join.
  */
 
 
@@ -36,17 +36,12 @@
 #include "ngx_http_bedrud_module.h"
 
 
-#define NGX_HTTP_BEDRUD_ROOM_NAME_MIN     3
-#define NGX_HTTP_BEDRUD_ROOM_NAME_MAX     63
 #define NGX_HTTP_BEDRUD_ROOM_GEN_LEN      (sizeof("xxx-xxxx-xxx") - 1)
-#define NGX_HTTP_BEDRUD_ROOM_SEATS        20     /* Bedrud's default */
 #define NGX_HTTP_BEDRUD_ROOM_LIFETIME     86400  /* expiresAt */
 #define NGX_HTTP_BEDRUD_ROOM_MODE_MAX     20     /* varchar(20) */
 #define NGX_HTTP_BEDRUD_ROOM_TRIES        5
-#define NGX_HTTP_BEDRUD_GUEST_NAME_MAX    100
 #define NGX_HTTP_BEDRUD_GUEST_PREFIX      "guest-"
 #define NGX_HTTP_BEDRUD_GUEST_ID_LEN      8
-#define NGX_HTTP_BEDRUD_IDENTITY_MAX      256    /* LiveKit's limit */
 
 /* nginx has no name for it */
 #define NGX_HTTP_BEDRUD_GONE              410
@@ -109,38 +104,10 @@ static ngx_int_t ngx_http_bedrud_room_keys(ngx_http_request_t *r,
     ngx_uint_t n, ngx_str_t *a);
 static void ngx_http_bedrud_room_caller(ngx_http_bedrud_ctx_t *ctx,
     ngx_str_t *caller, ngx_str_t *superadmin);
-static ngx_int_t ngx_http_bedrud_settings_body(json_t *body,
-    ngx_uint_t create, ngx_http_bedrud_room_t *room, ngx_uint_t *present);
-static ngx_int_t ngx_http_bedrud_settings_text(ngx_pool_t *pool,
-    ngx_http_bedrud_room_t *room, ngx_str_t *text);
-static ngx_int_t ngx_http_bedrud_settings_scan(ngx_str_t *text,
-    ngx_http_bedrud_room_t *room);
-static void ngx_http_bedrud_settings_parse(ngx_str_t *text,
-    ngx_http_bedrud_room_t *room);
-static ngx_int_t ngx_http_bedrud_join_parse(ngx_http_bedrud_reply_t *reply,
-    ngx_http_bedrud_room_t *room);
-static void ngx_http_bedrud_room_field(ngx_http_bedrud_room_t *room,
-    ngx_str_t *f, ngx_str_t *v, ngx_str_t *settings);
-static ngx_uint_t ngx_http_bedrud_room_bit(ngx_str_t *v);
-static void ngx_http_bedrud_room_flag(ngx_http_bedrud_room_t *room,
-    ngx_uint_t i, ngx_uint_t on);
-static ngx_int_t ngx_http_bedrud_room_max(ngx_str_t *v);
-static ngx_int_t ngx_http_bedrud_room_finish(ngx_http_bedrud_room_t *room,
-    ngx_str_t *settings);
 
 static ngx_int_t ngx_http_bedrud_room_normalize(ngx_pool_t *pool,
     ngx_str_t *in, ngx_str_t *out);
-static const char *ngx_http_bedrud_room_name_error(ngx_str_t *name);
 static ngx_int_t ngx_http_bedrud_room_generate(u_char *out);
-static const char *ngx_http_bedrud_guest_name_error(ngx_str_t *name);
-static ngx_int_t ngx_http_bedrud_identity_valid(ngx_str_t *id);
-
-
-/* RoomSettings' switches, in the wire order */
-
-const char  *ngx_http_bedrud_room_flags[NGX_HTTP_BEDRUD_ROOM_FLAGS] = {
-    "allowChat", "allowVideo", "allowAudio", "requireApproval", "e2ee"
-};
 
 
 /* what the room functions' status words answer (Bedrud's texts) */
@@ -198,7 +165,7 @@ ngx_http_bedrud_room_create(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
            == NGX_ERROR
         || ngx_http_bedrud_json_str(ctx->body, "mode", &mode, NULL)
            == NGX_ERROR
-        || ngx_http_bedrud_settings_body(ctx->body, 1, &st->room, &present)
+        || ngx_http_bedrud_room_settings_body(ctx->body, 1, &st->room, &present)
            != NGX_OK)
     {
         ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST,
@@ -266,7 +233,7 @@ ngx_http_bedrud_room_create(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
         st->room.mode = mode;
     }
 
-    if (ngx_http_bedrud_settings_text(r->pool, &st->room, &st->settings)
+    if (ngx_http_bedrud_room_settings_text(r->pool, &st->room, &st->settings)
         != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
@@ -668,7 +635,7 @@ ngx_http_bedrud_join_done(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
         return;
     }
 
-    if (ngx_http_bedrud_join_parse(rep, &room) != NGX_OK) {
+    if (ngx_http_bedrud_room_join_parse(rep, &room) != NGX_OK) {
         ngx_http_bedrud_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
                               "Failed to look up room");
         return;
@@ -957,7 +924,7 @@ ngx_http_bedrud_room_settings(ngx_http_request_t *r,
                                       &st->room.max_participants, NULL);
 
     if (rc_pub == NGX_ERROR || rc_max == NGX_ERROR
-        || ngx_http_bedrud_settings_body(ctx->body, 0, &st->room, &present)
+        || ngx_http_bedrud_room_settings_body(ctx->body, 0, &st->room, &present)
            != NGX_OK)
     {
         ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST, "Invalid body");
@@ -991,7 +958,7 @@ ngx_http_bedrud_room_settings(ngx_http_request_t *r,
     }
 
     if (present) {
-        if (ngx_http_bedrud_settings_text(r->pool, &st->room, &text)
+        if (ngx_http_bedrud_room_settings_text(r->pool, &st->room, &text)
             != NGX_OK)
         {
             ngx_http_bedrud_internal_error(r);
@@ -1281,497 +1248,6 @@ ngx_http_bedrud_room_caller(ngx_http_bedrud_ctx_t *ctx, ngx_str_t *caller,
 }
 
 
-/* the room record: HGETALL's field/value pairs from reply->elts[from] */
-
-ngx_int_t
-ngx_http_bedrud_room_parse(ngx_http_bedrud_reply_t *reply, ngx_uint_t from,
-    ngx_http_bedrud_room_t *room)
-{
-    ngx_str_t                 settings;
-    ngx_uint_t                i;
-    ngx_http_bedrud_reply_t  *k, *v;
-
-    ngx_memzero(room, sizeof(ngx_http_bedrud_room_t));
-    ngx_str_null(&settings);
-
-    if (reply == NULL || reply->type != NGX_HTTP_BEDRUD_REPLY_ARRAY) {
-        return NGX_ERROR;
-    }
-
-    room->max_participants = NGX_HTTP_BEDRUD_ROOM_SEATS;
-
-    for (i = from; i + 1 < reply->nelts; i += 2) {
-        k = reply->elts[i];
-        v = reply->elts[i + 1];
-
-        if (k->type == NGX_HTTP_BEDRUD_REPLY_STRING
-            && v->type == NGX_HTTP_BEDRUD_REPLY_STRING)
-        {
-            ngx_http_bedrud_room_field(room, &k->str, &v->str, &settings);
-        }
-    }
-
-    return ngx_http_bedrud_room_finish(room, &settings);
-}
-
-
-/*
- * The record of a join answer: the values of JOIN_FIELDS by position, a
- * nil for a field the record lacks.  A dozen values instead of HGETALL's
- * pairs halve what Redis converts and hiredis allocates on the hottest
- * path.
- */
-
-static ngx_int_t
-ngx_http_bedrud_join_parse(ngx_http_bedrud_reply_t *reply,
-    ngx_http_bedrud_room_t *room)
-{
-    ngx_uint_t                i;
-    ngx_str_t                 v[NGX_HTTP_BEDRUD_JOIN_NFIELDS];
-    ngx_http_bedrud_reply_t  *e;
-
-    if (reply == NULL || reply->type != NGX_HTTP_BEDRUD_REPLY_ARRAY
-        || reply->nelts != NGX_HTTP_BEDRUD_JOIN_NFIELDS + 1)
-    {
-        return NGX_ERROR;
-    }
-
-    for (i = 0; i < NGX_HTTP_BEDRUD_JOIN_NFIELDS; i++) {
-        e = reply->elts[i + 1];
-
-        if (e->type == NGX_HTTP_BEDRUD_REPLY_STRING) {
-            v[i] = e->str;
-
-        } else {
-            ngx_str_null(&v[i]);
-        }
-    }
-
-    ngx_memzero(room, sizeof(ngx_http_bedrud_room_t));
-
-    room->id = v[NGX_HTTP_BEDRUD_JOIN_F_ID];
-    room->name = v[NGX_HTTP_BEDRUD_JOIN_F_NAME];
-    room->created_by = v[NGX_HTTP_BEDRUD_JOIN_F_CREATED_BY];
-    room->admin_id = v[NGX_HTTP_BEDRUD_JOIN_F_ADMIN_ID];
-    room->mode = v[NGX_HTTP_BEDRUD_JOIN_F_MODE];
-    room->created_at = v[NGX_HTTP_BEDRUD_JOIN_F_CREATED_AT];
-    room->updated_at = v[NGX_HTTP_BEDRUD_JOIN_F_UPDATED_AT];
-    room->expires_at = v[NGX_HTTP_BEDRUD_JOIN_F_EXPIRES_AT];
-    room->active =
-        ngx_http_bedrud_room_bit(&v[NGX_HTTP_BEDRUD_JOIN_F_IS_ACTIVE]);
-    room->public =
-        ngx_http_bedrud_room_bit(&v[NGX_HTTP_BEDRUD_JOIN_F_IS_PUBLIC]);
-    room->max_participants =
-        ngx_http_bedrud_room_max(&v[NGX_HTTP_BEDRUD_JOIN_F_MAX_PARTICIPANTS]);
-
-    return ngx_http_bedrud_room_finish(room,
-                                       &v[NGX_HTTP_BEDRUD_JOIN_F_SETTINGS]);
-}
-
-
-/* one field of HGETALL's pairs */
-
-static void
-ngx_http_bedrud_room_field(ngx_http_bedrud_room_t *room, ngx_str_t *f,
-    ngx_str_t *v, ngx_str_t *settings)
-{
-#define ngx_http_bedrud_is(name)                                              \
-    (f->len == sizeof(name) - 1 && ngx_strncmp(f->data, name, f->len) == 0)
-
-    if (ngx_http_bedrud_is("id")) {
-        room->id = *v;
-
-    } else if (ngx_http_bedrud_is("name")) {
-        room->name = *v;
-
-    } else if (ngx_http_bedrud_is("createdBy")) {
-        room->created_by = *v;
-
-    } else if (ngx_http_bedrud_is("adminId")) {
-        room->admin_id = *v;
-
-    } else if (ngx_http_bedrud_is("mode")) {
-        room->mode = *v;
-
-    } else if (ngx_http_bedrud_is("createdAt")) {
-        room->created_at = *v;
-
-    } else if (ngx_http_bedrud_is("updatedAt")) {
-        room->updated_at = *v;
-
-    } else if (ngx_http_bedrud_is("expiresAt")) {
-        room->expires_at = *v;
-
-    } else if (ngx_http_bedrud_is("isActive")) {
-        room->active = ngx_http_bedrud_room_bit(v);
-
-    } else if (ngx_http_bedrud_is("isPublic")) {
-        room->public = ngx_http_bedrud_room_bit(v);
-
-    } else if (ngx_http_bedrud_is("settings")) {
-        *settings = *v;
-
-    } else if (ngx_http_bedrud_is("maxParticipants")) {
-        room->max_participants = ngx_http_bedrud_room_max(v);
-    }
-
-#undef ngx_http_bedrud_is
-}
-
-
-/* a stored switch: "1" is on, anything else (nil included) off */
-
-static ngx_uint_t
-ngx_http_bedrud_room_bit(ngx_str_t *v)
-{
-    return (v->len == 1 && v->data[0] == '1');
-}
-
-
-/* the stored capacity, as sent (<= 0: no limit); nil or junk: the default */
-
-static ngx_int_t
-ngx_http_bedrud_room_max(ngx_str_t *v)
-{
-    u_char     *p, *last;
-    ngx_int_t   n, sign;
-
-    p = v->data;
-    last = p + v->len;
-    sign = 1;
-
-    if (p < last && *p == '-') {
-        sign = -1;
-        p++;
-    }
-
-    n = ngx_atoi(p, last - p);
-
-    return (n == NGX_ERROR) ? NGX_HTTP_BEDRUD_ROOM_SEATS : sign * n;
-}
-
-
-/* switch i of ngx_http_bedrud_room_flags[] */
-
-static void
-ngx_http_bedrud_room_flag(ngx_http_bedrud_room_t *room, ngx_uint_t i,
-    ngx_uint_t on)
-{
-    on = on ? 1 : 0;
-
-    switch (i) {
-
-    case 0:
-        room->allow_chat = on;
-        break;
-
-    case 1:
-        room->allow_video = on;
-        break;
-
-    case 2:
-        room->allow_audio = on;
-        break;
-
-    case 3:
-        room->require_approval = on;
-        break;
-
-    default:
-        room->e2ee = on;
-        break;
-    }
-}
-
-
-static ngx_int_t
-ngx_http_bedrud_room_finish(ngx_http_bedrud_room_t *room,
-    ngx_str_t *settings)
-{
-    if (room->id.len == 0) {
-        return NGX_ERROR;
-    }
-
-    /* strings must not be NULL for jansson */
-
-    if (room->name.data == NULL) {
-        ngx_str_set(&room->name, "");
-    }
-
-    if (room->created_by.data == NULL) {
-        ngx_str_set(&room->created_by, "");
-    }
-
-    if (room->admin_id.data == NULL) {
-        ngx_str_set(&room->admin_id, "");
-    }
-
-    if (room->mode.len == 0) {
-        ngx_str_set(&room->mode, "standard");
-    }
-
-    if (room->created_at.data == NULL) {
-        ngx_str_set(&room->created_at, "");
-    }
-
-    if (room->updated_at.data == NULL) {
-        ngx_str_set(&room->updated_at, "");
-    }
-
-    if (room->expires_at.data == NULL) {
-        ngx_str_set(&room->expires_at, "");
-    }
-
-    ngx_http_bedrud_settings_parse(settings, room);
-
-    return NGX_OK;
-}
-
-
-json_t *
-ngx_http_bedrud_room_json(ngx_http_bedrud_reply_t *reply, ngx_uint_t from)
-{
-    ngx_http_bedrud_room_t  room;
-
-    if (ngx_http_bedrud_room_parse(reply, from, &room) != NGX_OK) {
-        return NULL;
-    }
-
-    return json_pack("{sosososbsIsososososbsoso}",
-                     "id", ngx_http_bedrud_json_string(&room.id),
-                     "name", ngx_http_bedrud_json_string(&room.name),
-                     "createdBy",
-                     ngx_http_bedrud_json_string(&room.created_by),
-                     "isActive", (int) room.active,
-                     "maxParticipants", (json_int_t) room.max_participants,
-                     "createdAt",
-                     ngx_http_bedrud_json_string(&room.created_at),
-                     "updatedAt",
-                     ngx_http_bedrud_json_string(&room.updated_at),
-                     "expiresAt",
-                     ngx_http_bedrud_json_string(&room.expires_at),
-                     "adminId", ngx_http_bedrud_json_string(&room.admin_id),
-                     "isPublic", (int) room.public,
-                     "settings", ngx_http_bedrud_room_settings_json(&room),
-                     "mode", ngx_http_bedrud_json_string(&room.mode));
-}
-
-
-json_t *
-ngx_http_bedrud_room_settings_json(ngx_http_bedrud_room_t *room)
-{
-    return json_pack("{sbsbsbsbsb}",
-                     "allowChat", (int) room->allow_chat,
-                     "allowVideo", (int) room->allow_video,
-                     "allowAudio", (int) room->allow_audio,
-                     "requireApproval", (int) room->require_approval,
-                     "e2ee", (int) room->e2ee);
-}
-
-
-/*
- * The request's "settings" object.  On create an omitted flag takes its
- * default (allow* true, the others false); on update it becomes false,
- * as in Bedrud.  *present tells whether the object was sent at all.
- */
-
-static ngx_int_t
-ngx_http_bedrud_settings_body(json_t *body, ngx_uint_t create,
-    ngx_http_bedrud_room_t *room, ngx_uint_t *present)
-{
-    json_t      *s;
-    ngx_int_t    rc;
-    ngx_flag_t   v;
-    ngx_uint_t   i;
-
-    room->allow_chat = create ? 1 : 0;
-    room->allow_video = create ? 1 : 0;
-    room->allow_audio = create ? 1 : 0;
-    room->require_approval = 0;
-    room->e2ee = 0;
-
-    s = ngx_http_bedrud_json_get(body, "settings");
-
-    if (s == NULL || json_is_null(s)) {
-        *present = 0;
-        return NGX_OK;
-    }
-
-    if (!json_is_object(s)) {
-        return NGX_ERROR;
-    }
-
-    *present = 1;
-
-    for (i = 0; i < NGX_HTTP_BEDRUD_ROOM_FLAGS; i++) {
-        rc = ngx_http_bedrud_json_bool(s, ngx_http_bedrud_room_flags[i], &v,
-                                       NULL);
-
-        if (rc == NGX_ERROR) {
-            return NGX_ERROR;
-        }
-
-        if (rc == NGX_OK) {
-            ngx_http_bedrud_room_flag(room, i, v);
-        }
-    }
-
-    return NGX_OK;
-}
-
-
-/* the stored form: the JSON object of Bedrud's wire format */
-
-static ngx_int_t
-ngx_http_bedrud_settings_text(ngx_pool_t *pool, ngx_http_bedrud_room_t *room,
-    ngx_str_t *text)
-{
-    json_t     *json;
-    ngx_int_t   rc;
-
-    json = ngx_http_bedrud_room_settings_json(room);
-    if (json == NULL) {
-        return NGX_ERROR;
-    }
-
-    rc = ngx_http_bedrud_json_dump(pool, json, text);
-    json_decref(json);
-
-    return rc;
-}
-
-
-/*
- * Every join reads the settings: the flat form stored by nginx and by
- * the Redis functions ({"allowChat":true,...}, plain keys, booleans) is
- * read without jansson; anything else takes the general path below.
- * Unknown keys are ignored and the last of duplicates wins, as there.
- */
-
-static ngx_int_t
-ngx_http_bedrud_settings_scan(ngx_str_t *text, ngx_http_bedrud_room_t *room)
-{
-    u_char                  *p, *end, *k;
-    size_t                   klen;
-    ngx_uint_t               v, i;
-    ngx_http_bedrud_room_t   scanned;
-
-    /* into a copy: a text that turns out malformed changes nothing */
-
-    scanned = *room;
-
-    p = text->data;
-    end = p + text->len;
-
-    if (end - p < 2 || *p++ != '{') {
-        return NGX_DECLINED;
-    }
-
-    if (*p == '}') {
-        return (p + 1 == end) ? NGX_OK : NGX_DECLINED;
-    }
-
-    for ( ;; ) {
-        if (p == end || *p++ != '"') {
-            return NGX_DECLINED;
-        }
-
-        k = p;
-
-        while (p < end && *p != '"' && *p != '\\') {
-            p++;
-        }
-
-        if (p == end || *p != '"') {
-            return NGX_DECLINED;
-        }
-
-        klen = p++ - k;
-
-        if (p == end || *p++ != ':') {
-            return NGX_DECLINED;
-        }
-
-        if (end - p >= 4 && ngx_strncmp(p, "true", 4) == 0) {
-            v = 1;
-            p += 4;
-
-        } else if (end - p >= 5 && ngx_strncmp(p, "false", 5) == 0) {
-            v = 0;
-            p += 5;
-
-        } else {
-            return NGX_DECLINED;
-        }
-
-        for (i = 0; i < NGX_HTTP_BEDRUD_ROOM_FLAGS; i++) {
-            if (klen == ngx_strlen(ngx_http_bedrud_room_flags[i])
-                && ngx_strncmp(k, ngx_http_bedrud_room_flags[i], klen) == 0)
-            {
-                ngx_http_bedrud_room_flag(&scanned, i, v);
-            }
-        }
-
-        if (p == end) {
-            return NGX_DECLINED;
-        }
-
-        if (*p == '}') {
-            break;
-        }
-
-        if (*p++ != ',') {
-            return NGX_DECLINED;
-        }
-    }
-
-    if (p + 1 != end) {
-        return NGX_DECLINED;
-    }
-
-    *room = scanned;
-
-    return NGX_OK;
-}
-
-
-static void
-ngx_http_bedrud_settings_parse(ngx_str_t *text, ngx_http_bedrud_room_t *room)
-{
-    json_t        *json, *v;
-    ngx_uint_t     i;
-    json_error_t   err;
-
-    /* Bedrud's defaults for a missing or damaged record */
-
-    room->allow_chat = 1;
-    room->allow_video = 1;
-    room->allow_audio = 1;
-    room->require_approval = 0;
-    room->e2ee = 0;
-
-    if (text->len == 0 || ngx_http_bedrud_settings_scan(text, room) == NGX_OK)
-    {
-        return;
-    }
-
-    json = json_loadb((const char *) text->data, text->len, 0, &err);
-    if (json == NULL) {
-        return;
-    }
-
-    for (i = 0; i < NGX_HTTP_BEDRUD_ROOM_FLAGS; i++) {
-        v = json_object_get(json, ngx_http_bedrud_room_flags[i]);
-
-        if (json_is_boolean(v)) {
-            ngx_http_bedrud_room_flag(room, i, json_is_true(v));
-        }
-    }
-
-    json_decref(json);
-}
-
-
 /* Bedrud's normal form of a room name: trimmed, lowercased */
 
 static ngx_int_t
@@ -1800,51 +1276,6 @@ ngx_http_bedrud_room_normalize(ngx_pool_t *pool, ngx_str_t *in,
     out->len = s.len;
 
     return NGX_OK;
-}
-
-
-/* ValidateRoomName: 3-63 bytes of ^[a-z0-9]+(-[a-z0-9]+)*$ */
-
-static const char *
-ngx_http_bedrud_room_name_error(ngx_str_t *name)
-{
-    u_char  ch, prev;
-    size_t  i;
-
-    if (name->len < NGX_HTTP_BEDRUD_ROOM_NAME_MIN) {
-        return "room name must be at least 3 characters";
-    }
-
-    if (name->len > NGX_HTTP_BEDRUD_ROOM_NAME_MAX) {
-        return "room name must be at most 63 characters";
-    }
-
-    prev = '-';
-
-    for (i = 0; i < name->len; i++) {
-        ch = name->data[i];
-
-        if (ch == '-') {
-            if (prev == '-') {
-                /* leading or doubled */
-                goto invalid;
-            }
-
-        } else if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9'))) {
-            goto invalid;
-        }
-
-        prev = ch;
-    }
-
-    if (prev != '-') {
-        return NULL;
-    }
-
-invalid:
-
-    return "room name must contain only lowercase letters, numbers, "
-           "and hyphens";
 }
 
 
@@ -1887,76 +1318,3 @@ ngx_http_bedrud_room_generate(u_char *out)
 }
 
 
-/*
- * Guest display names go to every participant: no control characters
- * (C0, DEL, C1), no line or paragraph separators, no bidirectional
- * overrides or marks that would let one name spoof another.
- */
-
-static const char *
-ngx_http_bedrud_guest_name_error(ngx_str_t *name)
-{
-    u_char  *p, *last;
-
-    p = name->data;
-    last = p + name->len;
-
-    for ( /* void */ ; p < last; p++) {
-
-        if (*p < 0x20 || *p == 0x7f) {
-            goto invalid;
-        }
-
-        /* U+0080..U+009F */
-        if (*p == 0xc2 && p + 1 < last && p[1] >= 0x80 && p[1] <= 0x9f) {
-            goto invalid;
-        }
-
-        if (*p == 0xe2 && p + 2 < last) {
-
-            /* U+200E, U+200F, U+2028..U+202E */
-            if (p[1] == 0x80
-                && (p[2] == 0x8e || p[2] == 0x8f
-                    || (p[2] >= 0xa8 && p[2] <= 0xae)))
-            {
-                goto invalid;
-            }
-
-            /* U+2066..U+2069 */
-            if (p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9) {
-                goto invalid;
-            }
-        }
-    }
-
-    if (name->len > NGX_HTTP_BEDRUD_GUEST_NAME_MAX) {
-        return "Guest name must be at most 100 characters";
-    }
-
-    return NULL;
-
-invalid:
-
-    return "Guest name contains invalid characters";
-}
-
-
-/* a LiveKit identity: 1..256 bytes, no controls, no spaces */
-
-static ngx_int_t
-ngx_http_bedrud_identity_valid(ngx_str_t *id)
-{
-    size_t  i;
-
-    if (id->len == 0 || id->len > NGX_HTTP_BEDRUD_IDENTITY_MAX) {
-        return NGX_DECLINED;
-    }
-
-    for (i = 0; i < id->len; i++) {
-        if (id->data[i] <= 0x20 || id->data[i] == 0x7f) {
-            return NGX_DECLINED;
-        }
-    }
-
-    return ngx_http_bedrud_utf8_valid(id->data, id->len);
-}

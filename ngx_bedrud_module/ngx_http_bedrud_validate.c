@@ -3,7 +3,8 @@
  * Copyright (C) ngx_bedrud authors
  *
  * What input may be: well-formed UTF-8, no control bytes, an address,
- * JSON not nested too deep, an id of ours.  No request state.
+ * JSON not nested too deep, an id of ours, a room name, a guest name, a
+ * LiveKit identity.  No request state.
  */
 
 
@@ -16,6 +17,10 @@
 #define NGX_HTTP_BEDRUD_EMAIL_MAX        254
 #define NGX_HTTP_BEDRUD_EMAIL_LOCAL_MAX  64
 #define NGX_HTTP_BEDRUD_DNS_LABEL_MAX    63
+#define NGX_HTTP_BEDRUD_ROOM_NAME_MIN    3
+#define NGX_HTTP_BEDRUD_ROOM_NAME_MAX    63
+#define NGX_HTTP_BEDRUD_GUEST_NAME_MAX   100
+#define NGX_HTTP_BEDRUD_IDENTITY_MAX     256    /* LiveKit's limit */
 
 
 static ngx_int_t ngx_http_bedrud_email_local(const u_char *p, size_t len);
@@ -344,4 +349,124 @@ ngx_http_bedrud_uuid_valid(ngx_str_t *id)
     }
 
     return NGX_OK;
+}
+
+
+/* ValidateRoomName: 3-63 bytes of ^[a-z0-9]+(-[a-z0-9]+)*$ */
+
+const char *
+ngx_http_bedrud_room_name_error(ngx_str_t *name)
+{
+    u_char  ch, prev;
+    size_t  i;
+
+    if (name->len < NGX_HTTP_BEDRUD_ROOM_NAME_MIN) {
+        return "room name must be at least 3 characters";
+    }
+
+    if (name->len > NGX_HTTP_BEDRUD_ROOM_NAME_MAX) {
+        return "room name must be at most 63 characters";
+    }
+
+    prev = '-';
+
+    for (i = 0; i < name->len; i++) {
+        ch = name->data[i];
+
+        if (ch == '-') {
+            if (prev == '-') {
+                /* leading or doubled */
+                goto invalid;
+            }
+
+        } else if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9'))) {
+            goto invalid;
+        }
+
+        prev = ch;
+    }
+
+    if (prev != '-') {
+        return NULL;
+    }
+
+invalid:
+
+    return "room name must contain only lowercase letters, numbers, "
+           "and hyphens";
+}
+
+
+/*
+ * Guest display names go to every participant: no control characters
+ * (C0, DEL, C1), no line or paragraph separators, no bidirectional
+ * overrides or marks that would let one name spoof another.
+ */
+
+const char *
+ngx_http_bedrud_guest_name_error(ngx_str_t *name)
+{
+    u_char  *p, *last;
+
+    p = name->data;
+    last = p + name->len;
+
+    for ( /* void */ ; p < last; p++) {
+
+        if (*p < 0x20 || *p == 0x7f) {
+            goto invalid;
+        }
+
+        /* U+0080..U+009F */
+        if (*p == 0xc2 && p + 1 < last && p[1] >= 0x80 && p[1] <= 0x9f) {
+            goto invalid;
+        }
+
+        if (*p == 0xe2 && p + 2 < last) {
+
+            /* U+200E, U+200F, U+2028..U+202E */
+            if (p[1] == 0x80
+                && (p[2] == 0x8e || p[2] == 0x8f
+                    || (p[2] >= 0xa8 && p[2] <= 0xae)))
+            {
+                goto invalid;
+            }
+
+            /* U+2066..U+2069 */
+            if (p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9) {
+                goto invalid;
+            }
+        }
+    }
+
+    if (name->len > NGX_HTTP_BEDRUD_GUEST_NAME_MAX) {
+        return "Guest name must be at most 100 characters";
+    }
+
+    return NULL;
+
+invalid:
+
+    return "Guest name contains invalid characters";
+}
+
+
+/* a LiveKit identity: 1..256 bytes, no controls, no spaces */
+
+ngx_int_t
+ngx_http_bedrud_identity_valid(ngx_str_t *id)
+{
+    size_t  i;
+
+    if (id->len == 0 || id->len > NGX_HTTP_BEDRUD_IDENTITY_MAX) {
+        return NGX_DECLINED;
+    }
+
+    for (i = 0; i < id->len; i++) {
+        if (id->data[i] <= 0x20 || id->data[i] == 0x7f) {
+            return NGX_DECLINED;
+        }
+    }
+
+    return ngx_http_bedrud_utf8_valid(id->data, id->len);
 }

@@ -111,6 +111,7 @@ static void t_timestamp(void);
 static void t_rfc3339(void);
 static void t_uuid_valid(void);
 static void t_trim_space(void);
+static void t_names(void);
 static void t_json_depth(void);
 static void t_base64(void);
 
@@ -2378,6 +2379,101 @@ t_trim_space(void)
 
 
 static void
+t_names(void)
+{
+    ngx_str_t    s;
+    ngx_uint_t   i;
+    const char  *err;
+    u_char       longname[300];
+
+    static struct {
+        const char  *name;
+        const char  *error;    /* a word of it, or NULL */
+    } rooms[] = {
+        { "abc", NULL },
+        { "team-standup-42", NULL },
+        { "ab", "at least 3" },
+        { "-abc", "lowercase" },
+        { "abc-", "lowercase" },
+        { "a--bc", "lowercase" },
+        { "Abc", "lowercase" },
+        { "a_bc", "lowercase" },
+        { "a bc", "lowercase" }
+    };
+
+    static struct {
+        const char  *name;
+        const char  *error;
+    } guests[] = {
+        { "Alice", NULL },
+        { "J\xc3\xb6rg \xe2\x80\x94 the host", NULL },
+        { "tab\there", "invalid" },
+        { "del\x7f", "invalid" },
+        { "c1 \xc2\x85", "invalid" },
+        { "rlo \xe2\x80\xae", "invalid" },
+        { "isolate \xe2\x81\xa6", "invalid" },
+        { "line \xe2\x80\xa8", "invalid" }
+    };
+
+    static struct {
+        const char  *id;
+        ngx_int_t    rc;
+    } ids[] = {
+        { "guest-abc12345", NGX_OK },
+        { "0f8fad5b-d9cb-469f-a165-70867728950e", NGX_OK },
+        { "", NGX_DECLINED },
+        { "two words", NGX_DECLINED },
+        { "nul\x01", NGX_DECLINED },
+        { "bad\xff", NGX_DECLINED }
+    };
+
+    for (i = 0; i < sizeof(rooms) / sizeof(rooms[0]); i++) {
+        s = t_str(rooms[i].name);
+        err = ngx_http_bedrud_room_name_error(&s);
+
+        t_ok(rooms[i].error ? (err && strstr(err, rooms[i].error) != NULL)
+                            : err == NULL,
+             "room name \"%s\": %s", rooms[i].name,
+             err ? err : "valid");
+    }
+
+    ngx_memset(longname, 'a', 64);
+    s.data = longname;
+    s.len = 64;
+    err = ngx_http_bedrud_room_name_error(&s);
+    t_ok(err && strstr(err, "at most 63") != NULL, "room name of 64 bytes");
+
+    for (i = 0; i < sizeof(guests) / sizeof(guests[0]); i++) {
+        s = t_str(guests[i].name);
+        err = ngx_http_bedrud_guest_name_error(&s);
+
+        t_ok(guests[i].error ? (err && strstr(err, guests[i].error) != NULL)
+                             : err == NULL,
+             "guest name case %u: %s", (unsigned) i, err ? err : "valid");
+    }
+
+    ngx_memset(longname, 'a', 101);
+    s.data = longname;
+    s.len = 101;
+    err = ngx_http_bedrud_guest_name_error(&s);
+    t_ok(err && strstr(err, "at most 100") != NULL, "guest name of 101");
+
+    for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+        s = t_str(ids[i].id);
+
+        t_ok(ngx_http_bedrud_identity_valid(&s) == ids[i].rc,
+             "identity case %u", (unsigned) i);
+    }
+
+    ngx_memset(longname, 'a', 257);
+    s.data = longname;
+    s.len = 257;
+    t_ok(ngx_http_bedrud_identity_valid(&s) == NGX_DECLINED,
+         "identity of 257 bytes");
+}
+
+
+static void
 t_json_depth(void)
 {
     ngx_uint_t  i;
@@ -2499,6 +2595,7 @@ main(void)
     t_rfc3339();
     t_uuid_valid();
     t_trim_space();
+    t_names();
     t_json_depth();
     t_base64();
 
