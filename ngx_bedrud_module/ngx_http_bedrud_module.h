@@ -484,18 +484,47 @@ void ngx_http_bedrud_auth_refresh(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 void ngx_http_bedrud_auth_logout(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
-void ngx_http_bedrud_auth_me(ngx_http_request_t *r,
-    ngx_http_bedrud_ctx_t *ctx);
-void ngx_http_bedrud_auth_update_me(ngx_http_request_t *r,
-    ngx_http_bedrud_ctx_t *ctx);
 void ngx_http_bedrud_auth_password(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 void ngx_http_bedrud_auth_settings(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+
+
+/* ngx_http_bedrud_user.c: the user record; /api/auth/me, preferences */
+
+/* a user record, as stored in "bedrud:user:{<userId>}"; strings point
+   into the reply */
+typedef struct {
+    ngx_str_t                   id;
+    ngx_str_t                   email;
+    ngx_str_t                   name;
+    ngx_str_t                   provider;
+    ngx_str_t                   avatar;
+    ngx_str_t                   accesses;
+    ngx_str_t                   pwhash;
+    ngx_str_t                   created;
+    ngx_str_t                   updated;
+    ngx_str_t                   prefs;
+    ngx_flag_t                  active;
+} ngx_http_bedrud_user_t;
+
+ngx_int_t ngx_http_bedrud_user_parse(ngx_http_bedrud_reply_t *reply,
+    ngx_uint_t from, ngx_http_bedrud_user_t *user);
+json_t *ngx_http_bedrud_user_json(ngx_http_bedrud_user_t *user);
+/* a display name; NGX_DECLINED when a 400 has been answered */
+ngx_int_t ngx_http_bedrud_name_check(ngx_http_request_t *r, ngx_str_t *name,
+    const char *too_short);
+void ngx_http_bedrud_auth_me(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+void ngx_http_bedrud_auth_update_me(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 void ngx_http_bedrud_auth_get_prefs(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 void ngx_http_bedrud_auth_put_prefs(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
+
+
+/* ngx_http_bedrud_health.c: GET /api/health */
 void ngx_http_bedrud_health(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 
