@@ -36,21 +36,16 @@
 #define NGX_HTTP_BEDRUD_PAGE_DEFAULT     1
 #define NGX_HTTP_BEDRUD_LIMIT_DEFAULT    50
 #define NGX_HTTP_BEDRUD_LIMIT_MAX        100
-#define NGX_HTTP_BEDRUD_QUERY_DIGITS     9
-#define NGX_HTTP_BEDRUD_ADMIN_ID_MAX     64
 
 /* unpaged listings (a user's rooms, invite tokens) stop here */
 #define NGX_HTTP_BEDRUD_LIST_MAX         "1000"
 
 #define NGX_HTTP_BEDRUD_ROLES_MAX        16
-#define NGX_HTTP_BEDRUD_ROLE_LEN         32
 
 #define NGX_HTTP_BEDRUD_INVITE_HOURS     72
 #define NGX_HTTP_BEDRUD_INVITE_HOURS_MAX 8760
 #define NGX_HTTP_BEDRUD_INVITE_BYTES     16      /* 32 hex digits */
 #define NGX_HTTP_BEDRUD_EMAIL_MAX        254
-
-#define NGX_HTTP_BEDRUD_DATETIME_LEN     (sizeof("2006-01-02 15:04:05") - 1)
 
 
 
@@ -71,9 +66,6 @@ typedef struct {
 
 static ngx_int_t ngx_http_bedrud_admin_paging(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx, ngx_str_t *first, ngx_str_t *last);
-static ngx_int_t ngx_http_bedrud_admin_query_int(ngx_http_request_t *r,
-    const char *name, ngx_int_t def, ngx_int_t *value);
-static ngx_int_t ngx_http_bedrud_admin_id_ok(ngx_str_t *id);
 static ngx_int_t ngx_http_bedrud_admin_invite_new(ngx_http_request_t *r,
     ngx_http_bedrud_admin_t *st, ngx_int_t hours);
 static json_t *ngx_http_bedrud_admin_user_json(
@@ -90,8 +82,6 @@ static ngx_int_t ngx_http_bedrud_admin_flag(ngx_http_bedrud_reply_t *rep,
     ngx_uint_t i, ngx_int_t def);
 static ngx_int_t ngx_http_bedrud_admin_accesses(ngx_http_request_t *r,
     json_t *list, ngx_str_t *text);
-static ngx_int_t ngx_http_bedrud_admin_role_ok(const char *role, size_t len);
-static size_t ngx_http_bedrud_admin_datetime(ngx_str_t *rfc, u_char *out);
 static void ngx_http_bedrud_admin_send(ngx_http_request_t *r,
     ngx_uint_t status, json_t *json);
 
@@ -265,7 +255,7 @@ ngx_http_bedrud_admin_room_update(ngx_http_request_t *r,
         }
     }
 
-    if (ngx_http_bedrud_admin_id_ok(&ctx->params[0]) != NGX_OK) {
+    if (ngx_http_bedrud_id_valid(&ctx->params[0]) != NGX_OK) {
         ngx_http_bedrud_error(r, NGX_HTTP_NOT_FOUND, "Room not found");
         return;
     }
@@ -327,7 +317,7 @@ ngx_http_bedrud_admin_room_close(ngx_http_request_t *r,
 {
     ngx_str_t  a[NGX_HTTP_BEDRUD_ADMIN_ROOM_CLOSE_N], stamp;
 
-    if (ngx_http_bedrud_admin_id_ok(&ctx->params[0]) != NGX_OK) {
+    if (ngx_http_bedrud_id_valid(&ctx->params[0]) != NGX_OK) {
         ngx_http_bedrud_error(r, NGX_HTTP_NOT_FOUND, "Room not found");
         return;
     }
@@ -460,7 +450,7 @@ ngx_http_bedrud_admin_user(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 {
     ngx_str_t  a[NGX_HTTP_BEDRUD_ADMIN_USER_N];
 
-    if (ngx_http_bedrud_admin_id_ok(&ctx->params[0]) != NGX_OK) {
+    if (ngx_http_bedrud_id_valid(&ctx->params[0]) != NGX_OK) {
         ngx_http_bedrud_error(r, NGX_HTTP_NOT_FOUND, "User not found");
         return;
     }
@@ -559,7 +549,7 @@ ngx_http_bedrud_admin_user_status(ngx_http_request_t *r,
         return;
     }
 
-    if (ngx_http_bedrud_admin_id_ok(&ctx->params[0]) != NGX_OK) {
+    if (ngx_http_bedrud_id_valid(&ctx->params[0]) != NGX_OK) {
         ngx_http_bedrud_error(r, NGX_HTTP_NOT_FOUND, "User not found");
         return;
     }
@@ -669,7 +659,7 @@ ngx_http_bedrud_admin_user_accesses(ngx_http_request_t *r,
         return;
     }
 
-    if (ngx_http_bedrud_admin_id_ok(&ctx->params[0]) != NGX_OK) {
+    if (ngx_http_bedrud_id_valid(&ctx->params[0]) != NGX_OK) {
         ngx_http_bedrud_error(r, NGX_HTTP_NOT_FOUND, "User not found");
         return;
     }
@@ -1042,7 +1032,7 @@ ngx_http_bedrud_admin_invite_delete(ngx_http_request_t *r,
 {
     ngx_str_t  a[NGX_HTTP_BEDRUD_ADMIN_INVITE_DELETE_N];
 
-    if (ngx_http_bedrud_admin_id_ok(&ctx->params[0]) != NGX_OK) {
+    if (ngx_http_bedrud_id_valid(&ctx->params[0]) != NGX_OK) {
         /* cannot exist */
         ngx_http_bedrud_admin_send(r, NGX_HTTP_OK,
                                    json_pack("{ss}", "status", "success"));
@@ -1103,11 +1093,11 @@ ngx_http_bedrud_admin_paging(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    if (ngx_http_bedrud_admin_query_int(r, "page",
+    if (ngx_http_bedrud_arg_int(r, "page",
                                         NGX_HTTP_BEDRUD_PAGE_DEFAULT,
                                         &st->page)
         != NGX_OK
-        || ngx_http_bedrud_admin_query_int(r, "limit",
+        || ngx_http_bedrud_arg_int(r, "limit",
                                            NGX_HTTP_BEDRUD_LIMIT_DEFAULT,
                                            &st->limit)
            != NGX_OK)
@@ -1128,84 +1118,6 @@ ngx_http_bedrud_admin_paging(ngx_http_request_t *r,
     {
         ngx_http_bedrud_internal_error(r);
         return NGX_ERROR;
-    }
-
-    return NGX_OK;
-}
-
-
-/*
- * An optionally signed decimal query argument; absent or empty gives the
- * default.  Nine digits at most keep page * limit far from overflow.
- */
-
-static ngx_int_t
-ngx_http_bedrud_admin_query_int(ngx_http_request_t *r, const char *name,
-    ngx_int_t def, ngx_int_t *value)
-{
-    u_char     *p, *last;
-    ngx_int_t   n, neg;
-    ngx_str_t   v;
-
-    if (ngx_http_arg(r, (u_char *) name, ngx_strlen(name), &v) != NGX_OK
-        || v.len == 0)
-    {
-        *value = def;
-        return NGX_OK;
-    }
-
-    p = v.data;
-    last = v.data + v.len;
-    neg = 0;
-
-    if (*p == '-' || *p == '+') {
-        neg = (*p == '-');
-        p++;
-    }
-
-    if (p == last || last - p > NGX_HTTP_BEDRUD_QUERY_DIGITS) {
-        return NGX_ERROR;
-    }
-
-    for (n = 0; p < last; p++) {
-        if (*p < '0' || *p > '9') {
-            return NGX_ERROR;
-        }
-
-        n = n * 10 + (*p - '0');
-    }
-
-    *value = neg ? -n : n;
-
-    return NGX_OK;
-}
-
-
-/*
- * Ids of users and rooms are UUIDs (OAuth users: a provider's id).  One
- * that cannot be a key of ours is answered 404 without asking Redis.
- */
-
-static ngx_int_t
-ngx_http_bedrud_admin_id_ok(ngx_str_t *id)
-{
-    u_char      c;
-    ngx_uint_t  i;
-
-    if (id->len == 0 || id->len > NGX_HTTP_BEDRUD_ADMIN_ID_MAX) {
-        return NGX_DECLINED;
-    }
-
-    for (i = 0; i < id->len; i++) {
-        c = id->data[i];
-
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-            || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.')
-        {
-            continue;
-        }
-
-        return NGX_DECLINED;
     }
 
     return NGX_OK;
@@ -1259,7 +1171,7 @@ ngx_http_bedrud_admin_user_json(ngx_http_bedrud_reply_t *fields)
 
     stamp = &v[NGX_HTTP_BEDRUD_USER_F_CREATED_AT];
 
-    len = ngx_http_bedrud_admin_datetime(stamp, created);
+    len = ngx_http_bedrud_datetime(stamp, created);
 
     if (len) {
         created_json = json_stringn((const char *) created, len);
@@ -1444,7 +1356,7 @@ ngx_http_bedrud_admin_accesses(ngx_http_request_t *r, json_t *list,
         v = json_array_get(list, i);
 
         if (!json_is_string(v)
-            || ngx_http_bedrud_admin_role_ok(json_string_value(v),
+            || ngx_http_bedrud_role_valid(json_string_value(v),
                                              json_string_length(v))
                != NGX_OK)
         {
@@ -1485,132 +1397,6 @@ ngx_http_bedrud_admin_accesses(ngx_http_request_t *r, json_t *list,
     }
 
     return NGX_OK;
-}
-
-
-static ngx_int_t
-ngx_http_bedrud_admin_role_ok(const char *role, size_t len)
-{
-    u_char  c;
-    size_t  i;
-
-    if (len == 0 || len > NGX_HTTP_BEDRUD_ROLE_LEN) {
-        return NGX_DECLINED;
-    }
-
-    for (i = 0; i < len; i++) {
-        c = (u_char) role[i];
-
-        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
-            || c == '_' || c == '-')
-        {
-            continue;
-        }
-
-        return NGX_DECLINED;
-    }
-
-    return NGX_OK;
-}
-
-
-/*
- * "2006-01-02 15:04:05" in UTC from an RFC 3339 time ("Z" or "+hh:mm",
- * fraction optional).  Bedrud printed the server's local time with no
- * zone; UTC at least means the same everywhere.  0 if unparsable.
- */
-
-static size_t
-ngx_http_bedrud_admin_datetime(ngx_str_t *rfc, u_char *out)
-{
-    u_char     *p, *last;
-    time_t      t, off;
-    int64_t     y, era, yoe, doy, doe, days;
-    ngx_int_t   v[6], oh, om;
-    ngx_uint_t  i;
-    struct tm   tm;
-
-    static const ngx_uint_t  pos[6] = { 0, 5, 8, 11, 14, 17 };
-    static const ngx_uint_t  width[6] = { 4, 2, 2, 2, 2, 2 };
-
-    if (rfc->len < sizeof("2006-01-02T15:04:05Z") - 1) {
-        return 0;
-    }
-
-    p = rfc->data;
-
-    if (p[4] != '-' || p[7] != '-' || (p[10] != 'T' && p[10] != 't')
-        || p[13] != ':' || p[16] != ':')
-    {
-        return 0;
-    }
-
-    for (i = 0; i < 6; i++) {
-        v[i] = ngx_atoi(p + pos[i], width[i]);
-        if (v[i] == NGX_ERROR) {
-            return 0;
-        }
-    }
-
-    if (v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31 || v[3] > 23
-        || v[4] > 59 || v[5] > 60)
-    {
-        return 0;
-    }
-
-    p += 19;
-    last = rfc->data + rfc->len;
-
-    if (*p == '.') {
-        for (p++; p < last && *p >= '0' && *p <= '9'; p++) {
-            /* void */
-        }
-    }
-
-    if (last - p == 1 && (*p == 'Z' || *p == 'z')) {
-        off = 0;
-
-    } else if (last - p == 6 && (*p == '+' || *p == '-') && p[3] == ':') {
-        oh = ngx_atoi(p + 1, 2);
-        om = ngx_atoi(p + 4, 2);
-
-        if (oh == NGX_ERROR || om == NGX_ERROR || oh > 23 || om > 59) {
-            return 0;
-        }
-
-        off = oh * 3600 + om * 60;
-
-        if (*p == '-') {
-            off = -off;
-        }
-
-    } else {
-        return 0;
-    }
-
-    /* days since the epoch of a proleptic Gregorian date (H. Hinnant) */
-
-    y = v[0] - (v[1] <= 2);
-    era = y / 400;
-    yoe = y - era * 400;
-    doy = (153 * (v[1] + (v[1] > 2 ? -3 : 9)) + 2) / 5 + v[2] - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    days = era * 146097 + doe - 719468;
-
-    t = (time_t) (days * 86400 + v[3] * 3600 + v[4] * 60 + v[5]) - off;
-
-    ngx_libc_gmtime(t, &tm);
-
-    /* a zone may move 0000-01-01 or 9999-12-31 out of four digits */
-    if (tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999) {
-        return 0;
-    }
-
-    p = ngx_sprintf(out, "%04d-%02d-%02d %02d:%02d:%02d",
-                    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                    tm.tm_hour, tm.tm_min, tm.tm_sec);
-
-    return p - out;
 }
 
 

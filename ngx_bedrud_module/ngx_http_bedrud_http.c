@@ -15,7 +15,8 @@
 #include "ngx_http_bedrud_module.h"
 
 
-#define NGX_HTTP_BEDRUD_JSON_DEPTH  16
+#define NGX_HTTP_BEDRUD_JSON_DEPTH    16
+#define NGX_HTTP_BEDRUD_QUERY_DIGITS  9
 
 
 static void ngx_http_bedrud_body_handler(ngx_http_request_t *r);
@@ -685,6 +686,53 @@ ngx_http_bedrud_body_json(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
     }
 
     ctx->body = json;
+
+    return NGX_OK;
+}
+
+
+/*
+ * An optionally signed decimal query argument; absent or empty gives the
+ * default.  Nine digits at most keep page * limit far from overflow.
+ */
+
+ngx_int_t
+ngx_http_bedrud_arg_int(ngx_http_request_t *r, const char *name,
+    ngx_int_t def, ngx_int_t *value)
+{
+    u_char     *p, *last;
+    ngx_int_t   n, neg;
+    ngx_str_t   v;
+
+    if (ngx_http_arg(r, (u_char *) name, ngx_strlen(name), &v) != NGX_OK
+        || v.len == 0)
+    {
+        *value = def;
+        return NGX_OK;
+    }
+
+    p = v.data;
+    last = v.data + v.len;
+    neg = 0;
+
+    if (*p == '-' || *p == '+') {
+        neg = (*p == '-');
+        p++;
+    }
+
+    if (p == last || last - p > NGX_HTTP_BEDRUD_QUERY_DIGITS) {
+        return NGX_ERROR;
+    }
+
+    for (n = 0; p < last; p++) {
+        if (*p < '0' || *p > '9') {
+            return NGX_ERROR;
+        }
+
+        n = n * 10 + (*p - '0');
+    }
+
+    *value = neg ? -n : n;
 
     return NGX_OK;
 }

@@ -231,6 +231,8 @@ ngx_int_t ngx_http_bedrud_json_int(json_t *obj, const char *key,
 json_t *ngx_http_bedrud_json_string(ngx_str_t *s);
 json_t *ngx_http_bedrud_json_list(ngx_str_t *text);
 ngx_int_t ngx_http_bedrud_bearer(ngx_http_request_t *r, ngx_str_t *token);
+ngx_int_t ngx_http_bedrud_arg_int(ngx_http_request_t *r, const char *name,
+    ngx_int_t def, ngx_int_t *value);
 
 
 /* ngx_http_bedrud_redis.c: the connection; it reports, never answers */
@@ -418,6 +420,10 @@ const char *ngx_http_bedrud_room_name_error(ngx_str_t *name);
 /* the error text for a bad guest name, or NULL; the length comes last */
 const char *ngx_http_bedrud_guest_name_error(ngx_str_t *name);
 ngx_int_t ngx_http_bedrud_identity_valid(ngx_str_t *id);
+/* a user or room id that can be a key of ours (OAuth ids too) */
+ngx_int_t ngx_http_bedrud_id_valid(ngx_str_t *id);
+/* a role: 1..32 bytes of [a-z0-9_-] */
+ngx_int_t ngx_http_bedrud_role_valid(const char *role, size_t len);
 
 
 /* ngx_http_bedrud_string.c: text we write or trim; no request state */
@@ -426,6 +432,8 @@ ngx_int_t ngx_http_bedrud_new_uuid(ngx_pool_t *pool, ngx_str_t *id);
 ngx_int_t ngx_http_bedrud_random_id(u_char *out, size_t len);
 u_char *ngx_http_bedrud_rfc3339(u_char *p, time_t sec, ngx_uint_t usec);
 void ngx_http_bedrud_timestamp(u_char *out, size_t *len); /* RFC 3339, now */
+/* "2006-01-02 15:04:05", UTC, from RFC 3339; its length, 0 if unparsable */
+size_t ngx_http_bedrud_datetime(ngx_str_t *rfc, u_char *out);
 size_t ngx_http_bedrud_json_escape_len(ngx_str_t *s);
 u_char *ngx_http_bedrud_json_escape(u_char *p, ngx_str_t *s);
 u_char *ngx_http_bedrud_base64_encode(u_char *dst, const u_char *src,
@@ -436,6 +444,7 @@ void ngx_http_bedrud_trim_space(ngx_str_t *s);
 
 #define NGX_HTTP_BEDRUD_UUID_LEN         36
 #define NGX_HTTP_BEDRUD_TIMESTAMP_LEN    40
+#define NGX_HTTP_BEDRUD_DATETIME_LEN     (sizeof("2006-01-02 15:04:05") - 1)
 
 
 /* ngx_http_bedrud_keys.c: Redis key names and values; no request state */

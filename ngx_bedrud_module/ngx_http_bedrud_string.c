@@ -2,8 +2,9 @@
 /*
  * Copyright (C) ngx_bedrud authors
  *
- * Text we write or trim: random ids, RFC 3339 times, base64, JSON string
- * escaping, Go's TrimSpace.  No request state.
+ * Text we write or trim: random ids, RFC 3339 times (and Bedrud's admin
+ * listing time), base64, JSON string escaping, Go's TrimSpace.  No
+ * request state.
  */
 
 
@@ -17,6 +18,7 @@
 static ngx_int_t ngx_http_bedrud_random_bytes(u_char *buf, size_t len);
 static u_char *ngx_http_bedrud_digits(u_char *p, ngx_uint_t n,
     ngx_uint_t width);
+static ngx_int_t ngx_http_bedrud_decimal(const u_char *p, size_t n);
 static ngx_int_t ngx_http_bedrud_base64_value(u_char ch, ngx_uint_t url);
 static size_t ngx_http_bedrud_space(const u_char *p, size_t len);
 
@@ -167,6 +169,133 @@ ngx_http_bedrud_rfc3339(u_char *p, time_t sec, ngx_uint_t usec)
     *p++ = 'Z';
 
     return p;
+}
+
+
+/*
+ * "2006-01-02 15:04:05" in UTC from an RFC 3339 time ("Z" or "+hh:mm",
+ * fraction optional).  Bedrud printed the server's local time with no
+ * zone; UTC at least means the same everywhere.  0 if unparsable.
+ */
+
+size_t
+ngx_http_bedrud_datetime(ngx_str_t *rfc, u_char *out)
+{
+    u_char     *p, *last;
+    time_t      t, off;
+    int64_t     y, era, yoe, doy, doe, days;
+    ngx_int_t   v[6], oh, om;
+    ngx_uint_t  i;
+    struct tm   tm;
+
+    static const ngx_uint_t  pos[6] = { 0, 5, 8, 11, 14, 17 };
+    static const ngx_uint_t  width[6] = { 4, 2, 2, 2, 2, 2 };
+
+    if (rfc->len < sizeof("2006-01-02T15:04:05Z") - 1) {
+        return 0;
+    }
+
+    p = rfc->data;
+
+    if (p[4] != '-' || p[7] != '-' || (p[10] != 'T' && p[10] != 't')
+        || p[13] != ':' || p[16] != ':')
+    {
+        return 0;
+    }
+
+    for (i = 0; i < 6; i++) {
+        v[i] = ngx_http_bedrud_decimal(p + pos[i], width[i]);
+        if (v[i] < 0) {
+            return 0;
+        }
+    }
+
+    if (v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31 || v[3] > 23
+        || v[4] > 59 || v[5] > 60)
+    {
+        return 0;
+    }
+
+    p += 19;
+    last = rfc->data + rfc->len;
+
+    if (*p == '.') {
+        for (p++; p < last && *p >= '0' && *p <= '9'; p++) {
+            /* void */
+        }
+    }
+
+    if (last - p == 1 && (*p == 'Z' || *p == 'z')) {
+        off = 0;
+
+    } else if (last - p == 6 && (*p == '+' || *p == '-') && p[3] == ':') {
+        oh = ngx_http_bedrud_decimal(p + 1, 2);
+        om = ngx_http_bedrud_decimal(p + 4, 2);
+
+        if (oh < 0 || om < 0 || oh > 23 || om > 59) {
+            return 0;
+        }
+
+        off = oh * 3600 + om * 60;
+
+        if (*p == '-') {
+            off = -off;
+        }
+
+    } else {
+        return 0;
+    }
+
+    /* days since the epoch of a proleptic Gregorian date (H. Hinnant) */
+
+    y = v[0] - (v[1] <= 2);
+    era = (y >= 0 ? y : y - 399) / 400;       /* rounded down, year 0 too */
+    yoe = y - era * 400;
+    doy = (153 * (v[1] + (v[1] > 2 ? -3 : 9)) + 2) / 5 + v[2] - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    days = era * 146097 + doe - 719468;
+
+    t = (time_t) (days * 86400 + v[3] * 3600 + v[4] * 60 + v[5]) - off;
+
+    ngx_libc_gmtime(t, &tm);
+
+    /* a zone may move 0000-01-01 or 9999-12-31 out of four digits */
+    if (tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999) {
+        return 0;
+    }
+
+    p = ngx_http_bedrud_digits(out, tm.tm_year + 1900, 4);
+    *p++ = '-';
+    p = ngx_http_bedrud_digits(p, tm.tm_mon + 1, 2);
+    *p++ = '-';
+    p = ngx_http_bedrud_digits(p, tm.tm_mday, 2);
+    *p++ = ' ';
+    p = ngx_http_bedrud_digits(p, tm.tm_hour, 2);
+    *p++ = ':';
+    p = ngx_http_bedrud_digits(p, tm.tm_min, 2);
+    *p++ = ':';
+    p = ngx_http_bedrud_digits(p, tm.tm_sec, 2);
+
+    return p - out;
+}
+
+
+/* n decimal digits at p; -1 if one is not a digit */
+
+static ngx_int_t
+ngx_http_bedrud_decimal(const u_char *p, size_t n)
+{
+    ngx_int_t  v;
+
+    for (v = 0; n; n--, p++) {
+        if (*p < '0' || *p > '9') {
+            return -1;
+        }
+
+        v = v * 10 + (*p - '0');
+    }
+
+    return v;
 }
 
 

@@ -4,7 +4,7 @@
  *
  * What input may be: well-formed UTF-8, no control bytes, an address,
  * JSON not nested too deep, an id of ours, a room name, a guest name, a
- * LiveKit identity.  No request state.
+ * LiveKit identity, a role.  No request state.
  */
 
 
@@ -21,6 +21,8 @@
 #define NGX_HTTP_BEDRUD_ROOM_NAME_MAX    63
 #define NGX_HTTP_BEDRUD_GUEST_NAME_MAX   100
 #define NGX_HTTP_BEDRUD_IDENTITY_MAX     256    /* LiveKit's limit */
+#define NGX_HTTP_BEDRUD_ID_MAX           64
+#define NGX_HTTP_BEDRUD_ROLE_LEN         32
 
 
 static ngx_int_t ngx_http_bedrud_email_local(const u_char *p, size_t len);
@@ -469,4 +471,61 @@ ngx_http_bedrud_identity_valid(ngx_str_t *id)
     }
 
     return ngx_http_bedrud_utf8_valid(id->data, id->len);
+}
+
+
+/*
+ * Ids of users and rooms are UUIDs (OAuth users: a provider's id).  One
+ * that cannot be a key of ours is answered 404 without asking Redis.
+ */
+
+ngx_int_t
+ngx_http_bedrud_id_valid(ngx_str_t *id)
+{
+    u_char      c;
+    ngx_uint_t  i;
+
+    if (id->len == 0 || id->len > NGX_HTTP_BEDRUD_ID_MAX) {
+        return NGX_DECLINED;
+    }
+
+    for (i = 0; i < id->len; i++) {
+        c = id->data[i];
+
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+            || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.')
+        {
+            continue;
+        }
+
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_bedrud_role_valid(const char *role, size_t len)
+{
+    u_char  c;
+    size_t  i;
+
+    if (len == 0 || len > NGX_HTTP_BEDRUD_ROLE_LEN) {
+        return NGX_DECLINED;
+    }
+
+    for (i = 0; i < len; i++) {
+        c = (u_char) role[i];
+
+        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+            || c == '_' || c == '-')
+        {
+            continue;
+        }
+
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
 }

@@ -112,6 +112,8 @@ static void t_rfc3339(void);
 static void t_uuid_valid(void);
 static void t_trim_space(void);
 static void t_names(void);
+static void t_datetime(void);
+static void t_ids(void);
 static void t_json_depth(void);
 static void t_base64(void);
 
@@ -2474,6 +2476,94 @@ t_names(void)
 
 
 static void
+t_datetime(void)
+{
+    size_t      len;
+    ngx_str_t   s;
+    ngx_uint_t  i;
+    u_char      out[NGX_HTTP_BEDRUD_DATETIME_LEN];
+
+    static struct {
+        const char  *rfc;
+        const char  *out;      /* "" when unparsable */
+    } cases[] = {
+        { "2026-04-28T12:00:00Z", "2026-04-28 12:00:00" },
+        { "2026-04-28T12:00:00.123456Z", "2026-04-28 12:00:00" },
+        { "2026-04-28t12:00:00z", "2026-04-28 12:00:00" },
+        { "2026-04-28T12:00:00+02:00", "2026-04-28 10:00:00" },
+        { "2026-04-28T23:30:00-01:00", "2026-04-29 00:30:00" },
+        { "2024-02-29T00:00:00Z", "2024-02-29 00:00:00" },
+        { "0000-01-01T00:00:00+00:01", "" },
+        { "2026-13-01T00:00:00Z", "" },
+        { "2026-04-28 12:00:00Z", "" },
+        { "2026-04-28T12:00:00", "" },
+        { "2026-04-28T12:00:00+2:00", "" },
+        { "2026-04-28T1a:00:00Z", "" },
+        { "", "" }
+    };
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        s = t_str(cases[i].rfc);
+        len = ngx_http_bedrud_datetime(&s, out);
+
+        t_ok(len == strlen(cases[i].out)
+             && ngx_strncmp(out, cases[i].out, len) == 0,
+             "datetime \"%s\" -> \"%s\"", cases[i].rfc, cases[i].out);
+    }
+}
+
+
+static void
+t_ids(void)
+{
+    ngx_str_t   s;
+    ngx_uint_t  i;
+
+    static struct {
+        const char  *id;
+        ngx_int_t    rc;
+    } ids[] = {
+        { "0f8fad5b-d9cb-469f-a165-70867728950e", NGX_OK },
+        { "google_1234.5678-AB", NGX_OK },
+        { "", NGX_DECLINED },
+        { "a}b", NGX_DECLINED },
+        { "a b", NGX_DECLINED },
+        { "0123456789012345678901234567890123456789012345678901234567890123",
+          NGX_OK },
+        { "01234567890123456789012345678901234567890123456789012345678901234",
+          NGX_DECLINED }
+    };
+
+    static struct {
+        const char  *role;
+        ngx_int_t    rc;
+    } roles[] = {
+        { "user", NGX_OK },
+        { "super_admin-2", NGX_OK },
+        { "", NGX_DECLINED },
+        { "Admin", NGX_DECLINED },
+        { "a b", NGX_DECLINED },
+        { "012345678901234567890123456789ab", NGX_OK },
+        { "012345678901234567890123456789abc", NGX_DECLINED }
+    };
+
+    for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+        s = t_str(ids[i].id);
+
+        t_ok(ngx_http_bedrud_id_valid(&s) == ids[i].rc,
+             "id_valid \"%s\"", ids[i].id);
+    }
+
+    for (i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
+        t_ok(ngx_http_bedrud_role_valid(roles[i].role,
+                                        strlen(roles[i].role))
+             == roles[i].rc,
+             "role_valid \"%s\"", roles[i].role);
+    }
+}
+
+
+static void
 t_json_depth(void)
 {
     ngx_uint_t  i;
@@ -2596,6 +2686,8 @@ main(void)
     t_uuid_valid();
     t_trim_space();
     t_names();
+    t_datetime();
+    t_ids();
     t_json_depth();
     t_base64();
 
