@@ -22,6 +22,8 @@ static ngx_int_t ngx_http_bedrud_preconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_http_bedrud_postconfiguration(ngx_conf_t *cf);
 static void *ngx_http_bedrud_create_main_conf(ngx_conf_t *cf);
 static char *ngx_http_bedrud_init_main_conf(ngx_conf_t *cf, void *conf);
+static ngx_int_t ngx_http_bedrud_api_conf(ngx_conf_t *cf,
+    ngx_http_bedrud_main_conf_t *bmcf);
 static ngx_int_t ngx_http_bedrud_init_process(ngx_cycle_t *cycle);
 static void ngx_http_bedrud_exit_process(ngx_cycle_t *cycle);
 static ngx_int_t ngx_http_bedrud_handler(ngx_http_request_t *r);
@@ -39,6 +41,8 @@ static char *ngx_http_bedrud_metrics(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_bedrud_redis(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static ngx_int_t ngx_http_bedrud_redis_address(ngx_conf_t *cf,
+    ngx_http_bedrud_main_conf_t *bmcf, ngx_str_t *addr);
 static char *ngx_http_bedrud_file_slot(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_bedrud_functions(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -368,65 +372,8 @@ ngx_http_bedrud_init_main_conf(ngx_conf_t *cf, void *conf)
         return NGX_CONF_OK;
     }
 
-    if (bmcf->redis_host.len == 0 && bmcf->redis_unix.len == 0) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"bedrud_api\" needs \"bedrud_redis\"");
+    if (ngx_http_bedrud_api_conf(cf, bmcf) != NGX_OK) {
         return NGX_CONF_ERROR;
-    }
-
-    if (bmcf->redis_functions == NULL) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"bedrud_api\" needs \"bedrud_redis_functions\" "
-                           "(the libraries in redis/*.lua)");
-        return NGX_CONF_ERROR;
-    }
-
-    if (bmcf->jwt_secret.len < NGX_HTTP_BEDRUD_SECRET_MIN) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"bedrud_api\" needs \"bedrud_jwt_secret_file\" "
-                           "with a secret of at least %d bytes",
-                           NGX_HTTP_BEDRUD_SECRET_MIN);
-        return NGX_CONF_ERROR;
-    }
-
-    if (bmcf->shm_zone == NULL) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"bedrud_api\" needs \"bedrud_zone\"");
-        return NGX_CONF_ERROR;
-    }
-
-    if (bmcf->livekit_secret.len
-        && bmcf->livekit_secret.len < NGX_HTTP_BEDRUD_SECRET_MIN)
-    {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "the LiveKit API secret must be at least %d bytes",
-                           NGX_HTTP_BEDRUD_SECRET_MIN);
-        return NGX_CONF_ERROR;
-    }
-
-    if (bmcf->livekit_api.len) {
-        if (bmcf->livekit_api.data[0] != '/') {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "\"bedrud_livekit_api\" needs a location "
-                               "prefix such as \"/_livekit\"");
-            return NGX_CONF_ERROR;
-        }
-
-        if (bmcf->livekit_key.len == 0 || bmcf->livekit_secret.len == 0) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "\"bedrud_livekit_api\" needs "
-                               "\"bedrud_livekit_api_key\" and "
-                               "\"bedrud_livekit_secret_file\"");
-            return NGX_CONF_ERROR;
-        }
-
-        /* calls are "<prefix>/<Method>" */
-
-        while (bmcf->livekit_api.len > 1
-               && bmcf->livekit_api.data[bmcf->livekit_api.len - 1] == '/')
-        {
-            bmcf->livekit_api.len--;
-        }
     }
 
     name = bmcf->thread_pool_name.len ? &bmcf->thread_pool_name : NULL;
@@ -441,6 +388,79 @@ ngx_http_bedrud_init_main_conf(ngx_conf_t *cf, void *conf)
     }
 
     return NGX_CONF_OK;
+}
+
+
+/*
+ * What bedrud_api needs: Redis, its functions, a secret, a zone; and the
+ * LiveKit settings that go together.
+ */
+
+static ngx_int_t
+ngx_http_bedrud_api_conf(ngx_conf_t *cf, ngx_http_bedrud_main_conf_t *bmcf)
+{
+    if (bmcf->redis_host.len == 0 && bmcf->redis_unix.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"bedrud_api\" needs \"bedrud_redis\"");
+        return NGX_ERROR;
+    }
+
+    if (bmcf->redis_functions == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"bedrud_api\" needs \"bedrud_redis_functions\" "
+                           "(the libraries in redis/*.lua)");
+        return NGX_ERROR;
+    }
+
+    if (bmcf->jwt_secret.len < NGX_HTTP_BEDRUD_SECRET_MIN) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"bedrud_api\" needs \"bedrud_jwt_secret_file\" "
+                           "with a secret of at least %d bytes",
+                           NGX_HTTP_BEDRUD_SECRET_MIN);
+        return NGX_ERROR;
+    }
+
+    if (bmcf->shm_zone == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"bedrud_api\" needs \"bedrud_zone\"");
+        return NGX_ERROR;
+    }
+
+    if (bmcf->livekit_secret.len
+        && bmcf->livekit_secret.len < NGX_HTTP_BEDRUD_SECRET_MIN)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "the LiveKit API secret must be at least %d bytes",
+                           NGX_HTTP_BEDRUD_SECRET_MIN);
+        return NGX_ERROR;
+    }
+
+    if (bmcf->livekit_api.len) {
+        if (bmcf->livekit_api.data[0] != '/') {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"bedrud_livekit_api\" needs a location "
+                               "prefix such as \"/_livekit\"");
+            return NGX_ERROR;
+        }
+
+        if (bmcf->livekit_key.len == 0 || bmcf->livekit_secret.len == 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"bedrud_livekit_api\" needs "
+                               "\"bedrud_livekit_api_key\" and "
+                               "\"bedrud_livekit_secret_file\"");
+            return NGX_ERROR;
+        }
+
+        /* calls are "<prefix>/<Method>" */
+
+        while (bmcf->livekit_api.len > 1
+               && bmcf->livekit_api.data[bmcf->livekit_api.len - 1] == '/')
+        {
+            bmcf->livekit_api.len--;
+        }
+    }
+
+    return NGX_OK;
 }
 
 
@@ -768,12 +788,8 @@ ngx_http_bedrud_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_bedrud_main_conf_t *bmcf = conf;
 
-    u_char     *p;
-    size_t      len;
     ngx_str_t  *value, s, file;
-    ngx_url_t   u;
     ngx_uint_t  i;
-    u_char      text[NGX_SOCKADDR_STRLEN];
 
     if (bmcf->redis_host.len || bmcf->redis_unix.len) {
         return "is duplicate";
@@ -781,58 +797,8 @@ ngx_http_bedrud_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     value = cf->args->elts;
 
-    if (ngx_strncmp(value[1].data, "unix:", 5) == 0) {
-        if (value[1].len <= 5) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "\"bedrud_redis\" needs a socket path after "
-                               "\"unix:\"");
-            return NGX_CONF_ERROR;
-        }
-
-        bmcf->redis_unix.data = value[1].data + 5;
-        bmcf->redis_unix.len = value[1].len - 5;
-
-    } else {
-        ngx_memzero(&u, sizeof(ngx_url_t));
-
-        u.url = value[1];
-        u.default_port = 6379;
-
-        if (ngx_parse_url(cf->pool, &u) != NGX_OK) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "invalid Redis address \"%V\"%s%s", &value[1],
-                               u.err ? ": " : "", u.err ? u.err : "");
-            return NGX_CONF_ERROR;
-        }
-
-        if (u.naddrs == 0) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "Redis host \"%V\" has no address", &value[1]);
-            return NGX_CONF_ERROR;
-        }
-
-        len = ngx_sock_ntop(u.addrs[0].sockaddr, u.addrs[0].socklen, text,
-                            NGX_SOCKADDR_STRLEN, 0);
-
-        p = ngx_pnalloc(cf->pool, len + 1);
-        if (p == NULL) {
-            return NGX_CONF_ERROR;
-        }
-
-        /* hiredis wants "::1", not "[::1]", and a NUL-terminated string */
-        if (len > 2 && text[0] == '[') {
-            ngx_memcpy(p, text + 1, len - 2);
-            len -= 2;
-
-        } else {
-            ngx_memcpy(p, text, len);
-        }
-
-        p[len] = '\0';
-
-        bmcf->redis_host.data = p;
-        bmcf->redis_host.len = len;
-        bmcf->redis_port = u.port;
+    if (ngx_http_bedrud_redis_address(cf, bmcf, &value[1]) != NGX_OK) {
+        return NGX_CONF_ERROR;
     }
 
     for (i = 2; i < cf->args->nelts; i++) {
@@ -875,6 +841,78 @@ ngx_http_bedrud_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     return NGX_CONF_OK;
+}
+
+
+/*
+ * The address of bedrud_redis: "unix:/path", or an IP literal or a host
+ * name with an optional port, resolved here.
+ */
+
+static ngx_int_t
+ngx_http_bedrud_redis_address(ngx_conf_t *cf,
+    ngx_http_bedrud_main_conf_t *bmcf, ngx_str_t *addr)
+{
+    u_char     *p;
+    size_t      len;
+    ngx_url_t   u;
+    u_char      text[NGX_SOCKADDR_STRLEN];
+
+    if (ngx_strncmp(addr->data, "unix:", 5) == 0) {
+        if (addr->len <= 5) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"bedrud_redis\" needs a socket path after "
+                               "\"unix:\"");
+            return NGX_ERROR;
+        }
+
+        bmcf->redis_unix.data = addr->data + 5;
+        bmcf->redis_unix.len = addr->len - 5;
+
+    } else {
+        ngx_memzero(&u, sizeof(ngx_url_t));
+
+        u.url = *addr;
+        u.default_port = 6379;
+
+        if (ngx_parse_url(cf->pool, &u) != NGX_OK) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid Redis address \"%V\"%s%s", addr,
+                               u.err ? ": " : "", u.err ? u.err : "");
+            return NGX_ERROR;
+        }
+
+        if (u.naddrs == 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "Redis host \"%V\" has no address", addr);
+            return NGX_ERROR;
+        }
+
+        len = ngx_sock_ntop(u.addrs[0].sockaddr, u.addrs[0].socklen, text,
+                            NGX_SOCKADDR_STRLEN, 0);
+
+        p = ngx_pnalloc(cf->pool, len + 1);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        /* hiredis wants "::1", not "[::1]", and a NUL-terminated string */
+        if (len > 2 && text[0] == '[') {
+            ngx_memcpy(p, text + 1, len - 2);
+            len -= 2;
+
+        } else {
+            ngx_memcpy(p, text, len);
+        }
+
+        p[len] = '\0';
+
+        bmcf->redis_host.data = p;
+        bmcf->redis_host.len = len;
+        bmcf->redis_port = u.port;
+    }
+
+    return NGX_OK;
 }
 
 

@@ -436,6 +436,7 @@ void ngx_http_bedrud_timestamp(u_char *out, size_t *len); /* RFC 3339, now */
 size_t ngx_http_bedrud_datetime(ngx_str_t *rfc, u_char *out);
 size_t ngx_http_bedrud_json_escape_len(ngx_str_t *s);
 u_char *ngx_http_bedrud_json_escape(u_char *p, ngx_str_t *s);
+u_char *ngx_http_bedrud_write_bool(u_char *p, ngx_uint_t b);
 u_char *ngx_http_bedrud_base64_encode(u_char *dst, const u_char *src,
     size_t len, ngx_uint_t url);
 ngx_int_t ngx_http_bedrud_base64_decode(u_char *dst, size_t *n,
@@ -643,6 +644,12 @@ ngx_int_t ngx_http_bedrud_room_settings_body(json_t *body,
 /* the settings as stored: the JSON object of Bedrud's wire format */
 ngx_int_t ngx_http_bedrud_room_settings_text(ngx_pool_t *pool,
     ngx_http_bedrud_room_t *room, ngx_str_t *text);
+u_char *ngx_http_bedrud_room_settings_write(u_char *p,
+    ngx_http_bedrud_room_t *room);
+
+#define NGX_HTTP_BEDRUD_ROOM_SETTINGS_LEN                                    \
+    (sizeof("{\"allowChat\":false,\"allowVideo\":false,\"allowAudio\":false,"  \
+            "\"requireApproval\":false,\"e2ee\":false}") - 1)
 
 
 /* ngx_http_bedrud_rooms.c: /api/room/... */

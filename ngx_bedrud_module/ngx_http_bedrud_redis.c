@@ -73,6 +73,8 @@ typedef struct {
 
 
 static void ngx_http_bedrud_redis_connect(void);
+static void ngx_http_bedrud_redis_handshake(
+    ngx_http_bedrud_main_conf_t *bmcf);
 static void ngx_http_bedrud_redis_schedule(void);
 static void ngx_http_bedrud_redis_drop(const char *why);
 static void ngx_http_bedrud_redis_reconnect_handler(ngx_event_t *ev);
@@ -201,13 +203,10 @@ ngx_http_bedrud_redis_on_ready(ngx_http_bedrud_redis_ready_pt handler)
 static void
 ngx_http_bedrud_redis_connect(void)
 {
-    ngx_str_t                     argv[4], *libs;
-    ngx_uint_t                    i, n;
     ngx_connection_t             *c;
     redisAsyncContext            *ac;
     ngx_http_bedrud_redis_t      *rd;
     ngx_http_bedrud_main_conf_t  *bmcf;
-    u_char                        db[NGX_INT_T_LEN];
 
     rd = &ngx_http_bedrud_rd;
     bmcf = rd->bmcf;
@@ -272,6 +271,19 @@ ngx_http_bedrud_redis_connect(void)
 
     /* hiredis buffers the handshake until the connect completes */
 
+    ngx_http_bedrud_redis_handshake(bmcf);
+}
+
+
+/* AUTH, SELECT, FUNCTION LOAD of each library: the last one marks READY */
+
+static void
+ngx_http_bedrud_redis_handshake(ngx_http_bedrud_main_conf_t *bmcf)
+{
+    ngx_str_t   argv[4], *libs;
+    ngx_uint_t  i, n;
+    u_char      db[NGX_INT_T_LEN];
+
     if (bmcf->redis_password.len) {
         ngx_str_set(&argv[0], "AUTH");
         argv[1] = bmcf->redis_password;
@@ -309,7 +321,9 @@ ngx_http_bedrud_redis_connect(void)
         /* a non-NULL privdata marks the last handshake step */
 
         if (ngx_http_bedrud_redis_send(ngx_http_bedrud_redis_handshake_cb,
-                                       i == n - 1 ? rd : NULL, 4, argv)
+                                       i == n - 1 ? &ngx_http_bedrud_rd
+                                                  : NULL,
+                                       4, argv)
             != NGX_OK)
         {
             return;

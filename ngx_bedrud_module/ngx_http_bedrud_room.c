@@ -20,6 +20,8 @@ static void ngx_http_bedrud_room_field(ngx_http_bedrud_room_t *room,
     ngx_str_t *f, ngx_str_t *v, ngx_str_t *settings);
 static ngx_uint_t ngx_http_bedrud_room_bit(ngx_str_t *v);
 static ngx_int_t ngx_http_bedrud_room_max(ngx_str_t *v);
+static ngx_uint_t ngx_http_bedrud_room_flag_get(ngx_http_bedrud_room_t *room,
+    ngx_uint_t i);
 static void ngx_http_bedrud_room_flag(ngx_http_bedrud_room_t *room,
     ngx_uint_t i, ngx_uint_t on);
 static ngx_int_t ngx_http_bedrud_room_finish(ngx_http_bedrud_room_t *room,
@@ -209,6 +211,29 @@ ngx_http_bedrud_room_max(ngx_str_t *v)
 
 /* switch i of ngx_http_bedrud_room_flags[] */
 
+static ngx_uint_t
+ngx_http_bedrud_room_flag_get(ngx_http_bedrud_room_t *room, ngx_uint_t i)
+{
+    switch (i) {
+
+    case 0:
+        return room->allow_chat;
+
+    case 1:
+        return room->allow_video;
+
+    case 2:
+        return room->allow_audio;
+
+    case 3:
+        return room->require_approval;
+
+    default:
+        return room->e2ee;
+    }
+}
+
+
 static void
 ngx_http_bedrud_room_flag(ngx_http_bedrud_room_t *room, ngx_uint_t i,
     ngx_uint_t on)
@@ -382,18 +407,43 @@ ngx_int_t
 ngx_http_bedrud_room_settings_text(ngx_pool_t *pool,
     ngx_http_bedrud_room_t *room, ngx_str_t *text)
 {
-    json_t     *json;
-    ngx_int_t   rc;
-
-    json = ngx_http_bedrud_room_settings_json(room);
-    if (json == NULL) {
+    text->data = ngx_pnalloc(pool, NGX_HTTP_BEDRUD_ROOM_SETTINGS_LEN);
+    if (text->data == NULL) {
         return NGX_ERROR;
     }
 
-    rc = ngx_http_bedrud_json_dump(pool, json, text);
-    json_decref(json);
+    text->len = ngx_http_bedrud_room_settings_write(text->data, room)
+                - text->data;
 
-    return rc;
+    return NGX_OK;
+}
+
+
+/*
+ * The settings object's text, {"allowChat":true,...}: keys in Bedrud's
+ * order, byte for byte what jansson writes; at most
+ * NGX_HTTP_BEDRUD_ROOM_SETTINGS_LEN bytes.
+ */
+
+u_char *
+ngx_http_bedrud_room_settings_write(u_char *p, ngx_http_bedrud_room_t *room)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; i < NGX_HTTP_BEDRUD_ROOM_FLAGS; i++) {
+        *p++ = i ? ',' : '{';
+        *p++ = '"';
+        p = ngx_cpymem(p, ngx_http_bedrud_room_flags[i],
+                       ngx_strlen(ngx_http_bedrud_room_flags[i]));
+        *p++ = '"';
+        *p++ = ':';
+        p = ngx_http_bedrud_write_bool(p,
+                                       ngx_http_bedrud_room_flag_get(room, i));
+    }
+
+    *p++ = '}';
+
+    return p;
 }
 
 

@@ -70,6 +70,10 @@ typedef struct {
 } ngx_http_bedrud_room_key_t;
 
 
+static ngx_int_t ngx_http_bedrud_create_name(ngx_http_request_t *r,
+    ngx_http_bedrud_rooms_t *st, ngx_str_t *name);
+static ngx_int_t ngx_http_bedrud_create_mode(ngx_http_request_t *r,
+    ngx_http_bedrud_rooms_t *st, ngx_str_t *mode);
 static void ngx_http_bedrud_create_call(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 static void ngx_http_bedrud_create_done(ngx_http_request_t *r,
@@ -144,7 +148,6 @@ ngx_http_bedrud_room_create(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
     ngx_str_t                 name, mode;
     ngx_flag_t                pub;
     ngx_uint_t                present;
-    const char               *err;
     ngx_http_bedrud_rooms_t  *st;
 
     st = ngx_http_bedrud_state(r, ctx, sizeof(ngx_http_bedrud_rooms_t));
@@ -181,56 +184,10 @@ ngx_http_bedrud_room_create(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 
     st->room.public = pub ? 1 : 0;
 
-    if (ngx_http_bedrud_room_normalize(r->pool, &name, &st->name) != NGX_OK) {
-        ngx_http_bedrud_internal_error(r);
-        return;
-    }
-
-    if (st->name.len == 0) {
-        st->generated = 1;
-
-        st->name.data = ngx_pnalloc(r->pool, NGX_HTTP_BEDRUD_ROOM_GEN_LEN);
-        if (st->name.data == NULL) {
-            ngx_http_bedrud_internal_error(r);
-            return;
-        }
-
-        st->name.len = NGX_HTTP_BEDRUD_ROOM_GEN_LEN;
-
-        if (ngx_http_bedrud_room_generate(st->name.data) != NGX_OK) {
-            ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                          "bedrud: RAND_bytes() failed");
-            ngx_http_bedrud_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
-                                  "Failed to generate room name");
-            return;
-        }
-    }
-
-    err = ngx_http_bedrud_room_name_error(&st->name);
-    if (err) {
-        ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST, err);
-        return;
-    }
-
-    /* Bedrud's varchar(20) would fail at insert: say why instead */
-
-    if (mode.len == 0) {
-        ngx_str_set(&st->room.mode, "standard");
-
-    } else if (ngx_utf8_length(mode.data, mode.len)
-               > NGX_HTTP_BEDRUD_ROOM_MODE_MAX)
+    if (ngx_http_bedrud_create_name(r, st, &name) != NGX_OK
+        || ngx_http_bedrud_create_mode(r, st, &mode) != NGX_OK)
     {
-        ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST,
-                              "mode must be at most 20 characters");
         return;
-
-    } else if (ngx_http_bedrud_has_ctl(mode.data, mode.len)) {
-        ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST,
-                              "mode contains invalid characters");
-        return;
-
-    } else {
-        st->room.mode = mode;
     }
 
     if (ngx_http_bedrud_room_settings_text(r->pool, &st->room, &st->settings)
@@ -241,6 +198,80 @@ ngx_http_bedrud_room_create(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
     }
 
     ngx_http_bedrud_create_call(r, ctx);
+}
+
+
+/* The room's name as asked for, normalised, or one drawn for it. */
+
+static ngx_int_t
+ngx_http_bedrud_create_name(ngx_http_request_t *r,
+    ngx_http_bedrud_rooms_t *st, ngx_str_t *name)
+{
+    const char  *err;
+
+    if (ngx_http_bedrud_room_normalize(r->pool, name, &st->name) != NGX_OK) {
+        ngx_http_bedrud_internal_error(r);
+        return NGX_ERROR;
+    }
+
+    if (st->name.len == 0) {
+        st->generated = 1;
+
+        st->name.data = ngx_pnalloc(r->pool, NGX_HTTP_BEDRUD_ROOM_GEN_LEN);
+        if (st->name.data == NULL) {
+            ngx_http_bedrud_internal_error(r);
+            return NGX_ERROR;
+        }
+
+        st->name.len = NGX_HTTP_BEDRUD_ROOM_GEN_LEN;
+
+        if (ngx_http_bedrud_room_generate(st->name.data) != NGX_OK) {
+            ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                          "bedrud: RAND_bytes() failed");
+            ngx_http_bedrud_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
+                                  "Failed to generate room name");
+            return NGX_ERROR;
+        }
+    }
+
+    err = ngx_http_bedrud_room_name_error(&st->name);
+    if (err) {
+        ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST, err);
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
+}
+
+
+/* Bedrud's varchar(20) would fail at insert: say why instead */
+
+static ngx_int_t
+ngx_http_bedrud_create_mode(ngx_http_request_t *r,
+    ngx_http_bedrud_rooms_t *st, ngx_str_t *mode)
+{
+    if (mode->len == 0) {
+        ngx_str_set(&st->room.mode, "standard");
+        return NGX_OK;
+    }
+
+    if (ngx_utf8_length(mode->data, mode->len)
+        > NGX_HTTP_BEDRUD_ROOM_MODE_MAX)
+    {
+        ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST,
+                              "mode must be at most 20 characters");
+        return NGX_DECLINED;
+    }
+
+    if (ngx_http_bedrud_has_ctl(mode->data, mode->len)) {
+        ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST,
+                              "mode contains invalid characters");
+        return NGX_DECLINED;
+    }
+
+    st->room.mode = *mode;
+
+    return NGX_OK;
 }
 
 
@@ -684,11 +715,9 @@ ngx_http_bedrud_join_text(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
 
     len = sizeof("{\"id\":\"\",\"name\":\"\",\"token\":\"\",\"createdBy\":\"\","
                  "\"adminId\":\"\",\"isActive\":false,\"isPublic\":false,"
-                 "\"maxParticipants\":,\"expiresAt\":\"\",\"settings\":"
-                 "{\"allowChat\":false,\"allowVideo\":false,"
-                 "\"allowAudio\":false,\"requireApproval\":false,"
-                 "\"e2ee\":false},\"livekitHost\":\"\",\"mode\":\"\"}")
-          + NGX_INT_T_LEN
+                 "\"maxParticipants\":,\"expiresAt\":\"\",\"settings\":,"
+                 "\"livekitHost\":\"\",\"mode\":\"\"}")
+          + NGX_HTTP_BEDRUD_ROOM_SETTINGS_LEN + NGX_INT_T_LEN
           + ngx_http_bedrud_json_escape_len(&room->id)
           + ngx_http_bedrud_json_escape_len(&room->name)
           + token.len
@@ -711,7 +740,7 @@ ngx_http_bedrud_join_text(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
 #define ngx_http_bedrud_put_str(s)                                           \
     *p++ = '"'; p = ngx_http_bedrud_json_escape(p, s); *p++ = '"'
 #define ngx_http_bedrud_put_bool(b)                                          \
-    p = (b) ? ngx_cpymem(p, "true", 4) : ngx_cpymem(p, "false", 5)
+    p = ngx_http_bedrud_write_bool(p, b)
 
     ngx_http_bedrud_put("{\"id\":");
     ngx_http_bedrud_put_str(&room->id);
@@ -748,17 +777,8 @@ ngx_http_bedrud_join_text(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
         ngx_http_bedrud_put_str(&host);
     }
 
-    ngx_http_bedrud_put(",\"settings\":{\"allowChat\":");
-    ngx_http_bedrud_put_bool(room->allow_chat);
-    ngx_http_bedrud_put(",\"allowVideo\":");
-    ngx_http_bedrud_put_bool(room->allow_video);
-    ngx_http_bedrud_put(",\"allowAudio\":");
-    ngx_http_bedrud_put_bool(room->allow_audio);
-    ngx_http_bedrud_put(",\"requireApproval\":");
-    ngx_http_bedrud_put_bool(room->require_approval);
-    ngx_http_bedrud_put(",\"e2ee\":");
-    ngx_http_bedrud_put_bool(room->e2ee);
-    *p++ = '}';
+    ngx_http_bedrud_put(",\"settings\":");
+    p = ngx_http_bedrud_room_settings_write(p, room);
 
     if (!st->guest) {
         ngx_http_bedrud_put(",\"livekitHost\":");

@@ -543,6 +543,15 @@ ngx_http_bedrud_json_escape(u_char *p, ngx_str_t *s)
 }
 
 
+/* a JSON boolean */
+
+u_char *
+ngx_http_bedrud_write_bool(u_char *p, ngx_uint_t b)
+{
+    return b ? ngx_cpymem(p, "true", 4) : ngx_cpymem(p, "false", 5);
+}
+
+
 /* Go's strings.TrimSpace on valid UTF-8 */
 
 void
