@@ -2,9 +2,10 @@
 /*
  * Copyright (C) ngx_bedrud authors
  *
- * Directives, configuration, worker start and stop, and the content
- * handler that routes, rate-limits and authenticates every API request
- * before a route handler runs.
+ * Directives, configuration, worker start and stop, and the pipeline of
+ * every API request: the content handler routes, rate-limits and
+ * authenticates it before a route handler runs; the log phase counts its
+ * answer in the metrics.
  */
 
 

@@ -301,7 +301,7 @@ ngx_int_t ngx_http_bedrud_reply_check(ngx_http_request_t *r,
     const char *fallback);
 
 
-/* ngx_http_bedrud_shm.c */
+/* ngx_http_bedrud_shm.c: the shared zone, rate limits, the denylist */
 char *ngx_http_bedrud_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 /* NGX_BUSY over the limit: *retry_after is when the window resets */
 ngx_int_t ngx_http_bedrud_shm_limit(ngx_http_request_t *r,
@@ -483,7 +483,7 @@ ngx_int_t ngx_http_bedrud_now_stamp(ngx_pool_t *pool, ngx_str_t *s);
 #define NGX_HTTP_BEDRUD_REVLOG_KEY       "bedrud:revlog"
 
 
-/* ngx_http_bedrud_auth.c */
+/* ngx_http_bedrud_auth.c: accounts, sessions and tokens (/api/auth/...) */
 void ngx_http_bedrud_auth_register(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 void ngx_http_bedrud_auth_login(ngx_http_request_t *r,
@@ -672,7 +672,7 @@ void ngx_http_bedrud_room_unban(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 
 
-/* ngx_http_bedrud_admin.c */
+/* ngx_http_bedrud_admin.c: /api/admin/..., superadmin only */
 void ngx_http_bedrud_admin_rooms(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 void ngx_http_bedrud_admin_room_update(ngx_http_request_t *r,

@@ -4,7 +4,8 @@
 # fields that ngx_bedrud_module/ngx_http_bedrud_functions.h names are the
 # ones the .lua files in redis/ declare, in the same order; the functions
 # read them through those names only, and build no key they could have
-# been given.  No Redis, no nginx: both sides are read as text.
+# been given; redis/SCHEMA.md lists them all.  No Redis, no nginx: every
+# side is read as text.
 #
 #   prove t/unit/functions.t
 
@@ -195,6 +196,25 @@ for my $name (sort keys %cfields) {
     is_deeply([ map { $_->[1] } @cf ], [ 0 .. $#cf ],
               "$name: _F_ are the positions");
     is($count->{NFIELDS}, scalar @{ $l->{names} }, "$name: _NFIELDS");
+}
+
+# redis/SCHEMA.md lists every function with the same KEYS and ARGV
+{
+    my %row;
+    for my $line (split /\n/, slurp("$top/redis/SCHEMA.md")) {
+        my ($fn, $k, $a) = $line =~ /^\| `(bedrud_\w+)` \|([^|]*)\|([^|]*)\|/
+            or next;
+        for ($k, $a) {
+            s/\([^)]*\)//g;      # "(one per family)" is a note
+        }
+        $row{$fn} = [ [ $k =~ /(\w+)/g ], [ $a =~ /(\w+)/g ] ];
+    }
+
+    for my $fn (sort keys %lfn) {
+        ok($row{$fn}, "$fn: listed in redis/SCHEMA.md") or next;
+        is_deeply($row{$fn}, [ $lfn{$fn}{keys}, $lfn{$fn}{args} ],
+                  "$fn: SCHEMA.md gives its KEYS and ARGV");
+    }
 }
 
 # the functions nginx calls are all named in the header

@@ -8,8 +8,8 @@
  * Unit tests of the pure helpers: ngx_http_bedrud_password.c (built with
  * NGX_HTTP_BEDRUD_UNIT, without the thread pool wrappers),
  * ngx_http_bedrud_jwt.c, ngx_http_bedrud_livekit.c,
- * ngx_http_bedrud_validate.c and ngx_http_bedrud_string.c.  Output is
- * TAP, run by t/unit.t under prove.
+ * ngx_http_bedrud_validate.c, ngx_http_bedrud_string.c and
+ * ngx_http_bedrud_keys.c.  Output is TAP, run by t/unit.t under prove.
  * Single-threaded, as ngx_http_bedrud_hs256() requires.
  *
  * BEDRUD_UNIT_SKIP_SLOW=1 skips the scrypt run at the default (OWASP)
@@ -114,6 +114,7 @@ static void t_trim_space(void);
 static void t_names(void);
 static void t_datetime(void);
 static void t_ids(void);
+static void t_keys(void);
 static void t_json_depth(void);
 static void t_base64(void);
 
@@ -2564,6 +2565,82 @@ t_ids(void)
 
 
 static void
+t_keys(void)
+{
+    ngx_str_t   k, id, fam;
+    ngx_uint_t  i;
+
+    static struct {
+        ngx_uint_t   kind;
+        const char  *key;
+    } keys[] = {
+        { NGX_HTTP_BEDRUD_KEY_USER, "bedrud:user:{x1}" },
+        { NGX_HTTP_BEDRUD_KEY_USER_ROOMS, "bedrud:user:{x1}:rooms" },
+        { NGX_HTTP_BEDRUD_KEY_SESSIONS, "bedrud:sessions:{x1}" },
+        { NGX_HTTP_BEDRUD_KEY_EMAIL, "bedrud:email:x1" },
+        { NGX_HTTP_BEDRUD_KEY_INVITE, "bedrud:invite:x1" },
+        { NGX_HTTP_BEDRUD_KEY_INVITE_ID, "bedrud:inviteid:x1" },
+        { NGX_HTTP_BEDRUD_KEY_ROOM, "bedrud:room:{x1}" },
+        { NGX_HTTP_BEDRUD_KEY_ROOM_SEATS, "bedrud:room:{x1}:seats" },
+        { NGX_HTTP_BEDRUD_KEY_ROOM_BANS, "bedrud:room:{x1}:bans" },
+        { NGX_HTTP_BEDRUD_KEY_ROOM_GUESTBANS, "bedrud:room:{x1}:guestbans" },
+        { NGX_HTTP_BEDRUD_KEY_ROOM_GUESTS, "bedrud:room:{x1}:guests" },
+        { NGX_HTTP_BEDRUD_KEY_ROOM_GUESTEXP, "bedrud:room:{x1}:guestexp" },
+        { NGX_HTTP_BEDRUD_KEY_ROOM_MODS, "bedrud:room:{x1}:mods" },
+        { NGX_HTTP_BEDRUD_KEY_ROOM_PRESENCE, "bedrud:room:{x1}:presence" },
+        { NGX_HTTP_BEDRUD_KEY_ROOM_NAME, "bedrud:roomname:x1" },
+        { NGX_HTTP_BEDRUD_KEY_LK_EVENT, "bedrud:lkevent:x1" }
+    };
+
+    static struct {
+        int64_t      n;
+        const char  *text;
+    } nums[] = {
+        { 0, "0" },
+        { 7, "7" },
+        { -42, "-42" },
+        { 1777377600123LL, "1777377600123" },
+        { INT64_MAX, "9223372036854775807" },
+        { INT64_MIN, "-9223372036854775808" }
+    };
+
+    id = t_str("x1");
+
+    for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        t_ok(ngx_http_bedrud_key(&ngx_stub_pool, keys[i].kind, &id, &k)
+             == NGX_OK
+             && k.len == strlen(keys[i].key)
+             && ngx_strncmp(k.data, keys[i].key, k.len) == 0,
+             "key %s", keys[i].key);
+    }
+
+    t_ok(ngx_http_bedrud_key(&ngx_stub_pool, 999, &id, &k) == NGX_ERROR,
+         "key of an unknown kind");
+
+    fam = t_str("f2");
+
+    t_ok(ngx_http_bedrud_session_key(&ngx_stub_pool, &id, &fam, &k) == NGX_OK
+         && k.len == sizeof("bedrud:session:{x1}:f2") - 1
+         && ngx_strncmp(k.data, "bedrud:session:{x1}:f2", k.len) == 0,
+         "session key");
+
+    for (i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+        t_ok(ngx_http_bedrud_num(&ngx_stub_pool, nums[i].n, &k) == NGX_OK
+             && k.len == strlen(nums[i].text)
+             && ngx_strncmp(k.data, nums[i].text, k.len) == 0,
+             "num %s", nums[i].text);
+    }
+
+    ngx_http_bedrud_bit(&k, 1);
+    t_ok(k.len == 1 && k.data[0] == '1', "bit on");
+    ngx_http_bedrud_bit(&k, 0);
+    t_ok(k.len == 1 && k.data[0] == '0', "bit off");
+
+    ngx_stub_pool_reset();
+}
+
+
+static void
 t_json_depth(void)
 {
     ngx_uint_t  i;
@@ -2688,6 +2765,7 @@ main(void)
     t_names();
     t_datetime();
     t_ids();
+    t_keys();
     t_json_depth();
     t_base64();
 
