@@ -64,14 +64,18 @@ typedef struct {
 } ngx_http_bedrud_admin_t;
 
 
+static ngx_int_t ngx_http_bedrud_admin_target(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx, ngx_uint_t kind, ngx_str_t *key,
+    ngx_str_t *stamp);
+static void ngx_http_bedrud_admin_page(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx, const char *name,
+    ngx_http_bedrud_item_pt item, const char *failed);
 static ngx_int_t ngx_http_bedrud_admin_paging(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx, ngx_str_t *first, ngx_str_t *last);
 static ngx_int_t ngx_http_bedrud_admin_invite_new(ngx_http_request_t *r,
     ngx_http_bedrud_admin_t *st, ngx_int_t hours);
 static json_t *ngx_http_bedrud_admin_user_json(
     ngx_http_bedrud_reply_t *fields);
-static json_t *ngx_http_bedrud_admin_rooms_json(
-    ngx_http_bedrud_reply_t *rep, ngx_uint_t from);
 static json_t *ngx_http_bedrud_admin_invite_json(
     ngx_http_bedrud_reply_t *fields);
 static json_t *ngx_http_bedrud_admin_settings_json(
@@ -142,10 +146,8 @@ ngx_http_bedrud_admin_rooms(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
     ngx_str_set(&a[NGX_HTTP_BEDRUD_ADMIN_ROOMS_K_ROOMS],
                 NGX_HTTP_BEDRUD_ROOMS_KEY);
 
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_admin_rooms",
-                          NGX_HTTP_BEDRUD_ADMIN_ROOMS_NKEYS,
-                          NGX_HTTP_BEDRUD_ADMIN_ROOMS_N, a,
-                          ngx_http_bedrud_admin_rooms_done);
+    ngx_http_bedrud_call(r, ctx, ADMIN_ROOMS, a,
+                         ngx_http_bedrud_admin_rooms_done);
 }
 
 
@@ -153,35 +155,8 @@ static void
 ngx_http_bedrud_admin_rooms_done(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
-    json_t                   *rooms;
-    ngx_http_bedrud_reply_t  *rep, *total;
-    ngx_http_bedrud_admin_t  *st;
-
-    st = ctx->data;
-    rep = ctx->replies[0];
-    total = ngx_http_bedrud_reply_elt(rep, 1);
-
-    if (!ngx_http_bedrud_reply_is(rep, "OK") || total == NULL
-        || total->type != NGX_HTTP_BEDRUD_REPLY_INTEGER)
-    {
-        ngx_http_bedrud_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
-                              "Failed to fetch rooms");
-        return;
-    }
-
-    rooms = ngx_http_bedrud_admin_rooms_json(rep, 2);
-    if (rooms == NULL) {
-        ngx_http_bedrud_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
-                              "Failed to fetch rooms");
-        return;
-    }
-
-    ngx_http_bedrud_admin_send(r, NGX_HTTP_OK,
-                               json_pack("{sosIsIsI}",
-                                         "rooms", rooms,
-                                         "total", (json_int_t) total->integer,
-                                         "page", (json_int_t) st->page,
-                                         "limit", (json_int_t) st->limit));
+    ngx_http_bedrud_admin_page(r, ctx, "rooms", ngx_http_bedrud_room_item,
+                               "Failed to fetch rooms");
 }
 
 
@@ -199,11 +174,11 @@ ngx_http_bedrud_admin_room_update(ngx_http_request_t *r,
 {
     json_t      *settings;
     ngx_int_t    rc, max;
-    ngx_str_t    a[NGX_HTTP_BEDRUD_ADMIN_ROOM_UPDATE_N], *flag, stamp;
+    ngx_str_t    a[NGX_HTTP_BEDRUD_ADMIN_ROOM_UPDATE_N], *flag, key, stamp;
     ngx_flag_t   on;
     ngx_uint_t   i;
 
-    rc = ngx_http_bedrud_json_int(ctx->body, "maxParticipants", &max, NULL);
+    rc = ngx_http_bedrud_json_int(ctx->body, "maxParticipants", &max);
     if (rc == NGX_ERROR) {
         ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST, "Invalid input");
         return;
@@ -242,8 +217,7 @@ ngx_http_bedrud_admin_room_update(ngx_http_request_t *r,
         }
 
         rc = ngx_http_bedrud_json_bool(settings,
-                                       ngx_http_bedrud_room_flags[i], &on,
-                                       NULL);
+                                       ngx_http_bedrud_room_flags[i], &on);
 
         if (rc == NGX_ERROR) {
             ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST, "Invalid input");
@@ -255,26 +229,19 @@ ngx_http_bedrud_admin_room_update(ngx_http_request_t *r,
         }
     }
 
-    if (ngx_http_bedrud_id_valid(&ctx->params[0]) != NGX_OK) {
-        ngx_http_bedrud_error(r, NGX_HTTP_NOT_FOUND, "Room not found");
+    if (ngx_http_bedrud_admin_target(r, ctx, NGX_HTTP_BEDRUD_KEY_ROOM, &key,
+                                     &stamp)
+        != NGX_OK)
+    {
         return;
     }
 
-    if (ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_ROOM, &ctx->params[0],
-                            &a[NGX_HTTP_BEDRUD_ADMIN_ROOM_UPDATE_K_ROOM])
-        != NGX_OK
-        || ngx_http_bedrud_now_stamp(r->pool, &stamp) != NGX_OK)
-    {
-        ngx_http_bedrud_internal_error(r);
-        return;
-    }
+    a[NGX_HTTP_BEDRUD_ADMIN_ROOM_UPDATE_K_ROOM] = key;
 
     a[NGX_HTTP_BEDRUD_ADMIN_ROOM_UPDATE_A_STAMP] = stamp;
 
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_admin_room_update",
-                          NGX_HTTP_BEDRUD_ADMIN_ROOM_UPDATE_NKEYS,
-                          NGX_HTTP_BEDRUD_ADMIN_ROOM_UPDATE_N, a,
-                          ngx_http_bedrud_admin_room_update_done);
+    ngx_http_bedrud_call(r, ctx, ADMIN_ROOM_UPDATE, a,
+                         ngx_http_bedrud_admin_room_update_done);
 }
 
 
@@ -315,28 +282,21 @@ void
 ngx_http_bedrud_admin_room_close(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
-    ngx_str_t  a[NGX_HTTP_BEDRUD_ADMIN_ROOM_CLOSE_N], stamp;
+    ngx_str_t  a[NGX_HTTP_BEDRUD_ADMIN_ROOM_CLOSE_N], key, stamp;
 
-    if (ngx_http_bedrud_id_valid(&ctx->params[0]) != NGX_OK) {
-        ngx_http_bedrud_error(r, NGX_HTTP_NOT_FOUND, "Room not found");
-        return;
-    }
-
-    if (ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_ROOM, &ctx->params[0],
-                            &a[NGX_HTTP_BEDRUD_ADMIN_ROOM_CLOSE_K_ROOM])
-        != NGX_OK
-        || ngx_http_bedrud_now_stamp(r->pool, &stamp) != NGX_OK)
+    if (ngx_http_bedrud_admin_target(r, ctx, NGX_HTTP_BEDRUD_KEY_ROOM, &key,
+                                     &stamp)
+        != NGX_OK)
     {
-        ngx_http_bedrud_internal_error(r);
         return;
     }
+
+    a[NGX_HTTP_BEDRUD_ADMIN_ROOM_CLOSE_K_ROOM] = key;
 
     a[NGX_HTTP_BEDRUD_ADMIN_ROOM_CLOSE_A_STAMP] = stamp;
 
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_admin_room_close",
-                          NGX_HTTP_BEDRUD_ADMIN_ROOM_CLOSE_NKEYS,
-                          NGX_HTTP_BEDRUD_ADMIN_ROOM_CLOSE_N, a,
-                          ngx_http_bedrud_admin_room_close_done);
+    ngx_http_bedrud_call(r, ctx, ADMIN_ROOM_CLOSE, a,
+                         ngx_http_bedrud_admin_room_close_done);
 }
 
 
@@ -387,10 +347,8 @@ ngx_http_bedrud_admin_users(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
     ngx_str_set(&a[NGX_HTTP_BEDRUD_ADMIN_USERS_K_USERS],
                 NGX_HTTP_BEDRUD_USERS_KEY);
 
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_admin_users",
-                          NGX_HTTP_BEDRUD_ADMIN_USERS_NKEYS,
-                          NGX_HTTP_BEDRUD_ADMIN_USERS_N, a,
-                          ngx_http_bedrud_admin_users_done);
+    ngx_http_bedrud_call(r, ctx, ADMIN_USERS, a,
+                         ngx_http_bedrud_admin_users_done);
 }
 
 
@@ -398,48 +356,9 @@ static void
 ngx_http_bedrud_admin_users_done(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
-    json_t                   *users, *item;
-    ngx_uint_t                i;
-    ngx_http_bedrud_reply_t  *rep, *total;
-    ngx_http_bedrud_admin_t  *st;
-
-    st = ctx->data;
-    rep = ctx->replies[0];
-    total = ngx_http_bedrud_reply_elt(rep, 1);
-
-    if (!ngx_http_bedrud_reply_is(rep, "OK") || total == NULL
-        || total->type != NGX_HTTP_BEDRUD_REPLY_INTEGER)
-    {
-        ngx_http_bedrud_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
-                              "Failed to fetch users");
-        return;
-    }
-
-    /* an empty page is [], not Bedrud's null */
-
-    users = json_array();
-    if (users == NULL) {
-        ngx_http_bedrud_internal_error(r);
-        return;
-    }
-
-    for (i = 2; i < rep->nelts; i++) {
-        item = ngx_http_bedrud_admin_user_json(rep->elts[i]);
-
-        if (item == NULL || json_array_append_new(users, item) != 0) {
-            json_decref(users);
-            ngx_http_bedrud_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
-                                  "Failed to fetch users");
-            return;
-        }
-    }
-
-    ngx_http_bedrud_admin_send(r, NGX_HTTP_OK,
-                               json_pack("{sosIsIsI}",
-                                         "users", users,
-                                         "total", (json_int_t) total->integer,
-                                         "page", (json_int_t) st->page,
-                                         "limit", (json_int_t) st->limit));
+    ngx_http_bedrud_admin_page(r, ctx, "users",
+                               ngx_http_bedrud_admin_user_json,
+                               "Failed to fetch users");
 }
 
 
@@ -448,20 +367,21 @@ ngx_http_bedrud_admin_users_done(ngx_http_request_t *r,
 void
 ngx_http_bedrud_admin_user(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 {
-    ngx_str_t  a[NGX_HTTP_BEDRUD_ADMIN_USER_N];
+    ngx_str_t  a[NGX_HTTP_BEDRUD_ADMIN_USER_N], key;
 
-    if (ngx_http_bedrud_id_valid(&ctx->params[0]) != NGX_OK) {
-        ngx_http_bedrud_error(r, NGX_HTTP_NOT_FOUND, "User not found");
+    if (ngx_http_bedrud_admin_target(r, ctx, NGX_HTTP_BEDRUD_KEY_USER, &key,
+                                     NULL)
+        != NGX_OK)
+    {
         return;
     }
 
-    if (ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_USER, &ctx->params[0],
-                            &a[NGX_HTTP_BEDRUD_ADMIN_USER_K_USER])
-        != NGX_OK
-        || ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_USER_ROOMS,
-                               &ctx->params[0],
-                               &a[NGX_HTTP_BEDRUD_ADMIN_USER_K_USER_ROOMS])
-           != NGX_OK)
+    a[NGX_HTTP_BEDRUD_ADMIN_USER_K_USER] = key;
+
+    if (ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_USER_ROOMS,
+                            &ctx->params[0],
+                            &a[NGX_HTTP_BEDRUD_ADMIN_USER_K_USER_ROOMS])
+        != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
         return;
@@ -469,10 +389,8 @@ ngx_http_bedrud_admin_user(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 
     ngx_str_set(&a[NGX_HTTP_BEDRUD_ADMIN_USER_A_MAX], NGX_HTTP_BEDRUD_LIST_MAX);
 
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_admin_user",
-                          NGX_HTTP_BEDRUD_ADMIN_USER_NKEYS,
-                          NGX_HTTP_BEDRUD_ADMIN_USER_N, a,
-                          ngx_http_bedrud_admin_user_done);
+    ngx_http_bedrud_call(r, ctx, ADMIN_USER, a,
+                         ngx_http_bedrud_admin_user_done);
 }
 
 
@@ -493,7 +411,7 @@ ngx_http_bedrud_admin_user_done(ngx_http_request_t *r,
     }
 
     user = ngx_http_bedrud_admin_user_json(ngx_http_bedrud_reply_elt(rep, 1));
-    rooms = ngx_http_bedrud_admin_rooms_json(rep, 2);
+    rooms = ngx_http_bedrud_json_items(rep, 2, ngx_http_bedrud_room_item);
 
     if (user == NULL || rooms == NULL) {
         if (user) {
@@ -527,7 +445,7 @@ ngx_http_bedrud_admin_user_status(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
     ngx_str_t                     a[NGX_HTTP_BEDRUD_ADMIN_USER_STATUS_N];
-    ngx_str_t                     stamp, exp;
+    ngx_str_t                     key, stamp, exp;
     ngx_flag_t                    active;
     ngx_http_bedrud_admin_t      *st;
     ngx_http_bedrud_main_conf_t  *bmcf;
@@ -536,21 +454,22 @@ ngx_http_bedrud_admin_user_status(ngx_http_request_t *r,
 
     st = ngx_http_bedrud_state(r, ctx, sizeof(ngx_http_bedrud_admin_t));
     if (st == NULL) {
-        ngx_http_bedrud_internal_error(r);
         return;
     }
 
     /* Bedrud took a missing "active" for false and deactivated the user */
 
-    if (ngx_http_bedrud_json_bool(ctx->body, "active", &active, NULL)
+    if (ngx_http_bedrud_json_bool(ctx->body, "active", &active)
         != NGX_OK)
     {
         ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST, "Invalid input");
         return;
     }
 
-    if (ngx_http_bedrud_id_valid(&ctx->params[0]) != NGX_OK) {
-        ngx_http_bedrud_error(r, NGX_HTTP_NOT_FOUND, "User not found");
+    if (ngx_http_bedrud_admin_target(r, ctx, NGX_HTTP_BEDRUD_KEY_USER, &key,
+                                     &stamp)
+        != NGX_OK)
+    {
         return;
     }
 
@@ -566,27 +485,22 @@ ngx_http_bedrud_admin_user_status(ngx_http_request_t *r,
 
     a[NGX_HTTP_BEDRUD_ADMIN_USER_STATUS_A_UID] = ctx->params[0];
 
-    if (ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_USER, &ctx->params[0],
-                            &a[NGX_HTTP_BEDRUD_ADMIN_USER_STATUS_K_USER])
+    if (ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_SESSIONS,
+                            &ctx->params[0],
+                            &a[NGX_HTTP_BEDRUD_ADMIN_USER_STATUS_K_SESSIONS])
         != NGX_OK
-        || ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_SESSIONS,
-                               &ctx->params[0],
-                               &a[NGX_HTTP_BEDRUD_ADMIN_USER_STATUS_K_SESSIONS])
-           != NGX_OK
-        || ngx_http_bedrud_now_stamp(r->pool, &stamp) != NGX_OK
         || ngx_http_bedrud_num(r->pool, st->revoke_exp, &exp) != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
         return;
     }
 
+    a[NGX_HTTP_BEDRUD_ADMIN_USER_STATUS_K_USER] = key;
     a[NGX_HTTP_BEDRUD_ADMIN_USER_STATUS_A_STAMP] = stamp;
     a[NGX_HTTP_BEDRUD_ADMIN_USER_STATUS_A_REVOKE_EXP] = exp;
 
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_admin_user_status",
-                          NGX_HTTP_BEDRUD_ADMIN_USER_STATUS_NKEYS,
-                          NGX_HTTP_BEDRUD_ADMIN_USER_STATUS_N, a,
-                          ngx_http_bedrud_admin_user_status_done);
+    ngx_http_bedrud_call(r, ctx, ADMIN_USER_STATUS, a,
+                         ngx_http_bedrud_admin_user_status_done);
 }
 
 
@@ -636,7 +550,7 @@ ngx_http_bedrud_admin_user_accesses(ngx_http_request_t *r,
 {
     json_t     *list;
     ngx_int_t   rc;
-    ngx_str_t   a[NGX_HTTP_BEDRUD_ADMIN_USER_ACCESSES_N], roles, stamp;
+    ngx_str_t   a[NGX_HTTP_BEDRUD_ADMIN_USER_ACCESSES_N], roles, key, stamp;
 
     list = ngx_http_bedrud_json_get(ctx->body, "accesses");
 
@@ -659,27 +573,20 @@ ngx_http_bedrud_admin_user_accesses(ngx_http_request_t *r,
         return;
     }
 
-    if (ngx_http_bedrud_id_valid(&ctx->params[0]) != NGX_OK) {
-        ngx_http_bedrud_error(r, NGX_HTTP_NOT_FOUND, "User not found");
+    if (ngx_http_bedrud_admin_target(r, ctx, NGX_HTTP_BEDRUD_KEY_USER, &key,
+                                     &stamp)
+        != NGX_OK)
+    {
         return;
     }
 
-    if (ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_USER, &ctx->params[0],
-                            &a[NGX_HTTP_BEDRUD_ADMIN_USER_ACCESSES_K_USER])
-        != NGX_OK
-        || ngx_http_bedrud_now_stamp(r->pool, &stamp) != NGX_OK)
-    {
-        ngx_http_bedrud_internal_error(r);
-        return;
-    }
+    a[NGX_HTTP_BEDRUD_ADMIN_USER_ACCESSES_K_USER] = key;
 
     a[NGX_HTTP_BEDRUD_ADMIN_USER_ACCESSES_A_ACCESSES] = roles;
     a[NGX_HTTP_BEDRUD_ADMIN_USER_ACCESSES_A_STAMP] = stamp;
 
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_admin_user_accesses",
-                          NGX_HTTP_BEDRUD_ADMIN_USER_ACCESSES_NKEYS,
-                          NGX_HTTP_BEDRUD_ADMIN_USER_ACCESSES_N, a,
-                          ngx_http_bedrud_admin_user_accesses_done);
+    ngx_http_bedrud_call(r, ctx, ADMIN_USER_ACCESSES, a,
+                         ngx_http_bedrud_admin_user_accesses_done);
 }
 
 
@@ -750,7 +657,7 @@ ngx_http_bedrud_admin_put_settings(ngx_http_request_t *r,
     n = NGX_HTTP_BEDRUD_ADMIN_SETTINGS_SET_N;
 
     for (i = 0; i < 3; i++) {
-        rc = ngx_http_bedrud_json_bool(ctx->body, names[i], &value, NULL);
+        rc = ngx_http_bedrud_json_bool(ctx->body, names[i], &value);
 
         if (rc == NGX_ERROR) {
             ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST, "Invalid input");
@@ -770,7 +677,7 @@ ngx_http_bedrud_admin_put_settings(ngx_http_request_t *r,
         n += 2;
     }
 
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_admin_settings_set",
+    ngx_http_bedrud_fcall(r, ctx, NGX_HTTP_BEDRUD_ADMIN_SETTINGS_SET,
                           NGX_HTTP_BEDRUD_ADMIN_SETTINGS_SET_NKEYS, n, a,
                           ngx_http_bedrud_admin_settings_done);
 }
@@ -807,10 +714,8 @@ ngx_http_bedrud_admin_invites(ngx_http_request_t *r,
     ngx_str_set(&a[NGX_HTTP_BEDRUD_ADMIN_INVITES_A_MAX],
                 NGX_HTTP_BEDRUD_LIST_MAX);
 
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_admin_invites",
-                          NGX_HTTP_BEDRUD_ADMIN_INVITES_NKEYS,
-                          NGX_HTTP_BEDRUD_ADMIN_INVITES_N, a,
-                          ngx_http_bedrud_admin_invites_done);
+    ngx_http_bedrud_call(r, ctx, ADMIN_INVITES, a,
+                         ngx_http_bedrud_admin_invites_done);
 }
 
 
@@ -818,8 +723,7 @@ static void
 ngx_http_bedrud_admin_invites_done(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
-    json_t                   *tokens, *item;
-    ngx_uint_t                i;
+    json_t                   *tokens;
     ngx_http_bedrud_reply_t  *rep;
 
     rep = ctx->replies[0];
@@ -830,21 +734,12 @@ ngx_http_bedrud_admin_invites_done(ngx_http_request_t *r,
         return;
     }
 
-    tokens = json_array();
+    tokens = ngx_http_bedrud_json_items(rep, 1,
+                                        ngx_http_bedrud_admin_invite_json);
     if (tokens == NULL) {
-        ngx_http_bedrud_internal_error(r);
+        ngx_http_bedrud_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
+                              "Failed to fetch invite tokens");
         return;
-    }
-
-    for (i = 1; i < rep->nelts; i++) {
-        item = ngx_http_bedrud_admin_invite_json(rep->elts[i]);
-
-        if (item == NULL || json_array_append_new(tokens, item) != 0) {
-            json_decref(tokens);
-            ngx_http_bedrud_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
-                                  "Failed to fetch invite tokens");
-            return;
-        }
     }
 
     ngx_http_bedrud_admin_send(r, NGX_HTTP_OK,
@@ -870,18 +765,17 @@ ngx_http_bedrud_admin_invite_create(ngx_http_request_t *r,
 
     st = ngx_http_bedrud_state(r, ctx, sizeof(ngx_http_bedrud_admin_t));
     if (st == NULL) {
-        ngx_http_bedrud_internal_error(r);
         return;
     }
 
-    if (ngx_http_bedrud_json_str(ctx->body, "email", &st->email, NULL)
+    if (ngx_http_bedrud_json_str(ctx->body, "email", &st->email)
         == NGX_ERROR)
     {
         ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST, "Invalid input");
         return;
     }
 
-    rc = ngx_http_bedrud_json_int(ctx->body, "expiresInHours", &hours, NULL);
+    rc = ngx_http_bedrud_json_int(ctx->body, "expiresInHours", &hours);
     if (rc == NGX_ERROR) {
         ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST, "Invalid input");
         return;
@@ -944,10 +838,8 @@ ngx_http_bedrud_admin_invite_create(ngx_http_request_t *r,
     a[NGX_HTTP_BEDRUD_ADMIN_INVITE_CREATE_K_INVITE_ID] = id_key;
     a[NGX_HTTP_BEDRUD_ADMIN_INVITE_CREATE_A_EXPIRES_UNIX] = exp;
 
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_admin_invite_create",
-                          NGX_HTTP_BEDRUD_ADMIN_INVITE_CREATE_NKEYS,
-                          NGX_HTTP_BEDRUD_ADMIN_INVITE_CREATE_N, a,
-                          ngx_http_bedrud_admin_invite_create_done);
+    ngx_http_bedrud_call(r, ctx, ADMIN_INVITE_CREATE, a,
+                         ngx_http_bedrud_admin_invite_create_done);
 }
 
 
@@ -1051,10 +943,8 @@ ngx_http_bedrud_admin_invite_delete(ngx_http_request_t *r,
         return;
     }
 
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_admin_invite_delete",
-                          NGX_HTTP_BEDRUD_ADMIN_INVITE_DELETE_NKEYS,
-                          NGX_HTTP_BEDRUD_ADMIN_INVITE_DELETE_N, a,
-                          ngx_http_bedrud_admin_invite_delete_done);
+    ngx_http_bedrud_call(r, ctx, ADMIN_INVITE_DELETE, a,
+                         ngx_http_bedrud_admin_invite_delete_done);
 }
 
 
@@ -1074,6 +964,74 @@ ngx_http_bedrud_admin_invite_delete_done(ngx_http_request_t *r,
 
 
 /*
+ * The key of the record that ":id" names, a room or a user, and the time
+ * (stamp may be NULL): what an admin change takes.  An id that no record
+ * can have is answered 404 here, without asking Redis.
+ */
+
+static ngx_int_t
+ngx_http_bedrud_admin_target(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx, ngx_uint_t kind, ngx_str_t *key,
+    ngx_str_t *stamp)
+{
+    if (ngx_http_bedrud_id_valid(&ctx->params[0]) != NGX_OK) {
+        ngx_http_bedrud_error(r, NGX_HTTP_NOT_FOUND,
+                              kind == NGX_HTTP_BEDRUD_KEY_ROOM
+                              ? "Room not found" : "User not found");
+        return NGX_DECLINED;
+    }
+
+    if (ngx_http_bedrud_key(r->pool, kind, &ctx->params[0], key) != NGX_OK
+        || (stamp && ngx_http_bedrud_now_stamp(r->pool, stamp) != NGX_OK))
+    {
+        ngx_http_bedrud_internal_error(r);
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * A page of a listing: {"<name>": [an item per record], "total", "page",
+ * "limit"}; an empty page is [], not Bedrud's null.
+ */
+
+static void
+ngx_http_bedrud_admin_page(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
+    const char *name, ngx_http_bedrud_item_pt item, const char *failed)
+{
+    json_t                   *list;
+    ngx_http_bedrud_reply_t  *rep, *total;
+    ngx_http_bedrud_admin_t  *st;
+
+    st = ctx->data;
+    rep = ctx->replies[0];
+    total = ngx_http_bedrud_reply_elt(rep, 1);
+
+    if (!ngx_http_bedrud_reply_is(rep, "OK") || total == NULL
+        || total->type != NGX_HTTP_BEDRUD_REPLY_INTEGER)
+    {
+        ngx_http_bedrud_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR, failed);
+        return;
+    }
+
+    list = ngx_http_bedrud_json_items(rep, 2, item);
+    if (list == NULL) {
+        ngx_http_bedrud_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR, failed);
+        return;
+    }
+
+    ngx_http_bedrud_admin_send(r, NGX_HTTP_OK,
+                               json_pack("{sosIsIsI}",
+                                         name, list,
+                                         "total", (json_int_t) total->integer,
+                                         "page", (json_int_t) st->page,
+                                         "limit", (json_int_t) st->limit));
+}
+
+
+/*
  * Reads ?page= and ?limit=, answering 400 itself when one is not an
  * integer.  Like Bedrud's storage, a page <= 0 is the first page and a
  * limit outside 1..100 is 50; like Bedrud's answer, the state keeps the
@@ -1089,7 +1047,6 @@ ngx_http_bedrud_admin_paging(ngx_http_request_t *r,
 
     st = ngx_http_bedrud_state(r, ctx, sizeof(ngx_http_bedrud_admin_t));
     if (st == NULL) {
-        ngx_http_bedrud_internal_error(r);
         return NGX_ERROR;
     }
 
@@ -1197,33 +1154,6 @@ ngx_http_bedrud_admin_user_json(ngx_http_bedrud_reply_t *fields)
 #undef ngx_http_bedrud_user
 
     return json;
-}
-
-
-/* Room objects from the HGETALL arrays at rep->elts[from...]. */
-
-static json_t *
-ngx_http_bedrud_admin_rooms_json(ngx_http_bedrud_reply_t *rep,
-    ngx_uint_t from)
-{
-    json_t      *rooms, *room;
-    ngx_uint_t   i;
-
-    rooms = json_array();
-    if (rooms == NULL) {
-        return NULL;
-    }
-
-    for (i = from; i < rep->nelts; i++) {
-        room = ngx_http_bedrud_room_json(rep->elts[i], 0);
-
-        if (room == NULL || json_array_append_new(rooms, room) != 0) {
-            json_decref(rooms);
-            return NULL;
-        }
-    }
-
-    return rooms;
 }
 
 

@@ -42,6 +42,8 @@ typedef struct {
 } ngx_http_bedrud_auth_t;
 
 
+static ngx_http_bedrud_auth_t *ngx_http_bedrud_credentials(
+    ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx);
 static ngx_int_t ngx_http_bedrud_email_key(ngx_pool_t *pool,
     ngx_str_t *email, ngx_str_t *key);
 static ngx_int_t ngx_http_bedrud_new_session(ngx_http_request_t *r,
@@ -111,21 +113,14 @@ ngx_http_bedrud_auth_register(ngx_http_request_t *r,
     ngx_str_t                a[NGX_HTTP_BEDRUD_REGISTER_CHECK_N];
     ngx_http_bedrud_auth_t  *st;
 
-    st = ngx_http_bedrud_state(r, ctx, sizeof(ngx_http_bedrud_auth_t));
+    st = ngx_http_bedrud_credentials(r, ctx);
     if (st == NULL) {
-        ngx_http_bedrud_internal_error(r);
         return;
     }
 
-    if (ngx_http_bedrud_json_str(ctx->body, "email", &st->email, NULL)
+    if (ngx_http_bedrud_json_str(ctx->body, "name", &st->name)
         == NGX_ERROR
-        || ngx_http_bedrud_json_str(ctx->body, "password", &st->password,
-                                    NULL)
-           == NGX_ERROR
-        || ngx_http_bedrud_json_str(ctx->body, "name", &st->name, NULL)
-           == NGX_ERROR
-        || ngx_http_bedrud_json_str(ctx->body, "inviteToken", &st->invite,
-                                    NULL)
+        || ngx_http_bedrud_json_str(ctx->body, "inviteToken", &st->invite)
            == NGX_ERROR)
     {
         ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST, "Invalid input");
@@ -177,10 +172,8 @@ ngx_http_bedrud_auth_register(ngx_http_request_t *r,
 
     a[NGX_HTTP_BEDRUD_REGISTER_CHECK_K_EMAIL] = st->email_key;
 
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_register_check",
-                          NGX_HTTP_BEDRUD_REGISTER_CHECK_NKEYS,
-                          NGX_HTTP_BEDRUD_REGISTER_CHECK_N, a,
-                          ngx_http_bedrud_register_checked);
+    ngx_http_bedrud_call(r, ctx, REGISTER_CHECK, a,
+                         ngx_http_bedrud_register_checked);
 }
 
 
@@ -300,10 +293,7 @@ ngx_http_bedrud_register_hashed(ngx_http_request_t *r,
         return;
     }
 
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_register",
-                          NGX_HTTP_BEDRUD_REGISTER_NKEYS,
-                          NGX_HTTP_BEDRUD_REGISTER_N, a,
-                          ngx_http_bedrud_register_done);
+    ngx_http_bedrud_call(r, ctx, REGISTER, a, ngx_http_bedrud_register_done);
 }
 
 
@@ -330,19 +320,8 @@ ngx_http_bedrud_auth_login(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
     ngx_str_t                a[NGX_HTTP_BEDRUD_USER_BY_EMAIL_N];
     ngx_http_bedrud_auth_t  *st;
 
-    st = ngx_http_bedrud_state(r, ctx, sizeof(ngx_http_bedrud_auth_t));
+    st = ngx_http_bedrud_credentials(r, ctx);
     if (st == NULL) {
-        ngx_http_bedrud_internal_error(r);
-        return;
-    }
-
-    if (ngx_http_bedrud_json_str(ctx->body, "email", &st->email, NULL)
-        == NGX_ERROR
-        || ngx_http_bedrud_json_str(ctx->body, "password", &st->password,
-                                    NULL)
-           == NGX_ERROR)
-    {
-        ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST, "Invalid input");
         return;
     }
 
@@ -373,10 +352,7 @@ ngx_http_bedrud_auth_login(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
         return;
     }
 
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_user_by_email",
-                          NGX_HTTP_BEDRUD_USER_BY_EMAIL_NKEYS,
-                          NGX_HTTP_BEDRUD_USER_BY_EMAIL_N, a,
-                          ngx_http_bedrud_login_found);
+    ngx_http_bedrud_call(r, ctx, USER_BY_EMAIL, a, ngx_http_bedrud_login_found);
 }
 
 
@@ -474,9 +450,7 @@ ngx_http_bedrud_login_open(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
         return;
     }
 
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_login", NGX_HTTP_BEDRUD_LOGIN_NKEYS,
-                          NGX_HTTP_BEDRUD_LOGIN_N, a,
-                          ngx_http_bedrud_login_done);
+    ngx_http_bedrud_call(r, ctx, LOGIN, a, ngx_http_bedrud_login_done);
 }
 
 
@@ -508,11 +482,10 @@ ngx_http_bedrud_auth_guest_login(ngx_http_request_t *r,
 
     st = ngx_http_bedrud_state(r, ctx, sizeof(ngx_http_bedrud_auth_t));
     if (st == NULL) {
-        ngx_http_bedrud_internal_error(r);
         return;
     }
 
-    if (ngx_http_bedrud_json_str(ctx->body, "name", &st->name, NULL)
+    if (ngx_http_bedrud_json_str(ctx->body, "name", &st->name)
         == NGX_ERROR)
     {
         ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST, "Invalid input");
@@ -576,9 +549,7 @@ ngx_http_bedrud_auth_guest_login(ngx_http_request_t *r,
         return;
     }
 
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_guest", NGX_HTTP_BEDRUD_GUEST_NKEYS,
-                          NGX_HTTP_BEDRUD_GUEST_N, a,
-                          ngx_http_bedrud_login_done);
+    ngx_http_bedrud_call(r, ctx, GUEST, a, ngx_http_bedrud_login_done);
 }
 
 
@@ -598,14 +569,13 @@ ngx_http_bedrud_auth_refresh(ngx_http_request_t *r,
 
     st = ngx_http_bedrud_state(r, ctx, sizeof(ngx_http_bedrud_auth_t));
     if (st == NULL) {
-        ngx_http_bedrud_internal_error(r);
         return;
     }
 
     /* Bedrud ignores a bad body here and falls back to the cookie */
 
     if (ctx->body_error
-        || ngx_http_bedrud_json_str(ctx->body, "refresh_token", &token, NULL)
+        || ngx_http_bedrud_json_str(ctx->body, "refresh_token", &token)
            != NGX_OK
         || token.len == 0)
     {
@@ -664,10 +634,7 @@ ngx_http_bedrud_auth_refresh(ngx_http_request_t *r,
     a[NGX_HTTP_BEDRUD_REFRESH_A_NEW_JTI] = st->jti;
     a[NGX_HTTP_BEDRUD_REFRESH_A_FAM] = c->fam;
 
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_refresh",
-                          NGX_HTTP_BEDRUD_REFRESH_NKEYS,
-                          NGX_HTTP_BEDRUD_REFRESH_N, a,
-                          ngx_http_bedrud_refresh_done);
+    ngx_http_bedrud_call(r, ctx, REFRESH, a, ngx_http_bedrud_refresh_done);
 }
 
 
@@ -708,8 +675,6 @@ ngx_http_bedrud_refresh_done(ngx_http_request_t *r,
                              &refresh)
         != NGX_OK)
     {
-        ngx_http_bedrud_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
-                              "Failed to generate tokens");
         return;
     }
 
@@ -749,11 +714,10 @@ ngx_http_bedrud_auth_logout(ngx_http_request_t *r,
 
     st = ngx_http_bedrud_state(r, ctx, sizeof(ngx_http_bedrud_auth_t));
     if (st == NULL) {
-        ngx_http_bedrud_internal_error(r);
         return;
     }
 
-    if (ngx_http_bedrud_json_str(ctx->body, "refresh_token", &token, NULL)
+    if (ngx_http_bedrud_json_str(ctx->body, "refresh_token", &token)
         == NGX_ERROR)
     {
         ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST,
@@ -828,7 +792,7 @@ ngx_http_bedrud_auth_logout(ngx_http_request_t *r,
     a[NGX_HTTP_BEDRUD_LOGOUT_A_REVOKE_EXP + more] = exp;
     a[NGX_HTTP_BEDRUD_LOGOUT_A_FAM + more] = ctx->claims.fam;
 
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_logout",
+    ngx_http_bedrud_fcall(r, ctx, NGX_HTTP_BEDRUD_LOGOUT,
                           NGX_HTTP_BEDRUD_LOGOUT_NKEYS + more,
                           NGX_HTTP_BEDRUD_LOGOUT_N + 2 * more, a,
                           ngx_http_bedrud_logout_done);
@@ -877,20 +841,17 @@ void
 ngx_http_bedrud_auth_password(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
-    ngx_str_t                a[NGX_HTTP_BEDRUD_USER_GET_N];
     ngx_http_bedrud_auth_t  *st;
 
     st = ngx_http_bedrud_state(r, ctx, sizeof(ngx_http_bedrud_auth_t));
     if (st == NULL) {
-        ngx_http_bedrud_internal_error(r);
         return;
     }
 
-    if (ngx_http_bedrud_json_str(ctx->body, "currentPassword", &st->password,
-                                 NULL)
+    if (ngx_http_bedrud_json_str(ctx->body, "currentPassword", &st->password)
         == NGX_ERROR
         || ngx_http_bedrud_json_str(ctx->body, "newPassword",
-                                    &st->new_password, NULL)
+                                    &st->new_password)
            == NGX_ERROR)
     {
         ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST, "Invalid input");
@@ -920,19 +881,7 @@ ngx_http_bedrud_auth_password(ngx_http_request_t *r,
         return;
     }
 
-    if (ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_USER,
-                            &ctx->claims.user_id,
-                            &a[NGX_HTTP_BEDRUD_USER_GET_K_USER])
-        != NGX_OK)
-    {
-        ngx_http_bedrud_internal_error(r);
-        return;
-    }
-
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_user_get",
-                          NGX_HTTP_BEDRUD_USER_GET_NKEYS,
-                          NGX_HTTP_BEDRUD_USER_GET_N, a,
-                          ngx_http_bedrud_password_found);
+    ngx_http_bedrud_user_get(r, ctx, ngx_http_bedrud_password_found);
 }
 
 
@@ -1029,10 +978,8 @@ ngx_http_bedrud_password_hashed(ngx_http_request_t *r,
         return;
     }
 
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_password_set",
-                          NGX_HTTP_BEDRUD_PASSWORD_SET_NKEYS,
-                          NGX_HTTP_BEDRUD_PASSWORD_SET_N, a,
-                          ngx_http_bedrud_password_done);
+    ngx_http_bedrud_call(r, ctx, PASSWORD_SET, a,
+                         ngx_http_bedrud_password_done);
 }
 
 
@@ -1108,6 +1055,34 @@ ngx_http_bedrud_settings_done(ngx_http_request_t *r,
 }
 
 
+/*
+ * The state of a register or login, with "email" and "password" read from
+ * the body; NULL when the answer is given (400 for a wrong type).
+ */
+
+static ngx_http_bedrud_auth_t *
+ngx_http_bedrud_credentials(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
+{
+    ngx_http_bedrud_auth_t  *st;
+
+    st = ngx_http_bedrud_state(r, ctx, sizeof(ngx_http_bedrud_auth_t));
+    if (st == NULL) {
+        return NULL;
+    }
+
+    if (ngx_http_bedrud_json_str(ctx->body, "email", &st->email)
+        == NGX_ERROR
+        || ngx_http_bedrud_json_str(ctx->body, "password", &st->password)
+           == NGX_ERROR)
+    {
+        ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST, "Invalid input");
+        return NULL;
+    }
+
+    return st;
+}
+
+
 /* "bedrud:email:<address>": one account per address, whatever its case */
 
 static ngx_int_t
@@ -1140,7 +1115,10 @@ ngx_http_bedrud_new_session(ngx_http_request_t *r, ngx_http_bedrud_auth_t *st)
 }
 
 
-/* Mints an access and a refresh token of one session for a user. */
+/*
+ * Mints an access and a refresh token of one session for a user, and sets
+ * their cookies; NGX_ERROR when the 500 has been answered.
+ */
 
 static ngx_int_t
 ngx_http_bedrud_mint(ngx_http_request_t *r, ngx_http_bedrud_user_t *user,
@@ -1154,7 +1132,7 @@ ngx_http_bedrud_mint(ngx_http_request_t *r, ngx_http_bedrud_user_t *user,
     bmcf = ngx_http_get_module_main_conf(r, ngx_http_bedrud_module);
 
     if (ngx_http_bedrud_new_uuid(r->pool, &ajti) != NGX_OK) {
-        return NGX_ERROR;
+        goto failed;
     }
 
     ngx_memzero(&c, sizeof(ngx_http_bedrud_claims_t));
@@ -1175,7 +1153,7 @@ ngx_http_bedrud_mint(ngx_http_request_t *r, ngx_http_bedrud_user_t *user,
                                   bmcf->access_ttl, access)
         != NGX_OK)
     {
-        return NGX_ERROR;
+        goto failed;
     }
 
     c.type = NGX_HTTP_BEDRUD_TOKEN_REFRESH;
@@ -1185,7 +1163,7 @@ ngx_http_bedrud_mint(ngx_http_request_t *r, ngx_http_bedrud_user_t *user,
                                   bmcf->refresh_ttl, refresh)
         != NGX_OK)
     {
-        return NGX_ERROR;
+        goto failed;
     }
 
     if (ngx_http_bedrud_set_cookie(r, "access_token", access,
@@ -1195,10 +1173,16 @@ ngx_http_bedrud_mint(ngx_http_request_t *r, ngx_http_bedrud_user_t *user,
                                       bmcf->refresh_ttl)
            != NGX_OK)
     {
-        return NGX_ERROR;
+        goto failed;
     }
 
     return NGX_OK;
+
+failed:
+
+    ngx_http_bedrud_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
+                          "Failed to generate tokens");
+    return NGX_ERROR;
 }
 
 
@@ -1222,8 +1206,6 @@ ngx_http_bedrud_send_login(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
                              &refresh)
         != NGX_OK)
     {
-        ngx_http_bedrud_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
-                              "Failed to generate tokens");
         return;
     }
 

@@ -9,18 +9,20 @@
 
 
 /*
- * The Redis Functions (the .lua files in redis/) by name: for each, its KEYS
- * and its other arguments in the order they are passed.  _K_ names a key
- * by its index in KEYS, _A_ an argument by its index after the keys (the
- * key count, then the argument's index in ARGV); _NKEYS and _N count
- * them.  A function declares the same names at its top, in the same
- * order (declare() in the .lua files), and uses only them; so do the
- * _FIELDS lists, whose values a reply carries by position (_F_).
- * t/unit/functions.t fails when the two sides disagree.
+ * The Redis Functions (the .lua files in redis/) by name: for each, its
+ * name, its KEYS and its other arguments in the order they are passed.
+ * _K_ names a key by its index in KEYS, _A_ an argument by its index
+ * after the keys (the key count, then the argument's index in ARGV);
+ * _NKEYS and _N count them; ngx_http_bedrud_call() takes them all from
+ * the function's name.  A function declares the same names at its top,
+ * in the same order (declare() in the .lua files), and uses only them;
+ * so do the _FIELDS lists, whose values a reply carries by position
+ * (_F_).  t/unit/functions.t fails when the two sides disagree.
  */
 
 
 /* bedrud_register_check (redis/bedrud.lua) */
+#define NGX_HTTP_BEDRUD_REGISTER_CHECK  "bedrud_register_check"
 #define NGX_HTTP_BEDRUD_REGISTER_CHECK_K_SETTINGS             0
 #define NGX_HTTP_BEDRUD_REGISTER_CHECK_K_EMAIL                1
 #define NGX_HTTP_BEDRUD_REGISTER_CHECK_K_INVITE               2
@@ -31,6 +33,7 @@
 
 
 /* bedrud_register (redis/bedrud.lua) */
+#define NGX_HTTP_BEDRUD_REGISTER  "bedrud_register"
 #define NGX_HTTP_BEDRUD_REGISTER_K_SETTINGS                   0
 #define NGX_HTTP_BEDRUD_REGISTER_K_EMAIL                      1
 #define NGX_HTTP_BEDRUD_REGISTER_K_INVITE                     2
@@ -55,6 +58,7 @@
 
 
 /* bedrud_guest (redis/bedrud.lua) */
+#define NGX_HTTP_BEDRUD_GUEST  "bedrud_guest"
 #define NGX_HTTP_BEDRUD_GUEST_K_USER                          0
 #define NGX_HTTP_BEDRUD_GUEST_K_USERS                         1
 #define NGX_HTTP_BEDRUD_GUEST_K_SESSION                       2
@@ -72,12 +76,14 @@
 
 
 /* bedrud_user_by_email (redis/bedrud.lua) */
+#define NGX_HTTP_BEDRUD_USER_BY_EMAIL  "bedrud_user_by_email"
 #define NGX_HTTP_BEDRUD_USER_BY_EMAIL_K_EMAIL                 0
 #define NGX_HTTP_BEDRUD_USER_BY_EMAIL_NKEYS                   1
 #define NGX_HTTP_BEDRUD_USER_BY_EMAIL_N                       1
 
 
 /* bedrud_login (redis/bedrud.lua) */
+#define NGX_HTTP_BEDRUD_LOGIN  "bedrud_login"
 #define NGX_HTTP_BEDRUD_LOGIN_K_USER                          0
 #define NGX_HTTP_BEDRUD_LOGIN_K_SESSION                       1
 #define NGX_HTTP_BEDRUD_LOGIN_K_SESSIONS                      2
@@ -91,6 +97,7 @@
 
 
 /* bedrud_refresh (redis/bedrud.lua) */
+#define NGX_HTTP_BEDRUD_REFRESH  "bedrud_refresh"
 #define NGX_HTTP_BEDRUD_REFRESH_K_SESSION                     0
 #define NGX_HTTP_BEDRUD_REFRESH_K_USER                        1
 #define NGX_HTTP_BEDRUD_REFRESH_K_SESSIONS                    2
@@ -109,6 +116,7 @@
  * login session ended; each session after the first moves the _A_
  * positions by one
  */
+#define NGX_HTTP_BEDRUD_LOGOUT  "bedrud_logout"
 #define NGX_HTTP_BEDRUD_LOGOUT_K_SESSIONS                     0
 #define NGX_HTTP_BEDRUD_LOGOUT_K_REVLOG                       1
 #define NGX_HTTP_BEDRUD_LOGOUT_K_SESSION                      2
@@ -119,12 +127,14 @@
 
 
 /* bedrud_user_get (redis/bedrud.lua) */
+#define NGX_HTTP_BEDRUD_USER_GET  "bedrud_user_get"
 #define NGX_HTTP_BEDRUD_USER_GET_K_USER                       0
 #define NGX_HTTP_BEDRUD_USER_GET_NKEYS                        1
 #define NGX_HTTP_BEDRUD_USER_GET_N                            1
 
 
 /* bedrud_user_rename (redis/bedrud.lua) */
+#define NGX_HTTP_BEDRUD_USER_RENAME  "bedrud_user_rename"
 #define NGX_HTTP_BEDRUD_USER_RENAME_K_USER                    0
 #define NGX_HTTP_BEDRUD_USER_RENAME_NKEYS                     1
 #define NGX_HTTP_BEDRUD_USER_RENAME_A_NAME                    1
@@ -133,6 +143,7 @@
 
 
 /* bedrud_password_set (redis/bedrud.lua) */
+#define NGX_HTTP_BEDRUD_PASSWORD_SET  "bedrud_password_set"
 #define NGX_HTTP_BEDRUD_PASSWORD_SET_K_USER                   0
 #define NGX_HTTP_BEDRUD_PASSWORD_SET_K_SESSIONS               1
 #define NGX_HTTP_BEDRUD_PASSWORD_SET_K_REVLOG                 2
@@ -146,6 +157,7 @@
 
 
 /* bedrud_prefs_set (redis/bedrud.lua) */
+#define NGX_HTTP_BEDRUD_PREFS_SET  "bedrud_prefs_set"
 #define NGX_HTTP_BEDRUD_PREFS_SET_K_USER                      0
 #define NGX_HTTP_BEDRUD_PREFS_SET_NKEYS                       1
 #define NGX_HTTP_BEDRUD_PREFS_SET_A_PREFS                     1
@@ -154,6 +166,7 @@
 
 
 /* bedrud_room_create (redis/rooms.lua) */
+#define NGX_HTTP_BEDRUD_ROOM_CREATE  "bedrud_room_create"
 #define NGX_HTTP_BEDRUD_ROOM_CREATE_K_ROOM_NAME               0
 #define NGX_HTTP_BEDRUD_ROOM_CREATE_K_ROOM                    1
 #define NGX_HTTP_BEDRUD_ROOM_CREATE_K_USER_ROOMS              2
@@ -174,6 +187,7 @@
 
 
 /* bedrud_room_join (redis/rooms.lua) */
+#define NGX_HTTP_BEDRUD_ROOM_JOIN  "bedrud_room_join"
 #define NGX_HTTP_BEDRUD_ROOM_JOIN_K_ROOM_NAME                 0
 #define NGX_HTTP_BEDRUD_ROOM_JOIN_NKEYS                       1
 #define NGX_HTTP_BEDRUD_ROOM_JOIN_A_IDENTITY                  1
@@ -188,12 +202,14 @@
 
 
 /* bedrud_room_list (redis/rooms.lua) */
+#define NGX_HTTP_BEDRUD_ROOM_LIST  "bedrud_room_list"
 #define NGX_HTTP_BEDRUD_ROOM_LIST_K_USER_ROOMS                0
 #define NGX_HTTP_BEDRUD_ROOM_LIST_NKEYS                       1
 #define NGX_HTTP_BEDRUD_ROOM_LIST_N                           1
 
 
 /* bedrud_room_settings (redis/rooms.lua) */
+#define NGX_HTTP_BEDRUD_ROOM_SETTINGS  "bedrud_room_settings"
 #define NGX_HTTP_BEDRUD_ROOM_SETTINGS_K_ROOM                  0
 #define NGX_HTTP_BEDRUD_ROOM_SETTINGS_NKEYS                   1
 #define NGX_HTTP_BEDRUD_ROOM_SETTINGS_A_CALLER                1
@@ -206,6 +222,7 @@
 
 
 /* bedrud_room_delete (redis/rooms.lua) */
+#define NGX_HTTP_BEDRUD_ROOM_DELETE  "bedrud_room_delete"
 #define NGX_HTTP_BEDRUD_ROOM_DELETE_K_ROOM                    0
 #define NGX_HTTP_BEDRUD_ROOM_DELETE_K_ROOMS                   1
 #define NGX_HTTP_BEDRUD_ROOM_DELETE_K_SEATS                   2
@@ -222,6 +239,7 @@
 
 
 /* bedrud_room_ban (redis/rooms.lua) */
+#define NGX_HTTP_BEDRUD_ROOM_BAN  "bedrud_room_ban"
 #define NGX_HTTP_BEDRUD_ROOM_BAN_K_ROOM                       0
 #define NGX_HTTP_BEDRUD_ROOM_BAN_K_BANS                       1
 #define NGX_HTTP_BEDRUD_ROOM_BAN_K_GUESTBANS                  2
@@ -235,6 +253,7 @@
 
 
 /* bedrud_livekit_event (redis/rooms.lua) */
+#define NGX_HTTP_BEDRUD_LIVEKIT_EVENT  "bedrud_livekit_event"
 #define NGX_HTTP_BEDRUD_LIVEKIT_EVENT_K_ROOM_NAME             0
 #define NGX_HTTP_BEDRUD_LIVEKIT_EVENT_K_EVENT                 1
 #define NGX_HTTP_BEDRUD_LIVEKIT_EVENT_NKEYS                   2
@@ -249,6 +268,7 @@
 
 
 /* bedrud_admin_users (redis/admin.lua) */
+#define NGX_HTTP_BEDRUD_ADMIN_USERS  "bedrud_admin_users"
 #define NGX_HTTP_BEDRUD_ADMIN_USERS_K_USERS                   0
 #define NGX_HTTP_BEDRUD_ADMIN_USERS_NKEYS                     1
 #define NGX_HTTP_BEDRUD_ADMIN_USERS_A_FIRST                   1
@@ -257,6 +277,7 @@
 
 
 /* bedrud_admin_user (redis/admin.lua) */
+#define NGX_HTTP_BEDRUD_ADMIN_USER  "bedrud_admin_user"
 #define NGX_HTTP_BEDRUD_ADMIN_USER_K_USER                     0
 #define NGX_HTTP_BEDRUD_ADMIN_USER_K_USER_ROOMS               1
 #define NGX_HTTP_BEDRUD_ADMIN_USER_NKEYS                      2
@@ -265,6 +286,7 @@
 
 
 /* bedrud_admin_rooms (redis/admin.lua) */
+#define NGX_HTTP_BEDRUD_ADMIN_ROOMS  "bedrud_admin_rooms"
 #define NGX_HTTP_BEDRUD_ADMIN_ROOMS_K_ROOMS                   0
 #define NGX_HTTP_BEDRUD_ADMIN_ROOMS_NKEYS                     1
 #define NGX_HTTP_BEDRUD_ADMIN_ROOMS_A_FIRST                   1
@@ -273,6 +295,7 @@
 
 
 /* bedrud_admin_room_update (redis/admin.lua) */
+#define NGX_HTTP_BEDRUD_ADMIN_ROOM_UPDATE  "bedrud_admin_room_update"
 #define NGX_HTTP_BEDRUD_ADMIN_ROOM_UPDATE_K_ROOM              0
 #define NGX_HTTP_BEDRUD_ADMIN_ROOM_UPDATE_NKEYS               1
 #define NGX_HTTP_BEDRUD_ADMIN_ROOM_UPDATE_A_MAX               1
@@ -286,6 +309,7 @@
 
 
 /* bedrud_admin_room_close (redis/admin.lua) */
+#define NGX_HTTP_BEDRUD_ADMIN_ROOM_CLOSE  "bedrud_admin_room_close"
 #define NGX_HTTP_BEDRUD_ADMIN_ROOM_CLOSE_K_ROOM               0
 #define NGX_HTTP_BEDRUD_ADMIN_ROOM_CLOSE_NKEYS                1
 #define NGX_HTTP_BEDRUD_ADMIN_ROOM_CLOSE_A_STAMP              1
@@ -293,6 +317,7 @@
 
 
 /* bedrud_admin_user_status (redis/admin.lua) */
+#define NGX_HTTP_BEDRUD_ADMIN_USER_STATUS  "bedrud_admin_user_status"
 #define NGX_HTTP_BEDRUD_ADMIN_USER_STATUS_K_USER              0
 #define NGX_HTTP_BEDRUD_ADMIN_USER_STATUS_K_SESSIONS          1
 #define NGX_HTTP_BEDRUD_ADMIN_USER_STATUS_K_REVLOG            2
@@ -305,6 +330,7 @@
 
 
 /* bedrud_admin_user_accesses (redis/admin.lua) */
+#define NGX_HTTP_BEDRUD_ADMIN_USER_ACCESSES  "bedrud_admin_user_accesses"
 #define NGX_HTTP_BEDRUD_ADMIN_USER_ACCESSES_K_USER            0
 #define NGX_HTTP_BEDRUD_ADMIN_USER_ACCESSES_NKEYS             1
 #define NGX_HTTP_BEDRUD_ADMIN_USER_ACCESSES_A_ACCESSES        1
@@ -316,12 +342,14 @@
  * bedrud_admin_settings_set (redis/admin.lua): the key, then any number of
  * field and value pairs
  */
+#define NGX_HTTP_BEDRUD_ADMIN_SETTINGS_SET  "bedrud_admin_settings_set"
 #define NGX_HTTP_BEDRUD_ADMIN_SETTINGS_SET_K_SETTINGS         0
 #define NGX_HTTP_BEDRUD_ADMIN_SETTINGS_SET_NKEYS              1
 #define NGX_HTTP_BEDRUD_ADMIN_SETTINGS_SET_N                  1
 
 
 /* bedrud_admin_invites (redis/admin.lua) */
+#define NGX_HTTP_BEDRUD_ADMIN_INVITES  "bedrud_admin_invites"
 #define NGX_HTTP_BEDRUD_ADMIN_INVITES_K_INVITES               0
 #define NGX_HTTP_BEDRUD_ADMIN_INVITES_NKEYS                   1
 #define NGX_HTTP_BEDRUD_ADMIN_INVITES_A_MAX                   1
@@ -329,6 +357,7 @@
 
 
 /* bedrud_admin_invite_create (redis/admin.lua) */
+#define NGX_HTTP_BEDRUD_ADMIN_INVITE_CREATE  "bedrud_admin_invite_create"
 #define NGX_HTTP_BEDRUD_ADMIN_INVITE_CREATE_K_INVITE          0
 #define NGX_HTTP_BEDRUD_ADMIN_INVITE_CREATE_K_INVITE_ID       1
 #define NGX_HTTP_BEDRUD_ADMIN_INVITE_CREATE_K_INVITES         2
@@ -345,6 +374,7 @@
 
 
 /* bedrud_admin_invite_delete (redis/admin.lua) */
+#define NGX_HTTP_BEDRUD_ADMIN_INVITE_DELETE  "bedrud_admin_invite_delete"
 #define NGX_HTTP_BEDRUD_ADMIN_INVITE_DELETE_K_INVITE_ID       0
 #define NGX_HTTP_BEDRUD_ADMIN_INVITE_DELETE_K_INVITES         1
 #define NGX_HTTP_BEDRUD_ADMIN_INVITE_DELETE_NKEYS             2

@@ -23,6 +23,7 @@ static void ngx_http_bedrud_body_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_bedrud_body_bytes(ngx_http_request_t *r,
     ngx_str_t *raw);
 static void ngx_http_bedrud_json_cleanup(void *data);
+static json_t *ngx_http_bedrud_json_value(json_t *obj, const char *key);
 static size_t ngx_http_bedrud_json_len(json_t *json, ngx_uint_t depth);
 static u_char *ngx_http_bedrud_json_write(u_char *p, json_t *json);
 
@@ -798,24 +799,16 @@ ngx_http_bedrud_json_get(json_t *obj, const char *key)
  */
 
 ngx_int_t
-ngx_http_bedrud_json_str(json_t *obj, const char *key, ngx_str_t *value,
-    ngx_uint_t *present)
+ngx_http_bedrud_json_str(json_t *obj, const char *key, ngx_str_t *value)
 {
     json_t  *v;
 
-    v = ngx_http_bedrud_json_get(obj, key);
+    ngx_str_null(value);
 
-    if (present) {
-        *present = (v != NULL);
-    }
+    v = ngx_http_bedrud_json_value(obj, key);
 
-    if (v == NULL || json_is_null(v)) {
-        ngx_str_null(value);
-        return NGX_DECLINED;
-    }
-
-    if (!json_is_string(v)) {
-        return NGX_ERROR;
+    if (v == NULL || !json_is_string(v)) {
+        return (v == NULL) ? NGX_DECLINED : NGX_ERROR;
     }
 
     value->data = (u_char *) json_string_value(v);
@@ -826,24 +819,16 @@ ngx_http_bedrud_json_str(json_t *obj, const char *key, ngx_str_t *value,
 
 
 ngx_int_t
-ngx_http_bedrud_json_bool(json_t *obj, const char *key, ngx_flag_t *value,
-    ngx_uint_t *present)
+ngx_http_bedrud_json_bool(json_t *obj, const char *key, ngx_flag_t *value)
 {
     json_t  *v;
 
-    v = ngx_http_bedrud_json_get(obj, key);
+    *value = 0;
 
-    if (present) {
-        *present = (v != NULL);
-    }
+    v = ngx_http_bedrud_json_value(obj, key);
 
-    if (v == NULL || json_is_null(v)) {
-        *value = 0;
-        return NGX_DECLINED;
-    }
-
-    if (!json_is_boolean(v)) {
-        return NGX_ERROR;
+    if (v == NULL || !json_is_boolean(v)) {
+        return (v == NULL) ? NGX_DECLINED : NGX_ERROR;
     }
 
     *value = json_is_true(v);
@@ -852,26 +837,20 @@ ngx_http_bedrud_json_bool(json_t *obj, const char *key, ngx_flag_t *value,
 }
 
 
+/* integers within +-10^9, as Go's int fields take them here */
+
 ngx_int_t
-ngx_http_bedrud_json_int(json_t *obj, const char *key, ngx_int_t *value,
-    ngx_uint_t *present)
+ngx_http_bedrud_json_int(json_t *obj, const char *key, ngx_int_t *value)
 {
     json_t      *v;
     json_int_t   i;
 
-    v = ngx_http_bedrud_json_get(obj, key);
+    *value = 0;
 
-    if (present) {
-        *present = (v != NULL);
-    }
+    v = ngx_http_bedrud_json_value(obj, key);
 
-    if (v == NULL || json_is_null(v)) {
-        *value = 0;
-        return NGX_DECLINED;
-    }
-
-    if (!json_is_integer(v)) {
-        return NGX_ERROR;
+    if (v == NULL || !json_is_integer(v)) {
+        return (v == NULL) ? NGX_DECLINED : NGX_ERROR;
     }
 
     i = json_integer_value(v);
@@ -883,6 +862,19 @@ ngx_http_bedrud_json_int(json_t *obj, const char *key, ngx_int_t *value,
     *value = (ngx_int_t) i;
 
     return NGX_OK;
+}
+
+
+/* the value of "key", NULL when it is absent or null */
+
+static json_t *
+ngx_http_bedrud_json_value(json_t *obj, const char *key)
+{
+    json_t  *v;
+
+    v = ngx_http_bedrud_json_get(obj, key);
+
+    return (v == NULL || json_is_null(v)) ? NULL : v;
 }
 
 
@@ -906,6 +898,36 @@ ngx_http_bedrud_json_list(ngx_str_t *text)
         }
 
         list = json_array();
+    }
+
+    return list;
+}
+
+
+/*
+ * A JSON array with an item made of each element of an array reply from
+ * "from" on; NULL when one cannot be made.
+ */
+
+json_t *
+ngx_http_bedrud_json_items(ngx_http_bedrud_reply_t *reply, ngx_uint_t from,
+    ngx_http_bedrud_item_pt item)
+{
+    json_t      *list, *v;
+    ngx_uint_t   i;
+
+    list = json_array();
+    if (list == NULL) {
+        return NULL;
+    }
+
+    for (i = from; i < reply->nelts; i++) {
+        v = item(reply->elts[i]);
+
+        if (v == NULL || json_array_append_new(list, v) != 0) {
+            json_decref(list);
+            return NULL;
+        }
     }
 
     return list;

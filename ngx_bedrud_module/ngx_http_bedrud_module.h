@@ -223,13 +223,16 @@ json_t *ngx_http_bedrud_json_get(json_t *obj, const char *key);
 ngx_int_t ngx_http_bedrud_json_dump(ngx_pool_t *pool, json_t *json,
     ngx_str_t *out);
 ngx_int_t ngx_http_bedrud_json_str(json_t *obj, const char *key,
-    ngx_str_t *value, ngx_uint_t *present);
+    ngx_str_t *value);
 ngx_int_t ngx_http_bedrud_json_bool(json_t *obj, const char *key,
-    ngx_flag_t *value, ngx_uint_t *present);
+    ngx_flag_t *value);
 ngx_int_t ngx_http_bedrud_json_int(json_t *obj, const char *key,
-    ngx_int_t *value, ngx_uint_t *present);
+    ngx_int_t *value);
 json_t *ngx_http_bedrud_json_string(ngx_str_t *s);
 json_t *ngx_http_bedrud_json_list(ngx_str_t *text);
+typedef json_t *(*ngx_http_bedrud_item_pt)(ngx_http_bedrud_reply_t *reply);
+json_t *ngx_http_bedrud_json_items(ngx_http_bedrud_reply_t *reply,
+    ngx_uint_t from, ngx_http_bedrud_item_pt item);
 ngx_int_t ngx_http_bedrud_bearer(ngx_http_request_t *r, ngx_str_t *token);
 ngx_int_t ngx_http_bedrud_arg_int(ngx_http_request_t *r, const char *name,
     ngx_int_t def, ngx_int_t *value);
@@ -283,6 +286,15 @@ void ngx_http_bedrud_query(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
 void ngx_http_bedrud_fcall(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
     const char *function, ngx_uint_t nkeys, ngx_uint_t nargs,
     ngx_str_t *args, ngx_http_bedrud_step_pt next);
+
+/*
+ * A Redis function by its name in ngx_http_bedrud_functions.h (ROOM_JOIN,
+ * ...): the function, its key count and argument count come from there.
+ */
+#define ngx_http_bedrud_call(r, ctx, fn, args, next)                          \
+    ngx_http_bedrud_fcall(r, ctx, NGX_HTTP_BEDRUD_ ## fn,                     \
+                          NGX_HTTP_BEDRUD_ ## fn ## _NKEYS,                   \
+                          NGX_HTTP_BEDRUD_ ## fn ## _N, args, next)
 
 /* a Redis function's status word and the error answer it stands for */
 typedef struct {
@@ -524,6 +536,8 @@ json_t *ngx_http_bedrud_user_json(ngx_http_bedrud_user_t *user);
 /* a display name; NGX_DECLINED when a 400 has been answered */
 ngx_int_t ngx_http_bedrud_name_check(ngx_http_request_t *r, ngx_str_t *name,
     const char *too_short);
+void ngx_http_bedrud_user_get(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx, ngx_http_bedrud_step_pt next);
 void ngx_http_bedrud_auth_me(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 void ngx_http_bedrud_auth_update_me(ngx_http_request_t *r,
@@ -622,6 +636,8 @@ ngx_int_t ngx_http_bedrud_room_parse(ngx_http_bedrud_reply_t *reply,
  */
 json_t *ngx_http_bedrud_room_json(ngx_http_bedrud_reply_t *reply,
     ngx_uint_t from);
+/* the same of a listing's room: a nested array of its own */
+json_t *ngx_http_bedrud_room_item(ngx_http_bedrud_reply_t *reply);
 
 /* RoomSettings' switches by name, in the wire order */
 #define NGX_HTTP_BEDRUD_ROOM_FLAGS       5

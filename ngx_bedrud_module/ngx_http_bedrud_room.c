@@ -339,6 +339,13 @@ ngx_http_bedrud_room_json(ngx_http_bedrud_reply_t *reply, ngx_uint_t from)
 
 
 json_t *
+ngx_http_bedrud_room_item(ngx_http_bedrud_reply_t *reply)
+{
+    return ngx_http_bedrud_room_json(reply, 0);
+}
+
+
+json_t *
 ngx_http_bedrud_room_settings_json(ngx_http_bedrud_room_t *room)
 {
     return json_pack("{sbsbsbsbsb}",
@@ -385,8 +392,7 @@ ngx_http_bedrud_room_settings_body(json_t *body, ngx_uint_t create,
     *present = 1;
 
     for (i = 0; i < NGX_HTTP_BEDRUD_ROOM_FLAGS; i++) {
-        rc = ngx_http_bedrud_json_bool(s, ngx_http_bedrud_room_flags[i], &v,
-                                       NULL);
+        rc = ngx_http_bedrud_json_bool(s, ngx_http_bedrud_room_flags[i], &v);
 
         if (rc == NGX_ERROR) {
             return NGX_ERROR;

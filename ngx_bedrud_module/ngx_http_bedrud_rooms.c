@@ -78,6 +78,8 @@ static void ngx_http_bedrud_create_call(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 static void ngx_http_bedrud_create_done(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
+static ngx_int_t ngx_http_bedrud_join_name(ngx_http_request_t *r,
+    ngx_http_bedrud_rooms_t *st, ngx_str_t *name);
 static void ngx_http_bedrud_join_call(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 static void ngx_http_bedrud_join_done(ngx_http_request_t *r,
@@ -152,21 +154,20 @@ ngx_http_bedrud_room_create(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 
     st = ngx_http_bedrud_state(r, ctx, sizeof(ngx_http_bedrud_rooms_t));
     if (st == NULL) {
-        ngx_http_bedrud_internal_error(r);
         return;
     }
 
     /* every type error is Bedrud's body parse error, checked first */
 
     rc = ngx_http_bedrud_json_int(ctx->body, "maxParticipants",
-                                  &st->room.max_participants, NULL);
+                                  &st->room.max_participants);
 
     if (rc == NGX_ERROR
-        || ngx_http_bedrud_json_str(ctx->body, "name", &name, NULL)
+        || ngx_http_bedrud_json_str(ctx->body, "name", &name)
            == NGX_ERROR
-        || ngx_http_bedrud_json_bool(ctx->body, "isPublic", &pub, NULL)
+        || ngx_http_bedrud_json_bool(ctx->body, "isPublic", &pub)
            == NGX_ERROR
-        || ngx_http_bedrud_json_str(ctx->body, "mode", &mode, NULL)
+        || ngx_http_bedrud_json_str(ctx->body, "mode", &mode)
            == NGX_ERROR
         || ngx_http_bedrud_room_settings_body(ctx->body, 1, &st->room, &present)
            != NGX_OK)
@@ -338,10 +339,7 @@ ngx_http_bedrud_create_call(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
         return;
     }
 
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_room_create",
-                          NGX_HTTP_BEDRUD_ROOM_CREATE_NKEYS,
-                          NGX_HTTP_BEDRUD_ROOM_CREATE_N, a,
-                          ngx_http_bedrud_create_done);
+    ngx_http_bedrud_call(r, ctx, ROOM_CREATE, a, ngx_http_bedrud_create_done);
 }
 
 
@@ -430,26 +428,17 @@ ngx_http_bedrud_room_join(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 
     st = ngx_http_bedrud_state(r, ctx, sizeof(ngx_http_bedrud_rooms_t));
     if (st == NULL) {
-        ngx_http_bedrud_internal_error(r);
         return;
     }
 
-    if (ngx_http_bedrud_json_str(ctx->body, "roomName", &name, NULL)
+    if (ngx_http_bedrud_json_str(ctx->body, "roomName", &name)
         == NGX_ERROR)
     {
         ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST, "Invalid body");
         return;
     }
 
-    if (ngx_http_bedrud_room_normalize(r->pool, &name, &st->name) != NGX_OK) {
-        ngx_http_bedrud_internal_error(r);
-        return;
-    }
-
-    /* no room has such a name: no need to ask */
-
-    if (ngx_http_bedrud_room_name_error(&st->name) != NULL) {
-        ngx_http_bedrud_error(r, NGX_HTTP_NOT_FOUND, "Room not found");
+    if (ngx_http_bedrud_join_name(r, st, &name) != NGX_OK) {
         return;
     }
 
@@ -471,14 +460,12 @@ ngx_http_bedrud_room_guest_join(ngx_http_request_t *r,
 
     st = ngx_http_bedrud_state(r, ctx, sizeof(ngx_http_bedrud_rooms_t));
     if (st == NULL) {
-        ngx_http_bedrud_internal_error(r);
         return;
     }
 
-    if (ngx_http_bedrud_json_str(ctx->body, "roomName", &name, NULL)
+    if (ngx_http_bedrud_json_str(ctx->body, "roomName", &name)
         == NGX_ERROR
-        || ngx_http_bedrud_json_str(ctx->body, "guestName", &st->guest_name,
-                                    NULL)
+        || ngx_http_bedrud_json_str(ctx->body, "guestName", &st->guest_name)
            == NGX_ERROR)
     {
         ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST, "Invalid body");
@@ -493,13 +480,7 @@ ngx_http_bedrud_room_guest_join(ngx_http_request_t *r,
         return;
     }
 
-    if (ngx_http_bedrud_room_normalize(r->pool, &name, &st->name) != NGX_OK) {
-        ngx_http_bedrud_internal_error(r);
-        return;
-    }
-
-    if (ngx_http_bedrud_room_name_error(&st->name) != NULL) {
-        ngx_http_bedrud_error(r, NGX_HTTP_NOT_FOUND, "Room not found");
+    if (ngx_http_bedrud_join_name(r, st, &name) != NGX_OK) {
         return;
     }
 
@@ -527,6 +508,26 @@ ngx_http_bedrud_room_guest_join(ngx_http_request_t *r,
     st->guest = 1;
 
     ngx_http_bedrud_join_call(r, ctx);
+}
+
+
+/* The room to join, by name: a name no room can have is a 404 at once. */
+
+static ngx_int_t
+ngx_http_bedrud_join_name(ngx_http_request_t *r, ngx_http_bedrud_rooms_t *st,
+    ngx_str_t *name)
+{
+    if (ngx_http_bedrud_room_normalize(r->pool, name, &st->name) != NGX_OK) {
+        ngx_http_bedrud_internal_error(r);
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_bedrud_room_name_error(&st->name) != NULL) {
+        ngx_http_bedrud_error(r, NGX_HTTP_NOT_FOUND, "Room not found");
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
 }
 
 
@@ -611,10 +612,7 @@ ngx_http_bedrud_join_call(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
         return;
     }
 
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_room_join",
-                          NGX_HTTP_BEDRUD_ROOM_JOIN_NKEYS,
-                          NGX_HTTP_BEDRUD_ROOM_JOIN_N, a,
-                          ngx_http_bedrud_join_done);
+    ngx_http_bedrud_call(r, ctx, ROOM_JOIN, a, ngx_http_bedrud_join_done);
 }
 
 
@@ -868,43 +866,26 @@ ngx_http_bedrud_room_list(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
         return;
     }
 
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_room_list",
-                          NGX_HTTP_BEDRUD_ROOM_LIST_NKEYS,
-                          NGX_HTTP_BEDRUD_ROOM_LIST_N, a,
-                          ngx_http_bedrud_list_done);
+    ngx_http_bedrud_call(r, ctx, ROOM_LIST, a, ngx_http_bedrud_list_done);
 }
 
 
 static void
 ngx_http_bedrud_list_done(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 {
-    json_t                   *list, *room;
-    ngx_uint_t                i;
+    json_t                   *list;
     ngx_http_bedrud_reply_t  *rep;
 
     rep = ctx->replies[0];
 
-    if (!ngx_http_bedrud_reply_is(rep, "OK")) {
+    list = ngx_http_bedrud_reply_is(rep, "OK")
+           ? ngx_http_bedrud_json_items(rep, 1, ngx_http_bedrud_room_item)
+           : NULL;
+
+    if (list == NULL) {
         ngx_http_bedrud_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
                               "Failed to list rooms");
         return;
-    }
-
-    list = json_array();
-    if (list == NULL) {
-        ngx_http_bedrud_internal_error(r);
-        return;
-    }
-
-    for (i = 1; i < rep->nelts; i++) {
-        room = ngx_http_bedrud_room_json(rep->elts[i], 0);
-
-        if (room == NULL || json_array_append_new(list, room) != 0) {
-            json_decref(list);
-            ngx_http_bedrud_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
-                                  "Failed to list rooms");
-            return;
-        }
     }
 
     ngx_http_bedrud_send(r, NGX_HTTP_OK, list);
@@ -930,7 +911,6 @@ ngx_http_bedrud_room_settings(ngx_http_request_t *r,
 
     st = ngx_http_bedrud_state(r, ctx, sizeof(ngx_http_bedrud_rooms_t));
     if (st == NULL) {
-        ngx_http_bedrud_internal_error(r);
         return;
     }
 
@@ -939,9 +919,9 @@ ngx_http_bedrud_room_settings(ngx_http_request_t *r,
      * all five flags, and a flag it omits becomes false (Bedrud).
      */
 
-    rc_pub = ngx_http_bedrud_json_bool(ctx->body, "isPublic", &pub, NULL);
+    rc_pub = ngx_http_bedrud_json_bool(ctx->body, "isPublic", &pub);
     rc_max = ngx_http_bedrud_json_int(ctx->body, "maxParticipants",
-                                      &st->room.max_participants, NULL);
+                                      &st->room.max_participants);
 
     if (rc_pub == NGX_ERROR || rc_max == NGX_ERROR
         || ngx_http_bedrud_room_settings_body(ctx->body, 0, &st->room, &present)
@@ -992,10 +972,8 @@ ngx_http_bedrud_room_settings(ngx_http_request_t *r,
     ngx_http_bedrud_timestamp(stamp,
                               &a[NGX_HTTP_BEDRUD_ROOM_SETTINGS_A_STAMP].len);
 
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_room_settings",
-                          NGX_HTTP_BEDRUD_ROOM_SETTINGS_NKEYS,
-                          NGX_HTTP_BEDRUD_ROOM_SETTINGS_N, a,
-                          ngx_http_bedrud_settings_done);
+    ngx_http_bedrud_call(r, ctx, ROOM_SETTINGS, a,
+                         ngx_http_bedrud_settings_done);
 }
 
 
@@ -1064,10 +1042,7 @@ ngx_http_bedrud_room_delete(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
     ngx_http_bedrud_room_caller(ctx, &a[NGX_HTTP_BEDRUD_ROOM_DELETE_A_CALLER],
                                 &a[NGX_HTTP_BEDRUD_ROOM_DELETE_A_SUPERADMIN]);
 
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_room_delete",
-                          NGX_HTTP_BEDRUD_ROOM_DELETE_NKEYS,
-                          NGX_HTTP_BEDRUD_ROOM_DELETE_N, a,
-                          ngx_http_bedrud_delete_done);
+    ngx_http_bedrud_call(r, ctx, ROOM_DELETE, a, ngx_http_bedrud_delete_done);
 }
 
 
@@ -1138,7 +1113,6 @@ ngx_http_bedrud_ban(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
 
     st = ngx_http_bedrud_state(r, ctx, sizeof(ngx_http_bedrud_rooms_t));
     if (st == NULL) {
-        ngx_http_bedrud_internal_error(r);
         return;
     }
 
@@ -1174,10 +1148,7 @@ ngx_http_bedrud_ban(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
      * (and, for a guest, its name) out of the next join.
      */
 
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_room_ban",
-                          NGX_HTTP_BEDRUD_ROOM_BAN_NKEYS,
-                          NGX_HTTP_BEDRUD_ROOM_BAN_N, a,
-                          ngx_http_bedrud_ban_done);
+    ngx_http_bedrud_call(r, ctx, ROOM_BAN, a, ngx_http_bedrud_ban_done);
 }
 
 

@@ -22,7 +22,10 @@ static void ngx_http_bedrud_query_done(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx, ngx_int_t rc);
 
 
-/* A handler's per-request state, allocated on first use. */
+/*
+ * A handler's per-request state, allocated on first use; NULL when there
+ * is no memory for it, and the 500 has been answered.
+ */
 
 void *
 ngx_http_bedrud_state(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
@@ -30,6 +33,10 @@ ngx_http_bedrud_state(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
 {
     if (ctx->data == NULL) {
         ctx->data = ngx_pcalloc(r->pool, size);
+
+        if (ctx->data == NULL) {
+            ngx_http_bedrud_internal_error(r);
+        }
     }
 
     return ctx->data;

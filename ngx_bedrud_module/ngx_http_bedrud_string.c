@@ -18,6 +18,8 @@
 static ngx_int_t ngx_http_bedrud_random_bytes(u_char *buf, size_t len);
 static u_char *ngx_http_bedrud_digits(u_char *p, ngx_uint_t n,
     ngx_uint_t width);
+static u_char *ngx_http_bedrud_date_time(u_char *p, struct tm *tm,
+    u_char sep);
 static ngx_int_t ngx_http_bedrud_decimal(const u_char *p, size_t n);
 static ngx_int_t ngx_http_bedrud_base64_value(u_char ch, ngx_uint_t url);
 static size_t ngx_http_bedrud_space(const u_char *p, size_t len);
@@ -142,17 +144,7 @@ ngx_http_bedrud_rfc3339(u_char *p, time_t sec, ngx_uint_t usec)
 
     ngx_libc_gmtime(sec, &tm);
 
-    p = ngx_http_bedrud_digits(p, tm.tm_year + 1900, 4);
-    *p++ = '-';
-    p = ngx_http_bedrud_digits(p, tm.tm_mon + 1, 2);
-    *p++ = '-';
-    p = ngx_http_bedrud_digits(p, tm.tm_mday, 2);
-    *p++ = 'T';
-    p = ngx_http_bedrud_digits(p, tm.tm_hour, 2);
-    *p++ = ':';
-    p = ngx_http_bedrud_digits(p, tm.tm_min, 2);
-    *p++ = ':';
-    p = ngx_http_bedrud_digits(p, tm.tm_sec, 2);
+    p = ngx_http_bedrud_date_time(p, &tm, 'T');
 
     if (usec) {
         width = 6;
@@ -264,19 +256,27 @@ ngx_http_bedrud_datetime(ngx_str_t *rfc, u_char *out)
         return 0;
     }
 
-    p = ngx_http_bedrud_digits(out, tm.tm_year + 1900, 4);
-    *p++ = '-';
-    p = ngx_http_bedrud_digits(p, tm.tm_mon + 1, 2);
-    *p++ = '-';
-    p = ngx_http_bedrud_digits(p, tm.tm_mday, 2);
-    *p++ = ' ';
-    p = ngx_http_bedrud_digits(p, tm.tm_hour, 2);
-    *p++ = ':';
-    p = ngx_http_bedrud_digits(p, tm.tm_min, 2);
-    *p++ = ':';
-    p = ngx_http_bedrud_digits(p, tm.tm_sec, 2);
+    return ngx_http_bedrud_date_time(out, &tm, ' ') - out;
+}
 
-    return p - out;
+
+/* "2006-01-02<sep>15:04:05" */
+
+static u_char *
+ngx_http_bedrud_date_time(u_char *p, struct tm *tm, u_char sep)
+{
+    p = ngx_http_bedrud_digits(p, tm->tm_year + 1900, 4);
+    *p++ = '-';
+    p = ngx_http_bedrud_digits(p, tm->tm_mon + 1, 2);
+    *p++ = '-';
+    p = ngx_http_bedrud_digits(p, tm->tm_mday, 2);
+    *p++ = sep;
+    p = ngx_http_bedrud_digits(p, tm->tm_hour, 2);
+    *p++ = ':';
+    p = ngx_http_bedrud_digits(p, tm->tm_min, 2);
+    *p++ = ':';
+
+    return ngx_http_bedrud_digits(p, tm->tm_sec, 2);
 }
 
 

@@ -38,6 +38,8 @@ typedef struct {
 } ngx_http_bedrud_token_slot_t;
 
 
+static ngx_http_bedrud_token_slot_t *ngx_http_bedrud_token_find(
+    ngx_str_t *token, ngx_str_t *secret);
 static ngx_http_bedrud_token_slot_t *ngx_http_bedrud_token_set(
     ngx_str_t *token, uint32_t *hash);
 static size_t ngx_http_bedrud_claims_len(ngx_http_bedrud_claims_t *c);
@@ -84,41 +86,25 @@ ngx_http_bedrud_token_cache_lookup(ngx_pool_t *pool, ngx_str_t *token,
     ngx_str_t *secret, ngx_http_bedrud_claims_t *claims)
 {
     u_char                        *p;
-    uint32_t                       hash;
-    ngx_uint_t                     i;
-    ngx_http_bedrud_token_slot_t  *set, *slot;
+    ngx_http_bedrud_token_slot_t  *slot;
 
-    set = ngx_http_bedrud_token_set(token, &hash);
-    if (set == NULL) {
+    slot = ngx_http_bedrud_token_find(token, secret);
+    if (slot == NULL) {
         return NGX_DECLINED;
     }
 
-    for (i = 0; i < NGX_HTTP_BEDRUD_TOKEN_WAYS; i++) {
-        slot = &set[i];
+    slot->used = ngx_current_msec;
 
-        if (slot->token != NULL
-            && slot->hash == hash
-            && slot->len == token->len
-            && slot->secret == secret->data
-            && CRYPTO_memcmp(slot->token, token->data, token->len) == 0)
-        {
-            slot->used = ngx_current_msec;
+    /* the request's own copy: the slot may be reused meanwhile */
 
-            /* the request's own copy: the slot may be reused meanwhile */
-
-            p = ngx_pnalloc(pool,
-                            ngx_http_bedrud_claims_len(&slot->claims));
-            if (p == NULL) {
-                return NGX_ERROR;
-            }
-
-            ngx_http_bedrud_claims_pack(p, claims, &slot->claims);
-
-            return NGX_OK;
-        }
+    p = ngx_pnalloc(pool, ngx_http_bedrud_claims_len(&slot->claims));
+    if (p == NULL) {
+        return NGX_ERROR;
     }
 
-    return NGX_DECLINED;
+    ngx_http_bedrud_claims_pack(p, claims, &slot->claims);
+
+    return NGX_OK;
 }
 
 
@@ -169,6 +155,30 @@ ngx_http_bedrud_token_cache_remember(ngx_str_t *token, ngx_str_t *secret,
     p = ngx_cpymem(p, token->data, token->len);
 
     ngx_http_bedrud_claims_pack(p, &slot->claims, claims);
+}
+
+
+static ngx_http_bedrud_token_slot_t *
+ngx_http_bedrud_token_find(ngx_str_t *token, ngx_str_t *secret)
+{
+    uint32_t                       hash;
+    ngx_uint_t                     i;
+    ngx_http_bedrud_token_slot_t  *set;
+
+    set = ngx_http_bedrud_token_set(token, &hash);
+
+    for (i = 0; set && i < NGX_HTTP_BEDRUD_TOKEN_WAYS; i++) {
+        if (set[i].token != NULL
+            && set[i].hash == hash
+            && set[i].len == token->len
+            && set[i].secret == secret->data
+            && CRYPTO_memcmp(set[i].token, token->data, token->len) == 0)
+        {
+            return &set[i];
+        }
+    }
+
+    return NULL;
 }
 
 

@@ -21,6 +21,8 @@
 #define NGX_HTTP_BEDRUD_PREFS_MAX     4096
 
 
+static ngx_int_t ngx_http_bedrud_user_own(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx, ngx_str_t *key, ngx_str_t *stamp);
 static void ngx_http_bedrud_me_done(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 static void ngx_http_bedrud_update_me_done(ngx_http_request_t *r,
@@ -36,6 +38,35 @@ static void ngx_http_bedrud_put_prefs_done(ngx_http_request_t *r,
 void
 ngx_http_bedrud_auth_me(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 {
+    ngx_http_bedrud_user_get(r, ctx, ngx_http_bedrud_me_done);
+}
+
+
+/* The caller's user key and the time: what a change of one's own takes. */
+
+static ngx_int_t
+ngx_http_bedrud_user_own(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
+    ngx_str_t *key, ngx_str_t *stamp)
+{
+    if (ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_USER,
+                            &ctx->claims.user_id, key)
+        != NGX_OK
+        || ngx_http_bedrud_now_stamp(r->pool, stamp) != NGX_OK)
+    {
+        ngx_http_bedrud_internal_error(r);
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/* The caller's user record: bedrud_user_get's reply for "next". */
+
+void
+ngx_http_bedrud_user_get(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
+    ngx_http_bedrud_step_pt next)
+{
     ngx_str_t  a[NGX_HTTP_BEDRUD_USER_GET_N];
 
     if (ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_USER,
@@ -47,10 +78,7 @@ ngx_http_bedrud_auth_me(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
         return;
     }
 
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_user_get",
-                          NGX_HTTP_BEDRUD_USER_GET_NKEYS,
-                          NGX_HTTP_BEDRUD_USER_GET_N, a,
-                          ngx_http_bedrud_me_done);
+    ngx_http_bedrud_call(r, ctx, USER_GET, a, next);
 }
 
 
@@ -81,11 +109,11 @@ void
 ngx_http_bedrud_auth_update_me(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
-    ngx_str_t  a[NGX_HTTP_BEDRUD_USER_RENAME_N], *name;
+    ngx_str_t  a[NGX_HTTP_BEDRUD_USER_RENAME_N], *name, key, stamp;
 
     name = &a[NGX_HTTP_BEDRUD_USER_RENAME_A_NAME];
 
-    if (ngx_http_bedrud_json_str(ctx->body, "name", name, NULL)
+    if (ngx_http_bedrud_json_str(ctx->body, "name", name)
         == NGX_ERROR)
     {
         ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST, "Invalid input");
@@ -99,22 +127,15 @@ ngx_http_bedrud_auth_update_me(ngx_http_request_t *r,
         return;
     }
 
-    if (ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_USER,
-                            &ctx->claims.user_id,
-                            &a[NGX_HTTP_BEDRUD_USER_RENAME_K_USER])
-        != NGX_OK
-        || ngx_http_bedrud_now_stamp(r->pool,
-                                     &a[NGX_HTTP_BEDRUD_USER_RENAME_A_STAMP])
-           != NGX_OK)
-    {
-        ngx_http_bedrud_internal_error(r);
+    if (ngx_http_bedrud_user_own(r, ctx, &key, &stamp) != NGX_OK) {
         return;
     }
 
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_user_rename",
-                          NGX_HTTP_BEDRUD_USER_RENAME_NKEYS,
-                          NGX_HTTP_BEDRUD_USER_RENAME_N, a,
-                          ngx_http_bedrud_update_me_done);
+    a[NGX_HTTP_BEDRUD_USER_RENAME_K_USER] = key;
+    a[NGX_HTTP_BEDRUD_USER_RENAME_A_STAMP] = stamp;
+
+    ngx_http_bedrud_call(r, ctx, USER_RENAME, a,
+                         ngx_http_bedrud_update_me_done);
 }
 
 
@@ -195,10 +216,10 @@ ngx_http_bedrud_auth_put_prefs(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
     json_t        *check;
-    ngx_str_t      a[NGX_HTTP_BEDRUD_PREFS_SET_N], prefs;
+    ngx_str_t      a[NGX_HTTP_BEDRUD_PREFS_SET_N], prefs, key, stamp;
     json_error_t   err;
 
-    if (ngx_http_bedrud_json_str(ctx->body, "preferencesJson", &prefs, NULL)
+    if (ngx_http_bedrud_json_str(ctx->body, "preferencesJson", &prefs)
         == NGX_ERROR)
     {
         ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST, "Invalid input");
@@ -231,22 +252,14 @@ ngx_http_bedrud_auth_put_prefs(ngx_http_request_t *r,
 
     a[NGX_HTTP_BEDRUD_PREFS_SET_A_PREFS] = prefs;
 
-    if (ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_USER,
-                            &ctx->claims.user_id,
-                            &a[NGX_HTTP_BEDRUD_PREFS_SET_K_USER])
-        != NGX_OK
-        || ngx_http_bedrud_now_stamp(r->pool,
-                                     &a[NGX_HTTP_BEDRUD_PREFS_SET_A_STAMP])
-           != NGX_OK)
-    {
-        ngx_http_bedrud_internal_error(r);
+    if (ngx_http_bedrud_user_own(r, ctx, &key, &stamp) != NGX_OK) {
         return;
     }
 
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_prefs_set",
-                          NGX_HTTP_BEDRUD_PREFS_SET_NKEYS,
-                          NGX_HTTP_BEDRUD_PREFS_SET_N, a,
-                          ngx_http_bedrud_put_prefs_done);
+    a[NGX_HTTP_BEDRUD_PREFS_SET_K_USER] = key;
+    a[NGX_HTTP_BEDRUD_PREFS_SET_A_STAMP] = stamp;
+
+    ngx_http_bedrud_call(r, ctx, PREFS_SET, a, ngx_http_bedrud_put_prefs_done);
 }
 
 

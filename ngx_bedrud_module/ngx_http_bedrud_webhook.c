@@ -80,7 +80,6 @@ ngx_http_bedrud_livekit_webhook(ngx_http_request_t *r,
 
     wh = ngx_http_bedrud_state(r, ctx, sizeof(ngx_http_bedrud_webhook_t));
     if (wh == NULL) {
-        ngx_http_bedrud_internal_error(r);
         return;
     }
 
@@ -151,10 +150,8 @@ ngx_http_bedrud_livekit_webhook(ngx_http_request_t *r,
     a[NGX_HTTP_BEDRUD_LIVEKIT_EVENT_A_TRACK_TYPE] = wh->type;
     a[NGX_HTTP_BEDRUD_LIVEKIT_EVENT_A_REASON] = wh->reason;
 
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_livekit_event",
-                          NGX_HTTP_BEDRUD_LIVEKIT_EVENT_NKEYS,
-                          NGX_HTTP_BEDRUD_LIVEKIT_EVENT_N, a,
-                          ngx_http_bedrud_webhook_done);
+    ngx_http_bedrud_call(r, ctx, LIVEKIT_EVENT, a,
+                         ngx_http_bedrud_webhook_done);
 }
 
 

@@ -40,15 +40,17 @@ my (%cfn, %cfields);
         my ($name, $file) = $lines[$i]
             =~ /\b(bedrud_\w+|[A-Z]+_FIELDS) \(redis\/(\w+\.lua)\)/
             or next;
-        my @defs;
+        my (@defs, $named);
         for ($i++; $i < @lines && $lines[$i] ne ''; $i++) {
             push @defs, [$1, $2]
                 if $lines[$i] =~ /^#define\s+(NGX_HTTP_BEDRUD_\w+)\s+(\d+)$/;
+            $named = [$1, $2]
+                if $lines[$i] =~ /^#define\s+(NGX_HTTP_BEDRUD_\w+)\s+"(\w+)"$/;
         }
         if ($name =~ /_FIELDS$/) {
             $cfields{$name} = { file => $file, defs => \@defs };
         } else {
-            $cfn{$name} = { file => $file, defs => \@defs };
+            $cfn{$name} = { file => $file, defs => \@defs, named => $named };
         }
     }
 }
@@ -160,6 +162,8 @@ for my $fn (sort keys %cfn) {
     (my $short = uc $fn) =~ s/^BEDRUD_//;
     my $prefix = "NGX_HTTP_BEDRUD_$short";
 
+    is_deeply($c->{named}, [ $prefix, $fn ], "$fn: $prefix is its name");
+
     ok($l, "$fn: named in the header, declared in redis/$c->{file}")
         or next;
     is($l->{file}, $c->{file}, "$fn: in $c->{file}");
@@ -217,17 +221,20 @@ for my $name (sort keys %cfields) {
     }
 }
 
-# the functions nginx calls are all named in the header
+# nginx calls functions by their names in the header only, and each
 {
     my %called;
     for my $src (glob "$top/ngx_bedrud_module/*.c") {
         my $text = slurp($src);
-        $called{$1} = 1 while $text =~ /"(bedrud_\w+)"/g;
+        $called{'bedrud_' . lc $1} = 1
+            while $text =~ /ngx_http_bedrud_call\(r, ctx, (\w+),/g;
+        $called{'bedrud_' . lc $1} = 1
+            while $text =~ /ngx_http_bedrud_fcall\(r, ctx, NGX_HTTP_BEDRUD_(\w+),/g;
+        my @strings = $text =~ /ngx_http_bedrud_fcall\(r, ctx, (")/g;
+        ok(!@strings, "$src: no function called by a string of its own");
     }
-    my @unnamed = grep { $registered{$_} && !$cfn{$_} } sort keys %called;
-    ok(!@unnamed, 'every function nginx calls is named in the header')
-        or diag("not named: @unnamed");
-    ok(keys %called >= keys %cfn, 'nginx calls the functions the header names');
+    is_deeply([ sort keys %called ], [ sort keys %cfn ],
+              'nginx calls every function the header names, and no other');
 }
 
 done_testing();
