@@ -32,6 +32,26 @@ static void ngx_http_bedrud_room_settings_parse(ngx_str_t *text,
     ngx_http_bedrud_room_t *room);
 
 
+/* the record's string fields, as stored, and where they go */
+
+typedef struct {
+    ngx_str_t                   name;
+    size_t                      offset;
+} ngx_http_bedrud_room_string_t;
+
+
+static ngx_http_bedrud_room_string_t  ngx_http_bedrud_room_strings[] = {
+    { ngx_string("id"), offsetof(ngx_http_bedrud_room_t, id) },
+    { ngx_string("name"), offsetof(ngx_http_bedrud_room_t, name) },
+    { ngx_string("createdBy"), offsetof(ngx_http_bedrud_room_t, created_by) },
+    { ngx_string("adminId"), offsetof(ngx_http_bedrud_room_t, admin_id) },
+    { ngx_string("mode"), offsetof(ngx_http_bedrud_room_t, mode) },
+    { ngx_string("createdAt"), offsetof(ngx_http_bedrud_room_t, created_at) },
+    { ngx_string("updatedAt"), offsetof(ngx_http_bedrud_room_t, updated_at) },
+    { ngx_string("expiresAt"), offsetof(ngx_http_bedrud_room_t, expires_at) }
+};
+
+
 /* RoomSettings' switches, in the wire order */
 
 const char  *ngx_http_bedrud_room_flags[NGX_HTTP_BEDRUD_ROOM_FLAGS] = {
@@ -133,34 +153,26 @@ static void
 ngx_http_bedrud_room_field(ngx_http_bedrud_room_t *room, ngx_str_t *f,
     ngx_str_t *v, ngx_str_t *settings)
 {
+    ngx_uint_t                      i;
+    ngx_http_bedrud_room_string_t  *rs;
+
+    for (i = 0; i < sizeof(ngx_http_bedrud_room_strings)
+                    / sizeof(ngx_http_bedrud_room_string_t); i++)
+    {
+        rs = &ngx_http_bedrud_room_strings[i];
+
+        if (f->len == rs->name.len
+            && ngx_strncmp(f->data, rs->name.data, f->len) == 0)
+        {
+            *(ngx_str_t *) ((u_char *) room + rs->offset) = *v;
+            return;
+        }
+    }
+
 #define ngx_http_bedrud_is(name)                                              \
     (f->len == sizeof(name) - 1 && ngx_strncmp(f->data, name, f->len) == 0)
 
-    if (ngx_http_bedrud_is("id")) {
-        room->id = *v;
-
-    } else if (ngx_http_bedrud_is("name")) {
-        room->name = *v;
-
-    } else if (ngx_http_bedrud_is("createdBy")) {
-        room->created_by = *v;
-
-    } else if (ngx_http_bedrud_is("adminId")) {
-        room->admin_id = *v;
-
-    } else if (ngx_http_bedrud_is("mode")) {
-        room->mode = *v;
-
-    } else if (ngx_http_bedrud_is("createdAt")) {
-        room->created_at = *v;
-
-    } else if (ngx_http_bedrud_is("updatedAt")) {
-        room->updated_at = *v;
-
-    } else if (ngx_http_bedrud_is("expiresAt")) {
-        room->expires_at = *v;
-
-    } else if (ngx_http_bedrud_is("isActive")) {
+    if (ngx_http_bedrud_is("isActive")) {
         room->active = ngx_http_bedrud_room_bit(v);
 
     } else if (ngx_http_bedrud_is("isPublic")) {
@@ -269,38 +281,28 @@ static ngx_int_t
 ngx_http_bedrud_room_finish(ngx_http_bedrud_room_t *room,
     ngx_str_t *settings)
 {
+    ngx_str_t   *v;
+    ngx_uint_t   i;
+
     if (room->id.len == 0) {
         return NGX_ERROR;
     }
 
     /* strings must not be NULL for jansson */
 
-    if (room->name.data == NULL) {
-        ngx_str_set(&room->name, "");
-    }
+    for (i = 0; i < sizeof(ngx_http_bedrud_room_strings)
+                    / sizeof(ngx_http_bedrud_room_string_t); i++)
+    {
+        v = (ngx_str_t *) ((u_char *) room
+                           + ngx_http_bedrud_room_strings[i].offset);
 
-    if (room->created_by.data == NULL) {
-        ngx_str_set(&room->created_by, "");
-    }
-
-    if (room->admin_id.data == NULL) {
-        ngx_str_set(&room->admin_id, "");
+        if (v->data == NULL) {
+            ngx_str_set(v, "");
+        }
     }
 
     if (room->mode.len == 0) {
         ngx_str_set(&room->mode, "standard");
-    }
-
-    if (room->created_at.data == NULL) {
-        ngx_str_set(&room->created_at, "");
-    }
-
-    if (room->updated_at.data == NULL) {
-        ngx_str_set(&room->updated_at, "");
-    }
-
-    if (room->expires_at.data == NULL) {
-        ngx_str_set(&room->expires_at, "");
     }
 
     ngx_http_bedrud_room_settings_parse(settings, room);
