@@ -174,7 +174,7 @@ ngx_http_bedrud_admin_room_update(ngx_http_request_t *r,
 {
     json_t      *settings;
     ngx_int_t    rc, max;
-    ngx_str_t    a[NGX_HTTP_BEDRUD_ADMIN_ROOM_UPDATE_N], *flag, key, stamp;
+    ngx_str_t    a[NGX_HTTP_BEDRUD_ADMIN_ROOM_UPDATE_N], *flag;
     ngx_flag_t   on;
     ngx_uint_t   i;
 
@@ -229,16 +229,13 @@ ngx_http_bedrud_admin_room_update(ngx_http_request_t *r,
         }
     }
 
-    if (ngx_http_bedrud_admin_target(r, ctx, NGX_HTTP_BEDRUD_KEY_ROOM, &key,
-                                     &stamp)
+    if (ngx_http_bedrud_admin_target(r, ctx, NGX_HTTP_BEDRUD_KEY_ROOM,
+                                  &a[NGX_HTTP_BEDRUD_ADMIN_ROOM_UPDATE_K_ROOM],
+                                  &a[NGX_HTTP_BEDRUD_ADMIN_ROOM_UPDATE_A_STAMP])
         != NGX_OK)
     {
         return;
     }
-
-    a[NGX_HTTP_BEDRUD_ADMIN_ROOM_UPDATE_K_ROOM] = key;
-
-    a[NGX_HTTP_BEDRUD_ADMIN_ROOM_UPDATE_A_STAMP] = stamp;
 
     ngx_http_bedrud_call(r, ctx, ADMIN_ROOM_UPDATE, a,
                          ngx_http_bedrud_admin_room_update_done);
@@ -282,18 +279,15 @@ void
 ngx_http_bedrud_admin_room_close(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
-    ngx_str_t  a[NGX_HTTP_BEDRUD_ADMIN_ROOM_CLOSE_N], key, stamp;
+    ngx_str_t  a[NGX_HTTP_BEDRUD_ADMIN_ROOM_CLOSE_N];
 
-    if (ngx_http_bedrud_admin_target(r, ctx, NGX_HTTP_BEDRUD_KEY_ROOM, &key,
-                                     &stamp)
+    if (ngx_http_bedrud_admin_target(r, ctx, NGX_HTTP_BEDRUD_KEY_ROOM,
+                                   &a[NGX_HTTP_BEDRUD_ADMIN_ROOM_CLOSE_K_ROOM],
+                                   &a[NGX_HTTP_BEDRUD_ADMIN_ROOM_CLOSE_A_STAMP])
         != NGX_OK)
     {
         return;
     }
-
-    a[NGX_HTTP_BEDRUD_ADMIN_ROOM_CLOSE_K_ROOM] = key;
-
-    a[NGX_HTTP_BEDRUD_ADMIN_ROOM_CLOSE_A_STAMP] = stamp;
 
     ngx_http_bedrud_call(r, ctx, ADMIN_ROOM_CLOSE, a,
                          ngx_http_bedrud_admin_room_close_done);
@@ -367,16 +361,15 @@ ngx_http_bedrud_admin_users_done(ngx_http_request_t *r,
 void
 ngx_http_bedrud_admin_user(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 {
-    ngx_str_t  a[NGX_HTTP_BEDRUD_ADMIN_USER_N], key;
+    ngx_str_t  a[NGX_HTTP_BEDRUD_ADMIN_USER_N];
 
-    if (ngx_http_bedrud_admin_target(r, ctx, NGX_HTTP_BEDRUD_KEY_USER, &key,
+    if (ngx_http_bedrud_admin_target(r, ctx, NGX_HTTP_BEDRUD_KEY_USER,
+                                     &a[NGX_HTTP_BEDRUD_ADMIN_USER_K_USER],
                                      NULL)
         != NGX_OK)
     {
         return;
     }
-
-    a[NGX_HTTP_BEDRUD_ADMIN_USER_K_USER] = key;
 
     if (ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_USER_ROOMS,
                             &ctx->params[0],
@@ -445,7 +438,7 @@ ngx_http_bedrud_admin_user_status(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
     ngx_str_t                     a[NGX_HTTP_BEDRUD_ADMIN_USER_STATUS_N];
-    ngx_str_t                     key, stamp, exp;
+    ngx_str_t                     exp;
     ngx_flag_t                    active;
     ngx_http_bedrud_admin_t      *st;
     ngx_http_bedrud_main_conf_t  *bmcf;
@@ -466,8 +459,9 @@ ngx_http_bedrud_admin_user_status(ngx_http_request_t *r,
         return;
     }
 
-    if (ngx_http_bedrud_admin_target(r, ctx, NGX_HTTP_BEDRUD_KEY_USER, &key,
-                                     &stamp)
+    if (ngx_http_bedrud_admin_target(r, ctx, NGX_HTTP_BEDRUD_KEY_USER,
+                                  &a[NGX_HTTP_BEDRUD_ADMIN_USER_STATUS_K_USER],
+                                  &a[NGX_HTTP_BEDRUD_ADMIN_USER_STATUS_A_STAMP])
         != NGX_OK)
     {
         return;
@@ -495,8 +489,6 @@ ngx_http_bedrud_admin_user_status(ngx_http_request_t *r,
         return;
     }
 
-    a[NGX_HTTP_BEDRUD_ADMIN_USER_STATUS_K_USER] = key;
-    a[NGX_HTTP_BEDRUD_ADMIN_USER_STATUS_A_STAMP] = stamp;
     a[NGX_HTTP_BEDRUD_ADMIN_USER_STATUS_A_REVOKE_EXP] = exp;
 
     ngx_http_bedrud_call(r, ctx, ADMIN_USER_STATUS, a,
@@ -550,7 +542,7 @@ ngx_http_bedrud_admin_user_accesses(ngx_http_request_t *r,
 {
     json_t     *list;
     ngx_int_t   rc;
-    ngx_str_t   a[NGX_HTTP_BEDRUD_ADMIN_USER_ACCESSES_N], roles, key, stamp;
+    ngx_str_t   a[NGX_HTTP_BEDRUD_ADMIN_USER_ACCESSES_N];
 
     list = ngx_http_bedrud_json_get(ctx->body, "accesses");
 
@@ -559,7 +551,8 @@ ngx_http_bedrud_admin_user_accesses(ngx_http_request_t *r,
         return;
     }
 
-    rc = ngx_http_bedrud_admin_accesses(r, list, &roles);
+    rc = ngx_http_bedrud_admin_accesses(r, list,
+                          &a[NGX_HTTP_BEDRUD_ADMIN_USER_ACCESSES_A_ACCESSES]);
 
     if (rc == NGX_ERROR) {
         ngx_http_bedrud_internal_error(r);
@@ -573,17 +566,13 @@ ngx_http_bedrud_admin_user_accesses(ngx_http_request_t *r,
         return;
     }
 
-    if (ngx_http_bedrud_admin_target(r, ctx, NGX_HTTP_BEDRUD_KEY_USER, &key,
-                                     &stamp)
+    if (ngx_http_bedrud_admin_target(r, ctx, NGX_HTTP_BEDRUD_KEY_USER,
+                                &a[NGX_HTTP_BEDRUD_ADMIN_USER_ACCESSES_K_USER],
+                                &a[NGX_HTTP_BEDRUD_ADMIN_USER_ACCESSES_A_STAMP])
         != NGX_OK)
     {
         return;
     }
-
-    a[NGX_HTTP_BEDRUD_ADMIN_USER_ACCESSES_K_USER] = key;
-
-    a[NGX_HTTP_BEDRUD_ADMIN_USER_ACCESSES_A_ACCESSES] = roles;
-    a[NGX_HTTP_BEDRUD_ADMIN_USER_ACCESSES_A_STAMP] = stamp;
 
     ngx_http_bedrud_call(r, ctx, ADMIN_USER_ACCESSES, a,
                          ngx_http_bedrud_admin_user_accesses_done);
@@ -614,20 +603,13 @@ void
 ngx_http_bedrud_admin_get_settings(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
-    ngx_str_t              argv[5];
+    ngx_str_t              argv[2 + NGX_HTTP_BEDRUD_SETTINGS_N];
     ngx_http_bedrud_cmd_t  cmd;
 
-    ngx_str_set(&argv[0], "HMGET");
-    ngx_str_set(&argv[1], NGX_HTTP_BEDRUD_SETTINGS_KEY);
-    ngx_str_set(&argv[2], "registrationEnabled");
-    ngx_str_set(&argv[3], "tokenRegistrationOnly");
-    ngx_str_set(&argv[4], "passkeysEnabled");
-
-    cmd.argc = 5;
-    cmd.argv = argv;
+    ngx_http_bedrud_settings_cmd(&cmd, argv, NGX_HTTP_BEDRUD_SETTINGS_N);
 
     ngx_http_bedrud_query(r, ctx, &cmd, 1,
-                               ngx_http_bedrud_admin_settings_done);
+                          ngx_http_bedrud_admin_settings_done);
 }
 
 
@@ -641,13 +623,10 @@ ngx_http_bedrud_admin_put_settings(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
     ngx_int_t   rc;
-    ngx_str_t   a[NGX_HTTP_BEDRUD_ADMIN_SETTINGS_SET_N + 6];
+    ngx_str_t   a[NGX_HTTP_BEDRUD_ADMIN_SETTINGS_SET_N
+                  + 2 * NGX_HTTP_BEDRUD_SETTINGS_N];
     ngx_uint_t  i, n;
     ngx_flag_t  value;
-
-    static const char  *names[] = {
-        "registrationEnabled", "tokenRegistrationOnly", "passkeysEnabled"
-    };
 
     ngx_str_set(&a[NGX_HTTP_BEDRUD_ADMIN_SETTINGS_SET_K_SETTINGS],
                 NGX_HTTP_BEDRUD_SETTINGS_KEY);
@@ -656,8 +635,10 @@ ngx_http_bedrud_admin_put_settings(ngx_http_request_t *r,
 
     n = NGX_HTTP_BEDRUD_ADMIN_SETTINGS_SET_N;
 
-    for (i = 0; i < 3; i++) {
-        rc = ngx_http_bedrud_json_bool(ctx->body, names[i], &value);
+    for (i = 0; i < NGX_HTTP_BEDRUD_SETTINGS_N; i++) {
+        rc = ngx_http_bedrud_json_bool(ctx->body,
+                                   (char *) ngx_http_bedrud_settings[i].data,
+                                   &value);
 
         if (rc == NGX_ERROR) {
             ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST, "Invalid input");
@@ -669,9 +650,7 @@ ngx_http_bedrud_admin_put_settings(ngx_http_request_t *r,
             continue;
         }
 
-        a[n].data = (u_char *) names[i];
-        a[n].len = ngx_strlen(names[i]);
-
+        a[n] = ngx_http_bedrud_settings[i];
         ngx_http_bedrud_bit(&a[n + 1], value);
 
         n += 2;

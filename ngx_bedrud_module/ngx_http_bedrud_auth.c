@@ -1013,19 +1013,15 @@ void
 ngx_http_bedrud_auth_settings(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
-    ngx_str_t              argv[4];
+    ngx_str_t              argv[2 + 2];
     ngx_http_bedrud_cmd_t  cmd;
 
-    ngx_str_set(&argv[0], "HMGET");
-    ngx_str_set(&argv[1], NGX_HTTP_BEDRUD_SETTINGS_KEY);
-    ngx_str_set(&argv[2], "registrationEnabled");
-    ngx_str_set(&argv[3], "tokenRegistrationOnly");
+    /* registration and invite only: this server has no passkeys */
 
-    cmd.argc = 4;
-    cmd.argv = argv;
+    ngx_http_bedrud_settings_cmd(&cmd, argv, 2);
 
     ngx_http_bedrud_query(r, ctx, &cmd, 1,
-                               ngx_http_bedrud_settings_done);
+                          ngx_http_bedrud_settings_done);
 }
 
 

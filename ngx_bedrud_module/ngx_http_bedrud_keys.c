@@ -43,6 +43,15 @@ static ngx_http_bedrud_key_name_t  ngx_http_bedrud_key_names[] = {
 };
 
 
+/* the fields of NGX_HTTP_BEDRUD_SETTINGS_KEY */
+
+ngx_str_t  ngx_http_bedrud_settings[NGX_HTTP_BEDRUD_SETTINGS_N] = {
+    ngx_string("registrationEnabled"),
+    ngx_string("tokenRegistrationOnly"),
+    ngx_string("passkeysEnabled")
+};
+
+
 /* The key of one kind (NGX_HTTP_BEDRUD_KEY_USER, ...) for an id. */
 
 ngx_int_t
@@ -167,4 +176,26 @@ ngx_http_bedrud_now_stamp(ngx_pool_t *pool, ngx_str_t *s)
     ngx_http_bedrud_timestamp(s->data, &s->len);
 
     return NGX_OK;
+}
+
+
+/*
+ * HMGET of the first n switches; argv has room for 2 + n strings.
+ */
+
+void
+ngx_http_bedrud_settings_cmd(ngx_http_bedrud_cmd_t *cmd, ngx_str_t *argv,
+    ngx_uint_t n)
+{
+    ngx_uint_t  i;
+
+    ngx_str_set(&argv[0], "HMGET");
+    ngx_str_set(&argv[1], NGX_HTTP_BEDRUD_SETTINGS_KEY);
+
+    for (i = 0; i < n; i++) {
+        argv[2 + i] = ngx_http_bedrud_settings[i];
+    }
+
+    cmd->argc = 2 + n;
+    cmd->argv = argv;
 }

@@ -468,6 +468,9 @@ ngx_int_t ngx_http_bedrud_session_key(ngx_pool_t *pool, ngx_str_t *uid,
 ngx_int_t ngx_http_bedrud_num(ngx_pool_t *pool, int64_t n, ngx_str_t *s);
 void ngx_http_bedrud_bit(ngx_str_t *s, ngx_uint_t on);
 ngx_int_t ngx_http_bedrud_now_stamp(ngx_pool_t *pool, ngx_str_t *s);
+void ngx_http_bedrud_settings_cmd(ngx_http_bedrud_cmd_t *cmd, ngx_str_t *argv,
+    ngx_uint_t n);
+extern ngx_str_t  ngx_http_bedrud_settings[];
 
 /* kinds of ngx_http_bedrud_key(): the id goes where <> is */
 #define NGX_HTTP_BEDRUD_KEY_USER            0   /* bedrud:user:{<>} */
@@ -493,6 +496,9 @@ ngx_int_t ngx_http_bedrud_now_stamp(ngx_pool_t *pool, ngx_str_t *s);
 #define NGX_HTTP_BEDRUD_ROOMS_KEY        "bedrud:rooms"
 #define NGX_HTTP_BEDRUD_INVITES_KEY      "bedrud:invites"
 #define NGX_HTTP_BEDRUD_REVLOG_KEY       "bedrud:revlog"
+
+/* bedrud:settings' switches: registration, invite only, passkeys */
+#define NGX_HTTP_BEDRUD_SETTINGS_N       3
 
 
 /* ngx_http_bedrud_auth.c: accounts, sessions and tokens (/api/auth/...) */

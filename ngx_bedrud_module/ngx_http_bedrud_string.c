@@ -23,6 +23,7 @@ static u_char *ngx_http_bedrud_date_time(u_char *p, struct tm *tm,
 static ngx_int_t ngx_http_bedrud_decimal(const u_char *p, size_t n);
 static ngx_int_t ngx_http_bedrud_base64_value(u_char ch, ngx_uint_t url);
 static size_t ngx_http_bedrud_space(const u_char *p, size_t len);
+static u_char ngx_http_bedrud_json_short(u_char c);
 
 
 static u_char  ngx_http_bedrud_base64_std[] =
@@ -465,21 +466,7 @@ ngx_http_bedrud_json_escape_len(ngx_str_t *s)
             continue;
         }
 
-        switch (c) {
-
-        case '"':
-        case '\\':
-        case '\b':
-        case '\f':
-        case '\n':
-        case '\r':
-        case '\t':
-            len += 1;
-            break;
-
-        default:
-            len += 5;
-        }
+        len += ngx_http_bedrud_json_short(c) ? 1 : 5;
     }
 
     return len;
@@ -489,7 +476,7 @@ ngx_http_bedrud_json_escape_len(ngx_str_t *s)
 u_char *
 ngx_http_bedrud_json_escape(u_char *p, ngx_str_t *s)
 {
-    u_char          c;
+    u_char          c, e;
     size_t          i;
     static u_char   hex[] = "0123456789ABCDEF";
 
@@ -503,43 +490,53 @@ ngx_http_bedrud_json_escape(u_char *p, ngx_str_t *s)
 
         *p++ = '\\';
 
-        switch (c) {
+        e = ngx_http_bedrud_json_short(c);
 
-        case '"':
-        case '\\':
-            *p++ = c;
-            break;
-
-        case '\b':
-            *p++ = 'b';
-            break;
-
-        case '\f':
-            *p++ = 'f';
-            break;
-
-        case '\n':
-            *p++ = 'n';
-            break;
-
-        case '\r':
-            *p++ = 'r';
-            break;
-
-        case '\t':
-            *p++ = 't';
-            break;
-
-        default:
-            *p++ = 'u';
-            *p++ = '0';
-            *p++ = '0';
-            *p++ = hex[c >> 4];
-            *p++ = hex[c & 0x0f];
+        if (e) {
+            *p++ = e;
+            continue;
         }
+
+        *p++ = 'u';
+        *p++ = '0';
+        *p++ = '0';
+        *p++ = hex[c >> 4];
+        *p++ = hex[c & 0x0f];
     }
 
     return p;
+}
+
+
+/* the letter after the backslash JSON has for c, or 0 for \u00XX */
+
+static u_char
+ngx_http_bedrud_json_short(u_char c)
+{
+    switch (c) {
+
+    case '"':
+    case '\\':
+        return c;
+
+    case '\b':
+        return 'b';
+
+    case '\f':
+        return 'f';
+
+    case '\n':
+        return 'n';
+
+    case '\r':
+        return 'r';
+
+    case '\t':
+        return 't';
+
+    default:
+        return 0;
+    }
 }
 
 

@@ -183,7 +183,7 @@ ngx_http_bedrud_auth_get_prefs(ngx_http_request_t *r,
     cmd.argv = argv;
 
     ngx_http_bedrud_query(r, ctx, &cmd, 1,
-                               ngx_http_bedrud_get_prefs_done);
+                          ngx_http_bedrud_get_prefs_done);
 }
 
 

@@ -117,6 +117,7 @@ static void t_ids(void);
 static void t_keys(void);
 static void t_json_depth(void);
 static void t_base64(void);
+static void t_json_escape(void);
 
 
 static ngx_uint_t  t_count;
@@ -2738,6 +2739,27 @@ t_base64(void)
 }
 
 
+static void
+t_json_escape(void)
+{
+    u_char      *end;
+    ngx_str_t    s;
+    u_char       out[64];
+    static char  want[] = "a\\\"\\\\\\b\\f\\n\\r\\t\\u0001\\u001F\xc3\xa9/";
+
+    s.data = (u_char *) "a\"\\\b\f\n\r\t\x01\x1f\xc3\xa9/";
+    s.len = 13;
+
+    end = ngx_http_bedrud_json_escape(out, &s);
+
+    t_ok((size_t) (end - out) == sizeof(want) - 1
+         && ngx_memcmp(out, want, sizeof(want) - 1) == 0,
+         "json escape: short forms, \\u00XX, UTF-8 and '/' as they are");
+    t_ok(ngx_http_bedrud_json_escape_len(&s) == sizeof(want) - 1,
+         "json escape length matches what is written");
+}
+
+
 int
 main(void)
 {
@@ -2768,6 +2790,7 @@ main(void)
     t_keys();
     t_json_depth();
     t_base64();
+    t_json_escape();
 
     ngx_stub_pool_reset();
 
