@@ -109,7 +109,7 @@ void
 ngx_http_bedrud_auth_update_me(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
-    ngx_str_t  a[NGX_HTTP_BEDRUD_USER_RENAME_N], *name, key, stamp;
+    ngx_str_t  a[NGX_HTTP_BEDRUD_USER_RENAME_N], *name;
 
     name = &a[NGX_HTTP_BEDRUD_USER_RENAME_A_NAME];
 
@@ -127,12 +127,12 @@ ngx_http_bedrud_auth_update_me(ngx_http_request_t *r,
         return;
     }
 
-    if (ngx_http_bedrud_user_own(r, ctx, &key, &stamp) != NGX_OK) {
+    if (ngx_http_bedrud_user_own(r, ctx, &a[NGX_HTTP_BEDRUD_USER_RENAME_K_USER],
+                                 &a[NGX_HTTP_BEDRUD_USER_RENAME_A_STAMP])
+        != NGX_OK)
+    {
         return;
     }
-
-    a[NGX_HTTP_BEDRUD_USER_RENAME_K_USER] = key;
-    a[NGX_HTTP_BEDRUD_USER_RENAME_A_STAMP] = stamp;
 
     ngx_http_bedrud_call(r, ctx, USER_RENAME, a,
                          ngx_http_bedrud_update_me_done);
@@ -216,7 +216,7 @@ ngx_http_bedrud_auth_put_prefs(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
     json_t        *check;
-    ngx_str_t      a[NGX_HTTP_BEDRUD_PREFS_SET_N], prefs, key, stamp;
+    ngx_str_t      a[NGX_HTTP_BEDRUD_PREFS_SET_N], prefs;
     json_error_t   err;
 
     if (ngx_http_bedrud_json_str(ctx->body, "preferencesJson", &prefs)
@@ -252,12 +252,12 @@ ngx_http_bedrud_auth_put_prefs(ngx_http_request_t *r,
 
     a[NGX_HTTP_BEDRUD_PREFS_SET_A_PREFS] = prefs;
 
-    if (ngx_http_bedrud_user_own(r, ctx, &key, &stamp) != NGX_OK) {
+    if (ngx_http_bedrud_user_own(r, ctx, &a[NGX_HTTP_BEDRUD_PREFS_SET_K_USER],
+                                 &a[NGX_HTTP_BEDRUD_PREFS_SET_A_STAMP])
+        != NGX_OK)
+    {
         return;
     }
-
-    a[NGX_HTTP_BEDRUD_PREFS_SET_K_USER] = key;
-    a[NGX_HTTP_BEDRUD_PREFS_SET_A_STAMP] = stamp;
 
     ngx_http_bedrud_call(r, ctx, PREFS_SET, a, ngx_http_bedrud_put_prefs_done);
 }
