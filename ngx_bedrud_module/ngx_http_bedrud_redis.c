@@ -119,8 +119,14 @@ ngx_http_bedrud_redis_init_process(ngx_cycle_t *cycle)
 
     bmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_bedrud_module);
 
+    /*
+     * Without functions the handshake could never complete, and nothing
+     * would use the connection: bedrud_api requires them.
+     */
+
     if (bmcf == NULL
-        || (bmcf->redis_host.len == 0 && bmcf->redis_unix.len == 0))
+        || (bmcf->redis_host.len == 0 && bmcf->redis_unix.len == 0)
+        || bmcf->redis_functions == NULL)
     {
         return NGX_OK;
     }
