@@ -8,7 +8,7 @@
 #   my $tls = Prod::tls();                     # local CA + server certificate
 #   my $lk = Prod::livekit(webhook => $url, %o);  # a LiveKit node
 #   my $n = Prod::nginx(site => 'https', livekit => [$lk->{port}], %o);
-#   Prod::wait_http($url, $secs)
+#   my $lb = Prod::balancer(nodes => [$n1->{http}, $n2->{http}]);
 
 package Prod;
 
@@ -181,6 +181,7 @@ sub livekit {
             if waitpid($pid, POSIX::WNOHANG()) == $pid;
         status("http://127.0.0.1:$lk{port}/") eq '200';
     }) or BAIL_OUT("livekit-server $name did not start");
+    ($lk{node}) = slurp($lk{log}) =~ /"nodeID": "(ND_\w+)"/;
     return \%lk;
 }
 
@@ -260,6 +261,57 @@ sub nginx {
         push @nginx_pids, $n{pid};
     }
     return \%n;
+}
+
+# A load balancer in front of nginx nodes (stock nginx, no module), as
+# an operator would put one: round robin over the nodes' HTTP ports
+# (nodes), on port (default: a free one).  Returns its port and prefix.
+sub balancer {
+    my (%o) = @_;
+    my $prefix = "$dir/" . ($o{name} // 'balancer');
+    mkdir $prefix;
+    mkdir "$prefix/$_" for qw(logs tmp);
+    my $port = $o{port} // free_port();
+    my $servers = join '', map { "        server 127.0.0.1:$_;\n" } @{ $o{nodes} };
+    open my $fh, '>', "$prefix/nginx.conf" or die $!;
+    print $fh <<"CONF";
+worker_processes 1;
+pid $prefix/nginx.pid;
+error_log $prefix/logs/error.log info;
+events { worker_connections 256; }
+http {
+    access_log $prefix/logs/access.log;
+    client_body_temp_path $prefix/tmp/body;
+    proxy_temp_path $prefix/tmp/proxy;
+    fastcgi_temp_path $prefix/tmp/fastcgi;
+    uwsgi_temp_path $prefix/tmp/uwsgi;
+    scgi_temp_path $prefix/tmp/scgi;
+    upstream bedrud_nodes {
+$servers    }
+    server {
+        listen 127.0.0.1:$port;
+        location / {
+            proxy_pass http://bedrud_nodes;
+            proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+            # a node that is down: the next one (LiveKit's webhooks are
+            # deduplicated by event id, so a retried POST is safe)
+            proxy_next_upstream error timeout non_idempotent;
+        }
+    }
+}
+CONF
+    close $fh;
+    my $nginx = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
+    system($nginx, '-p', "$prefix/", '-c', "$prefix/nginx.conf",
+           '-e', "$prefix/logs/error.log") == 0
+        or BAIL_OUT('cannot start the load balancer');
+    wait_for(10, sub { -s "$prefix/nginx.pid" })
+        or BAIL_OUT('the load balancer did not start');
+    if (open my $p, '<', "$prefix/nginx.pid") {
+        my ($pid) = <$p> =~ /(\d+)/;
+        push @nginx_pids, $pid;
+    }
+    return { port => $port, prefix => $prefix };
 }
 
 sub slurp {
