@@ -116,7 +116,7 @@ check 'it loads the module from /usr/lib/nginx/modules' \
 check 'the stock nginx.conf passes nginx -t with the module loaded' nginx -t
 
 # the example, set up as README's "Deploying" says
-mkdir -p /etc/bedrud /var/www/letsencrypt \
+mkdir -p /etc/bedrud \
     /etc/letsencrypt/live/meet.example.com
 cp "$TOP/t/data/jwt.secret" "$TOP/t/data/livekit.secret" /etc/bedrud/
 chmod 0600 /etc/bedrud/*.secret
