@@ -26,14 +26,8 @@ use Prod;
 use Test::More;
 use JSON::PP ();
 
-my $top = $ENV{TEST_NGINX_TOP};
-
 plan skip_all => 'BEDRUD_E2E=0' if ($ENV{BEDRUD_E2E} // '1') eq '0';
-E2E::need('var/bin/livekit-server', 'web/dist/index.html',
-          'web/node_modules/playwright-core/cli.js');
-my $chromium = $ENV{CHROMIUM} || '/usr/bin/chromium';
-BAIL_OUT("$chromium is missing (Debian's chromium: make deps installs it)")
-    unless -x $chromium;
+E2E::need_browser();
 for my $cmd (qw(certutil openssl curl)) {
     BAIL_OUT("$cmd is missing: make deps installs it")
         if system("command -v $cmd >/dev/null") != 0;
@@ -129,20 +123,8 @@ system("certutil -d 'sql:$home/.pki/nssdb' -N --empty-password"
        . " && certutil -d 'sql:$home/.pki/nssdb' -A -t C,, -n bedrud-test-ca"
        . " -i '$tls->{ca}'") == 0 or BAIL_OUT('certutil failed');
 
-my @out = `cd '$top/web' && HOME='$home' CHROMIUM='$chromium' E2EE_RELAY='udp tls' E2EE_TURNS_PORT=$n->{router} timeout 180 node test/e2ee.mjs '$url' 2>&1`;
-my $rc = $? >> 8;
-my ($room, $key);
-for (@out) {
-    chomp;
-    if (/^(not )?ok - (.*)$/) {
-        ok(!$1, "browser: $2");
-    } elsif (/^room (\S+) key (\S+)$/) {
-        ($room, $key) = ($1, $2);
-    } else {
-        diag($_);
-    }
-}
-is($rc, 0, 'the browser run ended well');
+my ($room, $key, @out) = E2E::browser($url, HOME => $home,
+    E2EE_RELAY => 'udp tls', E2EE_TURNS_PORT => $n->{router});
 my $all = join "\n", @out;
 like($all, qr{^ok - Alice's media flows through TURN/UDP relays only$}m,
      'Alice was held to TURN/UDP');

@@ -16,6 +16,7 @@ use strict;
 use warnings;
 
 use BedrudTest;
+use E2E ();
 use LiveKitMock qw(lk_secret);
 use Test::More;
 use File::Temp qw(tempdir);
@@ -115,12 +116,7 @@ sub secrets {
 
 sub wait_for {
     my ($secs, $ok) = @_;
-    my $deadline = time + $secs;
-    until ($ok->()) {
-        return 0 if time > $deadline;
-        sleep 0.1;
-    }
-    return 1;
+    return E2E::wait_for('', $secs, $ok);
 }
 
 # curl's HTTP status for a URL ("000": no answer); @opt more curl options
