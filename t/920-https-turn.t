@@ -46,7 +46,7 @@ my $json = JSON::PP->new;
 my $router = free_port();
 my $lk = Prod::livekit(webhook => "https://127.0.0.1:$router/api/livekit/webhook");
 my $n = Prod::nginx(site => 'https', router => $router,
-                    livekit => [$lk->{port}], turn_tls => $lk->{turn_tls});
+                    livekit => $lk->{port}, turn_tls => $lk->{turn_tls});
 my $url = $n->{url};
 pass("nginx ($url) and LiveKit answer");
 

@@ -77,7 +77,7 @@ my %lk = map {
 } qw(a b);
 my %node = map {
     $_ => Prod::nginx(name => "node-$_", site => 'http',
-                      livekit => [$lk{$_}{port}], redis_port => $redis)
+                      livekit => $lk{$_}{port}, redis_port => $redis)
 } qw(a b);
 my $lb = Prod::balancer(nodes => [$node{a}{http}, $node{b}{http}],
                         port => $lb_port);

@@ -7,7 +7,7 @@
 #
 #   my $tls = Prod::tls();                     # local CA + server certificate
 #   my $lk = Prod::livekit(webhook => $url, %o);  # a LiveKit node
-#   my $n = Prod::nginx(site => 'https', livekit => [$lk->{port}], %o);
+#   my $n = Prod::nginx(site => 'https', livekit => $lk->{port}, %o);
 #   my $lb = Prod::balancer(nodes => [$n1->{http}, $n2->{http}]);
 
 package Prod;
@@ -182,8 +182,8 @@ sub livekit {
 }
 
 # An nginx node: conf/bedrud.conf with a site.  %o: name, site ('https'
-# behind the TLS router, or 'http'), livekit (LiveKit ports, one upstream
-# server each), redis_port, turn_tls (LiveKit's TURN/TLS port, https),
+# behind the TLS router, or 'http'), livekit (the LiveKit node's HTTP
+# port), redis_port, turn_tls (LiveKit's TURN/TLS port, https),
 # router (its port, if chosen before).
 # Returns its ports and url.
 sub nginx {
@@ -210,7 +210,7 @@ sub nginx {
             CERT => $t->{cert}, CERT_KEY => $t->{key},
             ACME_ROOT => "$prefix/acme", SECRETS => $s,
             REDIS => "127.0.0.1:$redis", REDIS_FUNCTIONS => "$top/redis",
-            LIVEKIT => "127.0.0.1:$o{livekit}[0]", LIVEKIT_KEY => 'testkey',
+            LIVEKIT => "127.0.0.1:$o{livekit}", LIVEKIT_KEY => 'testkey',
             WEB_ROOT => "$top/web/dist",
             SERVER_CONF => "$top/conf/bedrud-server.conf");
         render('bedrud-stream.conf', "$prefix/stream.conf",
@@ -229,16 +229,9 @@ sub nginx {
         render('bedrud-http.conf', $site,
             TOP => $top, VAR => $prefix, PORT => $n{http},
             REDIS_PORT => $redis, LIVEKIT_KEY => 'testkey',
-            LIVEKIT_PORT => $o{livekit}[0],
+            LIVEKIT_PORT => $o{livekit},
             SERVER_CONF => "$top/conf/bedrud-server.conf");
         $n{url} = "http://127.0.0.1:$n{http}";
-    }
-    # more LiveKit nodes behind the same upstream
-    if (@{ $o{livekit} } > 1) {
-        my $more = join '', map { "    server 127.0.0.1:$_;\n" }
-                                @{ $o{livekit} }[1 .. $#{ $o{livekit} }];
-        run_ok('sed', '-i', "/^upstream bedrud_livekit {/,/^}/{/^}/i\\\n$more}",
-               $site);
     }
     render('bedrud.conf', "$prefix/nginx.conf", MODULE => $modules[0],
            PREFIX => $prefix, SITE => $site);
