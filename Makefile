@@ -5,6 +5,7 @@
 #   make test   install what is missing, build, run every test
 #   make web    the web client only (web/dist; npm ci + vite build)
 #   make bench  join/static benchmark (bench/)
+#   make deb    the Debian package libnginx-mod-http-bedrud (build/deb/)
 
 SHELL      := /bin/bash
 TOP        := $(CURDIR)
@@ -21,7 +22,7 @@ LD_OPT     := -Wl,-z,relro -Wl,-z,now -fPIC
 WEB_SRCS   := $(wildcard web/src/*) web/index.html web/vite.config.ts \
               web/tsconfig.json web/package.json
 
-.PHONY: all build deps run test unit bench clean web
+.PHONY: all build deps run test unit bench clean web deb
 
 all: build
 
@@ -68,6 +69,9 @@ unit: build
 
 bench: deps build
 	@bench/run
+
+deb: deps build web
+	@tools/make-deb $(BUILD)/deb
 
 clean:
 	rm -rf $(BUILD) t/servroot* web/dist

@@ -819,7 +819,14 @@ ngx_http_bedrud_redis_cmd_cb(redisAsyncContext *ac, void *reply,
     if (r != NULL) {
         ctx = ngx_http_get_module_ctx(r, ngx_http_bedrud_module);
 
-        if (reply == NULL) {
+        /*
+         * A command sent while the handshake was still on its way is
+         * answered after it; if the handshake failed (a wrong password),
+         * its error (NOAUTH) says that Redis is unusable, not that the
+         * request was wrong: 503, as for a Redis that is down.
+         */
+
+        if (reply == NULL || (rd->handshake_failed && ac == rd->ac)) {
             t->failed = 1;
 
         } else if (!t->failed) {

@@ -18,14 +18,8 @@ use E2E;
 use Test::More;
 use HTTP::Tiny;
 
-my $top = $ENV{TEST_NGINX_TOP};
-
 plan skip_all => 'BEDRUD_E2E=0' if ($ENV{BEDRUD_E2E} // '1') eq '0';
-E2E::need('var/bin/livekit-server', 'web/dist/index.html',
-          'web/node_modules/playwright-core/cli.js');
-my $chromium = $ENV{CHROMIUM} || '/usr/bin/chromium';
-BAIL_OUT("$chromium is missing (Debian's chromium: make deps installs it)")
-    unless -x $chromium;
+E2E::need_browser();
 plan skip_all => "no Redis on port $ENV{TEST_NGINX_REDIS_PORT}"
     unless redis_cli('PING') eq 'PONG';
 
@@ -38,21 +32,7 @@ like($res->{headers}{'content-security-policy'} // '', qr/script-src 'self';/,
      'under a strict CSP');
 
 # the browser run, each of its checks one of ours
-my @out = `cd '$top/web' && CHROMIUM='$chromium' timeout 150 node test/e2ee.mjs '$e->{url}' 2>&1`;
-my $rc = $? >> 8;
-my ($room, $key);
-for (@out) {
-    chomp;
-    if (/^(not )?ok - (.*)$/) {
-        ok(!$1, "browser: $2");
-    } elsif (/^room (\S+) key (\S+)$/) {
-        ($room, $key) = ($1, $2);
-    } else {
-        diag($_);
-    }
-}
-is($rc, 0, 'the browser run ended well');
-ok($room && $key, 'it named the room and its key') or BAIL_OUT('no room');
+my ($room, $key) = E2E::browser($e->{url});
 
 my $access = E2E::slurp("$e->{dir}/logs/access.log");
 my $error = E2E::slurp("$e->{dir}/logs/error.log");

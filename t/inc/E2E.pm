@@ -8,6 +8,7 @@
 #   $e->{url}                  # http://127.0.0.1:<port>
 #   $e->{dir}                  # logs/error.log, logs/access.log, livekit.log
 #   E2E::api($e, POST => '/api/...', {json}, $token) -> (status, data)
+#   E2E::browser($url, %env) -> (room, key, output lines of e2ee.mjs)
 
 package E2E;
 
@@ -48,6 +49,16 @@ sub need {
     return unless @missing;
     BAIL_OUT("missing: @missing. make test builds them; "
              . "BEDRUD_E2E=0 skips the end-to-end tests");
+}
+
+# what the browser tests need: LiveKit, the built client, playwright-core
+# and Debian's chromium
+sub need_browser {
+    need('var/bin/livekit-server', 'web/dist/index.html',
+         'web/node_modules/playwright-core/cli.js');
+    my $chromium = $ENV{CHROMIUM} || '/usr/bin/chromium';
+    BAIL_OUT("$chromium is missing (Debian's chromium: make deps installs it)")
+        unless -x $chromium;
 }
 
 sub wait_for {
@@ -183,6 +194,32 @@ sub api {
           (defined $body ? (content => $json->encode($body)) : ()) });
     my $data = eval { $json->decode($res->{content}) } // {};
     return ($res->{status}, $data);
+}
+
+# Runs web/test/e2ee.mjs against $url in chromium, each of its checks
+# one test of ours; %env: more environment (HOME, E2EE_RELAY, ...).
+# Returns the room's name and key (BAIL_OUT without them) and its lines.
+sub browser {
+    my ($url, %env) = @_;
+    my $top = $ENV{TEST_NGINX_TOP};
+    my $chromium = $ENV{CHROMIUM} || '/usr/bin/chromium';
+    my $vars = join ' ', map { "$_='$env{$_}'" } sort keys %env;
+    my @out = `cd '$top/web' && $vars CHROMIUM='$chromium' timeout 180 node test/e2ee.mjs '$url' 2>&1`;
+    my $rc = $? >> 8;
+    my ($room, $key);
+    for (@out) {
+        chomp;
+        if (/^(not )?ok - (.*)$/) {
+            ok(!$1, "browser: $2");
+        } elsif (/^room (\S+) key (\S+)$/) {
+            ($room, $key) = ($1, $2);
+        } else {
+            diag($_);
+        }
+    }
+    is($rc, 0, 'the browser run ended well');
+    ok($room && $key, 'it named the room and its key') or BAIL_OUT('no room');
+    return ($room, $key, @out);
 }
 
 sub slurp {

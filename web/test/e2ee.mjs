@@ -17,9 +17,11 @@
 // name and key ("room <name> key <key>") for the caller's own checks;
 // exits 1 if any check failed.
 //
-// Usage: node e2ee.mjs <base url>     (CHROMIUM: the browser binary)
+// Usage: node e2ee.mjs <base url>     (CHROMIUM: the browser binary;
+// E2EE_RELAY, E2EE_TURNS_PORT: relays only, see relay.mjs)
 
 import { chromium } from 'playwright-core';
+import { relayOnly, relayChecks } from './relay.mjs';
 
 const base = process.argv[2];
 const exe = process.env.CHROMIUM || '/usr/bin/chromium';
@@ -50,10 +52,13 @@ const browser = await chromium.launch({
 
 const problems = [];
 const navigations = [];
+const people = [];
 
 async function person(name) {
   const ctx = await browser.newContext();
+  people.push({ who: name, kind: await relayOnly(ctx) });
   const page = await ctx.newPage();
+  people.at(-1).page = page;
   page.on('console', (m) => {
     if (m.type() === 'error' && /Content Security Policy|Refused to/.test(m.text())) {
       problems.push(`${name}: ${m.text()}`);
@@ -229,6 +234,7 @@ try {
           JSON.stringify(s));
   }
 
+  await relayChecks(people, check);
   check(problems.length === 0, 'no CSP violation or page error', problems.join(' | '));
   if (process.env.DEBUG_E2E) console.log(navigations.join('\n'));
   console.log(`room web-${n} key ${key}`);
