@@ -9,6 +9,7 @@
 #     as many frames as seconds say;
 #   - the announcer's 1 kHz tone, recorded by the recorder and by the one
 #     holding key index 1, has its energy at 1 kHz;
+#   - the recorder stopped by Ctrl-C finished its files;
 #   - the recorder with another key wrote no media file;
 #   - LiveKit saw the bots' tracks as encrypted (GCM), its webhooks reached
 #     the module, which removed nobody; the key is in no log, nor in what
@@ -129,6 +130,12 @@ ok($alice->{decrypted}, 'the recorder decrypted Alice')
 my $mic = file_of($alice, 'microphone');
 my $wav = "$out/rec/$mic->{file}";
 cmp_ok($mic->{seconds} // 0, '>', 20, "her microphone: $mic->{seconds} s of audio");
+ok($rec->{ended}, 'stopped by Ctrl-C, recording.json says when it ended');
+open my $wh, '<:raw', $wav;
+read $wh, my $hdr, 44;
+close $wh;
+is(unpack('V', substr($hdr // '', 40, 4)), (-s $wav) - 44,
+   'and the WAV header counts every byte');
 my $s = samples($wav, 5, 10);
 is(scalar @$s, 480000, 'a WAV of 48 kHz 16-bit mono PCM');
 my ($at400, $at1k, $at250) = map { tone_at($s, $_) } 400, 1000, 250;
@@ -207,9 +214,13 @@ unlike($logs, qr/panicked/, 'no bot panicked');
 
 # the figures, for the record
 my ($join) = E2E::slurp("$out/record.log") =~ /joined .* in ([\d.]+) s/;
-my ($cpu) = E2E::slurp("$out/record.log") =~ /\(CPU: ([^)]*)\)/;
-diag("recorder: joined in $join s; CPU $cpu over 30 s") if $join && $cpu;
+my ($took, $cpu) = E2E::slurp("$out/record.log") =~ /recorded (\S+) into .*\(CPU: ([^)]*)\)/;
+diag("recorder: joined in $join s; recorded $took with CPU $cpu") if $join && $cpu;
+diag("Alice's camera sent, by layer, while it recorded: $info{'camera-sent'}")
+    if $info{'camera-sent'};
 diag("browser: $info{'browser-audio-seconds'} s of the announcer decoded, "
      . "concealed $info{'browser-concealed'}");
+diag("the last recorder ended $info{'alone-exit-seconds'} s after Alice left")
+    if $info{'alone-exit-seconds'};
 
 done_testing();

@@ -12,6 +12,8 @@
 //   5. Key indexes: `say` with the same key at index 1 ("&ki=1"): a
 //      recorder holding index 1 decodes it, one holding only index 0 says
 //      the announcer uses a key index its link does not carry.
+//   6. The first recorder stops on Ctrl-C (SIGINT); a last one ends by
+//      itself when Alice leaves (the meeting is over).
 //
 // The files are checked by the caller. Prints "ok"/"not ok" lines, then
 // "info NAME VALUE" lines (the room, the key, the bots' output files, the
@@ -85,7 +87,8 @@ function run(name, args, link, env = {}) {
     info(`log-${name}`, `${out}/${name}.log`);
     resolve({ code: code ?? 128, sig, text, secs: (Date.now() - t0) / 1000 });
   }));
-  return { done, joined: () => /: joined /.test(text), output: () => text };
+  return { done, joined: () => /: joined /.test(text), output: () => text,
+           signal: (sig) => p.kill(sig) };
 }
 
 async function until(cond, ms) {
@@ -128,6 +131,21 @@ const inboundAudio = (page) => page.evaluate(async () => {
   return sum;
 });
 
+// frames Alice's camera sent, per simulcast layer (rid)
+const outboundVideo = (page) => page.evaluate(async () => {
+  const layers = {};
+  for (const pc of window.__pcs ?? []) {
+    if (pc.connectionState === 'closed') continue;
+    (await pc.getStats()).forEach((r) => {
+      if (r.type === 'outbound-rtp' && r.kind === 'video') {
+        layers[r.rid ?? '-'] = { frames: r.framesSent ?? 0,
+                                 size: `${r.frameWidth ?? 0}x${r.frameHeight ?? 0}` };
+      }
+    });
+  }
+  return layers;
+});
+
 try {
   const ctx = await browser.newContext();
   await ctx.addInitScript(() => {
@@ -154,9 +172,10 @@ try {
   info('key', key);
 
   // 2. the recorder
-  const rec = run('record', ['record', '-', '--out', `${out}/rec`, '--duration', '30'],
-                  link, { BEDRUD_GUEST: 'Recorder' });
+  const rec = run('record', ['record', '-', '--out', `${out}/rec`], link,
+                  { BEDRUD_GUEST: 'Recorder' });
   check(await until(rec.joined, 20000), 'the recorder joins', rec.output());
+  const sentBefore = await outboundVideo(alice);
   await sleep(4000);
 
   // 3. the announcer, heard by Alice
@@ -187,9 +206,14 @@ try {
                               '--duration', '12', '--audio-only'],
                     `${link.replace(/#.*/, '')}#key=${'A'.repeat(42)}w`,
                     { BEDRUD_GUEST: 'Stranger' });
-  const recorded = await rec.done;
-  check(recorded.code === 0, 'the recorder ends well', recorded.text);
   const w = await wrong.done;
+  const sentAfter = await outboundVideo(alice);
+  rec.signal('SIGINT');
+  info('camera-sent', Object.entries(sentAfter).map(([rid, l]) =>
+    `${rid} ${l.size} ${l.frames - (sentBefore[rid]?.frames ?? 0)} frames`).join(', '));
+  const recorded = await rec.done;
+  check(recorded.code === 0 && /stopping/.test(recorded.text),
+        'the recorder stops on Ctrl-C, and ends well', recorded.text);
   check(w.code === 3, 'a recorder with another key exits with status 3', w.text);
   check(/cannot decrypt Alice \(/.test(w.text) && /different room key/.test(w.text),
         'and says it cannot decrypt Alice', w.text);
@@ -212,6 +236,19 @@ try {
   check(/cannot decrypt Announcer1 .*key index this link does not carry/.test(i0.text),
         'the one holding only index 0 says the announcer uses another key index',
         i0.text);
+
+  // 6. the meeting ends when Alice leaves
+  const last = run('last', ['record', '-', '--out', `${out}/last`, '--audio-only',
+                            '--alone-exit', '3'], link, { BEDRUD_GUEST: 'Last' });
+  check(await until(last.joined, 20000), 'a last recorder joins', last.output());
+  await sleep(2000);
+  await alice.close();
+  const t0 = Date.now();
+  const l = await Promise.race([last.done, sleep(30000).then(() => null)]);
+  check(l && l.code === 0 && /everyone has left/.test(l.text),
+        'when Alice leaves, it ends by itself', l ? l.text : last.output());
+  if (l) info('alone-exit-seconds', ((Date.now() - t0) / 1000).toFixed(1));
+  else last.signal('SIGKILL');
 
   info('out', out);
 } catch (e) {

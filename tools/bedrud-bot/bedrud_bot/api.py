@@ -114,7 +114,7 @@ def call(origin, path, body, token=None, tries=3):
         try:
             return _call(origin, path, body, token)
         except errors.Network as e:
-            if getattr(e, "status", None) != 503 or n == tries - 1:
+            if getattr(e, "http", None) != 503 or n == tries - 1:
                 raise
             time.sleep(0.5 * 2 ** n)
 
@@ -142,9 +142,9 @@ def _call(origin, path, body, token):
             nice = "the access token is invalid or expired (%s)" % msg
         elif e.code >= 500:
             raise errors.Network("the server at %s failed (%d %s)"
-                                 % (origin, e.code, msg), status=e.code) \
+                                 % (origin, e.code, msg), http=e.code) \
                 from None
-        raise errors.Refused(nice, status=e.code, detail=msg) from None
+        raise errors.Refused(nice, http=e.code, detail=msg) from None
     except (urllib.error.URLError, socket.timeout, ConnectionError) as e:
         why = getattr(e, "reason", e)
         raise errors.Network("cannot reach %s: %s" % (origin, why)) from None

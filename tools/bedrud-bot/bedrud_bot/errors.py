@@ -8,6 +8,8 @@ class BotError(Exception):
         super().__init__(message)
         self.message = message
         for k, v in kw.items():
+            if hasattr(self, k):
+                raise TypeError("%s would hide an attribute" % k)
             setattr(self, k, v)
 
 

@@ -77,6 +77,8 @@ class Api(unittest.TestCase):
                 with self.assertRaises(cls) as e:
                     api.join(self.link, api.Credentials({"BEDRUD_GUEST": "G"}), "x")
                 self.assertIn(text, e.exception.message)
+                self.assertEqual(e.exception.status, 2 if cls is errors.Refused else 4,
+                                 "the exit status")
 
     def test_503_is_tried_again(self):
         Server.answers = [(503, {"error": "service unavailable"}), (200, JOIN)]
