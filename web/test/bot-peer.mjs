@@ -23,7 +23,7 @@
 //   BEDRUD_BOT   the bot's launcher (tools/bedrud-bot/bedrud-bot)
 //   CHROMIUM     the browser binary
 
-import { chromium } from 'playwright-core';
+import { launch } from './chromium.mjs';
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 
@@ -98,22 +98,7 @@ async function until(cond, ms) {
   return cond();
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: [
-    '--use-fake-ui-for-media-stream',
-    '--use-fake-device-for-media-stream',
-    '--allow-loopback-in-peer-connection',
-    '--disable-features=WebRtcHideLocalIpsWithMdns',
-    '--autoplay-policy=no-user-gesture-required',
-    '--no-sandbox',
-    '--disable-dev-shm-usage',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-  ],
-});
+const browser = await launch();
 
 // what the page receives, from its RTCPeerConnections (test-only hook)
 const inboundAudio = (page) => page.evaluate(async () => {
