@@ -1,12 +1,13 @@
 # bedrud-bot against the real module and LiveKit when things go wrong
 # (plain Test::More, no browser): each case's exit status and what it says.
 #
+#   0  a room without E2EE: the key in its link is not used
 #   1  a bad link, a cut key, an E2EE room's link without its key, a file
 #      that is not audio
 #   2  no such room, a private room for a guest, a wrong password, a full
 #      room, a ban
 #   4  a server that does not answer
-#   5  say with nobody to hear it
+#   5  say with nobody to hear it (and 0 when Ctrl-C stops its wait)
 #   6  removed from the room while in it (the owner bans the bot)
 #
 # and the good cases around them: an account from a credentials file, an
@@ -53,15 +54,19 @@ my $owner = $r->{tokens}{accessToken};
 
 my %room;
 for ([open => { e2ee => 1, public => 1 }], [private => { e2ee => 1 }],
-     [full => { e2ee => 1, public => 1, max => 1 }]) {
+     [full => { e2ee => 1, public => 1, max => 1 }], [plain => { public => 1 }]) {
     my ($name, $o) = @$_;
     ($st, $r) = api(POST => '/api/room/create',
         { name => "$name-$n", isPublic => $o->{public} ? JSON::PP::true : JSON::PP::false,
           maxParticipants => $o->{max} // 0,
-          settings => { e2ee => JSON::PP::true } }, $owner);
+          settings => { e2ee => $o->{e2ee} ? JSON::PP::true : JSON::PP::false } },
+        $owner);
     is($st, 200, "the $name room is created") or diag(explain $r);
     $room{$name} = $r->{id};
 }
+system('ffmpeg', '-v', 'error', '-f', 'lavfi', '-i',
+       'sine=frequency=1000:duration=1', "$dir/tone.wav") == 0
+    or BAIL_OUT('ffmpeg cannot make a tone');
 my $link = sub { "$e->{url}/r/$_[0]-$n#key=$key" };
 
 # runs the bot: (exit status, output); %env is its environment
@@ -91,6 +96,10 @@ sub case {
 
 my @rec = ('record', '--out', "$dir/x", '--duration', '2');
 
+case('a room without E2EE, a key in the link', 0,
+     qr/not end-to-end encrypted; the key in the link is not used.*NOT end-to-end encrypted/s,
+     ['record', '--out', "$dir/plain", '--duration', '2'],
+     BEDRUD_LINK => $link->('plain'));
 case('a link without /r/', 1, qr/path must be \/r\/<room>/,
      \@rec, BEDRUD_LINK => "$e->{url}/room/open-$n#key=$key");
 case('a key cut short', 1, qr/42 characters, not 43/,
@@ -132,46 +141,74 @@ ok(-s "$dir/acct/recording.json", 'and wrote its recording.json');
 case('say to an empty room, with an access token', 5,
      qr/nobody subscribed to the announcement within 3 s/,
      ['say', '--wait', '3', "$dir/tone.wav"],
-     BEDRUD_LINK => $link->('private'), BEDRUD_ACCESS_TOKEN => $owner)
-    if system('ffmpeg', '-v', 'error', '-f', 'lavfi', '-i',
-              'sine=frequency=1000:duration=1', "$dir/tone.wav") == 0;
+     BEDRUD_LINK => $link->('private'), BEDRUD_ACCESS_TOKEN => $owner);
 
 # the full room: the owner holds its only seat
 ($st) = api(POST => '/api/room/join', { roomName => "full-$n" }, $owner);
 is($st, 200, 'the owner takes the one seat of the full room');
 case('a full room', 2, qr/the room is full/, \@rec, BEDRUD_LINK => $link->('full'));
 
+# a bot in the background: its pid; what it prints goes to $log
+sub start_bot {
+    my ($log, $args, %env) = @_;
+    my $pid = fork // die "fork: $!";
+    if (!$pid) {
+        open STDOUT, '>', $log;
+        open STDERR, '>&', \*STDOUT;
+        open STDIN, '<', '/dev/null';
+        delete @ENV{grep { /^BEDRUD_/ } keys %ENV};
+        @ENV{keys %env} = values %env;
+        exec $bot, @$args or POSIX::_exit(127);
+    }
+    return $pid;
+}
+
+# waits for $re in $log; its first group
+sub wait_log {
+    my ($log, $re) = @_;
+    my $deadline = time + 30;
+    until (time > $deadline) {
+        my @m = E2E::slurp($log) =~ $re;
+        return $m[0] // 1 if @m;
+        sleep 0.2;
+    }
+    return undef;
+}
+
+# the exit status of $pid within $secs, or undef (then it is killed)
+sub reap {
+    my ($pid, $secs) = @_;
+    for (1 .. $secs * 10) {
+        return $? >> 8 if waitpid($pid, POSIX::WNOHANG()) == $pid;
+        sleep 0.1;
+    }
+    kill 'KILL', $pid;
+    waitpid $pid, 0;
+    return undef;
+}
+
+# Ctrl-C while say waits for a listener
+my $log = "$dir/say-stop.log";
+my $pid = start_bot($log, ['say', '--wait', '60', "$dir/tone.wav"],
+                    BEDRUD_LINK => $link->('open'), BEDRUD_GUEST => 'Quiet');
+ok(wait_log($log, qr/: joined /), 'say joins an empty room and waits');
+sleep 1;
+kill 'INT', $pid;
+is(reap($pid, 10), 0, 'Ctrl-C ends it at once, exit status 0');
+like(E2E::slurp($log), qr/stopped before anyone listened/, 'saying so');
+
 # banned while recording: exit 6, and banned when coming back
-my $log = "$dir/banned.log";
-my $pid = fork // die "fork: $!";
-if (!$pid) {
-    open STDOUT, '>', $log;
-    open STDERR, '>&', \*STDOUT;
-    open STDIN, '<', '/dev/null';
-    delete @ENV{grep { /^BEDRUD_/ } keys %ENV};
-    $ENV{BEDRUD_LINK} = $link->('open');
-    $ENV{BEDRUD_GUEST} = 'Taper';
-    exec $bot, 'record', '--out', "$dir/banned" or POSIX::_exit(127);
-}
-my $deadline = time + 30;
-my ($ident);
-until (($ident) = E2E::slurp($log) =~ /joined .* as Taper \((guest-[\w-]+)\)/) {
-    last if time > $deadline;
-    sleep 0.2;
-}
+$log = "$dir/banned.log";
+$pid = start_bot($log, ['record', '--out', "$dir/banned"],
+                 BEDRUD_LINK => $link->('open'), BEDRUD_GUEST => 'Taper');
+my $ident = wait_log($log, qr/joined .* as Taper \((guest-[\w-]+)\)/);
 ok($ident, 'a guest recorder joins') or diag(E2E::slurp($log));
 my $cmdline = E2E::slurp("/proc/$pid/cmdline");
 ok($cmdline =~ /record/ && index($cmdline, $key) < 0,
    'its command line (ps) does not show the key');
 ($st) = api(POST => "/api/room/$room{open}/ban/$ident", undef, $owner);
 is($st, 200, 'the owner bans it');
-my $gone = 0;
-for (1 .. 150) {
-    if (waitpid($pid, POSIX::WNOHANG()) == $pid) { $gone = 1; last }
-    sleep 0.1;
-}
-kill 'KILL', $pid unless $gone;
-is($gone && $? >> 8, 6, 'the recorder exits with status 6');
+is(reap($pid, 15), 6, 'the recorder exits with status 6');
 like(E2E::slurp($log), qr/removed from the room/, 'saying it was removed');
 ok(-s "$dir/banned/recording.json", 'its recording.json is written');
 case('coming back after the ban', 2, qr/you are banned from this room/,

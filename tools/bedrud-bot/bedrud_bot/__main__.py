@@ -302,7 +302,7 @@ async def say_cmd(args):
     try:
         s = await joined(link, creds, "Announcer", "audio")
         try:
-            played, took = await saymod.run(s, decoder, args.wait, say, stop)
+            done = await saymod.run(s, decoder, args.wait, say, stop)
             if s.disconnected.is_set():
                 err = ended(s.disconnect_reason)
                 if err:
@@ -311,7 +311,11 @@ async def say_cmd(args):
             await s.close()
     finally:
         await decoder.close()
+    if done is None:
+        say("stopped before anyone listened")
+        return
     me, kids = cpu()
+    played, took = done
     say("said %.1f s of %s in %.1f s (CPU: bot %.1f s, ffmpeg %.1f s)"
         % (played, args.file, took, me, kids))
 

@@ -98,12 +98,20 @@ async def run(session, decoder, wait, say, stop):
     if session.keys is not None:
         session.sdk_keys.apply()    # our cryptor sends with the link's index
 
-    try:
-        await asyncio.wait_for(pub.wait_for_subscription(), wait)
-    except asyncio.TimeoutError:
+    # someone listens, or Ctrl-C, or --wait
+    heard = asyncio.ensure_future(pub.wait_for_subscription())
+    stopped = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({heard, stopped}, timeout=wait,
+                       return_when=asyncio.FIRST_COMPLETED)
+    listened = heard.done() and not heard.cancelled()
+    heard.cancel()
+    stopped.cancel()
+    if stop.is_set():
+        return None                 # Ctrl-C before anyone listened
+    if not listened:
         raise errors.NobodyListening(
             "nobody subscribed to the announcement within %d s (is anyone in "
-            "the meeting?)" % wait) from None
+            "the meeting?)" % wait)
     await check_key(session, say)
 
     say("speaking")

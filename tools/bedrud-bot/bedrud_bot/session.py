@@ -138,9 +138,12 @@ class Session:
             raise errors.Usage("this room is end-to-end encrypted and the "
                                "link has no key (#key=...): ask for the full "
                                "link")
+        if not j.e2ee and link.key is not None:
+            self.say("note: this room is not end-to-end encrypted; the key "
+                     "in the link is not used")
         opts = rtc.RoomOptions(auto_subscribe=self._subscribe == "all",
                                connect_timeout=timeout)
-        if link.key is not None:
+        if j.e2ee:
             opts.encryption = rtc.E2EEOptions(
                 key_provider_options=key_provider_options(link.key))
         t0 = time.monotonic()
@@ -158,7 +161,7 @@ class Session:
                                  % (link.redacted(), j.url, e.message)) \
                 from None
         self.connect_time = time.monotonic() - t0
-        if link.key is not None:
+        if j.e2ee:
             self.sdk_keys = SdkKeys(self.room)
             self.keys = KeyRing(self.sdk_keys)
             # the options put the key at index 0; a link's "ki" moves it
