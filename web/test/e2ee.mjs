@@ -20,11 +20,10 @@
 // Usage: node e2ee.mjs <base url>     (CHROMIUM: the browser binary;
 // E2EE_RELAY, E2EE_TURNS_PORT: relays only, see relay.mjs)
 
-import { chromium } from 'playwright-core';
+import { launch } from './chromium.mjs';
 import { relayOnly, relayChecks } from './relay.mjs';
 
 const base = process.argv[2];
-const exe = process.env.CHROMIUM || '/usr/bin/chromium';
 const n = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6)}`;
 let failed = 0;
 
@@ -33,22 +32,7 @@ function check(ok, what, detail = '') {
   if (!ok) failed++;
 }
 
-const browser = await chromium.launch({
-  executablePath: exe,
-  args: [
-    '--use-fake-ui-for-media-stream',
-    '--use-fake-device-for-media-stream',
-    '--allow-loopback-in-peer-connection',
-    '--disable-features=WebRtcHideLocalIpsWithMdns',
-    '--autoplay-policy=no-user-gesture-required',
-    '--no-sandbox',
-    '--disable-dev-shm-usage',    // containers often have a tiny /dev/shm
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-  ],
-});
+const browser = await launch();
 
 const problems = [];
 const navigations = [];
