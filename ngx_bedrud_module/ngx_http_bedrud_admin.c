@@ -10,8 +10,10 @@
  *    kept working until they expired, refresh included);
  *  - a status change without a boolean "active" is a 400 (Bedrud read the
  *    missing field as false and deactivated the user);
- *  - a settings update changes only the switches sent (Bedrud overwrote
- *    the whole row, so an omitted switch turned off registration);
+ *  - a settings update changes only the fields sent (Bedrud overwrote
+ *    the whole row, so an omitted switch turned off registration), and
+ *    the record says which fields this server acts on
+ *    (ngx_http_bedrud_settings.c);
  *  - room and user listings have an order (newest first) and an empty
  *    page is [] (Bedrud: null);
  *  - the admin room update takes the room settings too, merged field by
@@ -78,8 +80,6 @@ static json_t *ngx_http_bedrud_admin_user_json(
     ngx_http_bedrud_reply_t *fields);
 static json_t *ngx_http_bedrud_admin_invite_json(
     ngx_http_bedrud_reply_t *fields);
-static json_t *ngx_http_bedrud_admin_settings_json(
-    ngx_http_bedrud_reply_t *rep);
 static void ngx_http_bedrud_admin_field(ngx_http_bedrud_reply_t *rep,
     ngx_uint_t i, ngx_str_t *value);
 static ngx_int_t ngx_http_bedrud_admin_flag(ngx_http_bedrud_reply_t *rep,
@@ -597,64 +597,76 @@ ngx_http_bedrud_admin_user_accesses_done(ngx_http_request_t *r,
 }
 
 
-/* GET /api/admin/settings: the registration switches */
+/*
+ * GET /api/admin/settings: Bedrud's whole SystemSettings record, secrets
+ * masked, and which fields this server acts on ("supported").
+ */
 
 void
 ngx_http_bedrud_admin_get_settings(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
-    ngx_str_t              argv[2 + NGX_HTTP_BEDRUD_SETTINGS_N];
-    ngx_http_bedrud_cmd_t  cmd;
+    ngx_str_t  a[NGX_HTTP_BEDRUD_ADMIN_SETTINGS_SET_N];
 
-    ngx_http_bedrud_settings_cmd(&cmd, argv, NGX_HTTP_BEDRUD_SETTINGS_N);
+    ngx_str_set(&a[NGX_HTTP_BEDRUD_ADMIN_SETTINGS_SET_K_SETTINGS],
+                NGX_HTTP_BEDRUD_SETTINGS_KEY);
 
-    ngx_http_bedrud_query(r, ctx, &cmd, 1,
-                          ngx_http_bedrud_admin_settings_done);
+    ngx_http_bedrud_call(r, ctx, ADMIN_SETTINGS_SET, a,
+                         ngx_http_bedrud_admin_settings_done);
 }
 
 
 /*
- * PUT /api/admin/settings: only the switches sent change (Bedrud replaced
- * the whole settings row, so a switch left out was turned off).
+ * PUT /api/admin/settings: only the fields sent change (Bedrud replaced
+ * the whole settings row, so a switch left out was turned off); a secret
+ * sent masked or empty keeps its value.
  */
 
 void
 ngx_http_bedrud_admin_put_settings(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
-    ngx_int_t   rc;
-    ngx_str_t   a[NGX_HTTP_BEDRUD_ADMIN_SETTINGS_SET_N
-                  + 2 * NGX_HTTP_BEDRUD_SETTINGS_N];
-    ngx_uint_t  i, n;
-    ngx_flag_t  value;
+    ngx_int_t    rc;
+    ngx_str_t   *a;
+    ngx_uint_t   n, sent;
+
+    /* the key, the fields sent with their values, then updatedAt */
+
+    a = ngx_palloc(r->pool, (NGX_HTTP_BEDRUD_ADMIN_SETTINGS_SET_N
+                             + ngx_http_bedrud_settings_max() + 2)
+                            * sizeof(ngx_str_t));
+    if (a == NULL) {
+        ngx_http_bedrud_internal_error(r);
+        return;
+    }
 
     ngx_str_set(&a[NGX_HTTP_BEDRUD_ADMIN_SETTINGS_SET_K_SETTINGS],
                 NGX_HTTP_BEDRUD_SETTINGS_KEY);
 
-    /* then a field and its value for each switch sent */
-
     n = NGX_HTTP_BEDRUD_ADMIN_SETTINGS_SET_N;
 
-    for (i = 0; i < NGX_HTTP_BEDRUD_SETTINGS_N; i++) {
-        rc = ngx_http_bedrud_json_bool(ctx->body,
-                                   (char *) ngx_http_bedrud_settings[i].data,
-                                   &value);
+    rc = ngx_http_bedrud_settings_update(r->pool, ctx->body, &a[n], &sent);
 
-        if (rc == NGX_ERROR) {
-            ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST, "Invalid input");
-            return;
-        }
-
-        if (rc == NGX_DECLINED) {
-            /* absent or null: unchanged */
-            continue;
-        }
-
-        a[n] = ngx_http_bedrud_settings[i];
-        ngx_http_bedrud_bit(&a[n + 1], value);
-
-        n += 2;
+    if (rc == NGX_DECLINED) {
+        ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST, "Invalid input");
+        return;
     }
+
+    if (rc != NGX_OK) {
+        ngx_http_bedrud_internal_error(r);
+        return;
+    }
+
+    n += sent;
+
+    ngx_str_set(&a[n], "updatedAt");
+
+    if (ngx_http_bedrud_now_stamp(r->pool, &a[n + 1]) != NGX_OK) {
+        ngx_http_bedrud_internal_error(r);
+        return;
+    }
+
+    n += 2;
 
     ngx_http_bedrud_fcall(r, ctx, NGX_HTTP_BEDRUD_ADMIN_SETTINGS_SET,
                           NGX_HTTP_BEDRUD_ADMIN_SETTINGS_SET_NKEYS, n, a,
@@ -668,7 +680,7 @@ ngx_http_bedrud_admin_settings_done(ngx_http_request_t *r,
 {
     json_t  *json;
 
-    json = ngx_http_bedrud_admin_settings_json(ctx->replies[0]);
+    json = ngx_http_bedrud_settings_json(ctx->replies[0]);
 
     if (json == NULL) {
         ngx_http_bedrud_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
@@ -1178,29 +1190,6 @@ ngx_http_bedrud_admin_invite_json(ngx_http_bedrud_reply_t *fields)
 #undef ngx_http_bedrud_invite
 
     return json;
-}
-
-
-/* HMGET registrationEnabled tokenRegistrationOnly passkeysEnabled */
-
-static json_t *
-ngx_http_bedrud_admin_settings_json(ngx_http_bedrud_reply_t *rep)
-{
-    if (rep == NULL || rep->type != NGX_HTTP_BEDRUD_REPLY_ARRAY
-        || rep->nelts != 3)
-    {
-        return NULL;
-    }
-
-    /* absent: registration open, no invite needed, no passkeys */
-
-    return json_pack("{sbsbsb}",
-                     "registrationEnabled",
-                     (int) ngx_http_bedrud_admin_flag(rep, 0, 1),
-                     "tokenRegistrationOnly",
-                     (int) ngx_http_bedrud_admin_flag(rep, 1, 0),
-                     "passkeysEnabled",
-                     (int) ngx_http_bedrud_admin_flag(rep, 2, 0));
 }
 
 

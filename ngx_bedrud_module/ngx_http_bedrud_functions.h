@@ -252,19 +252,55 @@
 #define NGX_HTTP_BEDRUD_ROOM_BAN_N                            8
 
 
+/* bedrud_room_access (redis/rooms.lua) */
+#define NGX_HTTP_BEDRUD_ROOM_ACCESS  "bedrud_room_access"
+#define NGX_HTTP_BEDRUD_ROOM_ACCESS_K_ROOM                    0
+#define NGX_HTTP_BEDRUD_ROOM_ACCESS_K_MODS                    1
+#define NGX_HTTP_BEDRUD_ROOM_ACCESS_NKEYS                     2
+#define NGX_HTTP_BEDRUD_ROOM_ACCESS_A_CALLER                  2
+#define NGX_HTTP_BEDRUD_ROOM_ACCESS_A_SUPERADMIN              3
+#define NGX_HTTP_BEDRUD_ROOM_ACCESS_A_LEVEL                   4
+#define NGX_HTTP_BEDRUD_ROOM_ACCESS_A_IDENTITY                5
+#define NGX_HTTP_BEDRUD_ROOM_ACCESS_N                         6
+
+
+/* bedrud_room_moderator (redis/rooms.lua) */
+#define NGX_HTTP_BEDRUD_ROOM_MODERATOR  "bedrud_room_moderator"
+#define NGX_HTTP_BEDRUD_ROOM_MODERATOR_K_ROOM                 0
+#define NGX_HTTP_BEDRUD_ROOM_MODERATOR_K_MODS                 1
+#define NGX_HTTP_BEDRUD_ROOM_MODERATOR_NKEYS                  2
+#define NGX_HTTP_BEDRUD_ROOM_MODERATOR_A_CALLER               2
+#define NGX_HTTP_BEDRUD_ROOM_MODERATOR_A_SUPERADMIN           3
+#define NGX_HTTP_BEDRUD_ROOM_MODERATOR_A_IDENTITY             4
+#define NGX_HTTP_BEDRUD_ROOM_MODERATOR_A_ACTION               5
+#define NGX_HTTP_BEDRUD_ROOM_MODERATOR_N                      6
+
+
+/* bedrud_room_bans (redis/rooms.lua) */
+#define NGX_HTTP_BEDRUD_ROOM_BANS  "bedrud_room_bans"
+#define NGX_HTTP_BEDRUD_ROOM_BANS_K_ROOM                      0
+#define NGX_HTTP_BEDRUD_ROOM_BANS_K_BANS                      1
+#define NGX_HTTP_BEDRUD_ROOM_BANS_K_GUESTS                    2
+#define NGX_HTTP_BEDRUD_ROOM_BANS_NKEYS                       3
+#define NGX_HTTP_BEDRUD_ROOM_BANS_A_CALLER                    3
+#define NGX_HTTP_BEDRUD_ROOM_BANS_A_SUPERADMIN                4
+#define NGX_HTTP_BEDRUD_ROOM_BANS_N                           5
+
+
 /* bedrud_livekit_event (redis/rooms.lua) */
 #define NGX_HTTP_BEDRUD_LIVEKIT_EVENT  "bedrud_livekit_event"
 #define NGX_HTTP_BEDRUD_LIVEKIT_EVENT_K_ROOM_NAME             0
 #define NGX_HTTP_BEDRUD_LIVEKIT_EVENT_K_EVENT                 1
-#define NGX_HTTP_BEDRUD_LIVEKIT_EVENT_NKEYS                   2
-#define NGX_HTTP_BEDRUD_LIVEKIT_EVENT_A_EVENT                 2
-#define NGX_HTTP_BEDRUD_LIVEKIT_EVENT_A_IDENTITY              3
-#define NGX_HTTP_BEDRUD_LIVEKIT_EVENT_A_AT                    4
-#define NGX_HTTP_BEDRUD_LIVEKIT_EVENT_A_ENCRYPTED             5
-#define NGX_HTTP_BEDRUD_LIVEKIT_EVENT_A_TRACK_TYPE            6
-#define NGX_HTTP_BEDRUD_LIVEKIT_EVENT_A_PRESENCE_EXP          7
-#define NGX_HTTP_BEDRUD_LIVEKIT_EVENT_A_REASON                8
-#define NGX_HTTP_BEDRUD_LIVEKIT_EVENT_N                       9
+#define NGX_HTTP_BEDRUD_LIVEKIT_EVENT_K_LIVE                  2
+#define NGX_HTTP_BEDRUD_LIVEKIT_EVENT_NKEYS                   3
+#define NGX_HTTP_BEDRUD_LIVEKIT_EVENT_A_EVENT                 3
+#define NGX_HTTP_BEDRUD_LIVEKIT_EVENT_A_IDENTITY              4
+#define NGX_HTTP_BEDRUD_LIVEKIT_EVENT_A_AT                    5
+#define NGX_HTTP_BEDRUD_LIVEKIT_EVENT_A_ENCRYPTED             6
+#define NGX_HTTP_BEDRUD_LIVEKIT_EVENT_A_TRACK_TYPE            7
+#define NGX_HTTP_BEDRUD_LIVEKIT_EVENT_A_PRESENCE_EXP          8
+#define NGX_HTTP_BEDRUD_LIVEKIT_EVENT_A_REASON                9
+#define NGX_HTTP_BEDRUD_LIVEKIT_EVENT_N                       10
 
 
 /* bedrud_admin_users (redis/admin.lua) */
@@ -348,6 +384,13 @@
 #define NGX_HTTP_BEDRUD_ADMIN_SETTINGS_SET_N                  1
 
 
+/* bedrud_admin_online (redis/admin.lua) */
+#define NGX_HTTP_BEDRUD_ADMIN_ONLINE  "bedrud_admin_online"
+#define NGX_HTTP_BEDRUD_ADMIN_ONLINE_K_LIVE                   0
+#define NGX_HTTP_BEDRUD_ADMIN_ONLINE_NKEYS                    1
+#define NGX_HTTP_BEDRUD_ADMIN_ONLINE_N                        1
+
+
 /* bedrud_admin_invites (redis/admin.lua) */
 #define NGX_HTTP_BEDRUD_ADMIN_INVITES  "bedrud_admin_invites"
 #define NGX_HTTP_BEDRUD_ADMIN_INVITES_K_INVITES               0
@@ -395,6 +438,17 @@
 #define NGX_HTTP_BEDRUD_JOIN_F_UPDATED_AT                     10
 #define NGX_HTTP_BEDRUD_JOIN_F_EXPIRES_AT                     11
 #define NGX_HTTP_BEDRUD_JOIN_NFIELDS                          12
+
+
+/*
+ * ACCESS_FIELDS (redis/rooms.lua): the values after bedrud_room_access's
+ * "OK"
+ */
+#define NGX_HTTP_BEDRUD_ACCESS_F_NAME                         0
+#define NGX_HTTP_BEDRUD_ACCESS_F_E2EE                         1
+#define NGX_HTTP_BEDRUD_ACCESS_F_ALLOW_CHAT                   2
+#define NGX_HTTP_BEDRUD_ACCESS_F_MODERATOR                    3
+#define NGX_HTTP_BEDRUD_ACCESS_NFIELDS                        4
 
 
 /* USER_FIELDS (redis/admin.lua): an admin user item */

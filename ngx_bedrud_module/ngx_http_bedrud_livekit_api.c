@@ -9,8 +9,13 @@
  * location takes the request's headers and body from the variables
  * $bedrud_livekit_auth and $bedrud_livekit_body.
  *
- * A call never changes the answer: its outcome is logged, then the
- * request goes on with its next step.
+ * The call's outcome is logged and left in ctx->livekit for the next
+ * step: done, "not found" (LiveKit's Twirp error), refused (another Twirp
+ * error), down (no answer from LiveKit: nginx's own 502 or 504), or off
+ * (no "bedrud_livekit_api").  The answer's body, JSON, comes with it: it
+ * fits in the location's subrequest_output_buffer_size, or the call is
+ * down.  Room deletion and the webhook's removals only log it; moderation
+ * answers from it.
  */
 
 
@@ -31,9 +36,11 @@ typedef struct {
     ngx_str_t                   auth;      /* "Bearer <jwt>" */
     ngx_str_t                   body;
     ngx_uint_t                  status;
+    ngx_str_t                   answer;    /* the answer's body */
     ngx_http_bedrud_step_pt     next;
     unsigned                    done:1;
     unsigned                    resumed:1;
+    unsigned                    failed:1;  /* ended in error: incomplete */
 } ngx_http_bedrud_livekit_call_t;
 
 
@@ -42,8 +49,13 @@ static ngx_http_request_body_t *ngx_http_bedrud_livekit_api_request_body(
 static ngx_int_t ngx_http_bedrud_livekit_api_done(ngx_http_request_t *r,
     void *data, ngx_int_t rc);
 static void ngx_http_bedrud_livekit_api_resume(ngx_http_request_t *r);
+static void ngx_http_bedrud_livekit_api_skip(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx, const char *method, ngx_uint_t outcome,
+    ngx_http_bedrud_step_pt next);
+static ngx_uint_t ngx_http_bedrud_livekit_api_outcome(ngx_http_request_t *r,
+    ngx_http_bedrud_livekit_call_t *call);
 static ngx_int_t ngx_http_bedrud_livekit_api_token(ngx_http_request_t *r,
-    ngx_str_t *room, ngx_uint_t admin, ngx_str_t *auth);
+    ngx_str_t *room, ngx_uint_t grant, ngx_str_t *auth);
 static ngx_int_t ngx_http_bedrud_livekit_api_body(ngx_pool_t *pool,
     ngx_str_t *room, ngx_str_t *identity, ngx_str_t *body);
 static ngx_int_t ngx_http_bedrud_livekit_api_variable(ngx_http_request_t *r,
@@ -79,6 +91,53 @@ ngx_http_bedrud_livekit_call(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx, const char *method, ngx_str_t *room,
     ngx_str_t *identity, ngx_http_bedrud_step_pt next)
 {
+    ngx_str_t  body;
+
+    if (room == NULL || room->len == 0) {
+        ngx_http_bedrud_livekit_api_skip(r, ctx, method,
+                                         NGX_HTTP_BEDRUD_LK_OFF, next);
+        return;
+    }
+
+    if (ngx_http_bedrud_livekit_api_body(r->pool, room, identity, &body)
+        != NGX_OK)
+    {
+        ngx_http_bedrud_livekit_api_skip(r, ctx, method,
+                                         NGX_HTTP_BEDRUD_LK_ERROR, next);
+        return;
+    }
+
+    ngx_http_bedrud_livekit_request(r, ctx, method,
+                                    identity ? NGX_HTTP_BEDRUD_LK_ADMIN
+                                             : NGX_HTTP_BEDRUD_LK_CREATE,
+                                    room, &body, next);
+}
+
+
+/* NGX_OK when RoomService calls are configured */
+
+ngx_int_t
+ngx_http_bedrud_livekit_ready(ngx_http_request_t *r)
+{
+    ngx_http_bedrud_main_conf_t  *bmcf;
+
+    bmcf = ngx_http_get_module_main_conf(r, ngx_http_bedrud_module);
+
+    return bmcf->livekit_api.len ? NGX_OK : NGX_DECLINED;
+}
+
+
+/*
+ * Calls RoomService's "method" with a JSON body of the caller's, signed
+ * with a token of "grant" (NGX_HTTP_BEDRUD_LK_ADMIN: roomAdmin of "room").
+ * "next" runs once the call is over, its outcome in ctx->livekit.
+ */
+
+void
+ngx_http_bedrud_livekit_request(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx, const char *method, ngx_uint_t grant,
+    ngx_str_t *room, ngx_str_t *body, ngx_http_bedrud_step_pt next)
+{
     ngx_str_t                        uri;
     ngx_http_request_t              *sr;
     ngx_http_request_body_t         *rb;
@@ -88,10 +147,9 @@ ngx_http_bedrud_livekit_call(ngx_http_request_t *r,
 
     bmcf = ngx_http_get_module_main_conf(r, ngx_http_bedrud_module);
 
-    if (bmcf->livekit_api.len == 0 || room == NULL || room->len == 0) {
-        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                       "bedrud: LiveKit %s skipped", method);
-        next(r, ctx);
+    if (bmcf->livekit_api.len == 0) {
+        ngx_http_bedrud_livekit_api_skip(r, ctx, method,
+                                         NGX_HTTP_BEDRUD_LK_OFF, next);
         return;
     }
 
@@ -103,13 +161,10 @@ ngx_http_bedrud_livekit_call(ngx_http_request_t *r,
     call->next = next;
     call->method.data = (u_char *) method;
     call->method.len = ngx_strlen(method);
+    call->body = *body;
 
-    if (ngx_http_bedrud_livekit_api_token(r, room, identity != NULL,
-                                          &call->auth)
-        != NGX_OK
-        || ngx_http_bedrud_livekit_api_body(r->pool, room, identity,
-                                            &call->body)
-           != NGX_OK)
+    if (ngx_http_bedrud_livekit_api_token(r, room, grant, &call->auth)
+        != NGX_OK)
     {
         goto failed;
     }
@@ -178,10 +233,26 @@ ngx_http_bedrud_livekit_call(ngx_http_request_t *r,
 
 failed:
 
-    /* the call is best effort: the step it follows has been done */
-
     ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                   "bedrud: LiveKit %s could not be started", method);
+
+    ngx_http_bedrud_livekit_api_skip(r, ctx, method, NGX_HTTP_BEDRUD_LK_ERROR,
+                                     next);
+}
+
+
+/* No call: its outcome, and on to the next step. */
+
+static void
+ngx_http_bedrud_livekit_api_skip(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx, const char *method, ngx_uint_t outcome,
+    ngx_http_bedrud_step_pt next)
+{
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "bedrud: LiveKit %s skipped", method);
+
+    ngx_memzero(&ctx->livekit, sizeof(ngx_http_bedrud_livekit_result_t));
+    ctx->livekit.outcome = outcome;
 
     next(r, ctx);
 }
@@ -229,7 +300,8 @@ ngx_http_bedrud_livekit_api_request_body(ngx_pool_t *pool, ngx_str_t *body)
 
 /*
  * The subrequest's post handler: it may run twice (an upstream error,
- * then its error page), so it only records; the parent acts on it.
+ * then its error page), so it only records; the parent acts on it.  The
+ * answer is the in-memory output of the subrequest (r->out).
  */
 
 static ngx_int_t
@@ -237,6 +309,10 @@ ngx_http_bedrud_livekit_api_done(ngx_http_request_t *r, void *data,
     ngx_int_t rc)
 {
     ngx_http_bedrud_livekit_call_t  *call = data;
+
+    u_char       *p;
+    size_t        len;
+    ngx_chain_t  *cl;
 
     call->done = 1;
 
@@ -248,6 +324,41 @@ ngx_http_bedrud_livekit_api_done(ngx_http_request_t *r, void *data,
 
     } else if (call->status == 0) {
         call->status = NGX_HTTP_BAD_GATEWAY;
+    }
+
+    /* an answer over subrequest_output_buffer_size, or cut short */
+
+    if (rc == NGX_ERROR) {
+        call->failed = 1;
+    }
+
+    len = 0;
+
+    for (cl = r->out; cl; cl = cl->next) {
+        if (ngx_buf_in_memory(cl->buf)) {
+            len += cl->buf->last - cl->buf->pos;
+        }
+    }
+
+    ngx_str_null(&call->answer);
+
+    if (len == 0) {
+        return rc;
+    }
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        call->failed = 1;
+        return rc;
+    }
+
+    call->answer.data = p;
+    call->answer.len = len;
+
+    for (cl = r->out; cl; cl = cl->next) {
+        if (ngx_buf_in_memory(cl->buf)) {
+            p = ngx_cpymem(p, cl->buf->pos, cl->buf->last - cl->buf->pos);
+        }
     }
 
     return rc;
@@ -275,16 +386,24 @@ ngx_http_bedrud_livekit_api_resume(ngx_http_request_t *r)
 
     r->write_event_handler = ngx_http_request_empty_handler;
 
-    if (call->status >= 200 && call->status < 300) {
+    ctx->livekit.outcome = ngx_http_bedrud_livekit_api_outcome(r, call);
+    ctx->livekit.status = call->status;
+    ctx->livekit.body = call->answer;
+
+    switch (ctx->livekit.outcome) {
+
+    case NGX_HTTP_BEDRUD_LK_OK:
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "bedrud: LiveKit %V done", &call->method);
+        break;
 
-    } else if (call->status == NGX_HTTP_NOT_FOUND) {
-        /* RemoveParticipant: not connected; DeleteRoom: never started */
+    case NGX_HTTP_BEDRUD_LK_NOT_FOUND:
+        /* not connected; DeleteRoom: never started */
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "bedrud: LiveKit %V: not found", &call->method);
+        break;
 
-    } else {
+    default:
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                       "bedrud: LiveKit %V failed: %ui", &call->method,
                       call->status);
@@ -301,13 +420,77 @@ ngx_http_bedrud_livekit_api_resume(ngx_http_request_t *r)
 
 
 /*
+ * What the answer means.  LiveKit's errors are Twirp's JSON
+ * {"code":...,"msg":...}; an error without one came from nginx (LiveKit
+ * down or too slow) or from LiveKit's token check (plain text).
+ */
+
+static ngx_uint_t
+ngx_http_bedrud_livekit_api_outcome(ngx_http_request_t *r,
+    ngx_http_bedrud_livekit_call_t *call)
+{
+    json_t        *json, *code;
+    ngx_uint_t     outcome;
+    json_error_t   err;
+
+    if (call->failed) {
+        return NGX_HTTP_BEDRUD_LK_DOWN;
+    }
+
+    if (call->status >= 200 && call->status < 300) {
+        return NGX_HTTP_BEDRUD_LK_OK;
+    }
+
+    json = NULL;
+
+    if (call->answer.len) {
+        json = json_loadb((const char *) call->answer.data, call->answer.len,
+                          0, &err);
+    }
+
+    code = json ? json_object_get(json, "code") : NULL;
+
+    if (code == NULL || !json_is_string(code)) {
+        if (json) {
+            json_decref(json);
+        }
+
+        switch (call->status) {
+        case NGX_HTTP_INTERNAL_SERVER_ERROR:
+        case NGX_HTTP_BAD_GATEWAY:
+        case NGX_HTTP_SERVICE_UNAVAILABLE:
+        case NGX_HTTP_GATEWAY_TIME_OUT:
+            return NGX_HTTP_BEDRUD_LK_DOWN;
+
+        default:
+            return NGX_HTTP_BEDRUD_LK_REFUSED;
+        }
+    }
+
+    outcome = (ngx_strcmp(json_string_value(code), "not_found") == 0)
+              ? NGX_HTTP_BEDRUD_LK_NOT_FOUND : NGX_HTTP_BEDRUD_LK_REFUSED;
+
+    if (outcome == NGX_HTTP_BEDRUD_LK_REFUSED) {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "bedrud: LiveKit %V refused: %V", &call->method,
+                      &call->answer);
+    }
+
+    json_decref(json);
+
+    return outcome;
+}
+
+
+/*
  * A server token: {"iss":key,"nbf":now,"exp":now+600,"video":{...}} with
- * {"roomCreate":true} or {"roomAdmin":true,"room":name}, as "Bearer ...".
+ * {"roomAdmin":true,"room":name}, {"roomCreate":true} or
+ * {"roomList":true}, as "Bearer ...".
  */
 
 static ngx_int_t
 ngx_http_bedrud_livekit_api_token(ngx_http_request_t *r, ngx_str_t *room,
-    ngx_uint_t admin, ngx_str_t *auth)
+    ngx_uint_t grant, ngx_str_t *auth)
 {
     u_char                       *p;
     size_t                        len;
@@ -317,13 +500,18 @@ ngx_http_bedrud_livekit_api_token(ngx_http_request_t *r, ngx_str_t *room,
 
     bmcf = ngx_http_get_module_main_conf(r, ngx_http_bedrud_module);
 
+    if (grant == NGX_HTTP_BEDRUD_LK_ADMIN && (room == NULL || room->len == 0))
+    {
+        return NGX_ERROR;
+    }
+
     now = ngx_time();
 
     len = sizeof("{\"iss\":\"\",\"nbf\":,\"exp\":,\"video\":"
                  "{\"roomAdmin\":true,\"room\":\"\"}}") - 1
           + ngx_http_bedrud_json_escape_len(&bmcf->livekit_key)
           + 2 * NGX_TIME_T_LEN
-          + ngx_http_bedrud_json_escape_len(room);
+          + (room ? ngx_http_bedrud_json_escape_len(room) : 0);
 
     payload.data = ngx_pnalloc(r->pool, len);
     if (payload.data == NULL) {
@@ -335,13 +523,21 @@ ngx_http_bedrud_livekit_api_token(ngx_http_request_t *r, ngx_str_t *room,
     p = ngx_sprintf(p, "\",\"nbf\":%T,\"exp\":%T,\"video\":", now,
                     now + NGX_HTTP_BEDRUD_LIVEKIT_API_TTL);
 
-    if (admin) {
+    switch (grant) {
+
+    case NGX_HTTP_BEDRUD_LK_ADMIN:
         p = ngx_cpymem(p, "{\"roomAdmin\":true,\"room\":\"",
                        sizeof("{\"roomAdmin\":true,\"room\":\"") - 1);
         p = ngx_http_bedrud_json_escape(p, room);
         p = ngx_cpymem(p, "\"}}", sizeof("\"}}") - 1);
+        break;
 
-    } else {
+    case NGX_HTTP_BEDRUD_LK_LIST:
+        p = ngx_cpymem(p, "{\"roomList\":true}}",
+                       sizeof("{\"roomList\":true}}") - 1);
+        break;
+
+    default: /* NGX_HTTP_BEDRUD_LK_CREATE */
         p = ngx_cpymem(p, "{\"roomCreate\":true}}",
                        sizeof("{\"roomCreate\":true}}") - 1);
     }
@@ -399,6 +595,48 @@ ngx_http_bedrud_livekit_api_body(ngx_pool_t *pool, ngx_str_t *room,
     body->len = p - body->data;
 
     return NGX_OK;
+}
+
+
+/*
+ * An integer field of a RoomService answer: snake_case as Twirp writes
+ * it (or camelCase), int64 as a string ("joined_at":"1795780800") or a
+ * number; 0 when absent or not one.
+ */
+
+int64_t
+ngx_http_bedrud_livekit_int(json_t *obj, const char *snake,
+    const char *camel)
+{
+    json_t      *v;
+    int64_t      n;
+    const char  *p;
+
+    v = json_object_get(obj, snake);
+
+    if (v == NULL && camel) {
+        v = json_object_get(obj, camel);
+    }
+
+    if (json_is_integer(v)) {
+        return json_integer_value(v);
+    }
+
+    if (!json_is_string(v)) {
+        return 0;
+    }
+
+    n = 0;
+
+    for (p = json_string_value(v); *p >= '0' && *p <= '9'; p++) {
+        if (n > (INT64_MAX - 9) / 10) {
+            return 0;
+        }
+
+        n = n * 10 + (*p - '0');
+    }
+
+    return (*p == '\0') ? n : 0;
 }
 
 

@@ -191,6 +191,20 @@ static ngx_command_t  ngx_http_bedrud_commands[] = {
       offsetof(ngx_http_bedrud_main_conf_t, livekit_api),
       NULL },
 
+    { ngx_string("bedrud_upload_dir"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_bedrud_main_conf_t, upload_dir),
+      NULL },
+
+    { ngx_string("bedrud_upload_max_size"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_off_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_bedrud_main_conf_t, upload_max),
+      NULL },
+
       ngx_null_command
 };
 
@@ -311,6 +325,7 @@ ngx_http_bedrud_create_main_conf(ngx_conf_t *cf)
     bmcf->refresh_ttl = NGX_CONF_UNSET;
     bmcf->cookie_secure = NGX_CONF_UNSET;
     bmcf->body_limit = NGX_CONF_UNSET_SIZE;
+    bmcf->upload_max = NGX_CONF_UNSET;
     bmcf->scrypt.ln = NGX_CONF_UNSET_UINT;
 
     for (i = 0; i < NGX_HTTP_BEDRUD_LIMIT_CLASSES; i++) {
@@ -336,6 +351,9 @@ ngx_http_bedrud_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_value(bmcf->refresh_ttl, 7 * 86400);
     ngx_conf_init_value(bmcf->cookie_secure, 0);
     ngx_conf_init_size_value(bmcf->body_limit, 64 * 1024);
+
+    /* Bedrud's chatUploadMaxBytes default */
+    ngx_conf_init_value(bmcf->upload_max, 10 * 1024 * 1024);
 
     if (bmcf->scrypt.ln == NGX_CONF_UNSET_UINT) {
         /* OWASP: scrypt N=2^17, r=8, p=1 */
@@ -433,6 +451,24 @@ ngx_http_bedrud_api_conf(ngx_conf_t *cf, ngx_http_bedrud_main_conf_t *bmcf)
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "the LiveKit API secret must be at least %d bytes",
                            NGX_HTTP_BEDRUD_SECRET_MIN);
+        return NGX_ERROR;
+    }
+
+    if (bmcf->upload_dir.len) {
+        if (ngx_conf_full_name(cf->cycle, &bmcf->upload_dir, 0) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        while (bmcf->upload_dir.len > 1
+               && bmcf->upload_dir.data[bmcf->upload_dir.len - 1] == '/')
+        {
+            bmcf->upload_dir.len--;
+        }
+    }
+
+    if (bmcf->upload_max < 1 || bmcf->upload_max > 1024 * 1024 * 1024) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"bedrud_upload_max_size\" must be 1 to 1g");
         return NGX_ERROR;
     }
 
@@ -562,6 +598,13 @@ ngx_http_bedrud_handler(ngx_http_request_t *r)
         if (rc != NGX_OK) {
             return rc;
         }
+    }
+
+    if (route->raw == NGX_HTTP_BEDRUD_BODY_FILE) {
+        /* it reads the body once it knows it wants it */
+        r->main->count++;
+        route->handler(r, ctx);
+        return NGX_DONE;
     }
 
     if (route->body) {

@@ -16,7 +16,7 @@
 #include "ngx_http_bedrud_functions.h"
 
 
-#define NGX_HTTP_BEDRUD_MAX_PARAMS       2
+#define NGX_HTTP_BEDRUD_MAX_PARAMS       3
 
 /* token kinds: never interchangeable */
 #define NGX_HTTP_BEDRUD_TOKEN_ACCESS     1
@@ -99,6 +99,10 @@ typedef struct {
     ngx_str_t                   livekit_secret; /* from a file */
     ngx_str_t                   livekit_api;    /* location prefix, no
                                                    trailing "/", or "" */
+
+    /* chat uploads */
+    ngx_str_t                   upload_dir;     /* or "": none */
+    off_t                       upload_max;     /* a file's bytes */
 } ngx_http_bedrud_main_conf_t;
 
 
@@ -139,12 +143,25 @@ typedef struct {
     const char                 *invalid;   /* 400 text for a bad body */
     unsigned                    body:1;    /* needs a JSON body */
     unsigned                    body_optional:1; /* empty/bad body is ok */
-    unsigned                    raw:1;     /* the handler gets ctx->raw and
-                                              parses it itself */
+    unsigned                    raw:2;     /* 1: the handler gets ctx->raw
+                                              and parses it itself; 2: it
+                                              reads the body itself, to a
+                                              file if large (an upload) */
 } ngx_http_bedrud_route_t;
+
+#define NGX_HTTP_BEDRUD_BODY_RAW         1
+#define NGX_HTTP_BEDRUD_BODY_FILE        2
 
 
 typedef struct ngx_http_bedrud_tracker_s  ngx_http_bedrud_tracker_t;
+
+
+/* what became of the last LiveKit call (ngx_http_bedrud_livekit_api.c) */
+typedef struct {
+    ngx_uint_t                  outcome;   /* NGX_HTTP_BEDRUD_LK_* */
+    ngx_uint_t                  status;    /* its HTTP status, if any */
+    ngx_str_t                   body;      /* its answer */
+} ngx_http_bedrud_livekit_result_t;
 
 
 struct ngx_http_bedrud_ctx_s {
@@ -170,6 +187,7 @@ struct ngx_http_bedrud_ctx_s {
     ngx_event_t                 timer;
     void                       *data;      /* handler-private state */
     void                       *call;      /* LiveKit API call, if any */
+    ngx_http_bedrud_livekit_result_t  livekit;
 
     ngx_msec_t                  start;
     unsigned                    done:1;
@@ -311,6 +329,9 @@ typedef struct {
 ngx_int_t ngx_http_bedrud_reply_check(ngx_http_request_t *r,
     ngx_http_bedrud_reply_t *reply, ngx_http_bedrud_status_t *map,
     const char *fallback);
+/* the answer for a LiveKit call that failed; "done": what was done */
+void ngx_http_bedrud_livekit_failed(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx, const char *done);
 
 
 /* ngx_http_bedrud_shm.c: the shared zone, rate limits, the denylist */
@@ -496,6 +517,7 @@ extern ngx_str_t  ngx_http_bedrud_settings[];
 #define NGX_HTTP_BEDRUD_ROOMS_KEY        "bedrud:rooms"
 #define NGX_HTTP_BEDRUD_INVITES_KEY      "bedrud:invites"
 #define NGX_HTTP_BEDRUD_REVLOG_KEY       "bedrud:revlog"
+#define NGX_HTTP_BEDRUD_LIVE_KEY         "bedrud:live"
 
 /* bedrud:settings' switches: registration, invite only, passkeys */
 #define NGX_HTTP_BEDRUD_SETTINGS_N       3
@@ -593,9 +615,29 @@ void ngx_http_bedrud_livekit_webhook(ngx_http_request_t *r,
 
 
 /* ngx_http_bedrud_livekit_api.c: RoomService calls by subrequest */
+
+/* outcomes of a call */
+#define NGX_HTTP_BEDRUD_LK_OK            0  /* done */
+#define NGX_HTTP_BEDRUD_LK_NOT_FOUND     1  /* Twirp's not_found */
+#define NGX_HTTP_BEDRUD_LK_REFUSED       2  /* another error of LiveKit's */
+#define NGX_HTTP_BEDRUD_LK_DOWN          3  /* no answer from LiveKit */
+#define NGX_HTTP_BEDRUD_LK_OFF           4  /* no bedrud_livekit_api */
+#define NGX_HTTP_BEDRUD_LK_ERROR         5  /* ours: not started */
+
+/* the grant of a call's token */
+#define NGX_HTTP_BEDRUD_LK_ADMIN         0  /* roomAdmin of the room */
+#define NGX_HTTP_BEDRUD_LK_CREATE        1  /* roomCreate (DeleteRoom) */
+#define NGX_HTTP_BEDRUD_LK_LIST          2  /* roomList (ListRooms) */
+
 void ngx_http_bedrud_livekit_call(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx, const char *method, ngx_str_t *room,
     ngx_str_t *identity, ngx_http_bedrud_step_pt next);
+void ngx_http_bedrud_livekit_request(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx, const char *method, ngx_uint_t grant,
+    ngx_str_t *room, ngx_str_t *body, ngx_http_bedrud_step_pt next);
+ngx_int_t ngx_http_bedrud_livekit_ready(ngx_http_request_t *r);
+int64_t ngx_http_bedrud_livekit_int(json_t *obj, const char *snake,
+    const char *camel);
 ngx_int_t ngx_http_bedrud_livekit_api_variables(ngx_conf_t *cf);
 
 
@@ -688,9 +730,74 @@ void ngx_http_bedrud_room_settings(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 void ngx_http_bedrud_room_delete(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
+
+
+/* ngx_http_bedrud_moderation.c: in-room moderation (/api/room/:roomId/...) */
+void ngx_http_bedrud_room_kick(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+void ngx_http_bedrud_room_mute(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
 void ngx_http_bedrud_room_ban(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 void ngx_http_bedrud_room_unban(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+void ngx_http_bedrud_room_bans(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+void ngx_http_bedrud_room_video_off(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+void ngx_http_bedrud_room_screenshare_stop(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+void ngx_http_bedrud_room_promote(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+void ngx_http_bedrud_room_demote(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+void ngx_http_bedrud_room_chat_block(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+void ngx_http_bedrud_room_chat_unblock(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+void ngx_http_bedrud_room_deafen(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+void ngx_http_bedrud_room_undeafen(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+void ngx_http_bedrud_room_ask(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+void ngx_http_bedrud_room_spotlight(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+void ngx_http_bedrud_room_participant_info(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+void ngx_http_bedrud_room_stage(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+
+
+/* ngx_http_bedrud_settings.c: the SystemSettings record; no request state */
+json_t *ngx_http_bedrud_settings_json(ngx_http_bedrud_reply_t *rep);
+ngx_int_t ngx_http_bedrud_settings_update(ngx_pool_t *pool, json_t *body,
+    ngx_str_t *args, ngx_uint_t *n);
+ngx_uint_t ngx_http_bedrud_settings_max(void);
+off_t ngx_http_bedrud_settings_upload_max(ngx_str_t *stored);
+
+
+/* ngx_http_bedrud_image.c: an upload's bytes; no request state */
+
+/* an image by its bytes */
+typedef struct {
+    const char                 *mime;      /* or what else it seems */
+    const char                 *ext;
+    ngx_uint_t                  width;
+    ngx_uint_t                  height;
+} ngx_http_bedrud_image_t;
+
+ngx_int_t ngx_http_bedrud_multipart_boundary(ngx_str_t *type,
+    ngx_str_t *boundary);
+ngx_int_t ngx_http_bedrud_multipart_file(u_char *body, size_t len,
+    ngx_str_t *boundary, ngx_str_t *file);
+/* NGX_OK an image we take, NGX_DECLINED another kind, NGX_ABORT broken */
+ngx_int_t ngx_http_bedrud_image_sniff(u_char *p, size_t len,
+    ngx_http_bedrud_image_t *img);
+
+
+/* ngx_http_bedrud_upload.c: POST /api/room/:roomId/chat/upload */
+void ngx_http_bedrud_room_upload(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 
 
@@ -718,6 +825,15 @@ void ngx_http_bedrud_admin_invites(ngx_http_request_t *r,
 void ngx_http_bedrud_admin_invite_create(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 void ngx_http_bedrud_admin_invite_delete(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+
+
+/* ngx_http_bedrud_admin_live.c: LiveKit's view, the online count */
+void ngx_http_bedrud_admin_participants(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+void ngx_http_bedrud_admin_online_count(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+void ngx_http_bedrud_admin_livekit_stats(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 
 

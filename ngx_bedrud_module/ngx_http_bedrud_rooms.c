@@ -11,7 +11,7 @@
  *   - capacity counts the participants admitted now: a join holds a seat
  *     until its LiveKit token expires, a re-join refreshes it;
  *   - bans work for guests (by identity, and by the guest's name) and can
- *     be lifted;
+ *     be lifted (ngx_http_bedrud_moderation.c);
  *   - the room's settings are enforced in LiveKit tokens
  *     (ngx_http_bedrud_livekit.c), and E2EE rooms never admit a recorder;
  *   - generated names are retried on a collision instead of a 409.
@@ -22,9 +22,9 @@
  * in ngx_http_bedrud_room.c.
  *
  * As Bedrud, a delete asks LiveKit's RoomService to delete the media room
- * and a ban to remove the participant (ngx_http_bedrud_livekit_api.c);
- * the change is recorded first, so that a failed call changes nothing of
- * the answer.  LiveKit creates a media room on its first join.
+ * (ngx_http_bedrud_livekit_api.c); the change is recorded first, so that
+ * a failed call changes nothing of the answer.  LiveKit creates a media
+ * room on its first join.
  */
 
 
@@ -59,7 +59,6 @@ typedef struct {
     ngx_uint_t                  tries;
     unsigned                    generated:1;
     unsigned                    guest:1;
-    unsigned                    ban:1;     /* a ban, not an unban */
 } ngx_http_bedrud_rooms_t;
 
 
@@ -91,12 +90,6 @@ static void ngx_http_bedrud_settings_done(ngx_http_request_t *r,
 static void ngx_http_bedrud_delete_done(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 static void ngx_http_bedrud_deleted(ngx_http_request_t *r,
-    ngx_http_bedrud_ctx_t *ctx);
-static void ngx_http_bedrud_ban(ngx_http_request_t *r,
-    ngx_http_bedrud_ctx_t *ctx, ngx_uint_t ban);
-static void ngx_http_bedrud_ban_done(ngx_http_request_t *r,
-    ngx_http_bedrud_ctx_t *ctx);
-static void ngx_http_bedrud_banned(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 
 static ngx_int_t ngx_http_bedrud_join_text(ngx_http_request_t *r,
@@ -1074,120 +1067,6 @@ ngx_http_bedrud_delete_done(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 
 static void
 ngx_http_bedrud_deleted(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
-{
-    ngx_http_bedrud_send(r, NGX_HTTP_OK,
-                         json_pack("{ss}", "status", "success"));
-}
-
-
-/* POST /api/room/:roomId/ban/:identity, .../unban/:identity */
-
-void
-ngx_http_bedrud_room_ban(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
-{
-    ngx_http_bedrud_ban(r, ctx, 1);
-}
-
-
-void
-ngx_http_bedrud_room_unban(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
-{
-    ngx_http_bedrud_ban(r, ctx, 0);
-}
-
-
-static void
-ngx_http_bedrud_ban(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
-    ngx_uint_t ban)
-{
-    ngx_str_t                 a[NGX_HTTP_BEDRUD_ROOM_BAN_N];
-    ngx_http_bedrud_rooms_t  *st;
-
-    static ngx_http_bedrud_room_key_t  keys[] = {
-        { NGX_HTTP_BEDRUD_KEY_ROOM, NGX_HTTP_BEDRUD_ROOM_BAN_K_ROOM },
-        { NGX_HTTP_BEDRUD_KEY_ROOM_BANS, NGX_HTTP_BEDRUD_ROOM_BAN_K_BANS },
-        { NGX_HTTP_BEDRUD_KEY_ROOM_GUESTBANS,
-          NGX_HTTP_BEDRUD_ROOM_BAN_K_GUESTBANS },
-        { NGX_HTTP_BEDRUD_KEY_ROOM_GUESTS, NGX_HTTP_BEDRUD_ROOM_BAN_K_GUESTS }
-    };
-
-    st = ngx_http_bedrud_state(r, ctx, sizeof(ngx_http_bedrud_rooms_t));
-    if (st == NULL) {
-        return;
-    }
-
-    st->ban = ban;
-
-    if (ngx_http_bedrud_room_keys(r, ctx, keys,
-                                  sizeof(keys) / sizeof(keys[0]), a)
-        != NGX_OK)
-    {
-        return;
-    }
-
-    if (ngx_http_bedrud_identity_valid(&ctx->params[1]) != NGX_OK) {
-        ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST, "Invalid identity");
-        return;
-    }
-
-    ngx_http_bedrud_room_caller(ctx, &a[NGX_HTTP_BEDRUD_ROOM_BAN_A_CALLER],
-                                &a[NGX_HTTP_BEDRUD_ROOM_BAN_A_SUPERADMIN]);
-
-    a[NGX_HTTP_BEDRUD_ROOM_BAN_A_IDENTITY] = ctx->params[1];
-
-    if (ban) {
-        ngx_str_set(&a[NGX_HTTP_BEDRUD_ROOM_BAN_A_ACTION], "ban");
-
-    } else {
-        ngx_str_set(&a[NGX_HTTP_BEDRUD_ROOM_BAN_A_ACTION], "unban");
-    }
-
-    /*
-     * Bedrud removes the participant from LiveKit first; here the ban is
-     * recorded first, so that a failed removal still keeps the identity
-     * (and, for a guest, its name) out of the next join.
-     */
-
-    ngx_http_bedrud_call(r, ctx, ROOM_BAN, a, ngx_http_bedrud_ban_done);
-}
-
-
-static void
-ngx_http_bedrud_ban_done(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
-{
-    ngx_http_bedrud_rooms_t  *st;
-    ngx_http_bedrud_reply_t  *rep;
-
-    st = ctx->data;
-    rep = ctx->replies[0];
-
-    if (ngx_http_bedrud_reply_check(r, rep, ngx_http_bedrud_owner_status,
-                                    NULL)
-        != NGX_OK)
-    {
-        return;
-    }
-
-    ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
-                  "bedrud: room %V: \"%V\" %s by %V", &ctx->params[0],
-                  &ctx->params[1], st->ban ? "banned" : "unbanned",
-                  &ctx->claims.user_id);
-
-    if (!st->ban) {
-        ngx_http_bedrud_banned(r, ctx);
-        return;
-    }
-
-    /* "not found" is fine: the participant need not be connected */
-
-    ngx_http_bedrud_livekit_call(r, ctx, "RemoveParticipant",
-                                 ngx_http_bedrud_reply_str(rep, 1),
-                                 &ctx->params[1], ngx_http_bedrud_banned);
-}
-
-
-static void
-ngx_http_bedrud_banned(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 {
     ngx_http_bedrud_send(r, NGX_HTTP_OK,
                          json_pack("{ss}", "status", "success"));

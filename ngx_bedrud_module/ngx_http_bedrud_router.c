@@ -96,6 +96,28 @@ static ngx_http_bedrud_route_t  ngx_http_bedrud_route_table[] = {
       NGX_HTTP_BEDRUD_AUTH_USER, NGX_HTTP_BEDRUD_LIMIT_NONE,
       NULL, 0, 0, 0 },
 
+    /*
+     * a multipart body, read by the handler once the room lets it in
+     * (raw 2: NGX_HTTP_BEDRUD_BODY_FILE)
+     */
+
+    { NGX_HTTP_POST, "/api/room/:roomId/chat/upload",
+      ngx_http_bedrud_room_upload,
+      NGX_HTTP_BEDRUD_AUTH_USER, NGX_HTTP_BEDRUD_LIMIT_NONE,
+      "Missing file field", 1, 0, 2 },
+
+    /* in-room moderation: no body; the handlers check the caller */
+
+    { NGX_HTTP_POST, "/api/room/:roomId/kick/:identity",
+      ngx_http_bedrud_room_kick,
+      NGX_HTTP_BEDRUD_AUTH_USER, NGX_HTTP_BEDRUD_LIMIT_NONE,
+      NULL, 0, 0, 0 },
+
+    { NGX_HTTP_POST, "/api/room/:roomId/mute/:identity",
+      ngx_http_bedrud_room_mute,
+      NGX_HTTP_BEDRUD_AUTH_USER, NGX_HTTP_BEDRUD_LIMIT_NONE,
+      NULL, 0, 0, 0 },
+
     { NGX_HTTP_POST, "/api/room/:roomId/ban/:identity",
       ngx_http_bedrud_room_ban,
       NGX_HTTP_BEDRUD_AUTH_USER, NGX_HTTP_BEDRUD_LIMIT_NONE,
@@ -105,6 +127,76 @@ static ngx_http_bedrud_route_t  ngx_http_bedrud_route_table[] = {
       ngx_http_bedrud_room_unban,
       NGX_HTTP_BEDRUD_AUTH_USER, NGX_HTTP_BEDRUD_LIMIT_NONE,
       NULL, 0, 0, 0 },
+
+    { NGX_HTTP_GET, "/api/room/:roomId/bans", ngx_http_bedrud_room_bans,
+      NGX_HTTP_BEDRUD_AUTH_USER, NGX_HTTP_BEDRUD_LIMIT_NONE,
+      NULL, 0, 0, 0 },
+
+    { NGX_HTTP_POST, "/api/room/:roomId/video/:identity/off",
+      ngx_http_bedrud_room_video_off,
+      NGX_HTTP_BEDRUD_AUTH_USER, NGX_HTTP_BEDRUD_LIMIT_NONE,
+      NULL, 0, 0, 0 },
+
+    { NGX_HTTP_POST, "/api/room/:roomId/screenshare/:identity/stop",
+      ngx_http_bedrud_room_screenshare_stop,
+      NGX_HTTP_BEDRUD_AUTH_USER, NGX_HTTP_BEDRUD_LIMIT_NONE,
+      NULL, 0, 0, 0 },
+
+    { NGX_HTTP_POST, "/api/room/:roomId/promote/:identity",
+      ngx_http_bedrud_room_promote,
+      NGX_HTTP_BEDRUD_AUTH_USER, NGX_HTTP_BEDRUD_LIMIT_NONE,
+      NULL, 0, 0, 0 },
+
+    { NGX_HTTP_POST, "/api/room/:roomId/demote/:identity",
+      ngx_http_bedrud_room_demote,
+      NGX_HTTP_BEDRUD_AUTH_USER, NGX_HTTP_BEDRUD_LIMIT_NONE,
+      NULL, 0, 0, 0 },
+
+    { NGX_HTTP_POST, "/api/room/:roomId/chat/:identity/block",
+      ngx_http_bedrud_room_chat_block,
+      NGX_HTTP_BEDRUD_AUTH_USER, NGX_HTTP_BEDRUD_LIMIT_NONE,
+      NULL, 0, 0, 0 },
+
+    { NGX_HTTP_POST, "/api/room/:roomId/chat/:identity/unblock",
+      ngx_http_bedrud_room_chat_unblock,
+      NGX_HTTP_BEDRUD_AUTH_USER, NGX_HTTP_BEDRUD_LIMIT_NONE,
+      NULL, 0, 0, 0 },
+
+    { NGX_HTTP_POST, "/api/room/:roomId/deafen/:identity",
+      ngx_http_bedrud_room_deafen,
+      NGX_HTTP_BEDRUD_AUTH_USER, NGX_HTTP_BEDRUD_LIMIT_NONE,
+      NULL, 0, 0, 0 },
+
+    { NGX_HTTP_POST, "/api/room/:roomId/undeafen/:identity",
+      ngx_http_bedrud_room_undeafen,
+      NGX_HTTP_BEDRUD_AUTH_USER, NGX_HTTP_BEDRUD_LIMIT_NONE,
+      NULL, 0, 0, 0 },
+
+    { NGX_HTTP_POST, "/api/room/:roomId/ask/:identity/:action",
+      ngx_http_bedrud_room_ask,
+      NGX_HTTP_BEDRUD_AUTH_USER, NGX_HTTP_BEDRUD_LIMIT_NONE,
+      NULL, 0, 0, 0 },
+
+    { NGX_HTTP_POST, "/api/room/:roomId/spotlight/:identity",
+      ngx_http_bedrud_room_spotlight,
+      NGX_HTTP_BEDRUD_AUTH_USER, NGX_HTTP_BEDRUD_LIMIT_NONE,
+      NULL, 0, 0, 0 },
+
+    { NGX_HTTP_POST, "/api/room/:roomId/stage/:identity/bring",
+      ngx_http_bedrud_room_stage,
+      NGX_HTTP_BEDRUD_AUTH_USER, NGX_HTTP_BEDRUD_LIMIT_NONE,
+      NULL, 0, 0, 0 },
+
+    { NGX_HTTP_POST, "/api/room/:roomId/stage/:identity/remove",
+      ngx_http_bedrud_room_stage,
+      NGX_HTTP_BEDRUD_AUTH_USER, NGX_HTTP_BEDRUD_LIMIT_NONE,
+      NULL, 0, 0, 0 },
+
+    { NGX_HTTP_GET, "/api/room/:roomId/participant/:identity/info",
+      ngx_http_bedrud_room_participant_info,
+      NGX_HTTP_BEDRUD_AUTH_USER, NGX_HTTP_BEDRUD_LIMIT_NONE,
+      NULL, 0, 0, 0 },
+
 
     /* administration: superadmin only */
 
@@ -119,6 +211,33 @@ static ngx_http_bedrud_route_t  ngx_http_bedrud_route_table[] = {
 
     { NGX_HTTP_DELETE, "/api/admin/rooms/:roomId",
       ngx_http_bedrud_admin_room_close,
+      NGX_HTTP_BEDRUD_AUTH_SUPERADMIN, NGX_HTTP_BEDRUD_LIMIT_NONE,
+      NULL, 0, 0, 0 },
+
+    { NGX_HTTP_GET, "/api/admin/rooms/:roomId/participants",
+      ngx_http_bedrud_admin_participants,
+      NGX_HTTP_BEDRUD_AUTH_SUPERADMIN, NGX_HTTP_BEDRUD_LIMIT_NONE,
+      NULL, 0, 0, 0 },
+
+    /* the room's kick and mute, without the owner check */
+
+    { NGX_HTTP_POST, "/api/admin/rooms/:roomId/participants/:identity/kick",
+      ngx_http_bedrud_room_kick,
+      NGX_HTTP_BEDRUD_AUTH_SUPERADMIN, NGX_HTTP_BEDRUD_LIMIT_NONE,
+      NULL, 0, 0, 0 },
+
+    { NGX_HTTP_POST, "/api/admin/rooms/:roomId/participants/:identity/mute",
+      ngx_http_bedrud_room_mute,
+      NGX_HTTP_BEDRUD_AUTH_SUPERADMIN, NGX_HTTP_BEDRUD_LIMIT_NONE,
+      NULL, 0, 0, 0 },
+
+    { NGX_HTTP_GET, "/api/admin/online-count",
+      ngx_http_bedrud_admin_online_count,
+      NGX_HTTP_BEDRUD_AUTH_SUPERADMIN, NGX_HTTP_BEDRUD_LIMIT_NONE,
+      NULL, 0, 0, 0 },
+
+    { NGX_HTTP_GET, "/api/admin/livekit/stats",
+      ngx_http_bedrud_admin_livekit_stats,
       NGX_HTTP_BEDRUD_AUTH_SUPERADMIN, NGX_HTTP_BEDRUD_LIMIT_NONE,
       NULL, 0, 0, 0 },
 

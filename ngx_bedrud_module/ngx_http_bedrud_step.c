@@ -7,7 +7,8 @@
  * LiveKit call in ngx_http_bedrud_livekit_api.c) whose completion runs the
  * next step.  This is where what the Redis layer reports becomes an
  * answer: no answer from Redis is a 503, an error reply a 500, and a
- * Redis function's status word is answered from the handler's table.
+ * Redis function's status word is answered from the handler's table; and
+ * where a LiveKit call's outcome does.
  */
 
 
@@ -148,4 +149,69 @@ ngx_http_bedrud_reply_check(ngx_http_request_t *r,
     }
 
     return NGX_DONE;
+}
+
+
+/*
+ * The answer for a LiveKit call that did not do it (ctx->livekit): 404
+ * "Participant not found" for LiveKit's not_found, a 502 that says why
+ * for the rest.  "done": what was done all the same before the call (a
+ * ban, a demotion), said after the reason.
+ */
+
+void
+ngx_http_bedrud_livekit_failed(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx, const char *done)
+{
+    u_char      *p;
+    json_t      *json;
+    ngx_uint_t   status;
+    const char  *why;
+
+    status = NGX_HTTP_BAD_GATEWAY;
+
+    switch (ctx->livekit.outcome) {
+
+    case NGX_HTTP_BEDRUD_LK_NOT_FOUND:
+        status = NGX_HTTP_NOT_FOUND;
+        why = "Participant not found";
+        break;
+
+    case NGX_HTTP_BEDRUD_LK_OFF:
+        why = "LiveKit is not configured";
+        break;
+
+    case NGX_HTTP_BEDRUD_LK_REFUSED:
+        why = "LiveKit refused the request";
+        break;
+
+    case NGX_HTTP_BEDRUD_LK_DOWN:
+        why = "LiveKit is unavailable";
+        break;
+
+    default:
+        ngx_http_bedrud_internal_error(r);
+        return;
+    }
+
+    if (done == NULL) {
+        ngx_http_bedrud_error(r, status, why);
+        return;
+    }
+
+    p = ngx_pnalloc(r->pool, ngx_strlen(why) + 2 + ngx_strlen(done) + 1);
+    if (p == NULL) {
+        ngx_http_bedrud_internal_error(r);
+        return;
+    }
+
+    ngx_sprintf(p, "%s: %s%Z", why, done);
+
+    json = json_pack("{ss}", "error", (char *) p);
+    if (json == NULL) {
+        ngx_http_bedrud_internal_error(r);
+        return;
+    }
+
+    ngx_http_bedrud_send(r, status, json);
 }

@@ -142,6 +142,8 @@ ngx_http_bedrud_livekit_webhook(ngx_http_request_t *r,
         return;
     }
 
+    ngx_str_set(&a[NGX_HTTP_BEDRUD_LIVEKIT_EVENT_K_LIVE],
+                NGX_HTTP_BEDRUD_LIVE_KEY);
     a[NGX_HTTP_BEDRUD_LIVEKIT_EVENT_A_EVENT] = wh->event;
     a[NGX_HTTP_BEDRUD_LIVEKIT_EVENT_A_IDENTITY] = wh->identity;
     a[NGX_HTTP_BEDRUD_LIVEKIT_EVENT_A_AT] = wh->at;

@@ -57,6 +57,10 @@ local function room_key(rid)
     return 'bedrud:room:{' .. rid .. '}'
 end
 
+local function presence_key(rid)
+    return 'bedrud:room:{' .. rid .. '}:presence'
+end
+
 local function session_key(uid, fam)
     return 'bedrud:session:{' .. uid .. '}:' .. fam
 end
@@ -260,18 +264,47 @@ local function user_accesses(keys, args)
 end
 
 --[[
-  bedrud_admin_settings_set: change only the registration switches sent
-  (Bedrud overwrote the whole row, turning omitted switches off).
-  ARGV: field, "1" | "0", ... as many as sent (none: just read)
-  Returns the three switches as HMGET does (nil: default).
+  bedrud_admin_settings_set: change only the settings sent (Bedrud
+  overwrote the whole row, turning omitted switches off).  nginx checked
+  the fields' names and values.
+  ARGV: field, value, ... as many as sent (none: just read)
+  Returns the whole record as HGETALL does (a field never set is absent:
+  its default).
 ]]
 local K, A = declare('bedrud_admin_settings_set', {'settings'}, {})
 local function settings_set(keys, args)
     if #args > 0 then
         redis.call('HSET', keys[K.settings], unpack(args))
     end
-    return redis.call('HMGET', keys[K.settings], 'registrationEnabled',
-                      'tokenRegistrationOnly', 'passkeysEnabled')
+    return redis.call('HGETALL', keys[K.settings])
+end
+
+--[[
+  bedrud_admin_online: how many participants are connected now, each
+  identity counted once however many rooms it is in, from the presence
+  LiveKit's webhooks keep (the rooms' presence keys are found through
+  "live"; a room whose presence went leaves the list here).
+  Reply: {'OK', count}
+]]
+local K, A = declare('bedrud_admin_online', {'live'}, {})
+local function online(keys, args)
+    local seen, n, gone = {}, 0, {}
+    for _, id in ipairs(redis.call('SMEMBERS', keys[K.live])) do
+        local p = redis.call('HGETALL', presence_key(id))
+        if #p == 0 then
+            table.insert(gone, id)
+        end
+        for i = 1, #p, 2 do
+            if string.sub(p[i + 1], -3) == ' in' and not seen[p[i]] then
+                seen[p[i]] = true
+                n = n + 1
+            end
+        end
+    end
+    if #gone > 0 then
+        redis.call('SREM', keys[K.live], unpack(gone))
+    end
+    return {'OK', tostring(n)}
 end
 
 --[[
@@ -348,6 +381,7 @@ redis.register_function('bedrud_admin_room_close', room_close)
 redis.register_function('bedrud_admin_user_status', user_status)
 redis.register_function('bedrud_admin_user_accesses', user_accesses)
 redis.register_function('bedrud_admin_settings_set', settings_set)
+redis.register_function('bedrud_admin_online', online)
 redis.register_function{function_name = 'bedrud_admin_invites',
     callback = invites, flags = {'no-writes'}}
 redis.register_function('bedrud_admin_invite_create', invite_create)

@@ -50,6 +50,10 @@ local function user_rooms_key(uid)
     return 'bedrud:user:{' .. uid .. '}:rooms'
 end
 
+local function user_key(uid)
+    return 'bedrud:user:{' .. uid .. '}'
+end
+
 local function with_room(status, rkey)
     local r = {status}
     for _, v in ipairs(redis.call('HGETALL', rkey)) do
@@ -88,6 +92,16 @@ local function owner_of(rkey)
         owner = f[2]
     end
     return owner, f[2]
+end
+
+-- a switch of a room's settings JSON text: '1' or '0'
+local function room_flag(text, name, default)
+    local ok, s = pcall(cjson.decode, text or '')
+    local v = ok and type(s) == 'table' and s[name]
+    if type(v) ~= 'boolean' then
+        v = default
+    end
+    return v and '1' or '0'
 end
 
 --[[
@@ -345,7 +359,8 @@ end
   banned guest cannot come back as a new guest of the same name, and
   lifting one of two bans on a name keeps the other.  A ban does not
   free the seat: the participant may still be connected.
-  Reply: {'OK'} ({'OK', room name} for a ban), {'NOTFOUND'} or
+  Reply: {'OK'} ({'OK', room name, e2ee (1/0)} for a ban: LiveKit's
+  RemoveParticipant, and an E2EE room's "rekey"), {'NOTFOUND'} or
   {'FORBIDDEN'}
 ]]
 local K, A = declare('bedrud_room_ban',
@@ -365,9 +380,10 @@ local function ban(keys, args)
 
     if args[A.action] == 'ban' then
         -- the room's name, for LiveKit's RemoveParticipant
-        local room = redis.call('HGET', keys[K.room], 'name') or ''
+        local f = redis.call('HMGET', keys[K.room], 'name', 'settings')
+        local room, e2ee = f[1] or '', room_flag(f[2], 'e2ee', false)
         if redis.call('HEXISTS', bans, identity) == 1 then
-            return {'OK', room}
+            return {'OK', room, e2ee}
         end
         local name = ''
         if string.sub(identity, 1, 6) == 'guest-' then
@@ -378,7 +394,7 @@ local function ban(keys, args)
         if name ~= '' then
             redis.call('HINCRBY', gbans, name, 1)
         end
-        return {'OK', room}
+        return {'OK', room, e2ee}
     end
 
     local name = redis.call('HGET', bans, identity)
@@ -389,6 +405,110 @@ local function ban(keys, args)
         end
     end
     return {'OK'}
+end
+
+-- what a moderation route answers with after 'OK', in this order: nginx
+-- reads them by position (NGX_HTTP_BEDRUD_ACCESS_F_*)
+local ACCESS_FIELDS = {'name', 'e2ee', 'allowChat', 'moderator'}
+
+--[[
+  bedrud_room_access: may the caller moderate the room at this level?
+  caller: the user's id; superadmin: 1/0; level: "owner" (adminId, else
+  the creator, as Bedrud), "moderator" (the owner or a room moderator) or
+  "self" (the identity itself, else as "moderator"); identity: the
+  participant acted on.
+  Reply: {'OK', ACCESS_FIELDS values...}: the room's name (LiveKit's),
+  its e2ee and allowChat switches (1/0), and whether the identity is a
+  room moderator (1/0); or {'NOTFOUND'}, {'FORBIDDEN'} (owner level) or
+  {'NOTMODERATOR'}
+]]
+local K, A = declare('bedrud_room_access',
+    {'room', 'mods'},
+    {'caller', 'superadmin', 'level', 'identity'})
+local function access(keys, args)
+    local owner = owner_of(keys[K.room])
+    if not owner then
+        return {'NOTFOUND'}
+    end
+    local caller, level = args[A.caller], args[A.level]
+    local allowed = caller == owner or args[A.superadmin] == '1'
+    if not allowed and level == 'self' and caller == args[A.identity] then
+        allowed = true
+    end
+    if not allowed and level ~= 'owner' then
+        allowed = redis.call('SISMEMBER', keys[K.mods], caller) == 1
+    end
+    if not allowed then
+        return {level == 'owner' and 'FORBIDDEN' or 'NOTMODERATOR'}
+    end
+    local f = redis.call('HMGET', keys[K.room], 'name', 'settings')
+    local mod = redis.call('SISMEMBER', keys[K.mods], args[A.identity])
+    return {'OK', f[1] or '', room_flag(f[2], 'e2ee', false),
+            room_flag(f[2], 'allowChat', true), tostring(mod)}
+end
+
+--[[
+  bedrud_room_moderator: make an identity a room moderator, or no longer
+  one; the owner or a superadmin only (checked again: the caller's right
+  may have changed since bedrud_room_access).
+  caller: the user's id; superadmin: 1/0; action: "add" | "remove"
+  Reply: {'OK', changed (1/0)}, {'NOTFOUND'} or {'FORBIDDEN'}
+]]
+local K, A = declare('bedrud_room_moderator',
+    {'room', 'mods'},
+    {'caller', 'superadmin', 'identity', 'action'})
+local function moderator(keys, args)
+    local owner = owner_of(keys[K.room])
+    if not owner then
+        return {'NOTFOUND'}
+    end
+    if args[A.caller] ~= owner and args[A.superadmin] ~= '1' then
+        return {'FORBIDDEN'}
+    end
+    local n
+    if args[A.action] == 'add' then
+        n = redis.call('SADD', keys[K.mods], args[A.identity])
+    else
+        n = redis.call('SREM', keys[K.mods], args[A.identity])
+    end
+    return {'OK', tostring(n)}
+end
+
+--[[
+  bedrud_room_bans: the room's ban list; the owner or a superadmin only.
+  caller: the user's id; superadmin: 1/0
+  Reply: {'OK', identity, name, ...} sorted by identity, name being the
+  guest's name as shown, the user's name (the user's record is found
+  through the identity), or "" when neither is known any more; or
+  {'NOTFOUND'} or {'FORBIDDEN'}
+]]
+local K, A = declare('bedrud_room_bans',
+    {'room', 'bans', 'guests'},
+    {'caller', 'superadmin'})
+local function bans(keys, args)
+    local owner = owner_of(keys[K.room])
+    if not owner then
+        return {'NOTFOUND'}
+    end
+    if args[A.caller] ~= owner and args[A.superadmin] ~= '1' then
+        return {'FORBIDDEN'}
+    end
+    local ids = redis.call('HKEYS', keys[K.bans])
+    table.sort(ids)
+    local r = {'OK'}
+    for _, id in ipairs(ids) do
+        local name
+        if string.sub(id, 1, 6) == 'guest-' then
+            name = redis.call('HGET', keys[K.guests], id)
+        elseif string.match(id, '^[%x-]+$') then
+            -- a user id: nginx checks room ids, not identities, and a
+            -- brace would make another key
+            name = redis.call('HGET', user_key(id), 'name')
+        end
+        table.insert(r, id)
+        table.insert(r, name or '')
+    end
+    return r
 end
 
 --[[
@@ -411,12 +531,15 @@ end
     (DUPLICATE_IDENTITY) is still there.
   * room_finished: everyone left; presence goes.
 
+  "live" lists the rooms that have had a participant connected, for the
+  online count (bedrud_admin_online drops the rooms whose presence went).
+
   LiveKit retries a delivery that failed, so events of one participant
   may come out of order: "presence" keeps the time of the newest one, and
   an older one changes nothing.
 ]]
 local K, A = declare('bedrud_livekit_event',
-    {'room_name', 'event'},
+    {'room_name', 'event', 'live'},
     {'event', 'identity', 'at', 'encrypted', 'track_type', 'presence_exp',
      'reason'})
 local function livekit_event(keys, args)
@@ -477,6 +600,7 @@ local function livekit_event(keys, args)
             return {'REMOVE', 'banned'}
         end
         redis.call('HSET', presence, identity, args[A.at] .. ' in')
+        redis.call('SADD', keys[K.live], id)
         redis.call('ZADD', seats, 'GT', exp, identity)
         if redis.call('EXPIREAT', seats, exp, 'NX') == 0 then
             redis.call('EXPIREAT', seats, exp, 'GT')
@@ -506,4 +630,9 @@ redis.register_function{function_name = 'bedrud_room_list',
 redis.register_function('bedrud_room_settings', settings)
 redis.register_function('bedrud_room_delete', delete)
 redis.register_function('bedrud_room_ban', ban)
+redis.register_function{function_name = 'bedrud_room_access',
+    callback = access, flags = {'no-writes'}}
+redis.register_function('bedrud_room_moderator', moderator)
+redis.register_function{function_name = 'bedrud_room_bans',
+    callback = bans, flags = {'no-writes'}}
 redis.register_function('bedrud_livekit_event', livekit_event)
