@@ -437,7 +437,8 @@
 #define NGX_HTTP_BEDRUD_JOIN_F_CREATED_AT                     9
 #define NGX_HTTP_BEDRUD_JOIN_F_UPDATED_AT                     10
 #define NGX_HTTP_BEDRUD_JOIN_F_EXPIRES_AT                     11
-#define NGX_HTTP_BEDRUD_JOIN_NFIELDS                          12
+#define NGX_HTTP_BEDRUD_JOIN_F_MODERATOR                      12
+#define NGX_HTTP_BEDRUD_JOIN_NFIELDS                          13
 
 
 /*

@@ -51,6 +51,8 @@
 static ngx_int_t ngx_http_bedrud_livekit_text_ok(ngx_str_t *s);
 static ngx_int_t ngx_http_bedrud_livekit_accesses(ngx_pool_t *pool,
     ngx_str_t *accesses, ngx_str_t *text);
+static ngx_int_t ngx_http_bedrud_livekit_moderator(ngx_pool_t *pool,
+    ngx_str_t *accesses);
 static ngx_int_t ngx_http_bedrud_livekit_canonical(const u_char *p,
     size_t len);
 static u_char *ngx_http_bedrud_livekit_time(u_char *p, time_t t);
@@ -99,8 +101,11 @@ ngx_http_bedrud_livekit_token(ngx_pool_t *pool, ngx_str_t *key,
     ngx_str_null(&accesses);
 
     if (!g->guest
-        && ngx_http_bedrud_livekit_accesses(pool, &g->accesses, &accesses)
-           != NGX_OK)
+        && (ngx_http_bedrud_livekit_accesses(pool, &g->accesses, &accesses)
+            != NGX_OK
+            || (g->moderator
+                && ngx_http_bedrud_livekit_moderator(pool, &accesses)
+                   != NGX_OK)))
     {
         return NGX_ERROR;
     }
@@ -256,6 +261,57 @@ ngx_http_bedrud_livekit_accesses(ngx_pool_t *pool, ngx_str_t *accesses,
     text->len = len;
 
     free(s);
+
+    return NGX_OK;
+}
+
+
+/*
+ * A room moderator's accesses: "moderator" added (once) to the compact
+ * array, so that clients show the badge from the join on, as after the
+ * promotion (ngx_http_bedrud_moderation.c).
+ */
+
+static ngx_int_t
+ngx_http_bedrud_livekit_moderator(ngx_pool_t *pool, ngx_str_t *accesses)
+{
+    u_char     *p;
+    ngx_str_t  *a;
+
+    static ngx_str_t  role = ngx_string("\"moderator\"");
+
+    a = accesses;
+
+    for (p = a->data; p + role.len <= a->data + a->len; p++) {
+        if (ngx_memcmp(p, role.data, role.len) == 0) {
+            return NGX_OK;
+        }
+    }
+
+    if (a->len < 2 || a->data[0] != '[' || a->data[a->len - 1] != ']') {
+        /* null */
+        ngx_str_set(a, "[\"moderator\"]");
+        return NGX_OK;
+    }
+
+    p = ngx_pnalloc(pool, a->len + 1 + role.len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(p, a->data, a->len - 1);
+
+    a->data = p;
+    p += a->len - 1;
+
+    if (a->len > 2) {
+        *p++ = ',';
+    }
+
+    p = ngx_cpymem(p, role.data, role.len);
+    *p++ = ']';
+
+    a->len = p - a->data;
 
     return NGX_OK;
 }

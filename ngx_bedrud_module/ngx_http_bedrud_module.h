@@ -596,6 +596,7 @@ typedef struct {
     unsigned                    allow_video:1;
     unsigned                    allow_audio:1;
     unsigned                    e2ee:1;    /* see ngx_http_bedrud_livekit.c */
+    unsigned                    moderator:1; /* "moderator" in accesses */
 } ngx_http_bedrud_livekit_grant_t;
 
 /*
@@ -663,6 +664,8 @@ typedef struct {
     unsigned                    allow_audio:1;
     unsigned                    require_approval:1;
     unsigned                    e2ee:1;
+    unsigned                    moderator:1; /* a join's: the identity is
+                                                a room moderator */
 } ngx_http_bedrud_room_t;
 
 /*

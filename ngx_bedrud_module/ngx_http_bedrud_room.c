@@ -141,6 +141,8 @@ ngx_http_bedrud_room_join_parse(ngx_http_bedrud_reply_t *reply,
         ngx_http_bedrud_room_bit(&v[NGX_HTTP_BEDRUD_JOIN_F_IS_PUBLIC]);
     room->max_participants =
         ngx_http_bedrud_room_max(&v[NGX_HTTP_BEDRUD_JOIN_F_MAX_PARTICIPANTS]);
+    room->moderator =
+        ngx_http_bedrud_room_bit(&v[NGX_HTTP_BEDRUD_JOIN_F_MODERATOR]);
 
     return ngx_http_bedrud_room_finish(room,
                                        &v[NGX_HTTP_BEDRUD_JOIN_F_SETTINGS]);

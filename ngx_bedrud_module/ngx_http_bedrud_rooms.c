@@ -819,6 +819,7 @@ ngx_http_bedrud_room_token(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
         /* the name at login, as Bedrud: from the access token */
         g.name = ctx->claims.name;
         g.accesses = ctx->claims.accesses;
+        g.moderator = room->moderator;
     }
 
     rc = ngx_http_bedrud_livekit_token(r->pool, &bmcf->livekit_key,

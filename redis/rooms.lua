@@ -139,9 +139,11 @@ end
 
 -- the fields a join answers with, in this order: nginx reads them by
 -- position (NGX_HTTP_BEDRUD_JOIN_F_* in ngx_http_bedrud_functions.h)
+-- ("moderator", last, is not the room's: whether the identity is one of
+-- its moderators, for the badge in the LiveKit token's metadata)
 local JOIN_FIELDS = {'id', 'name', 'createdBy', 'adminId', 'isActive',
     'isPublic', 'maxParticipants', 'mode', 'settings', 'createdAt',
-    'updatedAt', 'expiresAt'}
+    'updatedAt', 'expiresAt', 'moderator'}
 local J = positions(JOIN_FIELDS)
 
 --[[
@@ -261,6 +263,13 @@ local function join(keys, args)
         redis.call('ZADD', gexp, seat_exp, identity)
         expire_with_last(gexp, 86400)
         expire_with_last(gmap, 86400, gexp)
+    end
+
+    -- a promoted moderator keeps the badge when joining again
+    f[J.moderator] = '0'
+    if not guest
+       and redis.call('SISMEMBER', room_part(rkey, 'mods'), identity) == 1 then
+        f[J.moderator] = '1'
     end
 
     table.insert(f, 1, 'OK')

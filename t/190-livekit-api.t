@@ -1,8 +1,10 @@
 # LiveKit RoomService (Twirp) calls by subrequest: admin close and owner
-# delete call DeleteRoom, a ban calls RemoveParticipant.  A mock Twirp
-# server checks each call's token (HS256 over the LiveKit secret, the
-# grant the method needs) and keeps the last call for GET /last.  The
-# answer never depends on LiveKit: off, down, slow or refusing.
+# delete call DeleteRoom, a ban calls RemoveParticipant and tells the room.
+# A mock Twirp server checks each call's token (HS256 over the LiveKit
+# secret, the grant the method needs) and keeps the calls for GET /calls.
+# A close or a delete never depends on LiveKit: off, down, slow or
+# refusing.  A ban is recorded whatever LiveKit does, and its answer says
+# whether the participant could be removed (a JSON 502 when not).
 
 use lib 't/inc';
 use BedrudTest;
@@ -110,21 +112,22 @@ qr/\A(?:bedrud:\ LiveKit\ DeleteRoom\ done\n)?\z/
 
 
 
-=== TEST 3: ban calls RemoveParticipant with a roomAdmin token for the room; absent is fine
+=== TEST 3: ban calls RemoveParticipant with a roomAdmin token for the room, then tells the room; absent is fine
 --- http_config eval: $::http_config
 --- config eval: $::config
 --- request eval
 my ($owner, $ao) = BedrudTest::mint_pair();
 my ($uid) = BedrudTest::mint_pair();
 my ($id, $name) = ::make_room(owner => $owner);
-$::name3 = $name; $::uid3 = $uid; $::id3 = $id;
-$::h3 = ['', ::hdr($ao), '', ::hdr($ao), '', ::hdr($ao), '', ::hdr($ao)];
+$::name3 = $name; $::uid3 = $uid; $::id3 = $id; $::owner3 = $owner;
+$::h3 = ['', ::hdr($ao), '', '', ::hdr($ao), '', ::hdr($ao), '', ::hdr($ao)];
 [
   "GET /lk/reset",
   "POST /api/room/$id/ban/$uid",
-  "GET /lk/last",
+  "GET /lk/calls",
+  "GET /lk/reset",
   "POST /api/room/$id/ban/absent",
-  "GET /lk/last",
+  "GET /lk/calls",
   "POST /api/room/$id/unban/$uid",
   "GET /lk/reset",
   "POST /api/room/$id/unban/absent",
@@ -132,28 +135,30 @@ $::h3 = ['', ::hdr($ao), '', ::hdr($ao), '', ::hdr($ao), '', ::hdr($ao)];
 --- more_headers eval
 $::h3
 --- error_code eval
-[200, 200, 200, 200, 200, 200, 200, 200]
+[200, 200, 200, 200, 200, 200, 200, 200, 200]
 --- response_body_like eval
+my $tok = qr/token=ok \{"iss":"testkey","video":\{"room":"\Q$::name3\E","roomAdmin":true\}\}/;
 [
   qr/^ok$/,
   qr/^\{"status":"success"\}$/,
-  qr/^POST \/twirp\/livekit\.RoomService\/RemoveParticipant ct=application\/json token=ok \{"iss":"testkey","video":\{"room":"\Q$::name3\E","roomAdmin":true\}\} body=\{"room":"\Q$::name3\E","identity":"$::uid3"\}$/,
+  qr/^POST \/twirp\/livekit\.RoomService\/RemoveParticipant ct=application\/json $tok body=\{"room":"\Q$::name3\E","identity":"$::uid3"\}\nPOST \/twirp\/livekit\.RoomService\/SendData ct=application\/json $tok body=\{"room":"\Q$::name3\E","data":"[A-Za-z0-9+\/=]+","kind":"RELIABLE","topic":"system"\} data=\{"type":"system","event":"ban","actor":"$::owner3","target":"$::uid3"\}$/,
+  qr/^ok$/,
   qr/^\{"status":"success"\}$/,
-  qr/^POST \/twirp\/livekit\.RoomService\/RemoveParticipant .* body=\{"room":"\Q$::name3\E","identity":"absent"\}$/,
+  qr/^POST \/twirp\/livekit\.RoomService\/RemoveParticipant .* body=\{"room":"\Q$::name3\E","identity":"absent"\}\nPOST \/twirp\/livekit\.RoomService\/SendData .* data=\{"type":"system","event":"ban","actor":"$::owner3","target":"absent"\}$/,
   qr/^\{"status":"success"\}$/,
   qr/^ok$/,
   qr/^\{"status":"success"\}$/,
 ]
 --- grep_error_log eval: $::lk_log
 --- grep_error_log_out eval
-qr/\A(?:bedrud:\ LiveKit\ RemoveParticipant\ done\n|bedrud:\ LiveKit\ RemoveParticipant:\ not\ found\n)?\z/
+qr/\A(?:bedrud:\ LiveKit\ (?:RemoveParticipant|SendData)\ done\n|bedrud:\ LiveKit\ RemoveParticipant:\ not\ found\n)*\z/
 --- no_error_log
 [alert]
 [crit]
 
 
 
-=== TEST 4: the ban is recorded even when the removal is refused (a token LiveKit rejects)
+=== TEST 4: the ban is recorded even when the removal is refused (a token LiveKit rejects): a 502 says so
 --- http_config eval: $::wrong_secret_config
 --- config eval: $::config
 --- request eval
@@ -170,11 +175,11 @@ $::h4 = ['', ::hdr($ao), '', ::hdr($a)];
 --- more_headers eval
 $::h4
 --- error_code eval
-[200, 200, 200, 403]
+[200, 502, 200, 403]
 --- response_body_like eval
 [
   qr/^ok$/,
-  qr/^\{"status":"success"\}$/,
+  qr/^\{"error":"LiveKit refused the request: the ban is recorded, the participant could not be removed"\}$/,
   qr/ token=bad-signature /,
   qr/^\{"error":"you are banned from this room"\}$/,
 ]
@@ -187,33 +192,36 @@ qr/\A(?:bedrud:\ LiveKit\ RemoveParticipant\ failed:\ 401\n)?\z/
 
 
 
-=== TEST 5: feature off (no bedrud_livekit_api): close and delete work, nothing is called
+=== TEST 5: feature off (no bedrud_livekit_api): close and delete work, nothing is called; a ban is recorded, and says it removed nobody
 --- http_config eval: $::off_config
 --- config eval: $::config
 --- request eval
 my ($owner, $ao) = BedrudTest::mint_pair();
+my ($uid, $a) = BedrudTest::mint_pair();
 my (undef, $asu) = BedrudTest::mint_pair(accesses => ['user', 'superadmin']);
-my ($id) = ::make_room(owner => $owner);
+my ($id, $name) = ::make_room(owner => $owner);
 my ($id2) = ::make_room(owner => $owner);
-$::h5 = ['', ::hdr($asu), ::hdr($ao), ::hdr($ao), ''];
+$::h5 = ['', ::hdr($asu), ::hdr($ao), ::hdr($ao), '', ::hdr($a)];
 [
   "GET /lk/reset",
   "DELETE /api/admin/rooms/$id",
   "DELETE /api/room/$id2",
-  "POST /api/room/$id/ban/someone",
+  "POST /api/room/$id/ban/$uid",
   "GET /lk/last",
+  "POST /api/room/join\n{\"roomName\":\"$name\"}",
 ]
 --- more_headers eval
 $::h5
 --- error_code eval
-[200, 200, 200, 200, 200]
+[200, 200, 200, 502, 200, 403]
 --- response_body_like eval
 [
   qr/^ok$/,
   qr/^\{"status":"success"\}$/,
   qr/^\{"status":"success"\}$/,
-  qr/^\{"status":"success"\}$/,
+  qr/^\{"error":"LiveKit is not configured: the ban is recorded, the participant could not be removed"\}$/,
   qr/^none$/,
+  qr/^\{"error":"you are banned from this room"\}$/,
 ]
 --- grep_error_log eval: $::lk_log
 --- grep_error_log_out eval
@@ -283,7 +291,7 @@ bedrud: LiveKit DeleteRoom failed: 502
 
 
 
-=== TEST 6d: LiveKit down: a ban answers 200, the failure is logged
+=== TEST 6d: LiveKit down: a ban answers 502 at once, says the ban is recorded, and logs the failure
 --- http_config eval: $::http_config
 --- config eval: $::down_config
 --- request eval
@@ -293,9 +301,9 @@ $::h6d = ::hdr($ao);
 "POST /api/room/$id/ban/someone"
 --- more_headers eval: $::h6d
 --- timeout: 2
---- error_code: 200
+--- error_code: 502
 --- response_body chomp
-{"status":"success"}
+{"error":"LiveKit is unavailable: the ban is recorded, the participant could not be removed"}
 --- grep_error_log eval: $::lk_log
 --- grep_error_log_out
 bedrud: LiveKit RemoveParticipant failed: 502
@@ -305,7 +313,7 @@ bedrud: LiveKit RemoveParticipant failed: 502
 
 
 
-=== TEST 7: LiveKit slow: the ban answers after proxy_read_timeout (2s), not later
+=== TEST 7: LiveKit slow: the ban answers after proxy_read_timeout (2s), not later, with a 502
 --- http_config eval: $::http_config
 --- config eval: $::config
 --- request eval
@@ -315,9 +323,9 @@ $::h7 = ::hdr($ao);
 "POST /api/room/$id/ban/slow"
 --- more_headers eval: $::h7
 --- timeout: 3
---- error_code: 200
+--- error_code: 502
 --- response_body chomp
-{"status":"success"}
+{"error":"LiveKit is unavailable: the ban is recorded, the participant could not be removed"}
 --- grep_error_log eval: $::lk_log
 --- grep_error_log_out
 bedrud: LiveKit RemoveParticipant failed: 504

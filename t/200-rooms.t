@@ -3,6 +3,7 @@
 
 use lib 't/inc';
 use BedrudTest;
+use LiveKitMock qw(mock_twirp lk_location);
 use Test::Nginx::Socket 'no_plan';
 use Digest::SHA qw(hmac_sha256);
 use MIME::Base64 qw(encode_base64url decode_base64url);
@@ -13,6 +14,11 @@ no_shuffle();
 no_long_string();
 
 our $http_config = http_config();
+
+# bans remove the participant through LiveKit: a mock RoomService
+our $lkport = mock_twirp();
+our $lk_http_config = http_config(extra => '    bedrud_livekit_api /_livekit/;');
+our $lk_config = lk_location($lkport);
 our $n = int(rand(1_000_000_000));
 our $rooms = 0;
 our $host = 'http://127.0.0.1:7880';
@@ -577,9 +583,8 @@ my $g = "POST /api/room/guest-join\n{\"roomName\":\"$name\",\"guestName\":\"G\"}
 
 
 === TEST 14: ban and unban a user: owner, superadmin; strangers and guests cannot
---- http_config eval: $::http_config
---- config
-    location /api/ { bedrud_api; }
+--- http_config eval: $::lk_http_config
+--- config eval: $::lk_config
 --- request eval
 my ($owner, $ao) = BedrudTest::mint_pair();
 my ($uid, $a) = BedrudTest::mint_pair();
@@ -638,9 +643,8 @@ sub { $_[0] =~ /^\{"id"/ ? '{"id"' : $_[0] }
 
 
 === TEST 14b: bans are logged, without any token
---- http_config eval: $::http_config
---- config
-    location /api/ { bedrud_api; }
+--- http_config eval: $::lk_http_config
+--- config eval: $::lk_config
 --- request eval
 my ($owner, $ao) = BedrudTest::mint_pair();
 my ($id) = ::make_room(owner => $owner);
@@ -656,9 +660,8 @@ qr/room $::id14: "guest-0000abcd" banned by [0-9a-f-]{36}/
 
 
 === TEST 15: banning a guest identity bans the guest's name too, until unbanned
---- http_config eval: $::http_config
---- config
-    location /api/ { bedrud_api; }
+--- http_config eval: $::lk_http_config
+--- config eval: $::lk_config
 --- request eval
 my ($owner, $ao) = BedrudTest::mint_pair();
 my ($id, $name) = ::make_room(owner => $owner, public => 1);

@@ -1,5 +1,5 @@
 # The administration API (superadmin only): rooms, users, user status and
-# roles, registration settings and invite tokens, success and error paths.
+# roles, the settings record and invite tokens, success and error paths.
 
 use lib 't/inc';
 use BedrudTest;
@@ -541,7 +541,7 @@ $::u12 = $ua; $::a12 = $a;
 
 
 
-=== TEST 13: settings: defaults, partial updates change only what is sent, bad input changes nothing
+=== TEST 13: settings: Bedrud's whole record, partial updates change only what is sent, bad input changes nothing
 --- http_config eval: $::http_config_db12
 --- config
     location /api/ { bedrud_api; }
@@ -558,26 +558,95 @@ $::a13 = $a;
   "PUT /api/admin/settings\nnot json",
   "PUT /api/admin/settings\n{}",
   "PUT /api/admin/settings\n{\"PasskeysEnabled\":true,\"registrationEnabled\":null,\"jwtSecret\":\"x\"}",
+  "PUT /api/admin/settings\n{\"googleClientId\":\"gid\",\"googleClientSecret\":\"gsecret\",\"githubClientSecret\":\"\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2\",\"tokenDuration\":12,\"serverUseAcme\":true,\"logLevel\":\"debug\"}",
+  "PUT /api/admin/settings\n{\"googleClientSecret\":\"\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2\",\"jwtSecret\":\"\",\"googleClientId\":\"gid2\"}",
+  "PUT /api/admin/settings\n{\"serverPort\":\"80\\r\\n\"}",
+  "PUT /api/admin/settings\n{\"corsMaxAge\":-1}",
+  "PUT /api/admin/settings\n{\"logLevel\":\"" . ('x' x 1025) . "\"}",
+  "PUT /api/admin/settings\n{\"tokenDuration\":1.5}",
   "GET /api/admin/settings",
   "GET /api/auth/settings",
 ]
 --- more_headers eval
 "Content-Type: application/json\nAuthorization: Bearer $::a13"
 --- error_code eval
-[200, 200, 200, 400, 400, 400, 200, 200, 200, 200]
---- response_body eval
+[200, 200, 200, 400, 400, 400, 200, 200, 200, 200, 400, 400, 400, 400, 200, 200]
+--- response_body_like eval
+# Bedrud's fields in its order, with ours (each one's value; true: acted on)
+my @f = (
+  [registrationEnabled => 'true', 1], [tokenRegistrationOnly => 'false', 1],
+  [passkeysEnabled => 'false'], [googleClientId => '""'],
+  [googleClientSecret => '""'], [googleRedirectUrl => '""'],
+  [githubClientId => '""'], [githubClientSecret => '""'],
+  [githubRedirectUrl => '""'], [twitterClientId => '""'],
+  [twitterClientSecret => '""'], [twitterRedirectUrl => '""'],
+  [jwtSecret => '""'], [tokenDuration => 24], [sessionSecret => '""'],
+  [frontendUrl => '""'], [serverPort => '""'], [serverHost => '""'],
+  [serverDomain => '""'], [serverEnableTls => 'false'],
+  [serverCertFile => '""'], [serverKeyFile => '""'],
+  [serverUseAcme => 'false'], [serverEmail => '""'],
+  [behindProxy => 'false'], [livekitHost => '""'], [livekitApiKey => '""'],
+  [livekitApiSecret => '""'], [livekitExternal => 'false'],
+  [corsAllowedOrigins => '""'], [corsAllowedHeaders => '""'],
+  [corsAllowedMethods => '""'], [corsAllowCredentials => 'false'],
+  [corsMaxAge => 0], [chatUploadBackend => '""'],
+  [chatUploadMaxBytes => 0, 1], [chatUploadInlineMax => 0],
+  [chatUploadDiskDir => '""'], [chatUploadS3Endpoint => '""'],
+  [chatUploadS3Bucket => '""'], [chatUploadS3Region => '""'],
+  [chatUploadS3AccessKey => '""'], [chatUploadS3SecretKey => '""'],
+  [chatUploadS3PublicUrl => '""'], [logLevel => '""'],
+);
+my $mask = qq("\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2");
+my $rec = sub {
+    my (%v) = @_;
+    my $stamp = delete $v{updatedAt} ? '"20\d\d-\d\d-\d\dT[^"]+Z"' : 'null';
+    my $body = join ',', map {
+        my $val = exists $v{$_->[0]} ? $v{$_->[0]} : $_->[1];
+        qq("$_->[0]":) . quotemeta($val)
+    } @f;
+    my $sup = join ',', map { qq("$_->[0]":) . ($_->[2] ? 'true' : 'false') } @f;
+    qr/^\{"id":1,$body,"updatedAt":$stamp,"supported":\{$sup\}\}$/;
+};
+my $bad = qr/^\{"error":"Invalid input"\}$/;
+my %s2 = (tokenRegistrationOnly => 'true', updatedAt => 1);
+my %s3 = (%s2, registrationEnabled => 'false');
+my %s8 = (%s3, passkeysEnabled => 'true', jwtSecret => $mask);
+my %s9 = (%s8, googleClientId => '"gid"', googleClientSecret => $mask,
+          tokenDuration => 12, serverUseAcme => 'true', logLevel => '"debug"');
+my %s10 = (%s9, googleClientId => '"gid2"');
 [
-  '{"registrationEnabled":true,"tokenRegistrationOnly":false,"passkeysEnabled":false}',
-  '{"registrationEnabled":true,"tokenRegistrationOnly":true,"passkeysEnabled":false}',
-  '{"registrationEnabled":false,"tokenRegistrationOnly":true,"passkeysEnabled":false}',
-  '{"error":"Invalid input"}',
-  '{"error":"Invalid input"}',
-  '{"error":"Invalid input"}',
-  '{"registrationEnabled":false,"tokenRegistrationOnly":true,"passkeysEnabled":false}',
-  '{"registrationEnabled":false,"tokenRegistrationOnly":true,"passkeysEnabled":true}',
-  '{"registrationEnabled":false,"tokenRegistrationOnly":true,"passkeysEnabled":true}',
-  '{"registrationEnabled":false,"tokenRegistrationOnly":true,"passkeysEnabled":false,"oauthProviders":[]}',
+  $rec->(),
+  $rec->(%s2),
+  $rec->(%s3),
+  $bad, $bad, $bad,
+  $rec->(%s3),
+  $rec->(%s8),
+  $rec->(%s9),
+  $rec->(%s10),
+  $bad, $bad, $bad, $bad,
+  $rec->(%s10),
+  qr/^\{"registrationEnabled":false,"tokenRegistrationOnly":true,"passkeysEnabled":false,"oauthProviders":\[\]\}$/,
 ]
+
+
+
+=== TEST 13b: the secrets sent masked or empty kept their values; none is ever answered
+--- http_config eval: $::http_config_db12
+--- config
+    location /api/ { bedrud_api; }
+--- init
+local $BedrudTest::DB = 12;
+Test::More::is(BedrudTest::redis_cli('HGET', 'bedrud:settings', 'googleClientSecret'),
+               'gsecret', 'googleClientSecret kept (sent masked)');
+Test::More::is(BedrudTest::redis_cli('HGET', 'bedrud:settings', 'jwtSecret'),
+               'x', 'jwtSecret kept (sent empty)');
+Test::More::is(BedrudTest::redis_cli('HEXISTS', 'bedrud:settings', 'githubClientSecret'),
+               '0', 'the mask of an unset secret stores nothing');
+--- request
+GET /api/admin/settings
+--- more_headers eval
+"Authorization: Bearer $::a13"
+--- response_body_unlike: gsecret
 
 
 
