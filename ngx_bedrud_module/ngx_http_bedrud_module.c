@@ -25,6 +25,7 @@ static void *ngx_http_bedrud_create_main_conf(ngx_conf_t *cf);
 static char *ngx_http_bedrud_init_main_conf(ngx_conf_t *cf, void *conf);
 static ngx_int_t ngx_http_bedrud_api_conf(ngx_conf_t *cf,
     ngx_http_bedrud_main_conf_t *bmcf);
+static ngx_int_t ngx_http_bedrud_init_module(ngx_cycle_t *cycle);
 static ngx_int_t ngx_http_bedrud_init_process(ngx_cycle_t *cycle);
 static void ngx_http_bedrud_exit_process(ngx_cycle_t *cycle);
 static ngx_int_t ngx_http_bedrud_handler(ngx_http_request_t *r);
@@ -230,7 +231,7 @@ ngx_module_t  ngx_http_bedrud_module = {
     ngx_http_bedrud_commands,              /* module directives */
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
-    NULL,                                  /* init module */
+    ngx_http_bedrud_init_module,           /* init module */
     ngx_http_bedrud_init_process,          /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
@@ -250,7 +251,13 @@ static ngx_http_bedrud_route_t  ngx_http_bedrud_admin_guard = {
 static ngx_int_t
 ngx_http_bedrud_preconfiguration(ngx_conf_t *cf)
 {
-    return ngx_http_bedrud_livekit_api_variables(cf);
+    if (ngx_http_bedrud_livekit_api_variables(cf) != NGX_OK
+        || ngx_http_bedrud_upload_variables(cf) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
 }
 
 
@@ -495,6 +502,70 @@ ngx_http_bedrud_api_conf(ngx_conf_t *cf, ngx_http_bedrud_main_conf_t *bmcf)
         {
             bmcf->livekit_api.len--;
         }
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * In the master, before the workers start: the upload directory's "chat"
+ * exists and belongs to the workers' user, as nginx makes its own
+ * temporary directories.
+ */
+
+static ngx_int_t
+ngx_http_bedrud_init_module(ngx_cycle_t *cycle)
+{
+    u_char                       *path;
+    ngx_core_conf_t              *ccf;
+    ngx_http_bedrud_main_conf_t  *bmcf;
+
+    if (ngx_test_config || ngx_get_conf(cycle->conf_ctx, ngx_http_module)
+                           == NULL)
+    {
+        return NGX_OK;
+    }
+
+    bmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_bedrud_module);
+
+    if (bmcf == NULL || bmcf->upload_dir.len == 0) {
+        return NGX_OK;
+    }
+
+    path = ngx_pnalloc(cycle->pool, bmcf->upload_dir.len + sizeof("/chat"));
+    if (path == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_sprintf(path, "%V%Z", &bmcf->upload_dir);
+
+    if (ngx_create_dir(path, 0755) == NGX_FILE_ERROR
+        && ngx_errno != NGX_EEXIST)
+    {
+        ngx_log_error(NGX_LOG_EMERG, cycle->log, ngx_errno,
+                      ngx_create_dir_n " \"%s\" failed", path);
+        return NGX_ERROR;
+    }
+
+    ngx_sprintf(path, "%V/chat%Z", &bmcf->upload_dir);
+
+    if (ngx_create_dir(path, 0755) == NGX_FILE_ERROR
+        && ngx_errno != NGX_EEXIST)
+    {
+        ngx_log_error(NGX_LOG_EMERG, cycle->log, ngx_errno,
+                      ngx_create_dir_n " \"%s\" failed", path);
+        return NGX_ERROR;
+    }
+
+    ccf = (ngx_core_conf_t *) ngx_get_conf(cycle->conf_ctx, ngx_core_module);
+
+    if (geteuid() == 0 && ccf->user != (ngx_uid_t) NGX_CONF_UNSET_UINT
+        && chown((char *) path, ccf->user, (gid_t) -1) == -1)
+    {
+        ngx_log_error(NGX_LOG_EMERG, cycle->log, ngx_errno,
+                      "chown(\"%s\", %d) failed", path, ccf->user);
+        return NGX_ERROR;
     }
 
     return NGX_OK;

@@ -802,6 +802,7 @@ ngx_int_t ngx_http_bedrud_image_sniff(u_char *p, size_t len,
 /* ngx_http_bedrud_upload.c: POST /api/room/:roomId/chat/upload */
 void ngx_http_bedrud_room_upload(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
+ngx_int_t ngx_http_bedrud_upload_variables(ngx_conf_t *cf);
 
 
 /* ngx_http_bedrud_admin.c: /api/admin/..., superadmin only */

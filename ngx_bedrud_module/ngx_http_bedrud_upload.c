@@ -853,3 +853,50 @@ ngx_http_bedrud_room_upload(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 }
 
 #endif
+
+
+/*
+ * $bedrud_upload_dir: bedrud_upload_dir as configured (its full name), for
+ * the location that serves the images (conf/bedrud-server.conf).
+ */
+
+static ngx_int_t
+ngx_http_bedrud_upload_dir_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_http_bedrud_main_conf_t  *bmcf;
+
+    bmcf = ngx_http_get_module_main_conf(r, ngx_http_bedrud_module);
+
+    if (bmcf->upload_dir.len == 0) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    v->len = bmcf->upload_dir.len;
+    v->valid = 1;
+    v->no_cacheable = 0;
+    v->not_found = 0;
+    v->data = bmcf->upload_dir.data;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_bedrud_upload_variables(ngx_conf_t *cf)
+{
+    ngx_http_variable_t  *var;
+
+    static ngx_str_t  name = ngx_string("bedrud_upload_dir");
+
+    var = ngx_http_add_variable(cf, &name, 0);
+    if (var == NULL) {
+        return NGX_ERROR;
+    }
+
+    var->get_handler = ngx_http_bedrud_upload_dir_variable;
+
+    return NGX_OK;
+}
+

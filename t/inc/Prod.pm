@@ -192,7 +192,7 @@ sub nginx {
     my $s = secrets();
     my $prefix = "$dir/$name";
     mkdir $prefix;
-    mkdir "$prefix/$_" for qw(logs tmp main.d);
+    mkdir "$prefix/$_" for qw(logs tmp main.d uploads);
     my $redis = $o{redis_port} // $ENV{TEST_NGINX_REDIS_PORT};
     my @modules = split ' ', ($ENV{TEST_NGINX_LOAD_MODULES}
                               || "$top/build/ngx_bedrud_module.so");
@@ -212,7 +212,8 @@ sub nginx {
             REDIS => "127.0.0.1:$redis", REDIS_FUNCTIONS => "$top/redis",
             LIVEKIT => "127.0.0.1:$o{livekit}", LIVEKIT_KEY => 'testkey',
             WEB_ROOT => "$top/web/dist",
-            SERVER_CONF => "$top/conf/bedrud-server.conf");
+            SERVER_CONF => "$top/conf/bedrud-server.conf",
+            UPLOADS => "$prefix/uploads");
         render('bedrud-stream.conf', "$prefix/stream.conf",
             ROUTER_LISTEN => "127.0.0.1:$n{router}",
             TURN_DOMAIN => 'turn.localhost', TURN_HOP => "127.0.0.1:$n{hop}",
