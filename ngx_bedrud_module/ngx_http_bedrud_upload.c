@@ -80,6 +80,7 @@ static void ngx_http_bedrud_upload_refuse(ngx_http_request_t *r,
     ngx_uint_t status, const char *error);
 static ngx_int_t ngx_http_bedrud_upload_allowed(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx, off_t *max);
+static ngx_str_t *ngx_http_bedrud_upload_str(ngx_http_bedrud_reply_t *rep);
 static time_t ngx_http_bedrud_upload_seconds(ngx_str_t *score);
 static void ngx_http_bedrud_upload_body(ngx_http_request_t *r);
 static ngx_int_t ngx_http_bedrud_upload_post(ngx_http_request_t *r,
@@ -303,7 +304,7 @@ ngx_http_bedrud_upload_allowed(ngx_http_request_t *r,
 
     /* a seat: the identity's score, the expiry of its admission */
 
-    score = ngx_http_bedrud_reply_str(ctx->replies[1], 0);
+    score = ngx_http_bedrud_upload_str(ctx->replies[1]);
     seated = (score != NULL
               && ngx_http_bedrud_upload_seconds(score) > ngx_time());
 
@@ -319,11 +320,24 @@ ngx_http_bedrud_upload_allowed(ngx_http_request_t *r,
     }
 
     limit = ngx_http_bedrud_settings_upload_max(
-                ngx_http_bedrud_reply_str(ctx->replies[2], 0));
+                ngx_http_bedrud_upload_str(ctx->replies[2]));
 
     *max = (limit > 0 && limit < bmcf->upload_max) ? limit : bmcf->upload_max;
 
     return NGX_OK;
+}
+
+
+/* a bulk string reply (ZSCORE's, HGET's); NULL for nil */
+
+static ngx_str_t *
+ngx_http_bedrud_upload_str(ngx_http_bedrud_reply_t *rep)
+{
+    if (rep == NULL || rep->type != NGX_HTTP_BEDRUD_REPLY_STRING) {
+        return NULL;
+    }
+
+    return &rep->str;
 }
 
 
