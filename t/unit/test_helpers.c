@@ -8,8 +8,8 @@
  * Unit tests of the pure helpers: ngx_http_bedrud_password.c (built with
  * NGX_HTTP_BEDRUD_UNIT, without the thread pool wrappers),
  * ngx_http_bedrud_jwt.c, ngx_http_bedrud_livekit.c,
- * ngx_http_bedrud_validate.c, ngx_http_bedrud_string.c and
- * ngx_http_bedrud_keys.c.  Output is TAP, run by t/unit.t under prove.
+ * ngx_http_bedrud_validate.c, ngx_http_bedrud_string.c,
+ * ngx_http_bedrud_keys.c and ngx_http_bedrud_image.c.  Output is TAP, run by t/unit.t under prove.
  * Single-threaded, as ngx_http_bedrud_hs256() requires.
  *
  * BEDRUD_UNIT_SKIP_SLOW=1 skips the scrypt run at the default (OWASP)
@@ -118,6 +118,8 @@ static void t_keys(void);
 static void t_json_depth(void);
 static void t_base64(void);
 static void t_json_escape(void);
+static void t_multipart(void);
+static void t_image(void);
 
 
 static ngx_uint_t  t_count;
@@ -2760,6 +2762,241 @@ t_json_escape(void)
 }
 
 
+
+/* uploads: the "file" part of a form, and its boundary */
+
+static void
+t_multipart(void)
+{
+    size_t       n;
+    u_char      *buf;
+    ngx_str_t    b, f, type;
+    ngx_uint_t   i, bad;
+
+    static const struct {
+        const char  *type;
+        const char  *boundary;     /* NULL: refused */
+    } types[] = {
+        { "multipart/form-data; boundary=abc", "abc" },
+        { "Multipart/Form-Data;boundary=\"a b;c\"", "a b;c" },
+        { "multipart/form-data; charset=utf-8; boundary=----WebKit7MA4",
+          "----WebKit7MA4" },
+        { "multipart/form-data", NULL },
+        { "multipart/form-data; boundary=", NULL },
+        { "multipart/form-data; boundary=\"abc", NULL },
+        { "application/json; boundary=abc", NULL },
+        /* 71 characters: one too many */
+        { "multipart/form-data; boundary=0123456789012345678901234567890123"
+          "4567890123456789012345678901234567890", NULL },
+        { "multipart/form-data; xboundary=abc", NULL },
+    };
+
+    static const struct {
+        const char  *body;
+        const char  *file;         /* NULL: no file */
+    } forms[] = {
+        { "--abc\r\nContent-Disposition: form-data; name=\"file\"; "
+          "filename=\"x.png\"\r\nContent-Type: image/png\r\n\r\nDATA\r\n"
+          "--abc--\r\n", "DATA" },
+        /* a preamble, another field first, a quoted name with "file" */
+        { "junk\r\n--abc\r\nContent-Disposition: form-data; "
+          "name=\"notfile\"\r\n\r\nv\r\n--abc\r\nContent-Disposition: "
+          "form-data; filename=\"name=file\"; name=\"file\"\r\n\r\n"
+          "a\r\nb\r\n--abc--", "a\r\nb" },
+        /* an empty file is a file */
+        { "--abc\r\ncontent-disposition: form-data; name=file\r\n\r\n"
+          "\r\n--abc--", "" },
+        /* the filename says file, the name does not */
+        { "--abc\r\nContent-Disposition: form-data; name=\"image\"; "
+          "filename=\"file\"\r\n\r\nDATA\r\n--abc--", NULL },
+        /* cut short: no closing delimiter after the content */
+        { "--abc\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\n"
+          "DATA", NULL },
+        /* headers never end */
+        { "--abc\r\nContent-Disposition: form-data; name=\"file\"\r\n",
+          NULL },
+        /* only the closing delimiter */
+        { "--abc--\r\n", NULL },
+        /* no delimiter at all */
+        { "DATA", NULL },
+        /* a part without headers, then the file */
+        { "--abc\r\n\r\nx\r\n--abc\r\nContent-Disposition: form-data; "
+          "name=\"file\"\r\n\r\nY\r\n--abc--", "Y" },
+        /* not form-data */
+        { "--abc\r\nContent-Disposition: attachment; name=\"file\"\r\n\r\n"
+          "D\r\n--abc--", NULL },
+        /* a near delimiter inside the content is content */
+        { "--abc\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\n"
+          "1\r\n--ab 2\r\n--abc--", "1\r\n--ab 2" },
+    };
+
+    for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+        type = t_str(types[i].type);
+
+        if (types[i].boundary == NULL) {
+            t_ok(ngx_http_bedrud_multipart_boundary(&type, &b) == NGX_DECLINED,
+                 "multipart: no boundary in \"%s\"", types[i].type);
+            continue;
+        }
+
+        t_ok(ngx_http_bedrud_multipart_boundary(&type, &b) == NGX_OK
+             && b.len == strlen(types[i].boundary)
+             && memcmp(b.data, types[i].boundary, b.len) == 0,
+             "multipart: boundary \"%s\" of \"%s\"", types[i].boundary,
+             types[i].type);
+    }
+
+    b = t_str("abc");
+
+    for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+        if (forms[i].file == NULL) {
+            t_ok(ngx_http_bedrud_multipart_file((u_char *) forms[i].body,
+                                                strlen(forms[i].body), &b, &f)
+                 == NGX_DECLINED,
+                 "multipart: form %u has no file", (unsigned) i);
+            continue;
+        }
+
+        t_ok(ngx_http_bedrud_multipart_file((u_char *) forms[i].body,
+                                            strlen(forms[i].body), &b, &f)
+             == NGX_OK
+             && f.len == strlen(forms[i].file)
+             && memcmp(f.data, forms[i].file, f.len) == 0,
+             "multipart: form %u has its file", (unsigned) i);
+    }
+
+    /* every prefix of every form, in a heap block of its exact size */
+
+    bad = 0;
+
+    for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+        for (n = 0; n <= strlen(forms[i].body); n++) {
+            buf = malloc(n ? n : 1);
+            if (buf == NULL) {
+                bad++;
+                continue;
+            }
+
+            memcpy(buf, forms[i].body, n);
+
+            if (ngx_http_bedrud_multipart_file(buf, n, &b, &f) == NGX_OK
+                && (f.data < buf || f.data + f.len > buf + n))
+            {
+                bad++;
+            }
+
+            free(buf);
+        }
+    }
+
+    t_ok(bad == 0, "multipart: every prefix of the forms is judged, in "
+         "bounds");
+}
+
+
+/* uploads: images by their bytes, their sizes from their headers */
+
+static void
+t_image(void)
+{
+    size_t                   n;
+    u_char                  *buf;
+    ngx_int_t                rc;
+    ngx_uint_t               i, bad;
+    ngx_http_bedrud_image_t  img;
+
+    static const struct {
+        const char  *bytes;
+        size_t       len;
+        ngx_int_t    rc;
+        const char  *mime;
+        ngx_uint_t   w, h;
+    } v[] = {
+#define T(b, rc, m, w, h)  { b, sizeof(b) - 1, rc, m, w, h }
+        T("\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\x01\x00\0\0\0\x80\x08\x06"
+          "\0\0\0", NGX_OK, "image/png", 256, 128),
+        T("\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\x01\x00\0\0\0\x00\x08\x06",
+          NGX_ABORT, "image/png", 0, 0),
+        T("\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\x7f\0\0\x00\0\0\0\x01\x08\x06",
+          NGX_ABORT, "image/png", 0, 0),
+        T("\x89PNG\r\n\x1a\n\0\0\0\x0dIEND", NGX_ABORT, "image/png", 0, 0),
+        /* JPEG: APP0, a fill byte, RST, then SOF2 (progressive) */
+        T("\xff\xd8\xff\xe0\0\x04JF\xff\xff\xd0\xff\xc2\0\x0b\x08\x01\x2c"
+          "\x02\x58\x03\x01\x22\0", NGX_OK, "image/jpeg", 600, 300),
+        /* DHT (0xc4) is not a frame; the scan before any frame is wrong */
+        T("\xff\xd8\xff\xc4\0\x04\0\0\xff\xda\0\x04\0\0",
+          NGX_ABORT, "image/jpeg", 0, 0),
+        T("\xff\xd8\xff\xe0\0\x01", NGX_ABORT, "image/jpeg", 0, 0),
+        T("\xff\xd8\xff\xe0\xff\xff", NGX_ABORT, "image/jpeg", 0, 0),
+        T("GIF87a\x40\x01\xf0\0\0\0", NGX_OK, "image/gif", 320, 240),
+        T("GIF89a\x01", NGX_ABORT, "image/gif", 0, 0),
+        T("RIFF\0\0\0\0WEBPVP8 \0\0\0\0\0\0\0\x9d\x01\x2a\x80\x02\xe0\x01",
+          NGX_OK, "image/webp", 640, 480),
+        T("RIFF\0\0\0\0WEBPVP8 \0\0\0\0\0\0\0\x9d\x01\x2b\x80\x02\xe0\x01",
+          NGX_ABORT, "image/webp", 0, 0),
+        T("RIFF\0\0\0\0WEBPVP8L\0\0\0\0\x2f\x3f\xc0\x3f\x00\0\0\0\0\0",
+          NGX_OK, "image/webp", 64, 256),
+        T("RIFF\0\0\0\0WEBPVP8X\0\0\0\0\0\0\0\0\xff\x03\0\x7f\x02\0",
+          NGX_OK, "image/webp", 1024, 640),
+        T("RIFF\0\0\0\0WEBPVP8X\0\0\0\0\0\0\0\0\xff\xff\xff\x7f\x02\0",
+          NGX_ABORT, "image/webp", 0, 0),
+        T("RIFF\0\0\0\0WEBPALPH\0\0\0\0\0\0\0\0\0\0\0\0\0\0",
+          NGX_ABORT, "image/webp", 0, 0),
+        T("RIFF\0\0\0\0WAVEfmt ", NGX_DECLINED,
+          "application/octet-stream", 0, 0),
+        T("\n\t <!doctype html><p>x", NGX_DECLINED,
+          "text/html; charset=utf-8", 0, 0),
+        T("<p>", NGX_DECLINED, "text/html; charset=utf-8", 0, 0),
+        T("<pre>", NGX_DECLINED, "text/plain; charset=utf-8", 0, 0),
+        T("<?xml version", NGX_DECLINED, "text/xml; charset=utf-8", 0, 0),
+        T("%PDF-1.4", NGX_DECLINED, "application/pdf", 0, 0),
+        T("PK\x03\x04", NGX_DECLINED, "application/zip", 0, 0),
+        T("\x1f\x8b\x08\0", NGX_DECLINED, "application/x-gzip", 0, 0),
+        T("\0\0\x01\0\x01", NGX_DECLINED, "image/x-icon", 0, 0),
+        T("plain text\r\n", NGX_DECLINED, "text/plain; charset=utf-8", 0, 0),
+        T("", NGX_DECLINED, "text/plain; charset=utf-8", 0, 0),
+#undef T
+    };
+
+    for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+        rc = ngx_http_bedrud_image_sniff((u_char *) v[i].bytes, v[i].len,
+                                         &img);
+
+        t_ok(rc == v[i].rc && strcmp(img.mime, v[i].mime) == 0
+             && (rc != NGX_OK || (img.width == v[i].w
+                                  && img.height == v[i].h)),
+             "image %u: %s %ux%u (got %d, %s %ux%u)", (unsigned) i,
+             v[i].mime, (unsigned) v[i].w, (unsigned) v[i].h, (int) rc,
+             img.mime, (unsigned) img.width, (unsigned) img.height);
+    }
+
+    /*
+     * Every prefix of every vector, in a heap block of its exact size:
+     * valgrind (make -C t/unit valgrind) sees any read past the end.
+     */
+
+    bad = 0;
+
+    for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+        for (n = 0; n <= v[i].len; n++) {
+            buf = malloc(n ? n : 1);
+            if (buf == NULL) {
+                bad++;
+                continue;
+            }
+
+            memcpy(buf, v[i].bytes, n);
+
+            rc = ngx_http_bedrud_image_sniff(buf, n, &img);
+            bad += (rc != NGX_OK && rc != NGX_DECLINED && rc != NGX_ABORT);
+
+            free(buf);
+        }
+    }
+
+    t_ok(bad == 0, "image: every prefix of the vectors is judged, in bounds");
+}
+
 int
 main(void)
 {
@@ -2791,6 +3028,8 @@ main(void)
     t_json_depth();
     t_base64();
     t_json_escape();
+    t_multipart();
+    t_image();
 
     ngx_stub_pool_reset();
 
