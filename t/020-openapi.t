@@ -145,7 +145,9 @@ for my $r (@routes) {
     my $name = "\U$r->{method}\E $r->{path}";
     my $resp = $op->{responses} // {};
 
-    ok(grep({ /^2\d\d$/ } keys %$resp), "$name: documents a 2xx response");
+    # Bedrud's stage routes answer 501 and nothing else
+    ok(grep({ /^2\d\d$/ } keys %$resp) || ($resp->{501} && keys %$resp <= 3),
+       "$name: documents a 2xx response (or only 501, not implemented)");
 
     my $sec = exists $op->{security} ? $op->{security} : $global_security;
     my %schemes = map { %$_ } @$sec;
