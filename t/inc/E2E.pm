@@ -5,6 +5,7 @@
 # the test file ends.
 #
 #   my $e = E2E::start();      # dies (BAIL_OUT) if either cannot start
+#   E2E::start(server => '...') # more in its server{} block
 #   $e->{url}                  # http://127.0.0.1:<port>
 #   $e->{dir}                  # logs/error.log, logs/access.log, livekit.log
 #   E2E::api($e, POST => '/api/...', {json}, $token) -> (status, data)
@@ -72,6 +73,7 @@ sub wait_for {
 }
 
 sub start {
+    my (%o) = @_;
     my $top = $ENV{TEST_NGINX_TOP};
     my $nginx = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
     my @modules = split ' ', ($ENV{TEST_NGINX_LOAD_MODULES}
@@ -160,6 +162,7 @@ $conf
             proxy_read_timeout 1h;
         }
         $twirp
+        @{[ $o{server} // '' ]}
         location / {
             root $top/web/dist;
             try_files \$uri /index.html =404;

@@ -19,7 +19,16 @@
 //	exit 4  removed by the server before
 //	exit 2  could not connect or publish
 //
-// Usage: lkbot [-wait 15s] [-meet N [-stay 0s]] <ws url> <token>
+// With -listen (t/905) it publishes nothing, so that an E2EE room keeps
+// it, and waits for -wait or its removal like the default mode.
+//
+// In every mode it reports, one line each, what the server does to it:
+//
+//	data: <topic> <sender or "server"> <payload>   a data packet received
+//	metadata: <its metadata>                       LiveKit changed it
+//	muted: <track name>                            LiveKit muted its track
+//
+// Usage: lkbot [-wait 15s] [-listen] [-meet N [-stay 0s]] <ws url> <token>
 package main
 
 import (
@@ -68,9 +77,10 @@ func main() {
 	wait := flag.Duration("wait", 15*time.Second, "how long to stay (or to wait for -meet)")
 	meet := flag.Int("meet", 0, "wait to meet this many other participants")
 	stay := flag.Duration("stay", 0, "with -meet: how long to stay once met")
+	listen := flag.Bool("listen", false, "publish nothing")
 	flag.Parse()
 	if flag.NArg() != 2 {
-		fmt.Fprintln(os.Stderr, "usage: lkbot [-wait 15s] [-meet N [-stay 0s]] <ws url> <token>")
+		fmt.Fprintln(os.Stderr, "usage: lkbot [-wait 15s] [-listen] [-meet N [-stay 0s]] <ws url> <token>")
 		os.Exit(2)
 	}
 
@@ -79,6 +89,32 @@ func main() {
 	cb := lksdk.NewRoomCallback()
 	cb.OnDisconnectedWithReason = func(r lksdk.DisconnectionReason) {
 		gone <- r
+	}
+	// what the server does to this participant, as it happens
+	var out sync.Mutex
+	report := func(format string, a ...interface{}) {
+		out.Lock()
+		fmt.Printf(format+"\n", a...)
+		out.Unlock()
+	}
+	cb.OnDataPacket = func(data lksdk.DataPacket, params lksdk.DataReceiveParams) {
+		if u, ok := data.(*lksdk.UserDataPacket); ok {
+			from := params.SenderIdentity
+			if from == "" {
+				from = "server"
+			}
+			report("data: %s %s %s", u.Topic, from, u.Payload)
+		}
+	}
+	cb.OnMetadataChanged = func(_ string, p lksdk.Participant) {
+		if _, ok := p.(*lksdk.LocalParticipant); ok {
+			report("metadata: %s", p.Metadata())
+		}
+	}
+	cb.OnTrackMuted = func(pub lksdk.TrackPublication, p lksdk.Participant) {
+		if _, ok := p.(*lksdk.LocalParticipant); ok {
+			report("muted: %s", pub.Name())
+		}
 	}
 	cb.OnTrackSubscribed = func(track *webrtc.TrackRemote,
 		_ *lksdk.RemoteTrackPublication, rp *lksdk.RemoteParticipant) {
@@ -100,6 +136,19 @@ func main() {
 		os.Exit(2)
 	}
 
+	if *listen {
+		report("listening")
+		select {
+		case r := <-gone:
+			report("removed: %s", r)
+		case <-time.After(*wait):
+			report("still connected after %s", *wait)
+			room.Disconnect()
+			os.Exit(3)
+		}
+		return
+	}
+
 	track, err := lksdk.NewLocalSampleTrack(webrtc.RTPCodecCapability{
 		MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2})
 	if err == nil {
@@ -111,7 +160,7 @@ func main() {
 		room.Disconnect()
 		os.Exit(2)
 	}
-	fmt.Println("published an unencrypted audio track")
+	report("published an unencrypted audio track")
 	if si := room.ServerInfo(); si != nil {
 		fmt.Printf("node: %s region: %s\n", si.NodeId, si.Region)
 	}
@@ -128,9 +177,9 @@ func main() {
 	if *meet == 0 {
 		select {
 		case r := <-gone:
-			fmt.Println("removed:", r)
+			report("removed: %s", r)
 		case <-time.After(*wait):
-			fmt.Println("still connected after", *wait)
+			report("still connected after %s", *wait)
 			room.Disconnect()
 			os.Exit(3)
 		}
