@@ -217,145 +217,86 @@ static ngx_http_bedrud_mod_route_t  ngx_http_bedrud_mod_info_route = {
     NULL, 0, 0, 0, 0 };
 
 
-/* POST /api/room/:roomId/kick/:identity (and the admin's) */
+/* the routes by their pattern in the route table */
 
-void
-ngx_http_bedrud_room_kick(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
-{
-    ngx_http_bedrud_mod(r, ctx, &ngx_http_bedrud_mod_kick_route);
-}
+typedef struct {
+    const char                   *pattern;
+    ngx_http_bedrud_mod_route_t  *route;
+} ngx_http_bedrud_mod_pattern_t;
 
-
-/* POST /api/room/:roomId/mute/:identity (and the admin's) */
-
-void
-ngx_http_bedrud_room_mute(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
-{
-    ngx_http_bedrud_mod(r, ctx, &ngx_http_bedrud_mod_mute_route);
-}
-
-
-/* POST /api/room/:roomId/video/:identity/off */
-
-void
-ngx_http_bedrud_room_video_off(ngx_http_request_t *r,
-    ngx_http_bedrud_ctx_t *ctx)
-{
-    ngx_http_bedrud_mod(r, ctx, &ngx_http_bedrud_mod_video_route);
-}
-
-
-/* POST /api/room/:roomId/screenshare/:identity/stop */
-
-void
-ngx_http_bedrud_room_screenshare_stop(ngx_http_request_t *r,
-    ngx_http_bedrud_ctx_t *ctx)
-{
-    ngx_http_bedrud_mod(r, ctx, &ngx_http_bedrud_mod_screen_route);
-}
-
-
-/* POST /api/room/:roomId/promote/:identity, .../demote/:identity */
-
-void
-ngx_http_bedrud_room_promote(ngx_http_request_t *r,
-    ngx_http_bedrud_ctx_t *ctx)
-{
-    ngx_http_bedrud_mod(r, ctx, &ngx_http_bedrud_mod_promote_route);
-}
-
-
-void
-ngx_http_bedrud_room_demote(ngx_http_request_t *r,
-    ngx_http_bedrud_ctx_t *ctx)
-{
-    ngx_http_bedrud_mod(r, ctx, &ngx_http_bedrud_mod_demote_route);
-}
-
-
-/* POST /api/room/:roomId/chat/:identity/block, .../unblock */
-
-void
-ngx_http_bedrud_room_chat_block(ngx_http_request_t *r,
-    ngx_http_bedrud_ctx_t *ctx)
-{
-    ngx_http_bedrud_mod(r, ctx, &ngx_http_bedrud_mod_block_route);
-}
-
-
-void
-ngx_http_bedrud_room_chat_unblock(ngx_http_request_t *r,
-    ngx_http_bedrud_ctx_t *ctx)
-{
-    ngx_http_bedrud_mod(r, ctx, &ngx_http_bedrud_mod_unblock_route);
-}
-
-
-/* POST /api/room/:roomId/deafen/:identity, .../undeafen/:identity */
-
-void
-ngx_http_bedrud_room_deafen(ngx_http_request_t *r,
-    ngx_http_bedrud_ctx_t *ctx)
-{
-    ngx_http_bedrud_mod(r, ctx, &ngx_http_bedrud_mod_deafen_route);
-}
-
-
-void
-ngx_http_bedrud_room_undeafen(ngx_http_request_t *r,
-    ngx_http_bedrud_ctx_t *ctx)
-{
-    ngx_http_bedrud_mod(r, ctx, &ngx_http_bedrud_mod_undeafen_route);
-}
+static ngx_http_bedrud_mod_pattern_t  ngx_http_bedrud_mod_patterns[] = {
+    { "/api/room/:roomId/kick/:identity", &ngx_http_bedrud_mod_kick_route },
+    { "/api/admin/rooms/:roomId/participants/:identity/kick",
+      &ngx_http_bedrud_mod_kick_route },
+    { "/api/room/:roomId/mute/:identity", &ngx_http_bedrud_mod_mute_route },
+    { "/api/admin/rooms/:roomId/participants/:identity/mute",
+      &ngx_http_bedrud_mod_mute_route },
+    { "/api/room/:roomId/video/:identity/off",
+      &ngx_http_bedrud_mod_video_route },
+    { "/api/room/:roomId/screenshare/:identity/stop",
+      &ngx_http_bedrud_mod_screen_route },
+    { "/api/room/:roomId/promote/:identity",
+      &ngx_http_bedrud_mod_promote_route },
+    { "/api/room/:roomId/demote/:identity",
+      &ngx_http_bedrud_mod_demote_route },
+    { "/api/room/:roomId/chat/:identity/block",
+      &ngx_http_bedrud_mod_block_route },
+    { "/api/room/:roomId/chat/:identity/unblock",
+      &ngx_http_bedrud_mod_unblock_route },
+    { "/api/room/:roomId/deafen/:identity",
+      &ngx_http_bedrud_mod_deafen_route },
+    { "/api/room/:roomId/undeafen/:identity",
+      &ngx_http_bedrud_mod_undeafen_route },
+    { "/api/room/:roomId/spotlight/:identity",
+      &ngx_http_bedrud_mod_spotlight_route },
+    { "/api/room/:roomId/participant/:identity/info",
+      &ngx_http_bedrud_mod_info_route },
+    { NULL, NULL }
+};
 
 
 /*
- * POST /api/room/:roomId/ask/:identity/:action: "unmute" or "camera",
- * checked before anything else (Bedrud).
+ * The moderation routes of the table above (the admin's kick and mute
+ * are the room's own), and ask, whose ":action" ("unmute" or "camera")
+ * is checked before anything else, as Bedrud does.
  */
 
 void
-ngx_http_bedrud_room_ask(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
+ngx_http_bedrud_room_moderate(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx)
 {
-    ngx_str_t  *action;
+    ngx_str_t                      *action;
+    ngx_http_bedrud_mod_pattern_t  *p;
 
-    action = &ctx->params[2];
+    if (ctx->nparams == 3) {
+        action = &ctx->params[2];
 
-    if (action->len == sizeof("unmute") - 1
-        && ngx_strncmp(action->data, "unmute", action->len) == 0)
-    {
-        ngx_http_bedrud_mod(r, ctx, &ngx_http_bedrud_mod_ask_unmute_route);
+        if (action->len == sizeof("unmute") - 1
+            && ngx_strncmp(action->data, "unmute", action->len) == 0)
+        {
+            ngx_http_bedrud_mod(r, ctx, &ngx_http_bedrud_mod_ask_unmute_route);
+            return;
+        }
+
+        if (action->len == sizeof("camera") - 1
+            && ngx_strncmp(action->data, "camera", action->len) == 0)
+        {
+            ngx_http_bedrud_mod(r, ctx, &ngx_http_bedrud_mod_ask_camera_route);
+            return;
+        }
+
+        ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST, "Unknown action");
         return;
     }
 
-    if (action->len == sizeof("camera") - 1
-        && ngx_strncmp(action->data, "camera", action->len) == 0)
-    {
-        ngx_http_bedrud_mod(r, ctx, &ngx_http_bedrud_mod_ask_camera_route);
-        return;
+    for (p = ngx_http_bedrud_mod_patterns; p->pattern; p++) {
+        if (ngx_strcmp(ctx->route->pattern, p->pattern) == 0) {
+            ngx_http_bedrud_mod(r, ctx, p->route);
+            return;
+        }
     }
 
-    ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST, "Unknown action");
-}
-
-
-/* POST /api/room/:roomId/spotlight/:identity */
-
-void
-ngx_http_bedrud_room_spotlight(ngx_http_request_t *r,
-    ngx_http_bedrud_ctx_t *ctx)
-{
-    ngx_http_bedrud_mod(r, ctx, &ngx_http_bedrud_mod_spotlight_route);
-}
-
-
-/* GET /api/room/:roomId/participant/:identity/info: self or moderator */
-
-void
-ngx_http_bedrud_room_participant_info(ngx_http_request_t *r,
-    ngx_http_bedrud_ctx_t *ctx)
-{
-    ngx_http_bedrud_mod(r, ctx, &ngx_http_bedrud_mod_info_route);
+    ngx_http_bedrud_internal_error(r);
 }
 
 

@@ -299,6 +299,10 @@ void *ngx_http_bedrud_state(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx, size_t size);
 void ngx_http_bedrud_resume(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
+/* waiting for a thread task, and its end (NGX_DONE: the request is gone) */
+void ngx_http_bedrud_block(ngx_http_request_t *r, ngx_event_t *guard,
+    const char *what);
+ngx_int_t ngx_http_bedrud_unblock(ngx_http_request_t *r, ngx_event_t *guard);
 void ngx_http_bedrud_query(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
     ngx_http_bedrud_cmd_t *cmds, ngx_uint_t n, ngx_http_bedrud_step_pt next);
 void ngx_http_bedrud_fcall(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
@@ -736,37 +740,13 @@ void ngx_http_bedrud_room_delete(ngx_http_request_t *r,
 
 
 /* ngx_http_bedrud_moderation.c: in-room moderation (/api/room/:roomId/...) */
-void ngx_http_bedrud_room_kick(ngx_http_request_t *r,
-    ngx_http_bedrud_ctx_t *ctx);
-void ngx_http_bedrud_room_mute(ngx_http_request_t *r,
+void ngx_http_bedrud_room_moderate(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 void ngx_http_bedrud_room_ban(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 void ngx_http_bedrud_room_unban(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 void ngx_http_bedrud_room_bans(ngx_http_request_t *r,
-    ngx_http_bedrud_ctx_t *ctx);
-void ngx_http_bedrud_room_video_off(ngx_http_request_t *r,
-    ngx_http_bedrud_ctx_t *ctx);
-void ngx_http_bedrud_room_screenshare_stop(ngx_http_request_t *r,
-    ngx_http_bedrud_ctx_t *ctx);
-void ngx_http_bedrud_room_promote(ngx_http_request_t *r,
-    ngx_http_bedrud_ctx_t *ctx);
-void ngx_http_bedrud_room_demote(ngx_http_request_t *r,
-    ngx_http_bedrud_ctx_t *ctx);
-void ngx_http_bedrud_room_chat_block(ngx_http_request_t *r,
-    ngx_http_bedrud_ctx_t *ctx);
-void ngx_http_bedrud_room_chat_unblock(ngx_http_request_t *r,
-    ngx_http_bedrud_ctx_t *ctx);
-void ngx_http_bedrud_room_deafen(ngx_http_request_t *r,
-    ngx_http_bedrud_ctx_t *ctx);
-void ngx_http_bedrud_room_undeafen(ngx_http_request_t *r,
-    ngx_http_bedrud_ctx_t *ctx);
-void ngx_http_bedrud_room_ask(ngx_http_request_t *r,
-    ngx_http_bedrud_ctx_t *ctx);
-void ngx_http_bedrud_room_spotlight(ngx_http_request_t *r,
-    ngx_http_bedrud_ctx_t *ctx);
-void ngx_http_bedrud_room_participant_info(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 void ngx_http_bedrud_room_stage(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);

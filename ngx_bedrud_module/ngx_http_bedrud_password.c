@@ -43,8 +43,6 @@
  */
 #define NGX_HTTP_BEDRUD_SCRYPT_MEM_MAX   (1024 * 1024 * 1024)
 
-/* how often a task that is still queued or running gets a warning */
-#define NGX_HTTP_BEDRUD_PASSWORD_GUARD   30000
 
 
 typedef struct {
@@ -97,7 +95,6 @@ static void ngx_http_bedrud_password_post(ngx_http_request_t *r,
     ngx_thread_task_t *task);
 static void ngx_http_bedrud_password_thread(void *data, ngx_log_t *log);
 static void ngx_http_bedrud_password_done(ngx_event_t *ev);
-static void ngx_http_bedrud_password_guard(ngx_event_t *ev);
 
 #endif
 
@@ -603,21 +600,7 @@ ngx_http_bedrud_password_post(ngx_http_request_t *r, ngx_thread_task_t *task)
         return;
     }
 
-    r->main->blocked++;
-    r->aio = 1;
-
-    /*
-     * A blocked request has no timer of its own, and a worker that is
-     * shutting down gracefully exits once no timers are left: it would
-     * close the connection under the task.  A non-cancelable timer keeps
-     * the worker until the task is done.
-     */
-
-    t->guard.handler = ngx_http_bedrud_password_guard;
-    t->guard.data = t;
-    t->guard.log = r->connection->log;
-
-    ngx_add_timer(&t->guard, NGX_HTTP_BEDRUD_PASSWORD_GUARD);
+    ngx_http_bedrud_block(r, &t->guard, "password");
 }
 
 
@@ -673,28 +656,12 @@ ngx_http_bedrud_password_done(ngx_event_t *ev)
     ctx = t->ctx;
     c = r->connection;
 
-    ngx_http_set_log_request(c->log, r);
+    if (ngx_http_bedrud_unblock(r, &t->guard) != NGX_OK) {
+        return;
+    }
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, c->log, 0,
                    "bedrud password done: %i, \"%V\"", t->rc, &r->uri);
-
-    if (t->guard.timer_set) {
-        ngx_del_timer(&t->guard);
-    }
-
-    r->main->blocked--;
-    r->aio = 0;
-
-    if (c->error) {
-        /*
-         * The request was terminated while blocked (the client went
-         * away): ngx_http_terminate_request() left the close to whoever
-         * unblocks it.  Finalizing with an error gets there.
-         */
-        ngx_http_finalize_request(r, NGX_ERROR);
-        ngx_http_run_posted_requests(c);
-        return;
-    }
 
     ctx->pw_ok = 0;
     ctx->pw_rehash = 0;
@@ -743,13 +710,5 @@ ngx_http_bedrud_password_done(ngx_event_t *ev)
 }
 
 
-static void
-ngx_http_bedrud_password_guard(ngx_event_t *ev)
-{
-    ngx_log_error(NGX_LOG_WARN, ev->log, 0,
-                  "bedrud: password task is still queued or running");
-
-    ngx_add_timer(ev, NGX_HTTP_BEDRUD_PASSWORD_GUARD);
-}
 
 #endif

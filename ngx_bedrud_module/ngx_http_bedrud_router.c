@@ -106,15 +106,18 @@ static ngx_http_bedrud_route_t  ngx_http_bedrud_route_table[] = {
       NGX_HTTP_BEDRUD_AUTH_USER, NGX_HTTP_BEDRUD_LIMIT_NONE,
       "Missing file field", 1, 0, 2 },
 
-    /* in-room moderation: no body; the handlers check the caller */
+    /*
+     * in-room moderation: no body; ngx_http_bedrud_moderation.c finds the
+     * route by its pattern, and checks the caller
+     */
 
     { NGX_HTTP_POST, "/api/room/:roomId/kick/:identity",
-      ngx_http_bedrud_room_kick,
+      ngx_http_bedrud_room_moderate,
       NGX_HTTP_BEDRUD_AUTH_USER, NGX_HTTP_BEDRUD_LIMIT_NONE,
       NULL, 0, 0, 0 },
 
     { NGX_HTTP_POST, "/api/room/:roomId/mute/:identity",
-      ngx_http_bedrud_room_mute,
+      ngx_http_bedrud_room_moderate,
       NGX_HTTP_BEDRUD_AUTH_USER, NGX_HTTP_BEDRUD_LIMIT_NONE,
       NULL, 0, 0, 0 },
 
@@ -133,52 +136,52 @@ static ngx_http_bedrud_route_t  ngx_http_bedrud_route_table[] = {
       NULL, 0, 0, 0 },
 
     { NGX_HTTP_POST, "/api/room/:roomId/video/:identity/off",
-      ngx_http_bedrud_room_video_off,
+      ngx_http_bedrud_room_moderate,
       NGX_HTTP_BEDRUD_AUTH_USER, NGX_HTTP_BEDRUD_LIMIT_NONE,
       NULL, 0, 0, 0 },
 
     { NGX_HTTP_POST, "/api/room/:roomId/screenshare/:identity/stop",
-      ngx_http_bedrud_room_screenshare_stop,
+      ngx_http_bedrud_room_moderate,
       NGX_HTTP_BEDRUD_AUTH_USER, NGX_HTTP_BEDRUD_LIMIT_NONE,
       NULL, 0, 0, 0 },
 
     { NGX_HTTP_POST, "/api/room/:roomId/promote/:identity",
-      ngx_http_bedrud_room_promote,
+      ngx_http_bedrud_room_moderate,
       NGX_HTTP_BEDRUD_AUTH_USER, NGX_HTTP_BEDRUD_LIMIT_NONE,
       NULL, 0, 0, 0 },
 
     { NGX_HTTP_POST, "/api/room/:roomId/demote/:identity",
-      ngx_http_bedrud_room_demote,
+      ngx_http_bedrud_room_moderate,
       NGX_HTTP_BEDRUD_AUTH_USER, NGX_HTTP_BEDRUD_LIMIT_NONE,
       NULL, 0, 0, 0 },
 
     { NGX_HTTP_POST, "/api/room/:roomId/chat/:identity/block",
-      ngx_http_bedrud_room_chat_block,
+      ngx_http_bedrud_room_moderate,
       NGX_HTTP_BEDRUD_AUTH_USER, NGX_HTTP_BEDRUD_LIMIT_NONE,
       NULL, 0, 0, 0 },
 
     { NGX_HTTP_POST, "/api/room/:roomId/chat/:identity/unblock",
-      ngx_http_bedrud_room_chat_unblock,
+      ngx_http_bedrud_room_moderate,
       NGX_HTTP_BEDRUD_AUTH_USER, NGX_HTTP_BEDRUD_LIMIT_NONE,
       NULL, 0, 0, 0 },
 
     { NGX_HTTP_POST, "/api/room/:roomId/deafen/:identity",
-      ngx_http_bedrud_room_deafen,
+      ngx_http_bedrud_room_moderate,
       NGX_HTTP_BEDRUD_AUTH_USER, NGX_HTTP_BEDRUD_LIMIT_NONE,
       NULL, 0, 0, 0 },
 
     { NGX_HTTP_POST, "/api/room/:roomId/undeafen/:identity",
-      ngx_http_bedrud_room_undeafen,
+      ngx_http_bedrud_room_moderate,
       NGX_HTTP_BEDRUD_AUTH_USER, NGX_HTTP_BEDRUD_LIMIT_NONE,
       NULL, 0, 0, 0 },
 
     { NGX_HTTP_POST, "/api/room/:roomId/ask/:identity/:action",
-      ngx_http_bedrud_room_ask,
+      ngx_http_bedrud_room_moderate,
       NGX_HTTP_BEDRUD_AUTH_USER, NGX_HTTP_BEDRUD_LIMIT_NONE,
       NULL, 0, 0, 0 },
 
     { NGX_HTTP_POST, "/api/room/:roomId/spotlight/:identity",
-      ngx_http_bedrud_room_spotlight,
+      ngx_http_bedrud_room_moderate,
       NGX_HTTP_BEDRUD_AUTH_USER, NGX_HTTP_BEDRUD_LIMIT_NONE,
       NULL, 0, 0, 0 },
 
@@ -193,7 +196,7 @@ static ngx_http_bedrud_route_t  ngx_http_bedrud_route_table[] = {
       NULL, 0, 0, 0 },
 
     { NGX_HTTP_GET, "/api/room/:roomId/participant/:identity/info",
-      ngx_http_bedrud_room_participant_info,
+      ngx_http_bedrud_room_moderate,
       NGX_HTTP_BEDRUD_AUTH_USER, NGX_HTTP_BEDRUD_LIMIT_NONE,
       NULL, 0, 0, 0 },
 
@@ -222,12 +225,12 @@ static ngx_http_bedrud_route_t  ngx_http_bedrud_route_table[] = {
     /* the room's kick and mute, without the owner check */
 
     { NGX_HTTP_POST, "/api/admin/rooms/:roomId/participants/:identity/kick",
-      ngx_http_bedrud_room_kick,
+      ngx_http_bedrud_room_moderate,
       NGX_HTTP_BEDRUD_AUTH_SUPERADMIN, NGX_HTTP_BEDRUD_LIMIT_NONE,
       NULL, 0, 0, 0 },
 
     { NGX_HTTP_POST, "/api/admin/rooms/:roomId/participants/:identity/mute",
-      ngx_http_bedrud_room_mute,
+      ngx_http_bedrud_room_moderate,
       NGX_HTTP_BEDRUD_AUTH_SUPERADMIN, NGX_HTTP_BEDRUD_LIMIT_NONE,
       NULL, 0, 0, 0 },
 

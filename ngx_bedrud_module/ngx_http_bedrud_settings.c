@@ -30,10 +30,10 @@
 #define NGX_HTTP_BEDRUD_SETTING_STR      2
 #define NGX_HTTP_BEDRUD_SETTING_SECRET   3
 
-/* Bedrud's mask of a secret that is set */
-#define NGX_HTTP_BEDRUD_SECRET_MASK      "\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2"  \
-                                         "\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2"  \
-                                         "\xe2\x80\xa2\xe2\x80\xa2"
+/* Bedrud's mask of a secret that is set: eight U+2022 (bullet) */
+#define NGX_HTTP_BEDRUD_SECRET_MASK                                          \
+    "\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2"                         \
+    "\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2"
 
 /* its columns are varchar(1024) at most */
 #define NGX_HTTP_BEDRUD_SETTING_MAX      1024

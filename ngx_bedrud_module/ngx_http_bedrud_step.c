@@ -57,6 +57,85 @@ ngx_http_bedrud_resume(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 }
 
 
+#if (NGX_THREADS)
+
+/* how often a task that is still queued or running gets a warning */
+#define NGX_HTTP_BEDRUD_TASK_GUARD  30000
+
+
+static void ngx_http_bedrud_task_guard(ngx_event_t *ev);
+
+
+/*
+ * The request waits for a thread task ("what" names it in the log): it is
+ * blocked, which keeps it and its pool alive even if the client goes, and
+ * a guard timer keeps a worker that exits gracefully (it waits for timers
+ * only) from closing the connection under the task.
+ */
+
+void
+ngx_http_bedrud_block(ngx_http_request_t *r, ngx_event_t *guard,
+    const char *what)
+{
+    r->main->blocked++;
+    r->aio = 1;
+
+    guard->handler = ngx_http_bedrud_task_guard;
+    guard->data = (void *) what;
+    guard->log = r->connection->log;
+
+    ngx_add_timer(guard, NGX_HTTP_BEDRUD_TASK_GUARD);
+}
+
+
+/*
+ * The task is over: NGX_OK to answer, NGX_DONE when the request was
+ * terminated meanwhile (the client went away) and is now finalized.
+ */
+
+ngx_int_t
+ngx_http_bedrud_unblock(ngx_http_request_t *r, ngx_event_t *guard)
+{
+    ngx_connection_t  *c;
+
+    c = r->connection;
+
+    ngx_http_set_log_request(c->log, r);
+
+    if (guard->timer_set) {
+        ngx_del_timer(guard);
+    }
+
+    r->main->blocked--;
+    r->aio = 0;
+
+    if (c->error) {
+        /*
+         * ngx_http_terminate_request() left the close to whoever unblocks
+         * it: finalizing with an error gets there
+         */
+        ngx_http_finalize_request(r, NGX_ERROR);
+        ngx_http_run_posted_requests(c);
+        return NGX_DONE;
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_bedrud_task_guard(ngx_event_t *ev)
+{
+    ngx_log_error(NGX_LOG_WARN, ev->log, 0,
+                  "bedrud: %s task is still queued or running",
+                  (char *) ev->data);
+
+    ngx_add_timer(ev, NGX_HTTP_BEDRUD_TASK_GUARD);
+}
+
+#endif
+
+
 /* Redis commands; "next" runs with their replies in ctx->replies. */
 
 void

@@ -38,9 +38,6 @@
 /* multipart's own bytes around the file: headers, delimiters */
 #define NGX_HTTP_BEDRUD_UPLOAD_OVERHEAD  (64 * 1024)
 
-/* how often a task that is still queued or running gets a warning */
-#define NGX_HTTP_BEDRUD_UPLOAD_GUARD     10000
-
 #define NGX_HTTP_BEDRUD_UPLOAD_URL       "/uploads/chat/"
 
 
@@ -91,7 +88,6 @@ static ngx_int_t ngx_http_bedrud_upload_read(
 static ngx_int_t ngx_http_bedrud_upload_store(
     ngx_http_bedrud_upload_task_t *t, ngx_str_t *file, ngx_log_t *log);
 static void ngx_http_bedrud_upload_done(ngx_event_t *ev);
-static void ngx_http_bedrud_upload_guard(ngx_event_t *ev);
 
 
 /* per-request state */
@@ -495,16 +491,7 @@ ngx_http_bedrud_upload_post(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
         return NGX_OK;
     }
 
-    r->main->blocked++;
-    r->aio = 1;
-
-    /* see ngx_http_bedrud_password.c: a graceful exit waits for it */
-
-    t->guard.handler = ngx_http_bedrud_upload_guard;
-    t->guard.data = t;
-    t->guard.log = r->connection->log;
-
-    ngx_add_timer(&t->guard, NGX_HTTP_BEDRUD_UPLOAD_GUARD);
+    ngx_http_bedrud_block(r, &t->guard, "upload");
 
     return NGX_OK;
 }
@@ -777,18 +764,7 @@ ngx_http_bedrud_upload_done(ngx_event_t *ev)
     ctx = t->ctx;
     c = r->connection;
 
-    ngx_http_set_log_request(c->log, r);
-
-    if (t->guard.timer_set) {
-        ngx_del_timer(&t->guard);
-    }
-
-    r->main->blocked--;
-    r->aio = 0;
-
-    if (c->error) {
-        ngx_http_finalize_request(r, NGX_ERROR);
-        ngx_http_run_posted_requests(c);
+    if (ngx_http_bedrud_unblock(r, &t->guard) != NGX_OK) {
         return;
     }
 
@@ -845,14 +821,6 @@ ngx_http_bedrud_upload_done(ngx_event_t *ev)
 }
 
 
-static void
-ngx_http_bedrud_upload_guard(ngx_event_t *ev)
-{
-    ngx_log_error(NGX_LOG_WARN, ev->log, 0,
-                  "bedrud: upload task is still queued or running");
-
-    ngx_add_timer(ev, NGX_HTTP_BEDRUD_UPLOAD_GUARD);
-}
 
 
 #else /* !(NGX_THREADS) */

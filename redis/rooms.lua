@@ -104,6 +104,19 @@ local function room_flag(text, name, default)
     return v and '1' or '0'
 end
 
+-- nil when the caller may act as the room's owner (it is, or a
+-- superadmin), else the status word of the refusal
+local function not_owner(rkey, caller, superadmin)
+    local owner = owner_of(rkey)
+    if not owner then
+        return 'NOTFOUND'
+    end
+    if caller ~= owner and superadmin ~= '1' then
+        return 'FORBIDDEN'
+    end
+    return nil
+end
+
 --[[
   bedrud_room_create: the room a name index entry points to is read to
   tell a live name from a stale one.
@@ -302,12 +315,9 @@ local K, A = declare('bedrud_room_settings',
     {'caller', 'superadmin', 'public', 'max', 'settings', 'stamp'})
 local function settings(keys, args)
     local rkey = keys[K.room]
-    local owner = owner_of(rkey)
-    if not owner then
-        return {'NOTFOUND'}
-    end
-    if args[A.caller] ~= owner and args[A.superadmin] ~= '1' then
-        return {'FORBIDDEN'}
+    local no = not_owner(rkey, args[A.caller], args[A.superadmin])
+    if no then
+        return {no}
     end
     if args[A.public] ~= '' then
         redis.call('HSET', rkey, 'isPublic', args[A.public])
@@ -376,12 +386,9 @@ local K, A = declare('bedrud_room_ban',
     {'room', 'bans', 'guestbans', 'guests'},
     {'caller', 'superadmin', 'identity', 'action'})
 local function ban(keys, args)
-    local owner = owner_of(keys[K.room])
-    if not owner then
-        return {'NOTFOUND'}
-    end
-    if args[A.caller] ~= owner and args[A.superadmin] ~= '1' then
-        return {'FORBIDDEN'}
+    local no = not_owner(keys[K.room], args[A.caller], args[A.superadmin])
+    if no then
+        return {no}
     end
     local identity = args[A.identity]
     local bans = keys[K.bans]
@@ -467,12 +474,9 @@ local K, A = declare('bedrud_room_moderator',
     {'room', 'mods'},
     {'caller', 'superadmin', 'identity', 'action'})
 local function moderator(keys, args)
-    local owner = owner_of(keys[K.room])
-    if not owner then
-        return {'NOTFOUND'}
-    end
-    if args[A.caller] ~= owner and args[A.superadmin] ~= '1' then
-        return {'FORBIDDEN'}
+    local no = not_owner(keys[K.room], args[A.caller], args[A.superadmin])
+    if no then
+        return {no}
     end
     local n
     if args[A.action] == 'add' then
@@ -495,12 +499,9 @@ local K, A = declare('bedrud_room_bans',
     {'room', 'bans', 'guests'},
     {'caller', 'superadmin'})
 local function bans(keys, args)
-    local owner = owner_of(keys[K.room])
-    if not owner then
-        return {'NOTFOUND'}
-    end
-    if args[A.caller] ~= owner and args[A.superadmin] ~= '1' then
-        return {'FORBIDDEN'}
+    local no = not_owner(keys[K.room], args[A.caller], args[A.superadmin])
+    if no then
+        return {no}
     end
     local ids = redis.call('HKEYS', keys[K.bans])
     table.sort(ids)
@@ -573,9 +574,8 @@ local function livekit_event(keys, args)
         if args[A.encrypted] == '1' or args[A.track_type] == 'DATA' then
             return {'OK'}
         end
-        local ok, s = pcall(cjson.decode,
-                            redis.call('HGET', rkey, 'settings') or '')
-        if ok and type(s) == 'table' and s.e2ee == true then
+        if room_flag(redis.call('HGET', rkey, 'settings'), 'e2ee',
+                     false) == '1' then
             return {'REMOVE', 'unencrypted'}
         end
         return {'OK'}

@@ -138,41 +138,32 @@ func main() {
 
 	if *listen {
 		report("listening")
-		select {
-		case r := <-gone:
-			report("removed: %s", r)
-		case <-time.After(*wait):
-			report("still connected after %s", *wait)
+	} else {
+		track, err := lksdk.NewLocalSampleTrack(webrtc.RTPCodecCapability{
+			MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2})
+		if err == nil {
+			_, err = room.LocalParticipant.PublishTrack(track,
+				&lksdk.TrackPublicationOptions{Name: "mic"})
+		}
+		if err != nil {
+			fmt.Println("publish:", err)
 			room.Disconnect()
-			os.Exit(3)
+			os.Exit(2)
 		}
-		return
-	}
+		report("published an unencrypted audio track")
 
-	track, err := lksdk.NewLocalSampleTrack(webrtc.RTPCodecCapability{
-		MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2})
-	if err == nil {
-		_, err = room.LocalParticipant.PublishTrack(track,
-			&lksdk.TrackPublicationOptions{Name: "mic"})
+		// Opus silence, so that the others receive packets
+		go func() {
+			silence := []byte{0xf8, 0xff, 0xfe}
+			for range time.Tick(20 * time.Millisecond) {
+				_ = track.WriteSample(media.Sample{Data: silence,
+					Duration: 20 * time.Millisecond}, nil)
+			}
+		}()
 	}
-	if err != nil {
-		fmt.Println("publish:", err)
-		room.Disconnect()
-		os.Exit(2)
-	}
-	report("published an unencrypted audio track")
 	if si := room.ServerInfo(); si != nil {
-		fmt.Printf("node: %s region: %s\n", si.NodeId, si.Region)
+		report("node: %s region: %s", si.NodeId, si.Region)
 	}
-
-	// Opus silence, so that the others receive packets
-	go func() {
-		silence := []byte{0xf8, 0xff, 0xfe}
-		for range time.Tick(20 * time.Millisecond) {
-			_ = track.WriteSample(media.Sample{Data: silence,
-				Duration: 20 * time.Millisecond}, nil)
-		}
-	}()
 
 	if *meet == 0 {
 		select {
