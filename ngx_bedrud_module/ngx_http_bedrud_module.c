@@ -533,30 +533,22 @@ ngx_http_bedrud_init_module(ngx_cycle_t *cycle)
         return NGX_OK;
     }
 
-    path = ngx_pnalloc(cycle->pool, bmcf->upload_dir.len + sizeof("/chat"));
+    path = ngx_pnalloc(cycle->pool, bmcf->upload_dir.len + sizeof("/chat/"));
     if (path == NULL) {
         return NGX_ERROR;
     }
 
-    ngx_sprintf(path, "%V%Z", &bmcf->upload_dir);
+    /* every directory of the path, its own included ("chat/") */
 
-    if (ngx_create_dir(path, 0755) == NGX_FILE_ERROR
-        && ngx_errno != NGX_EEXIST)
-    {
+    ngx_sprintf(path, "%V/chat/%Z", &bmcf->upload_dir);
+
+    if (ngx_create_full_path(path, 0755) != 0) {
         ngx_log_error(NGX_LOG_EMERG, cycle->log, ngx_errno,
                       ngx_create_dir_n " \"%s\" failed", path);
         return NGX_ERROR;
     }
 
-    ngx_sprintf(path, "%V/chat%Z", &bmcf->upload_dir);
-
-    if (ngx_create_dir(path, 0755) == NGX_FILE_ERROR
-        && ngx_errno != NGX_EEXIST)
-    {
-        ngx_log_error(NGX_LOG_EMERG, cycle->log, ngx_errno,
-                      ngx_create_dir_n " \"%s\" failed", path);
-        return NGX_ERROR;
-    }
+    path[bmcf->upload_dir.len + sizeof("/chat") - 1] = '\0';
 
     ccf = (ngx_core_conf_t *) ngx_get_conf(cycle->conf_ctx, ngx_core_module);
 

@@ -600,11 +600,11 @@ my $mask = qq("\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2\xe2\
 my $rec = sub {
     my (%v) = @_;
     my $stamp = delete $v{updatedAt} ? '"20\d\d-\d\d-\d\dT[^"]+Z"' : 'null';
-    my $body = join ',', map {
+    my $body = CORE::join ',', map {
         my $val = exists $v{$_->[0]} ? $v{$_->[0]} : $_->[1];
         qq("$_->[0]":) . quotemeta($val)
     } @f;
-    my $sup = join ',', map { qq("$_->[0]":) . ($_->[2] ? 'true' : 'false') } @f;
+    my $sup = CORE::join ',', map { qq("$_->[0]":) . ($_->[2] ? 'true' : 'false') } @f;
     qr/^\{"id":1,$body,"updatedAt":$stamp,"supported":\{$sup\}\}$/;
 };
 my $bad = qr/^\{"error":"Invalid input"\}$/;

@@ -79,6 +79,7 @@ sub mock_twirp {
         my $body = '';
         read($c, $body, $h{'content-length'}) if $h{'content-length'};
         my ($m, $path) = $line =~ m{^(\w+) (\S+)};
+        $m //= '';
         $path //= '';
         my ($status, $out) = (200, '{}');
         if ($path eq '/last') {
