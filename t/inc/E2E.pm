@@ -5,6 +5,7 @@
 # the test file ends.
 #
 #   my $e = E2E::start();      # dies (BAIL_OUT) if either cannot start
+#   E2E::start(web => $dir)    # serve another build of the client
 #   $e->{url}                  # http://127.0.0.1:<port>
 #   $e->{dir}                  # logs/error.log, logs/access.log, livekit.log
 #   E2E::api($e, POST => '/api/...', {json}, $token) -> (status, data)
@@ -61,7 +62,9 @@ sub wait_for {
 }
 
 sub start {
+    my (%o) = @_;
     my $top = $ENV{TEST_NGINX_TOP};
+    my $web = $o{web} // "$top/web/dist";
     my $nginx = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
     my @modules = split ' ', ($ENV{TEST_NGINX_LOAD_MODULES}
                               || "$top/build/ngx_bedrud_module.so");
@@ -150,7 +153,7 @@ $conf
         }
         $twirp
         location / {
-            root $top/web/dist;
+            root $web;
             try_files \$uri /index.html =404;
             add_header Referrer-Policy no-referrer always;
             # as conf/bedrud.conf
