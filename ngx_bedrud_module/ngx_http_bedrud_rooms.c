@@ -90,6 +90,8 @@ static void ngx_http_bedrud_ban_done(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 static void ngx_http_bedrud_banned(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
+static void ngx_http_bedrud_bans_done(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
 
 static ngx_int_t ngx_http_bedrud_join_text(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx, ngx_http_bedrud_room_t *room,
@@ -1170,6 +1172,75 @@ ngx_http_bedrud_banned(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 {
     ngx_http_bedrud_send(r, NGX_HTTP_OK,
                          json_pack("{ss}", "status", "success"));
+}
+
+
+/*
+ * GET /api/room/:roomId/bans (ngx_bedrud only): the room's ban list for
+ * its owner or a superadmin, so that a ban can be lifted by someone who
+ * did not note the identity.
+ */
+
+void
+ngx_http_bedrud_room_bans(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
+{
+    ngx_str_t  a[3];
+
+    if (ngx_http_bedrud_room_key(r, &a[0]) != NGX_OK) {
+        return;
+    }
+
+    a[1] = ctx->claims.user_id;
+    a[2].data = (u_char *) (ctx->claims.superadmin ? "1" : "0");
+    a[2].len = 1;
+
+    ngx_http_bedrud_fcall(r, ctx, "bedrud_room_bans", 1, 3, a,
+                          ngx_http_bedrud_bans_done);
+}
+
+
+static void
+ngx_http_bedrud_bans_done(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
+{
+    json_t                   *list, *ban;
+    ngx_str_t                *id, *name;
+    ngx_uint_t                i;
+    ngx_http_bedrud_reply_t  *rep;
+
+    rep = ctx->replies[0];
+
+    if (ngx_http_bedrud_reply_check(r, rep, ngx_http_bedrud_owner_status,
+                                    NULL)
+        != NGX_OK)
+    {
+        return;
+    }
+
+    list = json_array();
+    if (list == NULL) {
+        ngx_http_bedrud_internal_error(r);
+        return;
+    }
+
+    /* {'OK', identity, name, identity, name, ...} */
+
+    for (i = 1; i + 1 < rep->nelts; i += 2) {
+        id = ngx_http_bedrud_reply_str(rep, i);
+        name = ngx_http_bedrud_reply_str(rep, i + 1);
+
+        ban = (id == NULL || name == NULL)
+              ? NULL
+              : json_pack("{soso}", "identity", ngx_http_bedrud_json_string(id),
+                          "name", ngx_http_bedrud_json_string(name));
+
+        if (ban == NULL || json_array_append_new(list, ban) != 0) {
+            json_decref(list);
+            ngx_http_bedrud_internal_error(r);
+            return;
+        }
+    }
+
+    ngx_http_bedrud_send(r, NGX_HTTP_OK, json_pack("{so}", "bans", list));
 }
 
 

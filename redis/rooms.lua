@@ -352,6 +352,38 @@ local function ban(keys, args)
 end
 
 --[[
+  bedrud_room_bans: the room's ban list; owner or superadmin only.
+  KEYS: room
+  ARGV: caller id, superadmin (1/0)
+  Reply: {'OK', identity, name, ...} sorted by identity, name being the
+  guest's name as shown, the user's name, or "" when neither is known
+  any more; {'NOTFOUND'} or {'FORBIDDEN'}
+]]
+local function bans(keys, args)
+    local owner = owner_of(keys[1])
+    if not owner then
+        return {'NOTFOUND'}
+    end
+    if args[1] ~= owner and args[2] ~= '1' then
+        return {'FORBIDDEN'}
+    end
+    local ids = redis.call('HKEYS', keys[1] .. ':bans')
+    table.sort(ids)
+    local r = {'OK'}
+    for _, id in ipairs(ids) do
+        local name
+        if string.sub(id, 1, 6) == 'guest-' then
+            name = redis.call('HGET', keys[1] .. ':guests', id)
+        elseif string.match(id, '^%x+%-%x+%-%x+%-%x+%-%x+$') then
+            name = redis.call('HGET', 'bedrud:user:{' .. id .. '}', 'name')
+        end
+        table.insert(r, id)
+        table.insert(r, name or '')
+    end
+    return r
+end
+
+--[[
   bedrud_livekit_event: what a LiveKit webhook means for one of our rooms.
   KEYS: name index, event id key
   ARGV: event, identity, createdAt (unix s), track encrypted (1/0), track
@@ -461,4 +493,6 @@ redis.register_function{function_name = 'bedrud_room_list',
 redis.register_function('bedrud_room_settings', settings)
 redis.register_function('bedrud_room_delete', delete)
 redis.register_function('bedrud_room_ban', ban)
+redis.register_function{function_name = 'bedrud_room_bans', callback = bans,
+                        flags = {'no-writes'}}
 redis.register_function('bedrud_livekit_event', livekit_event)
