@@ -188,6 +188,26 @@ sub api {
     return ($res->{status}, $data);
 }
 
+# every value in the test Redis, as one text (to check that no key
+# material was ever stored): strings, hashes, sets, sorted sets, lists
+sub redis_values {
+    my $lua = <<'LUA';
+local out = {}
+for _, k in ipairs(redis.call('KEYS', '*')) do
+    local t = redis.call('TYPE', k).ok
+    local v = {}
+    if t == 'string' then v = {redis.call('GET', k)}
+    elseif t == 'hash' then v = redis.call('HGETALL', k)
+    elseif t == 'set' then v = redis.call('SMEMBERS', k)
+    elseif t == 'zset' then v = redis.call('ZRANGE', k, 0, -1)
+    elseif t == 'list' then v = redis.call('LRANGE', k, 0, -1) end
+    table.insert(out, k .. ' ' .. table.concat(v, ' '))
+end
+return table.concat(out, '\n')
+LUA
+    return scalar redis_cli('EVAL', $lua, 0);
+}
+
 sub slurp {
     my ($f) = @_;
     open my $in, '<', $f or return '';

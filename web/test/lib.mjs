@@ -214,9 +214,12 @@ export async function sendChat(page, text) {
   await page.click('#chat button[type=submit]');
 }
 
-export const chatHas = (page, text, timeout = 15000) => waitTrue(page,
-  (s) => [...document.querySelectorAll('[data-testid=chat-message]')]
+/** The chat (opened if it is not) shows a message containing `text`. */
+export async function chatHas(page, text, timeout = 15000) {
+  await openPanel(page, 'chat');
+  return waitTrue(page, (s) => [...document.querySelectorAll('[data-testid=chat-message]')]
     .some((li) => li.textContent.includes(s)), text, timeout);
+}
 
 /** The notices shown (moderation, system messages), as text. */
 export const notices = (page) =>

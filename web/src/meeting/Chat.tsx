@@ -1,16 +1,18 @@
 // Chat: LiveKit text streams on topic "chat", images as byte streams on
 // "chat-file". In an E2EE room both are encrypted with the room key by the
-// Room's `encryption` option, so the server relays ciphertext; anything
-// that arrives unencrypted in such a room is refused and said so. Images
-// of an E2EE room never touch the server's upload route; in other rooms
-// they are uploaded (POST /api/room/:roomId/chat/upload) and the message
-// carries the returned URL.
+// Room's `encryption` option, so the server relays ciphertext and a
+// participant with another key receives nothing. Images of an E2EE room
+// never touch the server's upload route; in other rooms they are uploaded
+// (POST /api/room/:roomId/chat/upload) and the message carries the URL.
+//
+// Not checked: whether a stream arrived encrypted. livekit-client 2.23
+// reports Encryption_Type.NONE for decrypted streams too (its senders
+// leave EncryptedPacket.encryptionType unset), so the flag cannot tell an
+// unencrypted sender apart.
 
 import { useRoomContext } from '@livekit/components-react';
-import { Encryption_Type } from 'livekit-client';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import * as api from '../api';
-import type { NoticeKind } from './context';
 import { ImageIcon } from './icons';
 
 const TEXT_TOPIC = 'chat';
@@ -41,8 +43,7 @@ export interface ChatLog {
 const safeImageUrl = (u: string) =>
   /^\/uploads\/chat\/[A-Za-z0-9._-]+$/.test(u) || /^data:image\/(png|jpeg|gif|webp);base64,/.test(u);
 
-export function useChatLog(e2ee: boolean, roomId: string,
-                           notify: (t: string, k?: NoticeKind) => void): ChatLog {
+export function useChatLog(e2ee: boolean, roomId: string): ChatLog {
   const room = useRoomContext();
   const [messages, setMessages] = useState<ChatMessage[]>([]);
   const [unread, setUnread] = useState(0);
@@ -58,14 +59,7 @@ export function useChatLog(e2ee: boolean, roomId: string,
       const p = room.getParticipantByIdentity(id);
       return p?.name || id;
     };
-    const refused = (who: string) =>
-      notify(`A message from ${nameOf(who)} arrived unencrypted in this encrypted room and was not shown.`, 'warn');
-
     room.registerTextStreamHandler(TEXT_TOPIC, (reader, from) => {
-      if (e2ee && reader.info.encryptionType === Encryption_Type.NONE) {
-        refused(from.identity);
-        return;
-      }
       void reader.readAll().then((text) => {
         const image = reader.info.attributes?.image;
         add({
@@ -79,10 +73,6 @@ export function useChatLog(e2ee: boolean, roomId: string,
 
     room.registerByteStreamHandler(FILE_TOPIC, (reader, from) => {
       const info = reader.info;
-      if (e2ee && info.encryptionType === Encryption_Type.NONE) {
-        refused(from.identity);
-        return;
-      }
       if (!IMAGE_TYPES.includes(info.mimeType) || (info.size ?? 0) > MAX_IMAGE) return;
       void reader.readAll().then((chunks) => {
         const size = chunks.reduce((n, c) => n + c.length, 0);
@@ -98,7 +88,7 @@ export function useChatLog(e2ee: boolean, roomId: string,
       room.unregisterTextStreamHandler(TEXT_TOPIC);
       room.unregisterByteStreamHandler(FILE_TOPIC);
     };
-  }, [room, e2ee, add, notify]);
+  }, [room, e2ee, add]);
 
   useEffect(() => () => { urls.current.forEach((u) => URL.revokeObjectURL(u)); }, []);
 

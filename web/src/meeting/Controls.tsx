@@ -64,7 +64,7 @@ export function Controls(props: {
       </TrackToggle>
       {speakers && (
         <MediaDeviceMenu kind="audiooutput" aria-label="Choose speaker"
-                         data-testid="menu-audiooutput" className="lk-button speaker-menu">
+                         data-testid="menu-audiooutput" className="lk-button lk-button-menu speaker-menu">
           <SpeakerIcon /><span className="label">Speaker</span>
         </MediaDeviceMenu>
       )}

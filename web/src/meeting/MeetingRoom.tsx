@@ -160,7 +160,7 @@ function Inner(props: {
   const [layout, setLayout] = useState<Layout>('grid');
   const [panel, setPanel] = useState<Panel | null>(
     props.created ? 'share' : null);
-  const chat = useChatLog(e2ee, join.id, props.notify);
+  const chat = useChatLog(e2ee, join.id);
 
   // the server decides; the menu offers what it would allow
   const myAccesses = accessesOf(localParticipant.metadata);
