@@ -46,6 +46,10 @@ async function pickDevice(page, kind, label) {
   const menu = page.locator(`[data-testid=menu-${kind}] + .lk-device-menu`);
   if (await button.getAttribute('aria-pressed') !== 'true') await button.click();
   await menu.locator('li').first().waitFor({ state: 'visible', timeout: 5000 });
+  // the list fills in once the devices are enumerated
+  await page.waitForFunction((k) => [...document.querySelectorAll(
+    `[data-testid=menu-${k}] + .lk-device-menu li`)].some((li) => li.textContent.trim()),
+  kind, { timeout: 5000 }).catch(() => {});
   const labels = await menu.locator('li').allTextContents();
   if (label) {
     await menu.locator('li', { hasText: label }).first().locator('button').click();
@@ -95,12 +99,12 @@ const MODERATION = [
     // the route may not exist yet: either way the answer is shown
     name: 'mute: the server\'s answer is shown to the moderator',
     async run({ alice }) {
-      const before = (await web.notices(alice)).length;
+      const before = await web.notices(alice);
       await web.moderate(alice, 'Bob', 'mute');
-      const shown = await web.waitTrue(alice, (n) =>
-        [...document.querySelectorAll('[data-testid=notice]')].length > n
-        && /Bob/.test([...document.querySelectorAll('[data-testid=notice]')].pop().textContent),
-      before, 10000);
+      const shown = await web.waitTrue(alice, (old) =>
+        [...document.querySelectorAll('[data-testid=notice]')].some((n) =>
+          /Bob/.test(n.textContent) && /mute/i.test(n.textContent)
+          && !old.includes(n.textContent)), before, 10000);
       return [shown, JSON.stringify(await web.notices(alice))];
     },
   },
