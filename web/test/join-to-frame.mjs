@@ -121,7 +121,15 @@ async function one(i, e2ee) {
     });
     await guest.waitForFunction(() => window.__bench.first > 0, null,
                                 { timeout: 30000, polling: 50 });
-    return guest.evaluate(() => window.__bench.first - window.__bench.t0);
+    return guest.evaluate(() => {
+      const b = window.__bench;
+      // the new client's marks (none in the old one)
+      const at = (n) => performance.getEntriesByName(`bedrud:${n}`)[0]?.startTime;
+      const steps = ['api', 'connected', 'subscribed']
+        .filter((n) => at(n) !== undefined)
+        .map((n) => `${n}=${(at(n) - b.t0).toFixed(0)}`).join(' ');
+      return { ms: b.first - b.t0, steps };
+    });
   } finally {
     await hostCtx.close();
     await guestCtx.close();
@@ -135,8 +143,9 @@ try {
     for (const e2ee of [false, true]) {
       const kind = e2ee ? 'e2ee' : 'plain';
       try {
-        const ms = await one(`${i}${kind[0]}`, e2ee);
-        console.log(`frame ${kind} ${ms.toFixed(0)}${i === 0 ? ' (warm-up)' : ''}`);
+        const { ms, steps } = await one(`${i}${kind[0]}`, e2ee);
+        console.log(`frame ${kind} ${ms.toFixed(0)}${i === 0 ? ' (warm-up)' : ''}`
+                    + `${steps ? ` (${steps})` : ''}`);
         if (i > 0) results[kind].push(ms);
       } catch (e) {
         failed++;

@@ -5,6 +5,7 @@
 
 import '@livekit/components-styles';
 import './meeting.css';
+import { RoomEvent } from 'livekit-client';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import * as api from '../api';
 import { AuthForms } from '../Home';
@@ -45,9 +46,12 @@ export default function MeetingPage({ room }: { room: string }) {
 
   const join = useCallback(async (guestName?: string) => {
     setPhase({ kind: 'joining' });
+    // performance marks: where the time to the first frame goes (bench/)
+    performance.mark('bedrud:join');
     try {
       const j = guestName !== undefined
         ? await api.guestJoin(room, guestName) : await api.joinRoom(room);
+      performance.mark('bedrud:api');
       let p: Prepared;
       if (j.settings?.e2ee) {
         if (key.kind === 'bad') return setPhase({ kind: 'needkey', why: key.reason });
@@ -63,7 +67,9 @@ export default function MeetingPage({ room }: { room: string }) {
       } else {
         p = plainRoom();
       }
+      p.room.once(RoomEvent.TrackSubscribed, () => performance.mark('bedrud:subscribed'));
       await p.room.connect(j.livekitHost, j.token);
+      performance.mark('bedrud:connected');
       setPhase({ kind: 'in', join: j, prepared: p, choices });
     } catch (e) {
       setPhase({ kind: 'refused', why: explain(e as Error), retry: true });

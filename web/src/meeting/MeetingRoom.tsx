@@ -91,8 +91,12 @@ export function MeetingRoom({ join, prepared, choices, user, created, onEnd }: {
       const recent = last && Date.now() - last.at < 10000 ? last.event : undefined;
       onEnd(disconnectText(reason, recent));
     };
+    // a key that does not fit (InvalidKey 0, MissingKey 1), not the SDK's
+    // own hiccups (InternalError 2: frames before a track's state is known)
     const onEncryptionError = (err: Error, p?: Participant) => {
-      const id = p?.identity ?? (err as { participantIdentity?: string }).participantIdentity;
+      const e = err as { reason?: number; participantIdentity?: string };
+      if (e.reason !== undefined && e.reason !== 0 && e.reason !== 1) return;
+      const id = p?.identity ?? e.participantIdentity;
       if (!id || id === me) return;
       setUndecryptable((s) => (s.has(id) ? s : new Set(s).add(id)));
     };
