@@ -21,13 +21,7 @@ use HTTP::Tiny;
 my $top = $ENV{TEST_NGINX_TOP};
 
 plan skip_all => 'BEDRUD_E2E=0' if ($ENV{BEDRUD_E2E} // '1') eq '0';
-E2E::need('var/bin/livekit-server', 'web/dist/index.html',
-          'web/node_modules/playwright-core/cli.js');
-my $chromium = $ENV{CHROMIUM} || '/usr/bin/chromium';
-BAIL_OUT("$chromium is missing (Debian's chromium: make deps installs it)")
-    unless -x $chromium;
-plan skip_all => "no Redis on port $ENV{TEST_NGINX_REDIS_PORT}"
-    unless redis_cli('PING') eq 'PONG';
+E2E::need_browser();
 
 my $e = E2E::start();
 pass('livekit-server and nginx answer');
@@ -38,21 +32,8 @@ like($res->{headers}{'content-security-policy'} // '', qr/script-src 'self';/,
      'under a strict CSP');
 
 # the browser run, each of its checks one of ours
-my @out = `cd '$top/web' && CHROMIUM='$chromium' timeout 150 node test/e2ee.mjs '$e->{url}' 2>&1`;
-my $rc = $? >> 8;
-my ($room, $key, $other);
-for (@out) {
-    chomp;
-    if (/^(not )?ok - (.*)$/) {
-        ok(!$1, "browser: $2");
-    } elsif (/^room (\S+) key (\S+)$/) {
-        ($room, $key) = ($1, $2);
-    } elsif (/^other key (\S+)$/) {
-        $other = $1;
-    } else {
-        diag($_);
-    }
-}
+my ($rc, $n) = E2E::browser_run($e, 'test/e2ee.mjs');
+my ($room, $key, $other) = @$n{qw(room key other)};
 is($rc, 0, 'the browser run ended well');
 ok($room && $key, 'it named the room and its key') or BAIL_OUT('no room');
 

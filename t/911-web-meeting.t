@@ -21,31 +21,14 @@ use Test::More;
 my $top = $ENV{TEST_NGINX_TOP};
 
 plan skip_all => 'BEDRUD_E2E=0' if ($ENV{BEDRUD_E2E} // '1') eq '0';
-E2E::need('var/bin/livekit-server', 'web/dist/index.html',
-          'web/node_modules/playwright-core/cli.js');
-my $chromium = $ENV{CHROMIUM} || '/usr/bin/chromium';
-BAIL_OUT("$chromium is missing (Debian's chromium: make deps installs it)")
-    unless -x $chromium;
-plan skip_all => "no Redis on port $ENV{TEST_NGINX_REDIS_PORT}"
-    unless redis_cli('PING') eq 'PONG';
+E2E::need_browser();
 
 my $e = E2E::start();
 pass('livekit-server and nginx answer');
 
-my $shots = "$top/var/screenshots";
-my @out = `cd '$top/web' && CHROMIUM='$chromium' SCREENSHOTS='$shots' timeout 240 node test/meeting.mjs '$e->{url}' 2>&1`;
-my $rc = $? >> 8;
-my ($room, $key);
-for (@out) {
-    chomp;
-    if (/^(not )?ok - (.*)$/) {
-        ok(!$1, "browser: $2");
-    } elsif (/^room (\S+) key (\S+)$/) {
-        ($room, $key) = ($1, $2);
-    } else {
-        diag($_);
-    }
-}
+my ($rc, $n) = E2E::browser_run($e, 'test/meeting.mjs',
+                                 SCREENSHOTS => "$top/var/screenshots");
+my ($room, $key) = @$n{qw(room key)};
 is($rc, 0, 'the browser run ended well');
 ok($room && $key, 'it named the room and its key') or BAIL_OUT('no room');
 

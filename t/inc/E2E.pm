@@ -208,6 +208,44 @@ LUA
     return scalar redis_cli('EVAL', $lua, 0);
 }
 
+# A browser script of web/test (e2ee.mjs, meeting.mjs) against $e, in
+# Debian's chromium: each "ok - ..."/"not ok - ..." line it prints becomes
+# a test of ours, anything else a diag. Returns its exit code and what it
+# named: { room => , key => , other => }.
+sub browser_run {
+    my ($e, $script, %env) = @_;
+    my $top = $ENV{TEST_NGINX_TOP};
+    my $chromium = $ENV{CHROMIUM} || '/usr/bin/chromium';
+    my $vars = join ' ', map { "$_='$env{$_}'" } sort keys %env;
+    my @out = `cd '$top/web' && CHROMIUM='$chromium' $vars timeout 300 node '$script' '$e->{url}' 2>&1`;
+    my $rc = $? >> 8;
+    my %named;
+    for (@out) {
+        chomp;
+        if (/^(not )?ok - (.*)$/) {
+            ok(!$1, "browser: $2");
+        } elsif (/^room (\S+) key (\S+)$/) {
+            @named{qw(room key)} = ($1, $2);
+        } elsif (/^other key (\S+)$/) {
+            $named{other} = $1;
+        } else {
+            diag($_);
+        }
+    }
+    return ($rc, \%named);
+}
+
+# what a browser test needs, or why it cannot run
+sub need_browser {
+    need('var/bin/livekit-server', 'web/dist/index.html',
+         'web/node_modules/playwright-core/cli.js');
+    my $chromium = $ENV{CHROMIUM} || '/usr/bin/chromium';
+    BAIL_OUT("$chromium is missing (Debian's chromium: make deps installs it)")
+        unless -x $chromium;
+    plan skip_all => "no Redis on port $ENV{TEST_NGINX_REDIS_PORT}"
+        unless redis_cli('PING') eq 'PONG';
+}
+
 sub slurp {
     my ($f) = @_;
     open my $in, '<', $f or return '';

@@ -34,28 +34,12 @@ export function Controls(props: {
   return (
     <div className="lk-control-bar controls" role="toolbar" aria-label="Meeting controls"
          data-testid="controls">
-      <div className="lk-button-group">
-        <TrackToggle source={Track.Source.Microphone} showIcon data-testid="toggle-mic"
-                     aria-label="Microphone" onClick={props.onSelfToggle}
-                     onDeviceError={deviceError('Microphone')}>
-          <span className="label">Mic</span>
-        </TrackToggle>
-        <div className="lk-button-group-menu">
-          <MediaDeviceMenu kind="audioinput" aria-label="Choose microphone"
-                           data-testid="menu-audioinput" />
-        </div>
-      </div>
-      <div className="lk-button-group">
-        <TrackToggle source={Track.Source.Camera} showIcon data-testid="toggle-camera"
-                     aria-label="Camera" onClick={props.onSelfToggle}
-                     onDeviceError={deviceError('Camera')}>
-          <span className="label">Camera</span>
-        </TrackToggle>
-        <div className="lk-button-group-menu">
-          <MediaDeviceMenu kind="videoinput" aria-label="Choose camera"
-                           data-testid="menu-videoinput" />
-        </div>
-      </div>
+      <DeviceToggle source={Track.Source.Microphone} kind="audioinput" label="Mic"
+                    name="Microphone" onToggle={props.onSelfToggle}
+                    onError={deviceError('Microphone')} />
+      <DeviceToggle source={Track.Source.Camera} kind="videoinput" label="Camera"
+                    name="Camera" onToggle={props.onSelfToggle}
+                    onError={deviceError('Camera')} />
       <TrackToggle source={Track.Source.ScreenShare} showIcon data-testid="toggle-screen"
                    aria-label="Share screen" onClick={props.onSelfToggle}
                    captureOptions={{ audio: true, selfBrowserSurface: 'include' }}
@@ -95,6 +79,30 @@ export function Controls(props: {
               aria-label="Leave the meeting" onClick={() => { void room.disconnect(); }}>
         <LeaveIcon /><span className="label">Leave</span>
       </button>
+    </div>
+  );
+}
+
+// a track's on/off button with the menu of its devices
+function DeviceToggle({ source, kind, label, name, onToggle, onError }: {
+  source: Track.Source.Microphone | Track.Source.Camera;
+  kind: 'audioinput' | 'videoinput';
+  label: string;
+  name: string;
+  onToggle: () => void;
+  onError: (e: Error) => void;
+}) {
+  const what = source === Track.Source.Microphone ? 'mic' : 'camera';
+  return (
+    <div className="lk-button-group">
+      <TrackToggle source={source} showIcon data-testid={`toggle-${what}`}
+                   aria-label={name} onClick={onToggle} onDeviceError={onError}>
+        <span className="label">{label}</span>
+      </TrackToggle>
+      <div className="lk-button-group-menu">
+        <MediaDeviceMenu kind={kind} aria-label={`Choose ${name.toLowerCase()}`}
+                         data-testid={`menu-${kind}`} />
+      </div>
     </div>
   );
 }
