@@ -16,6 +16,7 @@ use warnings;
 use lib 't/inc';
 use BedrudTest;
 use E2E;
+use LiveKitMock ();
 use Test::More;
 
 my $top = $ENV{TEST_NGINX_TOP};
@@ -26,8 +27,12 @@ E2E::need_browser();
 my $e = E2E::start();
 pass('livekit-server and nginx answer');
 
+# LiveKit's own API, for the server's system messages (SendData)
 my ($rc, $n) = E2E::browser_run($e, 'test/meeting.mjs',
-                                 SCREENSHOTS => "$top/var/screenshots");
+                                 SCREENSHOTS => "$top/var/screenshots",
+                                 LIVEKIT_API => $e->{livekit},
+                                 LIVEKIT_KEY => 'testkey',
+                                 LIVEKIT_SECRET => LiveKitMock::lk_secret());
 my ($room, $key) = @$n{qw(room key)};
 is($rc, 0, 'the browser run ended well');
 ok($room && $key, 'it named the room and its key') or BAIL_OUT('no room');

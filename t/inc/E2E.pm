@@ -8,6 +8,7 @@
 #   E2E::start(web => $dir)    # serve another build of the client
 #   $e->{url}                  # http://127.0.0.1:<port>
 #   $e->{dir}                  # logs/error.log, logs/access.log, livekit.log
+#   $e->{livekit}              # LiveKit itself (API key "testkey")
 #   E2E::api($e, POST => '/api/...', {json}, $token) -> (status, data)
 
 package E2E;
@@ -174,7 +175,8 @@ CONF
         ($nginx_pid) = <$p> =~ /(\d+)/;
     }
 
-    return { url => "http://127.0.0.1:$port", port => $port, dir => $dir };
+    return { url => "http://127.0.0.1:$port", port => $port, dir => $dir,
+             livekit => "http://127.0.0.1:$lk_port" };
 }
 
 sub api {

@@ -16,6 +16,7 @@
 //   await web.joinByLink(bob, link, { guest: 'Bob' });   // or { account: 'Bob' }
 //   await web.decodeStats(alice);   // [{ identity, name, frames, width, e2ee }]
 
+import { createHmac } from 'node:crypto';
 import { chromium } from 'playwright-core';
 
 export const PASSWORD = 'correct horse battery';
@@ -234,4 +235,26 @@ export async function moderate(page, name, action) {
   if (action === 'kick' || action === 'ban') {
     await row.locator(`[data-testid=confirm-${action}]`).click();
   }
+}
+
+/**
+ * A data message from the server itself, as the module sends its system
+ * messages (LiveKit RoomService SendData, reliable, no participant), by
+ * LiveKit's Twirp API with an admin token made from its key and secret.
+ */
+export async function serverSendData({ api, key, secret }, room, payload,
+                                     { topic = 'system', to = [] } = {}) {
+  const b64 = (x) => Buffer.from(x).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const head = b64(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
+  const body = b64(JSON.stringify({ iss: key, nbf: now, exp: now + 60,
+                                    video: { roomAdmin: true, room } }));
+  const sig = createHmac('sha256', secret).update(`${head}.${body}`).digest('base64url');
+  const res = await fetch(`${api}/twirp/livekit.RoomService/SendData`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${head}.${body}.${sig}` },
+    body: JSON.stringify({ room, data: Buffer.from(JSON.stringify(payload)).toString('base64'),
+                           kind: 'RELIABLE', topic, destination_identities: to }),
+  });
+  if (!res.ok) throw new Error(`SendData: ${res.status} ${await res.text()}`);
 }

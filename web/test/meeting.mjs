@@ -62,7 +62,29 @@ async function pickDevice(page, kind, label) {
 
 // One entry per moderation action: what Alice does to Bob, and what Bob
 // (or anyone) then sees. `run` returns [ok, detail].
+const lk = process.env.LIVEKIT_API && { api: process.env.LIVEKIT_API,
+  key: process.env.LIVEKIT_KEY, secret: process.env.LIVEKIT_SECRET };
+
 const MODERATION = [
+  {
+    // what the module sends with its moderation routes (bedrud-api.md §6)
+    name: 'a system message from the server, targeted, is shown to its target',
+    async run({ alice, bob, room }) {
+      if (!lk) return [false, 'LIVEKIT_API, LIVEKIT_KEY, LIVEKIT_SECRET not given'];
+      await web.openPanel(alice, 'people');
+      const bobId = await alice.getAttribute('[data-testid=person][data-name=Bob]', 'data-identity');
+      await web.serverSendData(lk, room, { type: 'system', event: 'ask_unmute',
+                                           actor: 'x', target: bobId }, { to: [bobId] });
+      const shown = await web.waitTrue(bob, () => [...document.querySelectorAll('[data-testid=notice]')]
+        .some((n) => /asks you to unmute/.test(n.textContent)), null, 10000);
+      // a broadcast about Bob reaches Alice, in words, by his name
+      await web.serverSendData(lk, room, { type: 'system', event: 'spotlight',
+                                           actor: 'x', target: bobId });
+      const named = await web.waitTrue(alice, () => [...document.querySelectorAll('[data-testid=notice]')]
+        .some((n) => /Bob is in the spotlight/.test(n.textContent)), null, 10000);
+      return [shown && named, JSON.stringify([await web.notices(bob), await web.notices(alice)])];
+    },
+  },
   {
     name: 'ban, seen by the guest, then unban from the ban list',
     async run({ alice, bob, link }) {
