@@ -188,6 +188,26 @@ try {
         'Bob\'s row: microphone on, encrypted');
   await shot(alice, 'desktop-people');
 
+  // every control has a name; the moderation menu works from the keyboard
+  const unnamed = await alice.evaluate(() =>
+    [...document.querySelectorAll('[data-testid=meeting] button, [data-testid=meeting] input')]
+      .filter((b) => !(b.getAttribute('aria-label') || b.textContent.trim()
+                       || (b.id && document.querySelector(`label[for="${b.id}"]`))
+                       || b.closest('label')))
+      .map((b) => b.outerHTML.slice(0, 80)));
+  check(unnamed.length === 0, 'every button and field of the meeting is labelled',
+        unnamed.join(' | '));
+  await alice.focus('[data-testid=person][data-name=Bob] [data-testid=mod-menu]');
+  await alice.keyboard.press('Enter');
+  const focused = await web.waitTrue(alice, () =>
+    document.activeElement?.getAttribute('role') === 'menuitem', null, 5000);
+  await alice.keyboard.press('ArrowDown');
+  await alice.keyboard.press('Escape');
+  const back = await web.waitTrue(alice, () =>
+    document.activeElement?.dataset.testid === 'mod-menu'
+      && !document.querySelector('[role=menu]'), null, 5000);
+  check(focused && back, 'the moderation menu opens, moves and closes with the keyboard');
+
   // device choice: microphone, camera, speaker
   const mic = await pickDevice(alice, 'audioinput', 'Fake Audio Input 1');
   check(mic.labels.length >= 2 && mic.active === 'Fake Audio Input 1',

@@ -7,13 +7,14 @@
 
 import {
   CarouselLayout, ConnectionQualityIndicator, FocusLayoutContainer,
-  FocusToggle, GridLayout, ParticipantName, ParticipantTile, TrackMutedIndicator,
-  TrackRefContext,
-  VideoTrack, isTrackReference, useIsMuted, useLayoutContext, usePinnedTracks,
+  FocusToggleIcon, GridLayout, ParticipantContext, ParticipantName, TrackMutedIndicator,
+  TrackRefContext, UnfocusToggleIcon,
+  VideoTrack, isTrackReference, useFocusToggle, useIsMuted, useLayoutContext,
+  useParticipantTile, usePinnedTracks,
   useTrackRefContext, useTracks, type TrackReferenceOrPlaceholder,
 } from '@livekit/components-react';
 import { RoomEvent, Track } from 'livekit-client';
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, type HTMLAttributes, type ReactNode } from 'react';
 import { accessesOf, useMeeting } from './context';
 import { E2EEMark } from './status';
 
@@ -81,13 +82,14 @@ export function Tile() {
   const name = p.name || p.identity;
   const hasMic = !!p.getTrackPublication(Track.Source.Microphone);
   return (
-    <ParticipantTile trackRef={trackRef} data-testid="tile" data-identity={p.identity}
-                     data-name={name} data-local={p.isLocal ? 'true' : 'false'}
-                     data-source={trackRef.source}
-                     data-camera={screen ? undefined : cameraOn ? 'on' : 'off'}
-                     data-mic={hasMic && !micMuted ? 'on' : 'off'}
-                     className={p.isLocal ? 'local' : undefined}
-                     aria-label={`${name}${screen ? ', screen' : ''}${p.isLocal ? ' (you)' : ''}`}>
+    <TileFrame trackRef={trackRef} htmlProps={{
+      'data-testid': 'tile', 'data-identity': p.identity, 'data-name': name,
+      'data-local': p.isLocal ? 'true' : 'false', 'data-source': trackRef.source,
+      'data-camera': screen ? undefined : cameraOn ? 'on' : 'off',
+      'data-mic': hasMic && !micMuted ? 'on' : 'off',
+      className: p.isLocal ? 'local' : undefined,
+      'aria-label': `${name}${screen ? ', screen' : ''}${p.isLocal ? ' (you)' : ''}`,
+    } as HTMLAttributes<HTMLDivElement>}>
       {isTrackReference(trackRef)
         ? <VideoTrack trackRef={trackRef} />
         : null}
@@ -115,8 +117,36 @@ export function Tile() {
         </div>
         <ConnectionQualityIndicator className="lk-participant-metadata-item" />
       </div>
-      <FocusToggle aria-label={`Pin ${name}`} />
-    </ParticipantTile>
+      <PinButton name={name} />
+    </TileFrame>
+  );
+}
+
+// What LiveKit's ParticipantTile is (its speaking, muted and local data
+// attributes, the participant's context), without the unlabelled focus
+// button it always adds: ours, PinButton, has a name.
+function TileFrame({ trackRef, htmlProps, children }: {
+  trackRef: TrackReferenceOrPlaceholder;
+  htmlProps: HTMLAttributes<HTMLDivElement>;
+  children: ReactNode;
+}) {
+  const { elementProps } = useParticipantTile<HTMLDivElement>({ trackRef, htmlProps });
+  return (
+    <div {...elementProps}>
+      <ParticipantContext.Provider value={trackRef.participant}>{children}</ParticipantContext.Provider>
+    </div>
+  );
+}
+
+// LiveKit's focus toggle, with a name for screen readers
+function PinButton({ name }: { name: string }) {
+  const trackRef = useTrackRefContext();
+  const { mergedProps, inFocus } = useFocusToggle({ trackRef, props: {} });
+  return (
+    <button type="button" {...mergedProps} aria-pressed={inFocus}
+            aria-label={inFocus ? `Unpin ${name}` : `Pin ${name}`}>
+      {inFocus ? <UnfocusToggleIcon /> : <FocusToggleIcon />}
+    </button>
   );
 }
 
