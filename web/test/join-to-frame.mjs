@@ -71,8 +71,26 @@ const browser = await chromium.launch({
 
 // the clock, inside the page
 function hook() {
-  const b = { t0: 0, first: 0 };
+  const b = { t0: 0, first: 0, ws: 0, pc: 0 };
   window.__bench = b;
+  // the same milestones in any client: LiveKit's signalling WebSocket open,
+  // the first peer connection connected
+  const WS = window.WebSocket;
+  window.WebSocket = class extends WS {
+    constructor(...a) {
+      super(...a);
+      this.addEventListener('open', () => { if (b.t0 && !b.ws) b.ws = performance.now(); });
+    }
+  };
+  const PC = window.RTCPeerConnection;
+  window.RTCPeerConnection = class extends PC {
+    constructor(...a) {
+      super(...a);
+      this.addEventListener('connectionstatechange', () => {
+        if (b.t0 && !b.pc && this.connectionState === 'connected') b.pc = performance.now();
+      });
+    }
+  };
   const seen = new WeakSet();
   const local = (v) => v.closest('.local, [data-lk-local-participant="true"]');
   const watch = (v) => {
@@ -125,9 +143,10 @@ async function one(i, e2ee) {
       const b = window.__bench;
       // the new client's marks (none in the old one)
       const at = (n) => performance.getEntriesByName(`bedrud:${n}`)[0]?.startTime;
-      const steps = ['api', 'connected', 'subscribed']
-        .filter((n) => at(n) !== undefined)
-        .map((n) => `${n}=${(at(n) - b.t0).toFixed(0)}`).join(' ');
+      const steps = [['ws', b.ws || undefined], ['pc', b.pc || undefined],
+        ...['api', 'connected', 'subscribed'].map((n) => [n, at(n)])]
+        .filter(([, t]) => t !== undefined)
+        .map(([n, t]) => `${n}=${(t - b.t0).toFixed(0)}`).join(' ');
       return { ms: b.first - b.t0, steps };
     });
   } finally {

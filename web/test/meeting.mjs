@@ -71,8 +71,9 @@ const MODERATION = [
     name: 'a system message from the server, targeted, is shown to its target',
     async run({ alice, bob, room }) {
       if (!lk) return [false, 'LIVEKIT_API, LIVEKIT_KEY, LIVEKIT_SECRET not given'];
-      await web.openPanel(alice, 'people');
-      const bobId = await alice.getAttribute('[data-testid=person][data-name=Bob]', 'data-identity');
+      // Bob's identity as his own page knows it (a rejoin makes a new one)
+      const bobId = await bob.getAttribute('[data-testid=tile][data-local=true][data-source=camera]',
+                                           'data-identity');
       await web.serverSendData(lk, room, { type: 'system', event: 'ask_unmute',
                                            actor: 'x', target: bobId }, { to: [bobId] });
       const shown = await web.waitTrue(bob, () => [...document.querySelectorAll('[data-testid=notice]')]

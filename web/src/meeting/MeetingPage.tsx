@@ -14,7 +14,9 @@ import { parsePasted, type FragmentResult } from '../keys';
 import { navigate } from '../nav';
 import { givePageKey, pageKey } from '../pagekey';
 import { useSession } from '../session';
-import { e2eeSupported, plainRoom, prepare, type Prepared } from './connect';
+import {
+  e2eeSupported, plainRoom, prepare, prepareKey, type Encryption, type Prepared,
+} from './connect';
 import { MeetingRoom, type Choices } from './MeetingRoom';
 
 type Phase =
@@ -22,7 +24,8 @@ type Phase =
   | { kind: 'joining' }
   | { kind: 'needkey'; why: string }
   | { kind: 'refused'; why: string; retry: boolean }
-  | { kind: 'in'; join: api.Join; prepared: Prepared; choices: Choices }
+  | { kind: 'in'; join: api.Join; prepared: Prepared; choices: Choices;
+      connected: Promise<void> }
   | { kind: 'ended'; why: string | null };
 
 const NO_E2EE = 'This browser cannot encrypt media end to end (it lacks '
@@ -35,12 +38,12 @@ export default function MeetingPage({ room }: { room: string }) {
   const [phase, setPhase] = useState<Phase>({ kind: 'prejoin' });
   const [choices, setChoices] = useState<Choices>({ camera: true, microphone: true });
   const created = useRef(history.state?.created === true);
-  const prepared = useRef<Promise<Prepared> | null>(null);
+  const prepared = useRef<Promise<Encryption> | null>(null);
 
   // the key derived and the encryption worker started before Join
   useEffect(() => {
     if (key.kind === 'key' && e2eeSupported() && !prepared.current) {
-      prepared.current = prepare(key.key);
+      prepared.current = prepareKey(key.key);
     }
   }, [key]);
 
@@ -61,16 +64,22 @@ export default function MeetingPage({ room }: { room: string }) {
         }
         if (!e2eeSupported()) return setPhase({ kind: 'refused', why: NO_E2EE, retry: false });
         const ready = prepared.current;
-        prepared.current = null;            // a Room connects once
-        p = ready ? await ready : await prepare(key.key);
+        prepared.current = null;            // a worker serves one Room
+        p = prepare(ready ? await ready : await prepareKey(key.key));
         await p.room.setE2EEEnabled(true);
       } else {
         p = plainRoom();
       }
       p.room.once(RoomEvent.TrackSubscribed, () => performance.mark('bedrud:subscribed'));
-      await p.room.connect(j.livekitHost, j.token);
-      performance.mark('bedrud:connected');
-      setPhase({ kind: 'in', join: j, prepared: p, choices });
+      // the meeting is on screen while LiveKit connects, so that a remote
+      // video has its element the moment its track arrives
+      const connected = p.room.connect(j.livekitHost, j.token).then(() => {
+        performance.mark('bedrud:connected');
+      });
+      connected.catch((e: Error) => {
+        setPhase({ kind: 'refused', why: explain(e), retry: true });
+      });
+      setPhase({ kind: 'in', join: j, prepared: p, choices, connected });
     } catch (e) {
       setPhase({ kind: 'refused', why: explain(e as Error), retry: true });
     }
@@ -78,12 +87,13 @@ export default function MeetingPage({ room }: { room: string }) {
 
   const ended = useCallback((why: string | null) => {
     setPhase({ kind: 'ended', why });
-    if (key.kind === 'key' && e2eeSupported()) prepared.current = prepare(key.key);
+    if (key.kind === 'key' && e2eeSupported()) prepared.current = prepareKey(key.key);
   }, [key]);
 
   if (phase.kind === 'in') {
     return <MeetingRoom join={phase.join} prepared={phase.prepared} choices={phase.choices}
-                        user={user} created={created.current} onEnd={ended} />;
+                        connected={phase.connected} user={user} created={created.current}
+                        onEnd={ended} />;
   }
 
   const isE2EELink = key.kind === 'key';

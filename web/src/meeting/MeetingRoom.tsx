@@ -32,10 +32,12 @@ export interface Choices {
 
 interface Notice { id: number; text: string; kind: NoticeKind }
 
-export function MeetingRoom({ join, prepared, choices, user, created, onEnd }: {
+export function MeetingRoom({ join, prepared, choices, connected, user, created, onEnd }: {
   join: api.Join;
   prepared: Prepared;
   choices: Choices;
+  /** LiveKit's connect, under way */
+  connected: Promise<void>;
   user: api.User | null;
   created: boolean;
   onEnd: (why: string | null) => void;
@@ -59,18 +61,26 @@ export function MeetingRoom({ join, prepared, choices, user, created, onEnd }: {
   // publish what the person chose on the pre-join screen
   useEffect(() => {
     const lp = room.localParticipant;
-    const start = choices.camera && choices.microphone
-      ? lp.enableCameraAndMicrophone()
-      : Promise.all([choices.camera && lp.setCameraEnabled(true),
-                     choices.microphone && lp.setMicrophoneEnabled(true)]);
-    start.catch((e: Error) => notify(`Could not start your camera or microphone: ${e.message}`, 'error'));
-  }, [room, choices, notify]);
+    connected.then(async () => {
+      if (choices.camera && choices.microphone) await lp.enableCameraAndMicrophone();
+      else {
+        await Promise.all([choices.camera && lp.setCameraEnabled(true),
+                           choices.microphone && lp.setMicrophoneEnabled(true)]);
+      }
+    })
+      .catch((e: Error) => {
+        if (room.state === ConnectionState.Connected) {
+          notify(`Could not start your camera or microphone: ${e.message}`, 'error');
+        }
+      });
+  }, [room, choices, notify, connected]);
 
   // leaving the page leaves the meeting
   useEffect(() => () => { void room.disconnect(); }, [room]);
 
   useEffect(() => {
-    const me = room.localParticipant.identity;
+    // read when needed: the identity is known only once connected
+    const me = () => room.localParticipant.identity;
     const nameOf = (id: string) => {
       const p = room.getParticipantByIdentity(id);
       return p ? p.name || p.identity : '';
@@ -80,11 +90,11 @@ export function MeetingRoom({ join, prepared, choices, user, created, onEnd }: {
       if (topic !== SYSTEM_TOPIC || p) return;
       const m = parseSystem(payload);
       if (!m) return;
-      if (m.target === me) lastAboutMe.current = { event: m.event, at: Date.now() };
-      if (m.event === 'deafen' && m.target === me) setDeafened(true);
-      if (m.event === 'undeafen' && m.target === me) setDeafened(false);
-      const text = describeSystem(m, me, nameOf);
-      if (text) notify(text, m.target === me ? 'warn' : 'info');
+      if (m.target === me()) lastAboutMe.current = { event: m.event, at: Date.now() };
+      if (m.event === 'deafen' && m.target === me()) setDeafened(true);
+      if (m.event === 'undeafen' && m.target === me()) setDeafened(false);
+      const text = describeSystem(m, me(), nameOf);
+      if (text) notify(text, m.target === me() ? 'warn' : 'info');
     };
     const onDisconnected = (reason?: DisconnectReason) => {
       const last = lastAboutMe.current;
@@ -97,7 +107,7 @@ export function MeetingRoom({ join, prepared, choices, user, created, onEnd }: {
       const e = err as { reason?: number; participantIdentity?: string };
       if (e.reason !== undefined && e.reason !== 0 && e.reason !== 1) return;
       const id = p?.identity ?? e.participantIdentity;
-      if (!id || id === me) return;
+      if (!id || id === me()) return;
       setUndecryptable((s) => (s.has(id) ? s : new Set(s).add(id)));
     };
     const onLeft = (p: Participant) => {

@@ -46,15 +46,32 @@ function makeRoom(e2ee: { keyProvider: RoomKeyProvider; worker: Worker } | null)
   });
 }
 
-/** A Room, encrypting with `key` when there is one. */
-export async function prepare(key: RoomKey | null): Promise<Prepared> {
-  if (!key || !e2eeSupported()) return { room: makeRoom(null), keys: null, key: null };
+/**
+ * What an E2EE Room needs, made before Join is pressed: the key derived
+ * and the encryption worker started (its module fetched and compiled).
+ * The Room itself is made at Join (`room()`): a Room made early and left
+ * idle showed its first remote picture later (measured, bench/README.md).
+ */
+export interface Encryption {
+  key: RoomKey;
+  keys: RoomKeyProvider;
+  worker: Worker;
+}
+
+export async function prepareKey(key: RoomKey): Promise<Encryption> {
   const keys = new RoomKeyProvider();
   await keys.setRoomKey(key);
   const worker = new Worker(new URL('livekit-client/e2ee-worker', import.meta.url),
                             { type: 'module' });
-  return { room: makeRoom({ keyProvider: keys, worker }), keys, key };
+  return { key, keys, worker };
+}
+
+/** A Room, encrypting with `enc` when there is one. */
+export function prepare(enc: Encryption | null): Prepared {
+  if (!enc) return { room: makeRoom(null), keys: null, key: null };
+  return { room: makeRoom({ keyProvider: enc.keys, worker: enc.worker }),
+           keys: enc.keys, key: enc.key };
 }
 
 /** A Room without encryption (the room turned out not to be E2EE). */
-export const plainRoom = (): Prepared => ({ room: makeRoom(null), keys: null, key: null });
+export const plainRoom = (): Prepared => prepare(null);
