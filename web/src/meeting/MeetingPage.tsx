@@ -71,15 +71,12 @@ export default function MeetingPage({ room }: { room: string }) {
         p = plainRoom();
       }
       p.room.once(RoomEvent.TrackSubscribed, () => performance.mark('bedrud:subscribed'));
-      // the meeting is on screen while LiveKit connects, so that a remote
-      // video has its element the moment its track arrives
-      const connected = p.room.connect(j.livekitHost, j.token).then(() => {
-        performance.mark('bedrud:connected');
-      });
-      connected.catch((e: Error) => {
-        setPhase({ kind: 'refused', why: explain(e), retry: true });
-      });
-      setPhase({ kind: 'in', join: j, prepared: p, choices, connected });
+      // connected first, then the meeting is drawn: drawn during the
+      // connection, its React work slowed the connection down more than it
+      // saved (bench/README.md)
+      await p.room.connect(j.livekitHost, j.token);
+      performance.mark('bedrud:connected');
+      setPhase({ kind: 'in', join: j, prepared: p, choices, connected: Promise.resolve() });
     } catch (e) {
       setPhase({ kind: 'refused', why: explain(e as Error), retry: true });
     }

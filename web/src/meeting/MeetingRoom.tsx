@@ -36,7 +36,7 @@ export function MeetingRoom({ join, prepared, choices, connected, user, created,
   join: api.Join;
   prepared: Prepared;
   choices: Choices;
-  /** LiveKit's connect, under way */
+  /** settles once LiveKit is connected (publishing waits for it) */
   connected: Promise<void>;
   user: api.User | null;
   created: boolean;
