@@ -4,7 +4,9 @@
 #               start Redis + LiveKit + nginx
 #   make test   install what is missing, build, run every test
 #   make web    the web client only (web/dist; npm ci + vite build)
+#   make bot    bedrud-bot's Python environment (var/bedrud-bot/venv)
 #   make bench  join/static benchmark (bench/)
+#   make deb    the Debian package libnginx-mod-http-bedrud (build/deb/)
 
 SHELL      := /bin/bash
 TOP        := $(CURDIR)
@@ -21,7 +23,7 @@ LD_OPT     := -Wl,-z,relro -Wl,-z,now -fPIC
 WEB_SRCS   := $(shell find web/src -type f) web/index.html \
               web/vite.config.ts web/tsconfig.json web/package.json
 
-.PHONY: all build deps run test unit bench clean web
+.PHONY: all build deps run test unit bench clean web bot deb
 
 all: build
 
@@ -54,11 +56,15 @@ web/dist/index.html: $(WEB_SRCS) web/node_modules/.package-lock.json
 
 web: web/dist/index.html
 
+# a no-op while var/bedrud-bot/venv matches tools/bedrud-bot/requirements.lock
+bot:
+	@tools/bedrud-bot/install
+
 run: deps build web
 	@# Ctrl-C (130) is the normal way to stop it
 	@tools/run-dev $(PORT) || [ $$? -eq 130 ]
 
-test: deps build web
+test: deps build web bot
 	@# the SFU and a Go participant for t/900 (built once, into var/bin)
 	@tools/install-livekit all
 	@tools/run-tests
@@ -68,6 +74,9 @@ unit: build
 
 bench: deps build
 	@bench/run
+
+deb: deps build web
+	@tools/make-deb $(BUILD)/deb
 
 clean:
 	rm -rf $(BUILD) t/servroot* web/dist

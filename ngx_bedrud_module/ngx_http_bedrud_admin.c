@@ -36,48 +36,17 @@
 #define NGX_HTTP_BEDRUD_PAGE_DEFAULT     1
 #define NGX_HTTP_BEDRUD_LIMIT_DEFAULT    50
 #define NGX_HTTP_BEDRUD_LIMIT_MAX        100
-#define NGX_HTTP_BEDRUD_QUERY_DIGITS     9
-#define NGX_HTTP_BEDRUD_ADMIN_ID_MAX     64
 
 /* unpaged listings (a user's rooms, invite tokens) stop here */
 #define NGX_HTTP_BEDRUD_LIST_MAX         "1000"
 
 #define NGX_HTTP_BEDRUD_ROLES_MAX        16
-#define NGX_HTTP_BEDRUD_ROLE_LEN         32
 
 #define NGX_HTTP_BEDRUD_INVITE_HOURS     72
 #define NGX_HTTP_BEDRUD_INVITE_HOURS_MAX 8760
 #define NGX_HTTP_BEDRUD_INVITE_BYTES     16      /* 32 hex digits */
 #define NGX_HTTP_BEDRUD_EMAIL_MAX        254
 
-#define NGX_HTTP_BEDRUD_DATETIME_LEN     (sizeof("2006-01-02 15:04:05") - 1)
-
-#define NGX_HTTP_BEDRUD_USERS            "bedrud:users"
-#define NGX_HTTP_BEDRUD_ROOMS            "bedrud:rooms"
-#define NGX_HTTP_BEDRUD_INVITES          "bedrud:invites"
-#define NGX_HTTP_BEDRUD_SETTINGS         "bedrud:settings"
-#define NGX_HTTP_BEDRUD_REVLOG           "bedrud:revlog"
-
-/* the fields of a user item, in the order of USER_FIELDS in admin.lua */
-#define NGX_HTTP_BEDRUD_UF_ID            0
-#define NGX_HTTP_BEDRUD_UF_EMAIL         1
-#define NGX_HTTP_BEDRUD_UF_NAME          2
-#define NGX_HTTP_BEDRUD_UF_PROVIDER      3
-#define NGX_HTTP_BEDRUD_UF_ACTIVE        4
-#define NGX_HTTP_BEDRUD_UF_ACCESSES      5
-#define NGX_HTTP_BEDRUD_UF_CREATED       6
-#define NGX_HTTP_BEDRUD_UF_N             7
-
-/* the fields of an invite, in the order of INVITE_FIELDS in admin.lua */
-#define NGX_HTTP_BEDRUD_IF_ID            0
-#define NGX_HTTP_BEDRUD_IF_TOKEN         1
-#define NGX_HTTP_BEDRUD_IF_EMAIL         2
-#define NGX_HTTP_BEDRUD_IF_CREATED_BY    3
-#define NGX_HTTP_BEDRUD_IF_EXPIRES       4
-#define NGX_HTTP_BEDRUD_IF_USED_AT       5
-#define NGX_HTTP_BEDRUD_IF_USED_BY       6
-#define NGX_HTTP_BEDRUD_IF_CREATED       7
-#define NGX_HTTP_BEDRUD_IF_N             8
 
 
 /* per-request state of the admin handlers */
@@ -90,18 +59,23 @@ typedef struct {
     ngx_str_t                   email;
     ngx_str_t                   created;
     ngx_str_t                   expires;
+    time_t                      now;
+    time_t                      expires_unix;
 } ngx_http_bedrud_admin_t;
 
 
+static ngx_int_t ngx_http_bedrud_admin_target(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx, ngx_uint_t kind, ngx_str_t *key,
+    ngx_str_t *stamp);
+static void ngx_http_bedrud_admin_page(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx, const char *name,
+    ngx_http_bedrud_item_pt item, const char *failed);
 static ngx_int_t ngx_http_bedrud_admin_paging(ngx_http_request_t *r,
-    ngx_http_bedrud_admin_t *st, ngx_str_t *ranks);
-static ngx_int_t ngx_http_bedrud_admin_query_int(ngx_http_request_t *r,
-    const char *name, ngx_int_t def, ngx_int_t *value);
-static ngx_int_t ngx_http_bedrud_admin_id_ok(ngx_str_t *id);
+    ngx_http_bedrud_ctx_t *ctx, ngx_str_t *first, ngx_str_t *last);
+static ngx_int_t ngx_http_bedrud_admin_invite_new(ngx_http_request_t *r,
+    ngx_http_bedrud_admin_t *st, ngx_int_t hours);
 static json_t *ngx_http_bedrud_admin_user_json(
     ngx_http_bedrud_reply_t *fields);
-static json_t *ngx_http_bedrud_admin_rooms_json(
-    ngx_http_bedrud_reply_t *rep, ngx_uint_t from);
 static json_t *ngx_http_bedrud_admin_invite_json(
     ngx_http_bedrud_reply_t *fields);
 static json_t *ngx_http_bedrud_admin_settings_json(
@@ -112,9 +86,6 @@ static ngx_int_t ngx_http_bedrud_admin_flag(ngx_http_bedrud_reply_t *rep,
     ngx_uint_t i, ngx_int_t def);
 static ngx_int_t ngx_http_bedrud_admin_accesses(ngx_http_request_t *r,
     json_t *list, ngx_str_t *text);
-static ngx_int_t ngx_http_bedrud_admin_role_ok(const char *role, size_t len);
-static size_t ngx_http_bedrud_admin_datetime(ngx_str_t *rfc, u_char *out);
-static u_char *ngx_http_bedrud_admin_rfc3339(u_char *p, time_t t);
 static void ngx_http_bedrud_admin_send(ngx_http_request_t *r,
     ngx_uint_t status, json_t *json);
 
@@ -162,23 +133,21 @@ static ngx_http_bedrud_status_t  ngx_http_bedrud_admin_no_user[] = {
 void
 ngx_http_bedrud_admin_rooms(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 {
-    ngx_str_t                 all[3];
-    ngx_http_bedrud_admin_t  *st;
+    ngx_str_t  a[NGX_HTTP_BEDRUD_ADMIN_ROOMS_N];
 
-    st = ngx_http_bedrud_state(r, ctx, sizeof(ngx_http_bedrud_admin_t));
-    if (st == NULL) {
-        ngx_http_bedrud_internal_error(r);
+    if (ngx_http_bedrud_admin_paging(r, ctx,
+                                     &a[NGX_HTTP_BEDRUD_ADMIN_ROOMS_A_FIRST],
+                                     &a[NGX_HTTP_BEDRUD_ADMIN_ROOMS_A_LAST])
+        != NGX_OK)
+    {
         return;
     }
 
-    if (ngx_http_bedrud_admin_paging(r, st, &all[1]) != NGX_OK) {
-        return;
-    }
+    ngx_str_set(&a[NGX_HTTP_BEDRUD_ADMIN_ROOMS_K_ROOMS],
+                NGX_HTTP_BEDRUD_ROOMS_KEY);
 
-    ngx_str_set(&all[0], NGX_HTTP_BEDRUD_ROOMS);
-
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_admin_rooms", 1, 3, all,
-                          ngx_http_bedrud_admin_rooms_done);
+    ngx_http_bedrud_call(r, ctx, ADMIN_ROOMS, a,
+                         ngx_http_bedrud_admin_rooms_done);
 }
 
 
@@ -186,35 +155,8 @@ static void
 ngx_http_bedrud_admin_rooms_done(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
-    json_t                   *rooms;
-    ngx_http_bedrud_reply_t  *rep, *total;
-    ngx_http_bedrud_admin_t  *st;
-
-    st = ctx->data;
-    rep = ctx->replies[0];
-    total = ngx_http_bedrud_reply_elt(rep, 1);
-
-    if (!ngx_http_bedrud_reply_is(rep, "OK") || total == NULL
-        || total->type != NGX_HTTP_BEDRUD_REPLY_INTEGER)
-    {
-        ngx_http_bedrud_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
-                              "Failed to fetch rooms");
-        return;
-    }
-
-    rooms = ngx_http_bedrud_admin_rooms_json(rep, 2);
-    if (rooms == NULL) {
-        ngx_http_bedrud_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
-                              "Failed to fetch rooms");
-        return;
-    }
-
-    ngx_http_bedrud_admin_send(r, NGX_HTTP_OK,
-                               json_pack("{sosIsIsI}",
-                                         "rooms", rooms,
-                                         "total", (json_int_t) total->integer,
-                                         "page", (json_int_t) st->page,
-                                         "limit", (json_int_t) st->limit));
+    ngx_http_bedrud_admin_page(r, ctx, "rooms", ngx_http_bedrud_room_item,
+                               "Failed to fetch rooms");
 }
 
 
@@ -232,25 +174,23 @@ ngx_http_bedrud_admin_room_update(ngx_http_request_t *r,
 {
     json_t      *settings;
     ngx_int_t    rc, max;
-    ngx_str_t    all[8];
-    ngx_flag_t   flag;
+    ngx_str_t    a[NGX_HTTP_BEDRUD_ADMIN_ROOM_UPDATE_N], *flag;
+    ngx_flag_t   on;
     ngx_uint_t   i;
 
-    static const char  *flags[] = {
-        "allowChat", "allowVideo", "allowAudio", "requireApproval", "e2ee"
-    };
-
-    rc = ngx_http_bedrud_json_int(ctx->body, "maxParticipants", &max, NULL);
+    rc = ngx_http_bedrud_json_int(ctx->body, "maxParticipants", &max);
     if (rc == NGX_ERROR) {
         ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST, "Invalid input");
         return;
     }
 
     /* "" tells the function to keep the value */
-    ngx_str_set(&all[1], "");
+    ngx_str_set(&a[NGX_HTTP_BEDRUD_ADMIN_ROOM_UPDATE_A_MAX], "");
 
     if (rc == NGX_OK
-        && ngx_http_bedrud_num(r->pool, max, &all[1]) != NGX_OK)
+        && ngx_http_bedrud_num(r->pool, max,
+                               &a[NGX_HTTP_BEDRUD_ADMIN_ROOM_UPDATE_A_MAX])
+           != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
         return;
@@ -265,14 +205,19 @@ ngx_http_bedrud_admin_room_update(ngx_http_request_t *r,
         return;
     }
 
-    for (i = 0; i < 5; i++) {
-        ngx_str_set(&all[2 + i], "");
+    /* the five flags follow one another, in the wire order */
+
+    for (i = 0; i < NGX_HTTP_BEDRUD_ROOM_FLAGS; i++) {
+        flag = &a[NGX_HTTP_BEDRUD_ADMIN_ROOM_UPDATE_A_ALLOW_CHAT + i];
+
+        ngx_str_set(flag, "");
 
         if (settings == NULL || json_is_null(settings)) {
             continue;
         }
 
-        rc = ngx_http_bedrud_json_bool(settings, flags[i], &flag, NULL);
+        rc = ngx_http_bedrud_json_bool(settings,
+                                       ngx_http_bedrud_room_flags[i], &on);
 
         if (rc == NGX_ERROR) {
             ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST, "Invalid input");
@@ -280,31 +225,20 @@ ngx_http_bedrud_admin_room_update(ngx_http_request_t *r,
         }
 
         if (rc == NGX_OK) {
-            if (flag) {
-                ngx_str_set(&all[2 + i], "1");
-
-            } else {
-                ngx_str_set(&all[2 + i], "0");
-            }
+            ngx_http_bedrud_bit(flag, on);
         }
     }
 
-    if (ngx_http_bedrud_admin_id_ok(&ctx->params[0]) != NGX_OK) {
-        ngx_http_bedrud_error(r, NGX_HTTP_NOT_FOUND, "Room not found");
-        return;
-    }
-
-    if (ngx_http_bedrud_key(r->pool, "bedrud:room:{", &ctx->params[0],
-                            "}", &all[0])
-        != NGX_OK
-        || ngx_http_bedrud_now_stamp(r->pool, &all[7]) != NGX_OK)
+    if (ngx_http_bedrud_admin_target(r, ctx, NGX_HTTP_BEDRUD_KEY_ROOM,
+                                  &a[NGX_HTTP_BEDRUD_ADMIN_ROOM_UPDATE_K_ROOM],
+                                  &a[NGX_HTTP_BEDRUD_ADMIN_ROOM_UPDATE_A_STAMP])
+        != NGX_OK)
     {
-        ngx_http_bedrud_internal_error(r);
         return;
     }
 
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_admin_room_update", 1, 8, all,
-                          ngx_http_bedrud_admin_room_update_done);
+    ngx_http_bedrud_call(r, ctx, ADMIN_ROOM_UPDATE, a,
+                         ngx_http_bedrud_admin_room_update_done);
 }
 
 
@@ -345,24 +279,18 @@ void
 ngx_http_bedrud_admin_room_close(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
-    ngx_str_t  all[2];
+    ngx_str_t  a[NGX_HTTP_BEDRUD_ADMIN_ROOM_CLOSE_N];
 
-    if (ngx_http_bedrud_admin_id_ok(&ctx->params[0]) != NGX_OK) {
-        ngx_http_bedrud_error(r, NGX_HTTP_NOT_FOUND, "Room not found");
-        return;
-    }
-
-    if (ngx_http_bedrud_key(r->pool, "bedrud:room:{", &ctx->params[0],
-                            "}", &all[0])
-        != NGX_OK
-        || ngx_http_bedrud_now_stamp(r->pool, &all[1]) != NGX_OK)
+    if (ngx_http_bedrud_admin_target(r, ctx, NGX_HTTP_BEDRUD_KEY_ROOM,
+                                   &a[NGX_HTTP_BEDRUD_ADMIN_ROOM_CLOSE_K_ROOM],
+                                   &a[NGX_HTTP_BEDRUD_ADMIN_ROOM_CLOSE_A_STAMP])
+        != NGX_OK)
     {
-        ngx_http_bedrud_internal_error(r);
         return;
     }
 
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_admin_room_close", 1, 2, all,
-                          ngx_http_bedrud_admin_room_close_done);
+    ngx_http_bedrud_call(r, ctx, ADMIN_ROOM_CLOSE, a,
+                         ngx_http_bedrud_admin_room_close_done);
 }
 
 
@@ -400,23 +328,21 @@ ngx_http_bedrud_admin_room_closed(ngx_http_request_t *r,
 void
 ngx_http_bedrud_admin_users(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 {
-    ngx_str_t                 all[3];
-    ngx_http_bedrud_admin_t  *st;
+    ngx_str_t  a[NGX_HTTP_BEDRUD_ADMIN_USERS_N];
 
-    st = ngx_http_bedrud_state(r, ctx, sizeof(ngx_http_bedrud_admin_t));
-    if (st == NULL) {
-        ngx_http_bedrud_internal_error(r);
+    if (ngx_http_bedrud_admin_paging(r, ctx,
+                                     &a[NGX_HTTP_BEDRUD_ADMIN_USERS_A_FIRST],
+                                     &a[NGX_HTTP_BEDRUD_ADMIN_USERS_A_LAST])
+        != NGX_OK)
+    {
         return;
     }
 
-    if (ngx_http_bedrud_admin_paging(r, st, &all[1]) != NGX_OK) {
-        return;
-    }
+    ngx_str_set(&a[NGX_HTTP_BEDRUD_ADMIN_USERS_K_USERS],
+                NGX_HTTP_BEDRUD_USERS_KEY);
 
-    ngx_str_set(&all[0], NGX_HTTP_BEDRUD_USERS);
-
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_admin_users", 1, 3, all,
-                          ngx_http_bedrud_admin_users_done);
+    ngx_http_bedrud_call(r, ctx, ADMIN_USERS, a,
+                         ngx_http_bedrud_admin_users_done);
 }
 
 
@@ -424,48 +350,9 @@ static void
 ngx_http_bedrud_admin_users_done(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
-    json_t                   *users, *item;
-    ngx_uint_t                i;
-    ngx_http_bedrud_reply_t  *rep, *total;
-    ngx_http_bedrud_admin_t  *st;
-
-    st = ctx->data;
-    rep = ctx->replies[0];
-    total = ngx_http_bedrud_reply_elt(rep, 1);
-
-    if (!ngx_http_bedrud_reply_is(rep, "OK") || total == NULL
-        || total->type != NGX_HTTP_BEDRUD_REPLY_INTEGER)
-    {
-        ngx_http_bedrud_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
-                              "Failed to fetch users");
-        return;
-    }
-
-    /* an empty page is [], not Bedrud's null */
-
-    users = json_array();
-    if (users == NULL) {
-        ngx_http_bedrud_internal_error(r);
-        return;
-    }
-
-    for (i = 2; i < rep->nelts; i++) {
-        item = ngx_http_bedrud_admin_user_json(rep->elts[i]);
-
-        if (item == NULL || json_array_append_new(users, item) != 0) {
-            json_decref(users);
-            ngx_http_bedrud_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
-                                  "Failed to fetch users");
-            return;
-        }
-    }
-
-    ngx_http_bedrud_admin_send(r, NGX_HTTP_OK,
-                               json_pack("{sosIsIsI}",
-                                         "users", users,
-                                         "total", (json_int_t) total->integer,
-                                         "page", (json_int_t) st->page,
-                                         "limit", (json_int_t) st->limit));
+    ngx_http_bedrud_admin_page(r, ctx, "users",
+                               ngx_http_bedrud_admin_user_json,
+                               "Failed to fetch users");
 }
 
 
@@ -474,28 +361,29 @@ ngx_http_bedrud_admin_users_done(ngx_http_request_t *r,
 void
 ngx_http_bedrud_admin_user(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 {
-    ngx_str_t  all[3];
+    ngx_str_t  a[NGX_HTTP_BEDRUD_ADMIN_USER_N];
 
-    if (ngx_http_bedrud_admin_id_ok(&ctx->params[0]) != NGX_OK) {
-        ngx_http_bedrud_error(r, NGX_HTTP_NOT_FOUND, "User not found");
+    if (ngx_http_bedrud_admin_target(r, ctx, NGX_HTTP_BEDRUD_KEY_USER,
+                                     &a[NGX_HTTP_BEDRUD_ADMIN_USER_K_USER],
+                                     NULL)
+        != NGX_OK)
+    {
         return;
     }
 
-    if (ngx_http_bedrud_key(r->pool, "bedrud:user:{", &ctx->params[0],
-                            "}", &all[0])
-        != NGX_OK
-        || ngx_http_bedrud_key(r->pool, "bedrud:user:{",
-                               &ctx->params[0], "}:rooms", &all[1])
-           != NGX_OK)
+    if (ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_USER_ROOMS,
+                            &ctx->params[0],
+                            &a[NGX_HTTP_BEDRUD_ADMIN_USER_K_USER_ROOMS])
+        != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
         return;
     }
 
-    ngx_str_set(&all[2], NGX_HTTP_BEDRUD_LIST_MAX);
+    ngx_str_set(&a[NGX_HTTP_BEDRUD_ADMIN_USER_A_MAX], NGX_HTTP_BEDRUD_LIST_MAX);
 
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_admin_user", 2, 3, all,
-                          ngx_http_bedrud_admin_user_done);
+    ngx_http_bedrud_call(r, ctx, ADMIN_USER, a,
+                         ngx_http_bedrud_admin_user_done);
 }
 
 
@@ -516,7 +404,7 @@ ngx_http_bedrud_admin_user_done(ngx_http_request_t *r,
     }
 
     user = ngx_http_bedrud_admin_user_json(ngx_http_bedrud_reply_elt(rep, 1));
-    rooms = ngx_http_bedrud_admin_rooms_json(rep, 2);
+    rooms = ngx_http_bedrud_json_items(rep, 2, ngx_http_bedrud_room_item);
 
     if (user == NULL || rooms == NULL) {
         if (user) {
@@ -549,7 +437,8 @@ void
 ngx_http_bedrud_admin_user_status(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
-    ngx_str_t                     all[7];
+    ngx_str_t                     a[NGX_HTTP_BEDRUD_ADMIN_USER_STATUS_N];
+    ngx_str_t                     exp;
     ngx_flag_t                    active;
     ngx_http_bedrud_admin_t      *st;
     ngx_http_bedrud_main_conf_t  *bmcf;
@@ -558,21 +447,23 @@ ngx_http_bedrud_admin_user_status(ngx_http_request_t *r,
 
     st = ngx_http_bedrud_state(r, ctx, sizeof(ngx_http_bedrud_admin_t));
     if (st == NULL) {
-        ngx_http_bedrud_internal_error(r);
         return;
     }
 
     /* Bedrud took a missing "active" for false and deactivated the user */
 
-    if (ngx_http_bedrud_json_bool(ctx->body, "active", &active, NULL)
+    if (ngx_http_bedrud_json_bool(ctx->body, "active", &active)
         != NGX_OK)
     {
         ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST, "Invalid input");
         return;
     }
 
-    if (ngx_http_bedrud_admin_id_ok(&ctx->params[0]) != NGX_OK) {
-        ngx_http_bedrud_error(r, NGX_HTTP_NOT_FOUND, "User not found");
+    if (ngx_http_bedrud_admin_target(r, ctx, NGX_HTTP_BEDRUD_KEY_USER,
+                                  &a[NGX_HTTP_BEDRUD_ADMIN_USER_STATUS_K_USER],
+                                  &a[NGX_HTTP_BEDRUD_ADMIN_USER_STATUS_A_STAMP])
+        != NGX_OK)
+    {
         return;
     }
 
@@ -580,33 +471,28 @@ ngx_http_bedrud_admin_user_status(ngx_http_request_t *r,
     st->revoke_exp = ngx_time() + ngx_max(bmcf->access_ttl,
                                           bmcf->refresh_ttl);
 
-    ngx_str_set(&all[2], NGX_HTTP_BEDRUD_REVLOG);
+    ngx_str_set(&a[NGX_HTTP_BEDRUD_ADMIN_USER_STATUS_K_REVLOG],
+                NGX_HTTP_BEDRUD_REVLOG_KEY);
 
-    if (active) {
-        ngx_str_set(&all[3], "1");
+    ngx_http_bedrud_bit(&a[NGX_HTTP_BEDRUD_ADMIN_USER_STATUS_A_ACTIVE],
+                        active);
 
-    } else {
-        ngx_str_set(&all[3], "0");
-    }
+    a[NGX_HTTP_BEDRUD_ADMIN_USER_STATUS_A_UID] = ctx->params[0];
 
-    all[6] = ctx->params[0];
-
-    if (ngx_http_bedrud_key(r->pool, "bedrud:user:{", &ctx->params[0],
-                            "}", &all[0])
+    if (ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_SESSIONS,
+                            &ctx->params[0],
+                            &a[NGX_HTTP_BEDRUD_ADMIN_USER_STATUS_K_SESSIONS])
         != NGX_OK
-        || ngx_http_bedrud_key(r->pool, "bedrud:sessions:{",
-                               &ctx->params[0], "}", &all[1])
-           != NGX_OK
-        || ngx_http_bedrud_now_stamp(r->pool, &all[4]) != NGX_OK
-        || ngx_http_bedrud_num(r->pool, st->revoke_exp, &all[5])
-           != NGX_OK)
+        || ngx_http_bedrud_num(r->pool, st->revoke_exp, &exp) != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
         return;
     }
 
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_admin_user_status", 3, 7, all,
-                          ngx_http_bedrud_admin_user_status_done);
+    a[NGX_HTTP_BEDRUD_ADMIN_USER_STATUS_A_REVOKE_EXP] = exp;
+
+    ngx_http_bedrud_call(r, ctx, ADMIN_USER_STATUS, a,
+                         ngx_http_bedrud_admin_user_status_done);
 }
 
 
@@ -614,8 +500,8 @@ static void
 ngx_http_bedrud_admin_user_status_done(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
-    ngx_uint_t                i;
-    ngx_http_bedrud_reply_t  *rep, *fam;
+    ngx_uint_t                n;
+    ngx_http_bedrud_reply_t  *rep;
     ngx_http_bedrud_admin_t  *st;
 
     st = ctx->data;
@@ -628,19 +514,13 @@ ngx_http_bedrud_admin_user_status_done(ngx_http_request_t *r,
         return;
     }
 
-    for (i = 1; i < rep->nelts; i++) {
-        fam = rep->elts[i];
+    n = ngx_http_bedrud_revlog_revoke(rep, 1, st->revoke_exp);
 
-        if (fam->type == NGX_HTTP_BEDRUD_REPLY_STRING) {
-            ngx_http_bedrud_shm_revoke(&fam->str, st->revoke_exp);
-        }
-    }
-
-    if (rep->nelts > 1) {
+    if (n) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "bedrud: user \"%V\" deactivated by \"%V\": %ui "
                       "login sessions ended", &ctx->params[0],
-                      &ctx->claims.user_id, rep->nelts - 1);
+                      &ctx->claims.user_id, n);
     }
 
     ngx_http_bedrud_admin_send(r, NGX_HTTP_OK,
@@ -662,7 +542,7 @@ ngx_http_bedrud_admin_user_accesses(ngx_http_request_t *r,
 {
     json_t     *list;
     ngx_int_t   rc;
-    ngx_str_t   all[3];
+    ngx_str_t   a[NGX_HTTP_BEDRUD_ADMIN_USER_ACCESSES_N];
 
     list = ngx_http_bedrud_json_get(ctx->body, "accesses");
 
@@ -671,7 +551,8 @@ ngx_http_bedrud_admin_user_accesses(ngx_http_request_t *r,
         return;
     }
 
-    rc = ngx_http_bedrud_admin_accesses(r, list, &all[1]);
+    rc = ngx_http_bedrud_admin_accesses(r, list,
+                          &a[NGX_HTTP_BEDRUD_ADMIN_USER_ACCESSES_A_ACCESSES]);
 
     if (rc == NGX_ERROR) {
         ngx_http_bedrud_internal_error(r);
@@ -685,22 +566,16 @@ ngx_http_bedrud_admin_user_accesses(ngx_http_request_t *r,
         return;
     }
 
-    if (ngx_http_bedrud_admin_id_ok(&ctx->params[0]) != NGX_OK) {
-        ngx_http_bedrud_error(r, NGX_HTTP_NOT_FOUND, "User not found");
-        return;
-    }
-
-    if (ngx_http_bedrud_key(r->pool, "bedrud:user:{", &ctx->params[0],
-                            "}", &all[0])
-        != NGX_OK
-        || ngx_http_bedrud_now_stamp(r->pool, &all[2]) != NGX_OK)
+    if (ngx_http_bedrud_admin_target(r, ctx, NGX_HTTP_BEDRUD_KEY_USER,
+                                &a[NGX_HTTP_BEDRUD_ADMIN_USER_ACCESSES_K_USER],
+                                &a[NGX_HTTP_BEDRUD_ADMIN_USER_ACCESSES_A_STAMP])
+        != NGX_OK)
     {
-        ngx_http_bedrud_internal_error(r);
         return;
     }
 
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_admin_user_accesses", 1, 3, all,
-                          ngx_http_bedrud_admin_user_accesses_done);
+    ngx_http_bedrud_call(r, ctx, ADMIN_USER_ACCESSES, a,
+                         ngx_http_bedrud_admin_user_accesses_done);
 }
 
 
@@ -728,20 +603,13 @@ void
 ngx_http_bedrud_admin_get_settings(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
-    ngx_str_t              argv[5];
+    ngx_str_t              argv[2 + NGX_HTTP_BEDRUD_SETTINGS_N];
     ngx_http_bedrud_cmd_t  cmd;
 
-    ngx_str_set(&argv[0], "HMGET");
-    ngx_str_set(&argv[1], NGX_HTTP_BEDRUD_SETTINGS);
-    ngx_str_set(&argv[2], "registrationEnabled");
-    ngx_str_set(&argv[3], "tokenRegistrationOnly");
-    ngx_str_set(&argv[4], "passkeysEnabled");
+    ngx_http_bedrud_settings_cmd(&cmd, argv, NGX_HTTP_BEDRUD_SETTINGS_N);
 
-    cmd.argc = 5;
-    cmd.argv = argv;
-
-    ngx_http_bedrud_redis_call(r, ctx, &cmd, 1,
-                               ngx_http_bedrud_admin_settings_done);
+    ngx_http_bedrud_query(r, ctx, &cmd, 1,
+                          ngx_http_bedrud_admin_settings_done);
 }
 
 
@@ -755,19 +623,22 @@ ngx_http_bedrud_admin_put_settings(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
     ngx_int_t   rc;
-    ngx_str_t   all[7];
+    ngx_str_t   a[NGX_HTTP_BEDRUD_ADMIN_SETTINGS_SET_N
+                  + 2 * NGX_HTTP_BEDRUD_SETTINGS_N];
     ngx_uint_t  i, n;
     ngx_flag_t  value;
 
-    static const char  *names[] = {
-        "registrationEnabled", "tokenRegistrationOnly", "passkeysEnabled"
-    };
+    ngx_str_set(&a[NGX_HTTP_BEDRUD_ADMIN_SETTINGS_SET_K_SETTINGS],
+                NGX_HTTP_BEDRUD_SETTINGS_KEY);
 
-    ngx_str_set(&all[0], NGX_HTTP_BEDRUD_SETTINGS);
-    n = 1;
+    /* then a field and its value for each switch sent */
 
-    for (i = 0; i < 3; i++) {
-        rc = ngx_http_bedrud_json_bool(ctx->body, names[i], &value, NULL);
+    n = NGX_HTTP_BEDRUD_ADMIN_SETTINGS_SET_N;
+
+    for (i = 0; i < NGX_HTTP_BEDRUD_SETTINGS_N; i++) {
+        rc = ngx_http_bedrud_json_bool(ctx->body,
+                                   (char *) ngx_http_bedrud_settings[i].data,
+                                   &value);
 
         if (rc == NGX_ERROR) {
             ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST, "Invalid input");
@@ -779,20 +650,14 @@ ngx_http_bedrud_admin_put_settings(ngx_http_request_t *r,
             continue;
         }
 
-        all[n].data = (u_char *) names[i];
-        all[n].len = ngx_strlen(names[i]);
-
-        if (value) {
-            ngx_str_set(&all[n + 1], "1");
-
-        } else {
-            ngx_str_set(&all[n + 1], "0");
-        }
+        a[n] = ngx_http_bedrud_settings[i];
+        ngx_http_bedrud_bit(&a[n + 1], value);
 
         n += 2;
     }
 
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_admin_settings_set", 1, n, all,
+    ngx_http_bedrud_fcall(r, ctx, NGX_HTTP_BEDRUD_ADMIN_SETTINGS_SET,
+                          NGX_HTTP_BEDRUD_ADMIN_SETTINGS_SET_NKEYS, n, a,
                           ngx_http_bedrud_admin_settings_done);
 }
 
@@ -821,13 +686,15 @@ void
 ngx_http_bedrud_admin_invites(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
-    ngx_str_t  all[2];
+    ngx_str_t  a[NGX_HTTP_BEDRUD_ADMIN_INVITES_N];
 
-    ngx_str_set(&all[0], NGX_HTTP_BEDRUD_INVITES);
-    ngx_str_set(&all[1], NGX_HTTP_BEDRUD_LIST_MAX);
+    ngx_str_set(&a[NGX_HTTP_BEDRUD_ADMIN_INVITES_K_INVITES],
+                NGX_HTTP_BEDRUD_INVITES_KEY);
+    ngx_str_set(&a[NGX_HTTP_BEDRUD_ADMIN_INVITES_A_MAX],
+                NGX_HTTP_BEDRUD_LIST_MAX);
 
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_admin_invites", 1, 2, all,
-                          ngx_http_bedrud_admin_invites_done);
+    ngx_http_bedrud_call(r, ctx, ADMIN_INVITES, a,
+                         ngx_http_bedrud_admin_invites_done);
 }
 
 
@@ -835,8 +702,7 @@ static void
 ngx_http_bedrud_admin_invites_done(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
-    json_t                   *tokens, *item;
-    ngx_uint_t                i;
+    json_t                   *tokens;
     ngx_http_bedrud_reply_t  *rep;
 
     rep = ctx->replies[0];
@@ -847,21 +713,12 @@ ngx_http_bedrud_admin_invites_done(ngx_http_request_t *r,
         return;
     }
 
-    tokens = json_array();
+    tokens = ngx_http_bedrud_json_items(rep, 1,
+                                        ngx_http_bedrud_admin_invite_json);
     if (tokens == NULL) {
-        ngx_http_bedrud_internal_error(r);
+        ngx_http_bedrud_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
+                              "Failed to fetch invite tokens");
         return;
-    }
-
-    for (i = 1; i < rep->nelts; i++) {
-        item = ngx_http_bedrud_admin_invite_json(rep->elts[i]);
-
-        if (item == NULL || json_array_append_new(tokens, item) != 0) {
-            json_decref(tokens);
-            ngx_http_bedrud_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
-                                  "Failed to fetch invite tokens");
-            return;
-        }
     }
 
     ngx_http_bedrud_admin_send(r, NGX_HTTP_OK,
@@ -880,26 +737,24 @@ void
 ngx_http_bedrud_admin_invite_create(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
-    u_char                   *p, rnd[NGX_HTTP_BEDRUD_INVITE_BYTES];
-    time_t                    now, exp;
     ngx_int_t                 rc, hours;
-    ngx_str_t                 all[11];
+    ngx_str_t                 a[NGX_HTTP_BEDRUD_ADMIN_INVITE_CREATE_N];
+    ngx_str_t                 id_key, exp;
     ngx_http_bedrud_admin_t  *st;
 
     st = ngx_http_bedrud_state(r, ctx, sizeof(ngx_http_bedrud_admin_t));
     if (st == NULL) {
-        ngx_http_bedrud_internal_error(r);
         return;
     }
 
-    if (ngx_http_bedrud_json_str(ctx->body, "email", &st->email, NULL)
+    if (ngx_http_bedrud_json_str(ctx->body, "email", &st->email)
         == NGX_ERROR)
     {
         ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST, "Invalid input");
         return;
     }
 
-    rc = ngx_http_bedrud_json_int(ctx->body, "expiresInHours", &hours, NULL);
+    rc = ngx_http_bedrud_json_int(ctx->body, "expiresInHours", &hours);
     if (rc == NGX_ERROR) {
         ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST, "Invalid input");
         return;
@@ -929,63 +784,79 @@ ngx_http_bedrud_admin_invite_create(ngx_http_request_t *r,
         return;
     }
 
+    if (ngx_http_bedrud_admin_invite_new(r, st, hours) != NGX_OK) {
+        ngx_http_bedrud_internal_error(r);
+        return;
+    }
+
+    ngx_str_set(&a[NGX_HTTP_BEDRUD_ADMIN_INVITE_CREATE_K_INVITES],
+                NGX_HTTP_BEDRUD_INVITES_KEY);
+
+    a[NGX_HTTP_BEDRUD_ADMIN_INVITE_CREATE_A_ID] = st->id;
+    a[NGX_HTTP_BEDRUD_ADMIN_INVITE_CREATE_A_TOKEN] = st->token;
+    a[NGX_HTTP_BEDRUD_ADMIN_INVITE_CREATE_A_EMAIL] = st->email;
+    a[NGX_HTTP_BEDRUD_ADMIN_INVITE_CREATE_A_CREATED_BY] = ctx->claims.user_id;
+    a[NGX_HTTP_BEDRUD_ADMIN_INVITE_CREATE_A_STAMP] = st->created;
+    a[NGX_HTTP_BEDRUD_ADMIN_INVITE_CREATE_A_EXPIRES] = st->expires;
+
+    if (ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_INVITE, &st->token,
+                            &a[NGX_HTTP_BEDRUD_ADMIN_INVITE_CREATE_K_INVITE])
+        != NGX_OK
+        || ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_INVITE_ID, &st->id,
+                               &id_key)
+           != NGX_OK
+        || ngx_http_bedrud_num(r->pool, st->expires_unix, &exp) != NGX_OK
+        || ngx_http_bedrud_num(r->pool, st->now,
+                               &a[NGX_HTTP_BEDRUD_ADMIN_INVITE_CREATE_A_NOW])
+           != NGX_OK)
+    {
+        ngx_http_bedrud_internal_error(r);
+        return;
+    }
+
+    a[NGX_HTTP_BEDRUD_ADMIN_INVITE_CREATE_K_INVITE_ID] = id_key;
+    a[NGX_HTTP_BEDRUD_ADMIN_INVITE_CREATE_A_EXPIRES_UNIX] = exp;
+
+    ngx_http_bedrud_call(r, ctx, ADMIN_INVITE_CREATE, a,
+                         ngx_http_bedrud_admin_invite_create_done);
+}
+
+
+/* A new invite: 128 random bits in hex (Bedrud's), an id, its times. */
+
+static ngx_int_t
+ngx_http_bedrud_admin_invite_new(ngx_http_request_t *r,
+    ngx_http_bedrud_admin_t *st, ngx_int_t hours)
+{
+    u_char  *p, rnd[NGX_HTTP_BEDRUD_INVITE_BYTES];
+
     if (RAND_bytes(rnd, NGX_HTTP_BEDRUD_INVITE_BYTES) != 1) {
         ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
                       "bedrud: RAND_bytes() failed");
-        ngx_http_bedrud_internal_error(r);
-        return;
+        return NGX_ERROR;
     }
 
-    now = ngx_time();
-    exp = now + hours * 3600;
+    st->now = ngx_time();
+    st->expires_unix = st->now + hours * 3600;
 
     st->token.data = ngx_pnalloc(r->pool, 2 * NGX_HTTP_BEDRUD_INVITE_BYTES);
-    st->id.data = ngx_pnalloc(r->pool, NGX_HTTP_BEDRUD_UUID_LEN);
     st->expires.data = ngx_pnalloc(r->pool,
                                    sizeof("2006-01-02T15:04:05Z") - 1);
 
-    if (st->token.data == NULL || st->id.data == NULL
-        || st->expires.data == NULL
+    if (st->token.data == NULL || st->expires.data == NULL
+        || ngx_http_bedrud_new_uuid(r->pool, &st->id) != NGX_OK
         || ngx_http_bedrud_now_stamp(r->pool, &st->created) != NGX_OK)
     {
-        ngx_http_bedrud_internal_error(r);
-        return;
+        return NGX_ERROR;
     }
 
-    st->token.len = ngx_hex_dump(st->token.data, rnd,
-                                 NGX_HTTP_BEDRUD_INVITE_BYTES)
-                    - st->token.data;
+    p = ngx_hex_dump(st->token.data, rnd, NGX_HTTP_BEDRUD_INVITE_BYTES);
+    st->token.len = p - st->token.data;
 
-    ngx_http_bedrud_uuid(st->id.data);
-    st->id.len = NGX_HTTP_BEDRUD_UUID_LEN;
-
-    p = ngx_http_bedrud_admin_rfc3339(st->expires.data, exp);
+    p = ngx_http_bedrud_rfc3339(st->expires.data, st->expires_unix, 0);
     st->expires.len = p - st->expires.data;
 
-    ngx_str_set(&all[2], NGX_HTTP_BEDRUD_INVITES);
-
-    all[3] = st->id;
-    all[4] = st->token;
-    all[5] = st->email;
-    all[6] = ctx->claims.user_id;
-    all[7] = st->created;
-    all[8] = st->expires;
-
-    if (ngx_http_bedrud_key(r->pool, "bedrud:invite:", &st->token,
-                            NULL, &all[0])
-        != NGX_OK
-        || ngx_http_bedrud_key(r->pool, "bedrud:inviteid:", &st->id,
-                               NULL, &all[1])
-           != NGX_OK
-        || ngx_http_bedrud_num(r->pool, exp, &all[9]) != NGX_OK
-        || ngx_http_bedrud_num(r->pool, now, &all[10]) != NGX_OK)
-    {
-        ngx_http_bedrud_internal_error(r);
-        return;
-    }
-
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_admin_invite_create", 3, 11, all,
-                          ngx_http_bedrud_admin_invite_create_done);
+    return NGX_OK;
 }
 
 
@@ -1030,27 +901,29 @@ void
 ngx_http_bedrud_admin_invite_delete(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
-    ngx_str_t  all[2];
+    ngx_str_t  a[NGX_HTTP_BEDRUD_ADMIN_INVITE_DELETE_N];
 
-    if (ngx_http_bedrud_admin_id_ok(&ctx->params[0]) != NGX_OK) {
+    if (ngx_http_bedrud_id_valid(&ctx->params[0]) != NGX_OK) {
         /* cannot exist */
         ngx_http_bedrud_admin_send(r, NGX_HTTP_OK,
                                    json_pack("{ss}", "status", "success"));
         return;
     }
 
-    ngx_str_set(&all[1], NGX_HTTP_BEDRUD_INVITES);
+    ngx_str_set(&a[NGX_HTTP_BEDRUD_ADMIN_INVITE_DELETE_K_INVITES],
+                NGX_HTTP_BEDRUD_INVITES_KEY);
 
-    if (ngx_http_bedrud_key(r->pool, "bedrud:inviteid:",
-                            &ctx->params[0], NULL, &all[0])
+    if (ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_INVITE_ID,
+                            &ctx->params[0],
+                            &a[NGX_HTTP_BEDRUD_ADMIN_INVITE_DELETE_K_INVITE_ID])
         != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
         return;
     }
 
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_admin_invite_delete", 2, 2, all,
-                          ngx_http_bedrud_admin_invite_delete_done);
+    ngx_http_bedrud_call(r, ctx, ADMIN_INVITE_DELETE, a,
+                         ngx_http_bedrud_admin_invite_delete_done);
 }
 
 
@@ -1070,23 +943,97 @@ ngx_http_bedrud_admin_invite_delete_done(ngx_http_request_t *r,
 
 
 /*
+ * The key of the record that ":id" names, a room or a user, and the time
+ * (stamp may be NULL): what an admin change takes.  An id that no record
+ * can have is answered 404 here, without asking Redis.
+ */
+
+static ngx_int_t
+ngx_http_bedrud_admin_target(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx, ngx_uint_t kind, ngx_str_t *key,
+    ngx_str_t *stamp)
+{
+    if (ngx_http_bedrud_id_valid(&ctx->params[0]) != NGX_OK) {
+        ngx_http_bedrud_error(r, NGX_HTTP_NOT_FOUND,
+                              kind == NGX_HTTP_BEDRUD_KEY_ROOM
+                              ? "Room not found" : "User not found");
+        return NGX_DECLINED;
+    }
+
+    if (ngx_http_bedrud_key(r->pool, kind, &ctx->params[0], key) != NGX_OK
+        || (stamp && ngx_http_bedrud_now_stamp(r->pool, stamp) != NGX_OK))
+    {
+        ngx_http_bedrud_internal_error(r);
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * A page of a listing: {"<name>": [an item per record], "total", "page",
+ * "limit"}; an empty page is [], not Bedrud's null.
+ */
+
+static void
+ngx_http_bedrud_admin_page(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
+    const char *name, ngx_http_bedrud_item_pt item, const char *failed)
+{
+    json_t                   *list;
+    ngx_http_bedrud_reply_t  *rep, *total;
+    ngx_http_bedrud_admin_t  *st;
+
+    st = ctx->data;
+    rep = ctx->replies[0];
+    total = ngx_http_bedrud_reply_elt(rep, 1);
+
+    if (!ngx_http_bedrud_reply_is(rep, "OK") || total == NULL
+        || total->type != NGX_HTTP_BEDRUD_REPLY_INTEGER)
+    {
+        ngx_http_bedrud_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR, failed);
+        return;
+    }
+
+    list = ngx_http_bedrud_json_items(rep, 2, item);
+    if (list == NULL) {
+        ngx_http_bedrud_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR, failed);
+        return;
+    }
+
+    ngx_http_bedrud_admin_send(r, NGX_HTTP_OK,
+                               json_pack("{sosIsIsI}",
+                                         name, list,
+                                         "total", (json_int_t) total->integer,
+                                         "page", (json_int_t) st->page,
+                                         "limit", (json_int_t) st->limit));
+}
+
+
+/*
  * Reads ?page= and ?limit=, answering 400 itself when one is not an
  * integer.  Like Bedrud's storage, a page <= 0 is the first page and a
- * limit outside 1..100 is 50; like Bedrud's answer, st keeps the values
- * as sent.  ranks[0..1] become the first and last rank of the page.
+ * limit outside 1..100 is 50; like Bedrud's answer, the state keeps the
+ * values as sent.  "first" and "last" become the ranks of the page.
  */
 
 static ngx_int_t
 ngx_http_bedrud_admin_paging(ngx_http_request_t *r,
-    ngx_http_bedrud_admin_t *st, ngx_str_t *ranks)
+    ngx_http_bedrud_ctx_t *ctx, ngx_str_t *first, ngx_str_t *last)
 {
-    int64_t    page, limit, first;
+    int64_t                   page, limit, from;
+    ngx_http_bedrud_admin_t  *st;
 
-    if (ngx_http_bedrud_admin_query_int(r, "page",
+    st = ngx_http_bedrud_state(r, ctx, sizeof(ngx_http_bedrud_admin_t));
+    if (st == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_bedrud_arg_int(r, "page",
                                         NGX_HTTP_BEDRUD_PAGE_DEFAULT,
                                         &st->page)
         != NGX_OK
-        || ngx_http_bedrud_admin_query_int(r, "limit",
+        || ngx_http_bedrud_arg_int(r, "limit",
                                            NGX_HTTP_BEDRUD_LIMIT_DEFAULT,
                                            &st->limit)
            != NGX_OK)
@@ -1100,92 +1047,13 @@ ngx_http_bedrud_admin_paging(ngx_http_request_t *r,
     limit = (st->limit <= 0 || st->limit > NGX_HTTP_BEDRUD_LIMIT_MAX)
             ? NGX_HTTP_BEDRUD_LIMIT_DEFAULT : st->limit;
 
-    first = (page - 1) * limit;
+    from = (page - 1) * limit;
 
-    if (ngx_http_bedrud_num(r->pool, first, &ranks[0]) != NGX_OK
-        || ngx_http_bedrud_num(r->pool, first + limit - 1, &ranks[1])
-           != NGX_OK)
+    if (ngx_http_bedrud_num(r->pool, from, first) != NGX_OK
+        || ngx_http_bedrud_num(r->pool, from + limit - 1, last) != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
-        return NGX_DECLINED;
-    }
-
-    return NGX_OK;
-}
-
-
-/*
- * An optionally signed decimal query argument; absent or empty gives the
- * default.  Nine digits at most keep page * limit far from overflow.
- */
-
-static ngx_int_t
-ngx_http_bedrud_admin_query_int(ngx_http_request_t *r, const char *name,
-    ngx_int_t def, ngx_int_t *value)
-{
-    u_char     *p, *last;
-    ngx_int_t   n, neg;
-    ngx_str_t   v;
-
-    if (ngx_http_arg(r, (u_char *) name, ngx_strlen(name), &v) != NGX_OK
-        || v.len == 0)
-    {
-        *value = def;
-        return NGX_OK;
-    }
-
-    p = v.data;
-    last = v.data + v.len;
-    neg = 0;
-
-    if (*p == '-' || *p == '+') {
-        neg = (*p == '-');
-        p++;
-    }
-
-    if (p == last || last - p > NGX_HTTP_BEDRUD_QUERY_DIGITS) {
         return NGX_ERROR;
-    }
-
-    for (n = 0; p < last; p++) {
-        if (*p < '0' || *p > '9') {
-            return NGX_ERROR;
-        }
-
-        n = n * 10 + (*p - '0');
-    }
-
-    *value = neg ? -n : n;
-
-    return NGX_OK;
-}
-
-
-/*
- * Ids of users and rooms are UUIDs (OAuth users: a provider's id).  One
- * that cannot be a key of ours is answered 404 without asking Redis.
- */
-
-static ngx_int_t
-ngx_http_bedrud_admin_id_ok(ngx_str_t *id)
-{
-    u_char      c;
-    ngx_uint_t  i;
-
-    if (id->len == 0 || id->len > NGX_HTTP_BEDRUD_ADMIN_ID_MAX) {
-        return NGX_DECLINED;
-    }
-
-    for (i = 0; i < id->len; i++) {
-        c = id->data[i];
-
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-            || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.')
-        {
-            continue;
-        }
-
-        return NGX_DECLINED;
     }
 
     return NGX_OK;
@@ -1201,47 +1069,29 @@ ngx_http_bedrud_admin_id_ok(ngx_str_t *id)
 static json_t *
 ngx_http_bedrud_admin_user_json(ngx_http_bedrud_reply_t *fields)
 {
-    u_char         created[NGX_HTTP_BEDRUD_DATETIME_LEN];
-    size_t         len, i;
-    json_t        *acc, *role, *created_json;
-    ngx_str_t      id, email, name, provider, accesses, stamp;
-    ngx_int_t      active;
-    ngx_uint_t     admin;
-    json_error_t   err;
+    u_char       created[NGX_HTTP_BEDRUD_DATETIME_LEN];
+    size_t       len, i;
+    json_t      *json, *acc, *role, *created_json;
+    ngx_str_t    v[NGX_HTTP_BEDRUD_USER_NFIELDS], *stamp;
+    ngx_int_t    active;
+    ngx_uint_t   admin;
 
     if (fields == NULL || fields->type != NGX_HTTP_BEDRUD_REPLY_ARRAY
-        || fields->nelts != NGX_HTTP_BEDRUD_UF_N)
+        || fields->nelts != NGX_HTTP_BEDRUD_USER_NFIELDS)
     {
         return NULL;
     }
 
-    ngx_http_bedrud_admin_field(fields, NGX_HTTP_BEDRUD_UF_ID, &id);
-    ngx_http_bedrud_admin_field(fields, NGX_HTTP_BEDRUD_UF_EMAIL, &email);
-    ngx_http_bedrud_admin_field(fields, NGX_HTTP_BEDRUD_UF_NAME, &name);
-    ngx_http_bedrud_admin_field(fields, NGX_HTTP_BEDRUD_UF_PROVIDER,
-                                &provider);
-    ngx_http_bedrud_admin_field(fields, NGX_HTTP_BEDRUD_UF_ACCESSES,
-                                &accesses);
-    ngx_http_bedrud_admin_field(fields, NGX_HTTP_BEDRUD_UF_CREATED, &stamp);
-
-    active = ngx_http_bedrud_admin_flag(fields, NGX_HTTP_BEDRUD_UF_ACTIVE, 0);
-
-    acc = NULL;
-
-    if (accesses.len) {
-        acc = json_loadb((const char *) accesses.data, accesses.len, 0,
-                         &err);
+    for (i = 0; i < NGX_HTTP_BEDRUD_USER_NFIELDS; i++) {
+        ngx_http_bedrud_admin_field(fields, i, &v[i]);
     }
 
-    if (acc == NULL || !json_is_array(acc)) {
-        if (acc) {
-            json_decref(acc);
-        }
+    active = ngx_http_bedrud_admin_flag(fields,
+                                        NGX_HTTP_BEDRUD_USER_F_IS_ACTIVE, 0);
 
-        acc = json_array();
-        if (acc == NULL) {
-            return NULL;
-        }
+    acc = ngx_http_bedrud_json_list(&v[NGX_HTTP_BEDRUD_USER_F_ACCESSES]);
+    if (acc == NULL) {
+        return NULL;
     }
 
     admin = 0;
@@ -1255,52 +1105,34 @@ ngx_http_bedrud_admin_user_json(ngx_http_bedrud_reply_t *fields)
         }
     }
 
-    len = ngx_http_bedrud_admin_datetime(&stamp, created);
+    stamp = &v[NGX_HTTP_BEDRUD_USER_F_CREATED_AT];
+
+    len = ngx_http_bedrud_datetime(stamp, created);
 
     if (len) {
         created_json = json_stringn((const char *) created, len);
 
     } else {
         /* not RFC 3339: shown as stored rather than hidden */
-        created_json = ngx_http_bedrud_json_string(&stamp);
+        created_json = ngx_http_bedrud_json_string(stamp);
     }
 
-    return json_pack("{sososososbsbsoso}",
-                     "id", ngx_http_bedrud_json_string(&id),
-                     "email", ngx_http_bedrud_json_string(&email),
-                     "name", ngx_http_bedrud_json_string(&name),
-                     "provider", ngx_http_bedrud_json_string(&provider),
+#define ngx_http_bedrud_user(field)                                          \
+    ngx_http_bedrud_json_string(&v[NGX_HTTP_BEDRUD_USER_F_ ## field])
+
+    json = json_pack("{sososososbsbsoso}",
+                     "id", ngx_http_bedrud_user(ID),
+                     "email", ngx_http_bedrud_user(EMAIL),
+                     "name", ngx_http_bedrud_user(NAME),
+                     "provider", ngx_http_bedrud_user(PROVIDER),
                      "isActive", (int) active,
                      "isAdmin", (int) admin,
                      "accesses", acc,
                      "createdAt", created_json);
-}
 
+#undef ngx_http_bedrud_user
 
-/* Room objects from the HGETALL arrays at rep->elts[from...]. */
-
-static json_t *
-ngx_http_bedrud_admin_rooms_json(ngx_http_bedrud_reply_t *rep,
-    ngx_uint_t from)
-{
-    json_t      *rooms, *room;
-    ngx_uint_t   i;
-
-    rooms = json_array();
-    if (rooms == NULL) {
-        return NULL;
-    }
-
-    for (i = from; i < rep->nelts; i++) {
-        room = ngx_http_bedrud_room_json(rep->elts[i], 0);
-
-        if (room == NULL || json_array_append_new(rooms, room) != 0) {
-            json_decref(rooms);
-            return NULL;
-        }
-    }
-
-    return rooms;
+    return json;
 }
 
 
@@ -1312,48 +1144,40 @@ ngx_http_bedrud_admin_rooms_json(ngx_http_bedrud_reply_t *rep,
 static json_t *
 ngx_http_bedrud_admin_invite_json(ngx_http_bedrud_reply_t *fields)
 {
-    json_t     *used_at;
-    ngx_str_t   v[NGX_HTTP_BEDRUD_IF_N];
-    ngx_uint_t  i;
+    json_t     *json, *used_at;
+    ngx_str_t   v[NGX_HTTP_BEDRUD_INVITE_NFIELDS];
+    ngx_uint_t  i, used;
 
     if (fields == NULL || fields->type != NGX_HTTP_BEDRUD_REPLY_ARRAY
-        || fields->nelts != NGX_HTTP_BEDRUD_IF_N)
+        || fields->nelts != NGX_HTTP_BEDRUD_INVITE_NFIELDS)
     {
         return NULL;
     }
 
-    for (i = 0; i < NGX_HTTP_BEDRUD_IF_N; i++) {
+    for (i = 0; i < NGX_HTTP_BEDRUD_INVITE_NFIELDS; i++) {
         ngx_http_bedrud_admin_field(fields, i, &v[i]);
     }
 
-    if (v[NGX_HTTP_BEDRUD_IF_USED_AT].len) {
-        used_at = ngx_http_bedrud_json_string(&v[NGX_HTTP_BEDRUD_IF_USED_AT]);
+#define ngx_http_bedrud_invite(field)                                        \
+    ngx_http_bedrud_json_string(&v[NGX_HTTP_BEDRUD_INVITE_F_ ## field])
 
-    } else {
-        used_at = json_null();
-    }
+    used = (v[NGX_HTTP_BEDRUD_INVITE_F_USED_AT].len != 0);
+    used_at = used ? ngx_http_bedrud_invite(USED_AT) : json_null();
 
-    return json_pack("{sososososososososb}",
-                     "id",
-                     ngx_http_bedrud_json_string(&v[NGX_HTTP_BEDRUD_IF_ID]),
-                     "token",
-                     ngx_http_bedrud_json_string(&v[NGX_HTTP_BEDRUD_IF_TOKEN]),
-                     "email",
-                     ngx_http_bedrud_json_string(&v[NGX_HTTP_BEDRUD_IF_EMAIL]),
-                     "createdBy",
-                     ngx_http_bedrud_json_string(
-                         &v[NGX_HTTP_BEDRUD_IF_CREATED_BY]),
-                     "expiresAt",
-                     ngx_http_bedrud_json_string(
-                         &v[NGX_HTTP_BEDRUD_IF_EXPIRES]),
+    json = json_pack("{sososososososososb}",
+                     "id", ngx_http_bedrud_invite(ID),
+                     "token", ngx_http_bedrud_invite(TOKEN),
+                     "email", ngx_http_bedrud_invite(EMAIL),
+                     "createdBy", ngx_http_bedrud_invite(CREATED_BY),
+                     "expiresAt", ngx_http_bedrud_invite(EXPIRES_AT),
                      "usedAt", used_at,
-                     "usedBy",
-                     ngx_http_bedrud_json_string(
-                         &v[NGX_HTTP_BEDRUD_IF_USED_BY]),
-                     "createdAt",
-                     ngx_http_bedrud_json_string(
-                         &v[NGX_HTTP_BEDRUD_IF_CREATED]),
-                     "used", (int) (v[NGX_HTTP_BEDRUD_IF_USED_AT].len != 0));
+                     "usedBy", ngx_http_bedrud_invite(USED_BY),
+                     "createdAt", ngx_http_bedrud_invite(CREATED_AT),
+                     "used", (int) used);
+
+#undef ngx_http_bedrud_invite
+
+    return json;
 }
 
 
@@ -1441,7 +1265,7 @@ ngx_http_bedrud_admin_accesses(ngx_http_request_t *r, json_t *list,
         v = json_array_get(list, i);
 
         if (!json_is_string(v)
-            || ngx_http_bedrud_admin_role_ok(json_string_value(v),
+            || ngx_http_bedrud_role_valid(json_string_value(v),
                                              json_string_length(v))
                != NGX_OK)
         {
@@ -1482,147 +1306,6 @@ ngx_http_bedrud_admin_accesses(ngx_http_request_t *r, json_t *list,
     }
 
     return NGX_OK;
-}
-
-
-static ngx_int_t
-ngx_http_bedrud_admin_role_ok(const char *role, size_t len)
-{
-    u_char  c;
-    size_t  i;
-
-    if (len == 0 || len > NGX_HTTP_BEDRUD_ROLE_LEN) {
-        return NGX_DECLINED;
-    }
-
-    for (i = 0; i < len; i++) {
-        c = (u_char) role[i];
-
-        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
-            || c == '_' || c == '-')
-        {
-            continue;
-        }
-
-        return NGX_DECLINED;
-    }
-
-    return NGX_OK;
-}
-
-
-/*
- * "2006-01-02 15:04:05" in UTC from an RFC 3339 time ("Z" or "+hh:mm",
- * fraction optional).  Bedrud printed the server's local time with no
- * zone; UTC at least means the same everywhere.  0 if unparsable.
- */
-
-static size_t
-ngx_http_bedrud_admin_datetime(ngx_str_t *rfc, u_char *out)
-{
-    u_char     *p, *last;
-    time_t      t, off;
-    int64_t     y, era, yoe, doy, doe, days;
-    ngx_int_t   v[6], oh, om;
-    ngx_uint_t  i;
-    struct tm   tm;
-
-    static const ngx_uint_t  pos[6] = { 0, 5, 8, 11, 14, 17 };
-    static const ngx_uint_t  width[6] = { 4, 2, 2, 2, 2, 2 };
-
-    if (rfc->len < sizeof("2006-01-02T15:04:05Z") - 1) {
-        return 0;
-    }
-
-    p = rfc->data;
-
-    if (p[4] != '-' || p[7] != '-' || (p[10] != 'T' && p[10] != 't')
-        || p[13] != ':' || p[16] != ':')
-    {
-        return 0;
-    }
-
-    for (i = 0; i < 6; i++) {
-        v[i] = ngx_atoi(p + pos[i], width[i]);
-        if (v[i] == NGX_ERROR) {
-            return 0;
-        }
-    }
-
-    if (v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31 || v[3] > 23
-        || v[4] > 59 || v[5] > 60)
-    {
-        return 0;
-    }
-
-    p += 19;
-    last = rfc->data + rfc->len;
-
-    if (*p == '.') {
-        for (p++; p < last && *p >= '0' && *p <= '9'; p++) {
-            /* void */
-        }
-    }
-
-    if (last - p == 1 && (*p == 'Z' || *p == 'z')) {
-        off = 0;
-
-    } else if (last - p == 6 && (*p == '+' || *p == '-') && p[3] == ':') {
-        oh = ngx_atoi(p + 1, 2);
-        om = ngx_atoi(p + 4, 2);
-
-        if (oh == NGX_ERROR || om == NGX_ERROR || oh > 23 || om > 59) {
-            return 0;
-        }
-
-        off = oh * 3600 + om * 60;
-
-        if (*p == '-') {
-            off = -off;
-        }
-
-    } else {
-        return 0;
-    }
-
-    /* days since the epoch of a proleptic Gregorian date (H. Hinnant) */
-
-    y = v[0] - (v[1] <= 2);
-    era = y / 400;
-    yoe = y - era * 400;
-    doy = (153 * (v[1] + (v[1] > 2 ? -3 : 9)) + 2) / 5 + v[2] - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    days = era * 146097 + doe - 719468;
-
-    t = (time_t) (days * 86400 + v[3] * 3600 + v[4] * 60 + v[5]) - off;
-
-    ngx_libc_gmtime(t, &tm);
-
-    /* a zone may move 0000-01-01 or 9999-12-31 out of four digits */
-    if (tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999) {
-        return 0;
-    }
-
-    p = ngx_sprintf(out, "%04d-%02d-%02d %02d:%02d:%02d",
-                    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                    tm.tm_hour, tm.tm_min, tm.tm_sec);
-
-    return p - out;
-}
-
-
-/* "2006-01-02T15:04:05Z" */
-
-static u_char *
-ngx_http_bedrud_admin_rfc3339(u_char *p, time_t t)
-{
-    struct tm  tm;
-
-    ngx_libc_gmtime(t, &tm);
-
-    return ngx_sprintf(p, "%04d-%02d-%02dT%02d:%02d:%02dZ",
-                       tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                       tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
 

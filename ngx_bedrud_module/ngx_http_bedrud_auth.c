@@ -7,8 +7,10 @@
  * within a login session ("family") and re-reads the user, a replayed
  * refresh token revokes its family, logout revokes durably.
  *
- * Each handler is a chain of steps; a step starts one asynchronous action
- * (Redis function, password hashing) whose completion runs the next one.
+ * Each handler is a chain of steps (ngx_http_bedrud_step.c); a step
+ * starts one asynchronous action (Redis function, password hashing)
+ * whose completion runs the next one.  The user record and what a user
+ * changes of it are in ngx_http_bedrud_user.c.
  */
 
 
@@ -21,33 +23,12 @@
 
 #define NGX_HTTP_BEDRUD_PW_MIN        12
 #define NGX_HTTP_BEDRUD_PW_MAX        128
-#define NGX_HTTP_BEDRUD_NAME_MIN      2
-#define NGX_HTTP_BEDRUD_NAME_MAX      100
-#define NGX_HTTP_BEDRUD_PREFS_MAX     4096
-#define NGX_HTTP_BEDRUD_REVLOG        "bedrud:revlog"
-#define NGX_HTTP_BEDRUD_SETTINGS      "bedrud:settings"
-#define NGX_HTTP_BEDRUD_USERS         "bedrud:users"
-
-
-typedef struct {
-    ngx_str_t                   id;
-    ngx_str_t                   email;
-    ngx_str_t                   name;
-    ngx_str_t                   provider;
-    ngx_str_t                   avatar;
-    ngx_str_t                   accesses;
-    ngx_str_t                   pwhash;
-    ngx_str_t                   created;
-    ngx_str_t                   updated;
-    ngx_str_t                   prefs;
-    ngx_flag_t                  active;
-} ngx_http_bedrud_user_t;
 
 
 /* per-request state of the auth handlers */
 typedef struct {
     ngx_str_t                   email;
-    ngx_str_t                   email_key;
+    ngx_str_t                   email_key; /* bedrud:email:<lowercased> */
     ngx_str_t                   name;
     ngx_str_t                   password;
     ngx_str_t                   new_password;
@@ -61,9 +42,10 @@ typedef struct {
 } ngx_http_bedrud_auth_t;
 
 
-static ngx_int_t ngx_http_bedrud_user_parse(ngx_http_bedrud_reply_t *reply,
-    ngx_uint_t from, ngx_http_bedrud_user_t *user);
-static json_t *ngx_http_bedrud_user_json(ngx_http_bedrud_user_t *user);
+static ngx_http_bedrud_auth_t *ngx_http_bedrud_credentials(
+    ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx);
+static ngx_int_t ngx_http_bedrud_email_key(ngx_pool_t *pool,
+    ngx_str_t *email, ngx_str_t *key);
 static ngx_int_t ngx_http_bedrud_new_session(ngx_http_request_t *r,
     ngx_http_bedrud_auth_t *st);
 static ngx_int_t ngx_http_bedrud_mint(ngx_http_request_t *r,
@@ -71,8 +53,6 @@ static ngx_int_t ngx_http_bedrud_mint(ngx_http_request_t *r,
     ngx_str_t *access, ngx_str_t *refresh);
 static void ngx_http_bedrud_send_login(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
-static ngx_int_t ngx_http_bedrud_name_check(ngx_http_request_t *r,
-    ngx_str_t *name, const char *too_short);
 
 static void ngx_http_bedrud_register_checked(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
@@ -92,10 +72,6 @@ static void ngx_http_bedrud_refresh_done(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 static void ngx_http_bedrud_logout_done(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
-static void ngx_http_bedrud_me_done(ngx_http_request_t *r,
-    ngx_http_bedrud_ctx_t *ctx);
-static void ngx_http_bedrud_update_me_done(ngx_http_request_t *r,
-    ngx_http_bedrud_ctx_t *ctx);
 static void ngx_http_bedrud_password_found(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 static void ngx_http_bedrud_password_verified(ngx_http_request_t *r,
@@ -106,12 +82,26 @@ static void ngx_http_bedrud_password_done(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 static void ngx_http_bedrud_settings_done(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
-static void ngx_http_bedrud_get_prefs_done(ngx_http_request_t *r,
-    ngx_http_bedrud_ctx_t *ctx);
-static void ngx_http_bedrud_put_prefs_done(ngx_http_request_t *r,
-    ngx_http_bedrud_ctx_t *ctx);
-static void ngx_http_bedrud_health_done(ngx_http_request_t *r,
-    ngx_http_bedrud_ctx_t *ctx);
+
+
+/* what the registration functions' status words answer (Bedrud's texts) */
+
+static ngx_http_bedrud_status_t  ngx_http_bedrud_register_status[] = {
+    { "EXISTS", NGX_HTTP_BAD_REQUEST, "user already exists" },
+    { "DISABLED", NGX_HTTP_FORBIDDEN, "Registration is currently disabled" },
+    { "INVITE_REQUIRED", NGX_HTTP_FORBIDDEN,
+      "An invite token is required to register" },
+    { "INVITE_INVALID", NGX_HTTP_FORBIDDEN,
+      "Invalid or expired invite token" },
+    { NULL, 0, NULL }
+};
+
+static ngx_http_bedrud_status_t  ngx_http_bedrud_password_status[] = {
+    { "NOTFOUND", NGX_HTTP_NOT_FOUND, "User not found" },
+    { "CONFLICT", NGX_HTTP_CONFLICT,
+      "password was changed concurrently, try again" },
+    { NULL, 0, NULL }
+};
 
 
 /* POST /api/auth/register */
@@ -120,24 +110,17 @@ void
 ngx_http_bedrud_auth_register(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
-    ngx_str_t               *keys, now;
+    ngx_str_t                a[NGX_HTTP_BEDRUD_REGISTER_CHECK_N];
     ngx_http_bedrud_auth_t  *st;
 
-    st = ngx_http_bedrud_state(r, ctx, sizeof(ngx_http_bedrud_auth_t));
+    st = ngx_http_bedrud_credentials(r, ctx);
     if (st == NULL) {
-        ngx_http_bedrud_internal_error(r);
         return;
     }
 
-    if (ngx_http_bedrud_json_str(ctx->body, "email", &st->email, NULL)
+    if (ngx_http_bedrud_json_str(ctx->body, "name", &st->name)
         == NGX_ERROR
-        || ngx_http_bedrud_json_str(ctx->body, "password", &st->password,
-                                    NULL)
-           == NGX_ERROR
-        || ngx_http_bedrud_json_str(ctx->body, "name", &st->name, NULL)
-           == NGX_ERROR
-        || ngx_http_bedrud_json_str(ctx->body, "inviteToken", &st->invite,
-                                    NULL)
+        || ngx_http_bedrud_json_str(ctx->body, "inviteToken", &st->invite)
            == NGX_ERROR)
     {
         ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST, "Invalid input");
@@ -169,46 +152,28 @@ ngx_http_bedrud_auth_register(ngx_http_request_t *r,
         ngx_str_set(&st->invite, "-");
     }
 
-    /* one account per address, whatever its case */
+    ngx_str_set(&a[NGX_HTTP_BEDRUD_REGISTER_CHECK_K_SETTINGS],
+                NGX_HTTP_BEDRUD_SETTINGS_KEY);
+    a[NGX_HTTP_BEDRUD_REGISTER_CHECK_A_INVITE] = st->invite;
 
-    st->email_key.len = st->email.len;
-    st->email_key.data = ngx_pnalloc(r->pool, st->email.len);
-    if (st->email_key.data == NULL) {
-        ngx_http_bedrud_internal_error(r);
-        return;
-    }
-
-    ngx_strlow(st->email_key.data, st->email.data, st->email.len);
-
-    keys = ngx_palloc(r->pool, 5 * sizeof(ngx_str_t));
-    if (keys == NULL) {
-        ngx_http_bedrud_internal_error(r);
-        return;
-    }
-
-    ngx_str_set(&keys[0], NGX_HTTP_BEDRUD_SETTINGS);
-
-    if (ngx_http_bedrud_key(r->pool, "bedrud:email:", &st->email_key, NULL,
-                            &keys[1])
+    if (ngx_http_bedrud_email_key(r->pool, &st->email, &st->email_key)
         != NGX_OK
-        || ngx_http_bedrud_key(r->pool, "bedrud:invite:", &st->invite, NULL,
-                               &keys[2])
+        || ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_INVITE,
+                               &st->invite,
+                               &a[NGX_HTTP_BEDRUD_REGISTER_CHECK_K_INVITE])
+           != NGX_OK
+        || ngx_http_bedrud_num(r->pool, ngx_time(),
+                               &a[NGX_HTTP_BEDRUD_REGISTER_CHECK_A_NOW])
            != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
         return;
     }
 
-    if (ngx_http_bedrud_num(r->pool, ngx_time(), &now) != NGX_OK) {
-        ngx_http_bedrud_internal_error(r);
-        return;
-    }
+    a[NGX_HTTP_BEDRUD_REGISTER_CHECK_K_EMAIL] = st->email_key;
 
-    keys[3] = st->invite;
-    keys[4] = now;
-
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_register_check", 3, 5, keys,
-                          ngx_http_bedrud_register_checked);
+    ngx_http_bedrud_call(r, ctx, REGISTER_CHECK, a,
+                         ngx_http_bedrud_register_checked);
 }
 
 
@@ -222,27 +187,16 @@ ngx_http_bedrud_register_checked(ngx_http_request_t *r,
     st = ctx->data;
     rep = ctx->replies[0];
 
-    if (ngx_http_bedrud_reply_is(rep, "DISABLED")) {
-        ngx_http_bedrud_error(r, NGX_HTTP_FORBIDDEN,
-                              "Registration is currently disabled");
-        return;
-    }
-
-    if (ngx_http_bedrud_reply_is(rep, "INVITE_REQUIRED")) {
-        ngx_http_bedrud_error(r, NGX_HTTP_FORBIDDEN,
-                              "An invite token is required to register");
-        return;
-    }
-
-    if (ngx_http_bedrud_reply_is(rep, "INVITE_INVALID")) {
-        ngx_http_bedrud_error(r, NGX_HTTP_FORBIDDEN,
-                              "Invalid or expired invite token");
+    if (ngx_http_bedrud_reply_check(r, rep, ngx_http_bedrud_register_status,
+                                    NULL)
+        != NGX_OK)
+    {
         return;
     }
 
     exists = ngx_http_bedrud_reply_elt(rep, 1);
 
-    if (!ngx_http_bedrud_reply_is(rep, "OK") || exists == NULL) {
+    if (exists == NULL) {
         ngx_http_bedrud_internal_error(r);
         return;
     }
@@ -283,80 +237,63 @@ static void
 ngx_http_bedrud_register_hashed(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
-    u_char                       *uid;
-    ngx_str_t                     all[19], *keys, *args, id, now, stamp;
-    ngx_str_t                    ttl;
+    ngx_str_t                     a[NGX_HTTP_BEDRUD_REGISTER_N], id;
     ngx_http_bedrud_auth_t       *st;
     ngx_http_bedrud_main_conf_t  *bmcf;
 
     st = ctx->data;
     bmcf = ngx_http_get_module_main_conf(r, ngx_http_bedrud_module);
 
-    uid = ngx_pnalloc(r->pool, NGX_HTTP_BEDRUD_UUID_LEN);
-
-    if (uid == NULL
-        || ngx_http_bedrud_num(r->pool, ngx_time(), &now) != NGX_OK
-        || ngx_http_bedrud_now_stamp(r->pool, &stamp) != NGX_OK
-        || ngx_http_bedrud_num(r->pool, bmcf->refresh_ttl, &ttl) != NGX_OK
+    if (ngx_http_bedrud_new_uuid(r->pool, &id) != NGX_OK
         || ngx_http_bedrud_new_session(r, st) != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
         return;
     }
 
-    ngx_http_bedrud_uuid(uid);
-    id.data = uid;
-    id.len = NGX_HTTP_BEDRUD_UUID_LEN;
+    ngx_str_set(&a[NGX_HTTP_BEDRUD_REGISTER_K_SETTINGS],
+                NGX_HTTP_BEDRUD_SETTINGS_KEY);
+    a[NGX_HTTP_BEDRUD_REGISTER_K_EMAIL] = st->email_key;
+    ngx_str_set(&a[NGX_HTTP_BEDRUD_REGISTER_K_USERS],
+                NGX_HTTP_BEDRUD_USERS_KEY);
 
-    keys = all;
-    args = &all[7];
+    a[NGX_HTTP_BEDRUD_REGISTER_A_INVITE] = st->invite;
+    a[NGX_HTTP_BEDRUD_REGISTER_A_ID] = id;
+    a[NGX_HTTP_BEDRUD_REGISTER_A_EMAIL] = st->email;
+    a[NGX_HTTP_BEDRUD_REGISTER_A_NAME] = st->name;
+    a[NGX_HTTP_BEDRUD_REGISTER_A_PWHASH] = ctx->pw_hash;
+    a[NGX_HTTP_BEDRUD_REGISTER_A_FAM] = st->fam;
+    a[NGX_HTTP_BEDRUD_REGISTER_A_JTI] = st->jti;
+    ngx_str_set(&a[NGX_HTTP_BEDRUD_REGISTER_A_PROVIDER], "local");
+    ngx_str_set(&a[NGX_HTTP_BEDRUD_REGISTER_A_ACCESSES], "[\"user\"]");
 
-    ngx_str_set(&keys[0], NGX_HTTP_BEDRUD_SETTINGS);
-    ngx_str_set(&keys[4], NGX_HTTP_BEDRUD_USERS);
-
-    if (ngx_http_bedrud_key(r->pool, "bedrud:email:", &st->email_key, NULL,
-                            &keys[1])
+    if (ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_INVITE, &st->invite,
+                            &a[NGX_HTTP_BEDRUD_REGISTER_K_INVITE])
         != NGX_OK
-        || ngx_http_bedrud_key(r->pool, "bedrud:invite:", &st->invite, NULL,
-                               &keys[2])
+        || ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_USER, &id,
+                               &a[NGX_HTTP_BEDRUD_REGISTER_K_USER])
            != NGX_OK
-        || ngx_http_bedrud_key(r->pool, "bedrud:user:{", &id, "}", &keys[3])
+        || ngx_http_bedrud_session_key(r->pool, &id, &st->fam,
+                                       &a[NGX_HTTP_BEDRUD_REGISTER_K_SESSION])
            != NGX_OK
-        || ngx_http_bedrud_key(r->pool, "bedrud:session:{", &id, "}:",
-                               &keys[5])
+        || ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_SESSIONS, &id,
+                               &a[NGX_HTTP_BEDRUD_REGISTER_K_SESSIONS])
            != NGX_OK
-        || ngx_http_bedrud_key(r->pool, "bedrud:sessions:{", &id, "}",
-                               &keys[6])
+        || ngx_http_bedrud_num(r->pool, ngx_time(),
+                               &a[NGX_HTTP_BEDRUD_REGISTER_A_NOW])
+           != NGX_OK
+        || ngx_http_bedrud_now_stamp(r->pool,
+                                     &a[NGX_HTTP_BEDRUD_REGISTER_A_STAMP])
+           != NGX_OK
+        || ngx_http_bedrud_num(r->pool, bmcf->refresh_ttl,
+                               &a[NGX_HTTP_BEDRUD_REGISTER_A_TTL])
            != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
         return;
     }
 
-    /* the session key ends with the family id */
-    if (ngx_http_bedrud_key(r->pool, (char *) keys[5].data, &st->fam, NULL,
-                            &keys[5])
-        != NGX_OK)
-    {
-        ngx_http_bedrud_internal_error(r);
-        return;
-    }
-
-    args[0] = st->invite;
-    args[1] = now;
-    args[2] = id;
-    args[3] = st->email;
-    args[4] = st->name;
-    args[5] = ctx->pw_hash;
-    args[6] = stamp;
-    args[7] = st->fam;
-    args[8] = st->jti;
-    args[9] = ttl;
-    ngx_str_set(&args[10], "local");
-    ngx_str_set(&args[11], "[\"user\"]");
-
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_register", 7, 19, all,
-                          ngx_http_bedrud_register_done);
+    ngx_http_bedrud_call(r, ctx, REGISTER, a, ngx_http_bedrud_register_done);
 }
 
 
@@ -364,30 +301,10 @@ static void
 ngx_http_bedrud_register_done(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
-    ngx_http_bedrud_reply_t  *rep;
-
-    rep = ctx->replies[0];
-
-    if (ngx_http_bedrud_reply_is(rep, "EXISTS")) {
-        ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST, "user already exists");
-        return;
-    }
-
-    if (ngx_http_bedrud_reply_is(rep, "DISABLED")) {
-        ngx_http_bedrud_error(r, NGX_HTTP_FORBIDDEN,
-                              "Registration is currently disabled");
-        return;
-    }
-
-    if (ngx_http_bedrud_reply_is(rep, "INVITE_REQUIRED")) {
-        ngx_http_bedrud_error(r, NGX_HTTP_FORBIDDEN,
-                              "An invite token is required to register");
-        return;
-    }
-
-    if (ngx_http_bedrud_reply_is(rep, "INVITE_INVALID")) {
-        ngx_http_bedrud_error(r, NGX_HTTP_FORBIDDEN,
-                              "Invalid or expired invite token");
+    if (ngx_http_bedrud_reply_check(r, ctx->replies[0],
+                                    ngx_http_bedrud_register_status, NULL)
+        != NGX_OK)
+    {
         return;
     }
 
@@ -400,22 +317,11 @@ ngx_http_bedrud_register_done(ngx_http_request_t *r,
 void
 ngx_http_bedrud_auth_login(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 {
-    ngx_str_t                key;
+    ngx_str_t                a[NGX_HTTP_BEDRUD_USER_BY_EMAIL_N];
     ngx_http_bedrud_auth_t  *st;
 
-    st = ngx_http_bedrud_state(r, ctx, sizeof(ngx_http_bedrud_auth_t));
+    st = ngx_http_bedrud_credentials(r, ctx);
     if (st == NULL) {
-        ngx_http_bedrud_internal_error(r);
-        return;
-    }
-
-    if (ngx_http_bedrud_json_str(ctx->body, "email", &st->email, NULL)
-        == NGX_ERROR
-        || ngx_http_bedrud_json_str(ctx->body, "password", &st->password,
-                                    NULL)
-           == NGX_ERROR)
-    {
-        ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST, "Invalid input");
         return;
     }
 
@@ -438,25 +344,15 @@ ngx_http_bedrud_auth_login(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
         return;
     }
 
-    st->email_key.len = st->email.len;
-    st->email_key.data = ngx_pnalloc(r->pool, st->email.len);
-    if (st->email_key.data == NULL) {
-        ngx_http_bedrud_internal_error(r);
-        return;
-    }
-
-    ngx_strlow(st->email_key.data, st->email.data, st->email.len);
-
-    if (ngx_http_bedrud_key(r->pool, "bedrud:email:", &st->email_key, NULL,
-                            &key)
+    if (ngx_http_bedrud_email_key(r->pool, &st->email,
+                                  &a[NGX_HTTP_BEDRUD_USER_BY_EMAIL_K_EMAIL])
         != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
         return;
     }
 
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_user_by_email", 1, 1, &key,
-                          ngx_http_bedrud_login_found);
+    ngx_http_bedrud_call(r, ctx, USER_BY_EMAIL, a, ngx_http_bedrud_login_found);
 }
 
 
@@ -517,42 +413,44 @@ ngx_http_bedrud_login_verified(ngx_http_request_t *r,
 static void
 ngx_http_bedrud_login_open(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 {
-    ngx_str_t                     all[8], ttl, stamp;
+    ngx_str_t                     a[NGX_HTTP_BEDRUD_LOGIN_N];
     ngx_http_bedrud_auth_t       *st;
     ngx_http_bedrud_main_conf_t  *bmcf;
 
     st = ctx->data;
     bmcf = ngx_http_get_module_main_conf(r, ngx_http_bedrud_module);
 
+    if (ngx_http_bedrud_new_session(r, st) != NGX_OK) {
+        ngx_http_bedrud_internal_error(r);
+        return;
+    }
 
-    if (ngx_http_bedrud_num(r->pool, bmcf->refresh_ttl, &ttl) != NGX_OK
-        || ngx_http_bedrud_now_stamp(r->pool, &stamp) != NGX_OK
-        || ngx_http_bedrud_new_session(r, st) != NGX_OK
-        || ngx_http_bedrud_key(r->pool, "bedrud:user:{", &st->user.id, "}",
-                               &all[0])
+    a[NGX_HTTP_BEDRUD_LOGIN_A_FAM] = st->fam;
+    a[NGX_HTTP_BEDRUD_LOGIN_A_JTI] = st->jti;
+    a[NGX_HTTP_BEDRUD_LOGIN_A_PWHASH] = ctx->pw_hash;
+
+    if (ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_USER, &st->user.id,
+                            &a[NGX_HTTP_BEDRUD_LOGIN_K_USER])
+        != NGX_OK
+        || ngx_http_bedrud_session_key(r->pool, &st->user.id, &st->fam,
+                                       &a[NGX_HTTP_BEDRUD_LOGIN_K_SESSION])
            != NGX_OK
-        || ngx_http_bedrud_key(r->pool, "bedrud:session:{", &st->user.id,
-                               "}:", &all[1])
+        || ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_SESSIONS,
+                               &st->user.id,
+                               &a[NGX_HTTP_BEDRUD_LOGIN_K_SESSIONS])
            != NGX_OK
-        || ngx_http_bedrud_key(r->pool, (char *) all[1].data, &st->fam, NULL,
-                               &all[1])
+        || ngx_http_bedrud_num(r->pool, bmcf->refresh_ttl,
+                               &a[NGX_HTTP_BEDRUD_LOGIN_A_TTL])
            != NGX_OK
-        || ngx_http_bedrud_key(r->pool, "bedrud:sessions:{", &st->user.id,
-                               "}", &all[2])
+        || ngx_http_bedrud_now_stamp(r->pool,
+                                     &a[NGX_HTTP_BEDRUD_LOGIN_A_STAMP])
            != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
         return;
     }
 
-    all[3] = st->fam;
-    all[4] = st->jti;
-    all[5] = ttl;
-    all[6] = ctx->pw_hash;
-    all[7] = stamp;
-
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_login", 3, 8, all,
-                          ngx_http_bedrud_login_done);
+    ngx_http_bedrud_call(r, ctx, LOGIN, a, ngx_http_bedrud_login_done);
 }
 
 
@@ -576,7 +474,7 @@ ngx_http_bedrud_auth_guest_login(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
     u_char                       *p;
-    ngx_str_t                     all[12], id, now, stamp, ttl;
+    ngx_str_t                     a[NGX_HTTP_BEDRUD_GUEST_N], id;
     ngx_http_bedrud_auth_t       *st;
     ngx_http_bedrud_main_conf_t  *bmcf;
 
@@ -584,11 +482,10 @@ ngx_http_bedrud_auth_guest_login(ngx_http_request_t *r,
 
     st = ngx_http_bedrud_state(r, ctx, sizeof(ngx_http_bedrud_auth_t));
     if (st == NULL) {
-        ngx_http_bedrud_internal_error(r);
         return;
     }
 
-    if (ngx_http_bedrud_json_str(ctx->body, "name", &st->name, NULL)
+    if (ngx_http_bedrud_json_str(ctx->body, "name", &st->name)
         == NGX_ERROR)
     {
         ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST, "Invalid input");
@@ -606,21 +503,12 @@ ngx_http_bedrud_auth_guest_login(ngx_http_request_t *r,
         return;
     }
 
-    p = ngx_pnalloc(r->pool, NGX_HTTP_BEDRUD_UUID_LEN);
-
-    if (p == NULL
-        || ngx_http_bedrud_num(r->pool, ngx_time(), &now) != NGX_OK
-        || ngx_http_bedrud_now_stamp(r->pool, &stamp) != NGX_OK
-        || ngx_http_bedrud_num(r->pool, bmcf->refresh_ttl, &ttl) != NGX_OK
+    if (ngx_http_bedrud_new_uuid(r->pool, &id) != NGX_OK
         || ngx_http_bedrud_new_session(r, st) != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
         return;
     }
-
-    ngx_http_bedrud_uuid(p);
-    id.data = p;
-    id.len = NGX_HTTP_BEDRUD_UUID_LEN;
 
     p = ngx_pnalloc(r->pool, sizeof("guest_@bedrud.guest") - 1 + id.len);
     if (p == NULL) {
@@ -631,35 +519,37 @@ ngx_http_bedrud_auth_guest_login(ngx_http_request_t *r,
     st->email.data = p;
     st->email.len = ngx_sprintf(p, "guest_%V@bedrud.guest", &id) - p;
 
-    if (ngx_http_bedrud_key(r->pool, "bedrud:user:{", &id, "}", &all[0])
+    ngx_str_set(&a[NGX_HTTP_BEDRUD_GUEST_K_USERS], NGX_HTTP_BEDRUD_USERS_KEY);
+    a[NGX_HTTP_BEDRUD_GUEST_A_ID] = id;
+    a[NGX_HTTP_BEDRUD_GUEST_A_EMAIL] = st->email;
+    a[NGX_HTTP_BEDRUD_GUEST_A_NAME] = st->name;
+    a[NGX_HTTP_BEDRUD_GUEST_A_FAM] = st->fam;
+    a[NGX_HTTP_BEDRUD_GUEST_A_JTI] = st->jti;
+
+    if (ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_USER, &id,
+                            &a[NGX_HTTP_BEDRUD_GUEST_K_USER])
         != NGX_OK
-        || ngx_http_bedrud_key(r->pool, "bedrud:session:{", &id, "}:",
-                               &all[2])
+        || ngx_http_bedrud_session_key(r->pool, &id, &st->fam,
+                                       &a[NGX_HTTP_BEDRUD_GUEST_K_SESSION])
            != NGX_OK
-        || ngx_http_bedrud_key(r->pool, (char *) all[2].data, &st->fam, NULL,
-                               &all[2])
+        || ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_SESSIONS, &id,
+                               &a[NGX_HTTP_BEDRUD_GUEST_K_SESSIONS])
            != NGX_OK
-        || ngx_http_bedrud_key(r->pool, "bedrud:sessions:{", &id, "}",
-                               &all[3])
+        || ngx_http_bedrud_now_stamp(r->pool,
+                                     &a[NGX_HTTP_BEDRUD_GUEST_A_STAMP])
+           != NGX_OK
+        || ngx_http_bedrud_num(r->pool, ngx_time(),
+                               &a[NGX_HTTP_BEDRUD_GUEST_A_NOW])
+           != NGX_OK
+        || ngx_http_bedrud_num(r->pool, bmcf->refresh_ttl,
+                               &a[NGX_HTTP_BEDRUD_GUEST_A_TTL])
            != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
         return;
     }
 
-    ngx_str_set(&all[1], NGX_HTTP_BEDRUD_USERS);
-
-    all[4] = id;
-    all[5] = st->email;
-    all[6] = st->name;
-    all[7] = stamp;
-    all[8] = now;
-    all[9] = st->fam;
-    all[10] = st->jti;
-    all[11] = ttl;
-
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_guest", 4, 12, all,
-                          ngx_http_bedrud_login_done);
+    ngx_http_bedrud_call(r, ctx, GUEST, a, ngx_http_bedrud_login_done);
 }
 
 
@@ -670,7 +560,7 @@ ngx_http_bedrud_auth_refresh(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
     ngx_int_t                     rc;
-    ngx_str_t                     token, all[9], ttl, exp;
+    ngx_str_t                     token, a[NGX_HTTP_BEDRUD_REFRESH_N];
     ngx_http_bedrud_auth_t       *st;
     ngx_http_bedrud_claims_t     *c;
     ngx_http_bedrud_main_conf_t  *bmcf;
@@ -679,14 +569,13 @@ ngx_http_bedrud_auth_refresh(ngx_http_request_t *r,
 
     st = ngx_http_bedrud_state(r, ctx, sizeof(ngx_http_bedrud_auth_t));
     if (st == NULL) {
-        ngx_http_bedrud_internal_error(r);
         return;
     }
 
     /* Bedrud ignores a bad body here and falls back to the cookie */
 
     if (ctx->body_error
-        || ngx_http_bedrud_json_str(ctx->body, "refresh_token", &token, NULL)
+        || ngx_http_bedrud_json_str(ctx->body, "refresh_token", &token)
            != NGX_OK
         || token.len == 0)
     {
@@ -717,41 +606,35 @@ ngx_http_bedrud_auth_refresh(ngx_http_request_t *r,
 
     st->fam = c->fam;
 
-    st->jti.data = ngx_pnalloc(r->pool, NGX_HTTP_BEDRUD_UUID_LEN);
-
-    if (st->jti.data == NULL
-        || ngx_http_bedrud_num(r->pool, bmcf->refresh_ttl, &ttl) != NGX_OK
-        || ngx_http_bedrud_num(r->pool, ngx_time() + bmcf->refresh_ttl, &exp)
+    if (ngx_http_bedrud_new_uuid(r->pool, &st->jti) != NGX_OK
+        || ngx_http_bedrud_session_key(r->pool, &c->user_id, &c->fam,
+                                       &a[NGX_HTTP_BEDRUD_REFRESH_K_SESSION])
            != NGX_OK
-        || ngx_http_bedrud_key(r->pool, "bedrud:session:{", &c->user_id,
-                               "}:", &all[0])
+        || ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_USER, &c->user_id,
+                               &a[NGX_HTTP_BEDRUD_REFRESH_K_USER])
            != NGX_OK
-        || ngx_http_bedrud_key(r->pool, (char *) all[0].data, &c->fam, NULL,
-                               &all[0])
+        || ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_SESSIONS,
+                               &c->user_id,
+                               &a[NGX_HTTP_BEDRUD_REFRESH_K_SESSIONS])
            != NGX_OK
-        || ngx_http_bedrud_key(r->pool, "bedrud:user:{", &c->user_id, "}",
-                               &all[1])
+        || ngx_http_bedrud_num(r->pool, bmcf->refresh_ttl,
+                               &a[NGX_HTTP_BEDRUD_REFRESH_A_TTL])
            != NGX_OK
-        || ngx_http_bedrud_key(r->pool, "bedrud:sessions:{", &c->user_id,
-                               "}", &all[2])
+        || ngx_http_bedrud_num(r->pool, ngx_time() + bmcf->refresh_ttl,
+                               &a[NGX_HTTP_BEDRUD_REFRESH_A_REVOKE_EXP])
            != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
         return;
     }
 
-    ngx_http_bedrud_uuid(st->jti.data);
-    st->jti.len = NGX_HTTP_BEDRUD_UUID_LEN;
+    ngx_str_set(&a[NGX_HTTP_BEDRUD_REFRESH_K_REVLOG],
+                NGX_HTTP_BEDRUD_REVLOG_KEY);
+    a[NGX_HTTP_BEDRUD_REFRESH_A_JTI] = c->jti;
+    a[NGX_HTTP_BEDRUD_REFRESH_A_NEW_JTI] = st->jti;
+    a[NGX_HTTP_BEDRUD_REFRESH_A_FAM] = c->fam;
 
-    ngx_str_set(&all[3], NGX_HTTP_BEDRUD_REVLOG);
-    all[4] = c->jti;
-    all[5] = st->jti;
-    all[6] = ttl;
-    all[7] = c->fam;
-    all[8] = exp;
-
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_refresh", 4, 9, all,
-                          ngx_http_bedrud_refresh_done);
+    ngx_http_bedrud_call(r, ctx, REFRESH, a, ngx_http_bedrud_refresh_done);
 }
 
 
@@ -792,8 +675,6 @@ ngx_http_bedrud_refresh_done(ngx_http_request_t *r,
                              &refresh)
         != NGX_OK)
     {
-        ngx_http_bedrud_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
-                              "Failed to generate tokens");
         return;
     }
 
@@ -822,8 +703,9 @@ void
 ngx_http_bedrud_auth_logout(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
-    ngx_str_t                     token, all[7], exp;
-    ngx_uint_t                    nkeys, nfam;
+    ngx_str_t                     token, exp;
+    ngx_str_t                     a[NGX_HTTP_BEDRUD_LOGOUT_N + 2];
+    ngx_uint_t                    more;
     ngx_http_bedrud_auth_t       *st;
     ngx_http_bedrud_claims_t     *c;
     ngx_http_bedrud_main_conf_t  *bmcf;
@@ -832,11 +714,10 @@ ngx_http_bedrud_auth_logout(ngx_http_request_t *r,
 
     st = ngx_http_bedrud_state(r, ctx, sizeof(ngx_http_bedrud_auth_t));
     if (st == NULL) {
-        ngx_http_bedrud_internal_error(r);
         return;
     }
 
-    if (ngx_http_bedrud_json_str(ctx->body, "refresh_token", &token, NULL)
+    if (ngx_http_bedrud_json_str(ctx->body, "refresh_token", &token)
         == NGX_ERROR)
     {
         ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST,
@@ -856,24 +737,23 @@ ngx_http_bedrud_auth_logout(ngx_http_request_t *r,
         return;
     }
 
-    ngx_str_set(&all[1], NGX_HTTP_BEDRUD_REVLOG);
+    ngx_str_set(&a[NGX_HTTP_BEDRUD_LOGOUT_K_REVLOG],
+                NGX_HTTP_BEDRUD_REVLOG_KEY);
 
-    if (ngx_http_bedrud_key(r->pool, "bedrud:sessions:{",
-                            &ctx->claims.user_id, "}", &all[0])
+    if (ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_SESSIONS,
+                            &ctx->claims.user_id,
+                            &a[NGX_HTTP_BEDRUD_LOGOUT_K_SESSIONS])
         != NGX_OK
-        || ngx_http_bedrud_key(r->pool, "bedrud:session:{",
-                               &ctx->claims.user_id, "}:", &all[2])
-           != NGX_OK
-        || ngx_http_bedrud_key(r->pool, (char *) all[2].data,
-                               &ctx->claims.fam, NULL, &all[2])
+        || ngx_http_bedrud_session_key(r->pool, &ctx->claims.user_id,
+                                       &ctx->claims.fam,
+                                       &a[NGX_HTTP_BEDRUD_LOGOUT_K_SESSION])
            != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
         return;
     }
 
-    nkeys = 3;
-    nfam = 1;
+    more = 0;
 
     /*
      * The session of the access token always ends.  A refresh token of
@@ -894,31 +774,28 @@ ngx_http_bedrud_auth_logout(ngx_http_request_t *r,
             || ngx_strncmp(c->fam.data, ctx->claims.fam.data, c->fam.len)
                != 0))
     {
-        if (ngx_http_bedrud_key(r->pool, "bedrud:session:{", &c->user_id,
-                                "}:", &all[3])
-            != NGX_OK
-            || ngx_http_bedrud_key(r->pool, (char *) all[3].data, &c->fam,
-                                   NULL, &all[3])
-               != NGX_OK)
+        if (ngx_http_bedrud_session_key(r->pool, &c->user_id, &c->fam,
+                                        &a[NGX_HTTP_BEDRUD_LOGOUT_K_SESSION
+                                           + 1])
+            != NGX_OK)
         {
             ngx_http_bedrud_internal_error(r);
             return;
         }
 
-        nkeys = 4;
-        nfam = 2;
+        /* one more session key: the arguments move by one */
+        more = 1;
         st->fam = c->fam;
+        a[NGX_HTTP_BEDRUD_LOGOUT_A_FAM + 2] = c->fam;
     }
 
-    all[nkeys] = exp;
-    all[nkeys + 1] = ctx->claims.fam;
+    a[NGX_HTTP_BEDRUD_LOGOUT_A_REVOKE_EXP + more] = exp;
+    a[NGX_HTTP_BEDRUD_LOGOUT_A_FAM + more] = ctx->claims.fam;
 
-    if (nfam == 2) {
-        all[nkeys + 2] = c->fam;
-    }
-
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_logout", nkeys, nkeys + 1 + nfam,
-                          all, ngx_http_bedrud_logout_done);
+    ngx_http_bedrud_fcall(r, ctx, NGX_HTTP_BEDRUD_LOGOUT,
+                          NGX_HTTP_BEDRUD_LOGOUT_NKEYS + more,
+                          NGX_HTTP_BEDRUD_LOGOUT_N + 2 * more, a,
+                          ngx_http_bedrud_logout_done);
 }
 
 
@@ -958,127 +835,23 @@ ngx_http_bedrud_logout_done(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 }
 
 
-/* GET /api/auth/me */
-
-void
-ngx_http_bedrud_auth_me(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
-{
-    ngx_str_t  key;
-
-    if (ngx_http_bedrud_key(r->pool, "bedrud:user:{", &ctx->claims.user_id,
-                            "}", &key)
-        != NGX_OK)
-    {
-        ngx_http_bedrud_internal_error(r);
-        return;
-    }
-
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_user_get", 1, 1, &key,
-                          ngx_http_bedrud_me_done);
-}
-
-
-static void
-ngx_http_bedrud_me_done(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
-{
-    ngx_http_bedrud_user_t  user;
-
-    if (!ngx_http_bedrud_reply_is(ctx->replies[0], "OK")) {
-        /* Bedrud answers a deleted user with 200 null */
-        ngx_http_bedrud_send(r, NGX_HTTP_OK, NULL);
-        return;
-    }
-
-    if (ngx_http_bedrud_user_parse(ctx->replies[0], 1, &user) != NGX_OK) {
-        ngx_http_bedrud_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
-                              "Failed to get user");
-        return;
-    }
-
-    ngx_http_bedrud_send(r, NGX_HTTP_OK, ngx_http_bedrud_user_json(&user));
-}
-
-
-/* PUT /api/auth/me */
-
-void
-ngx_http_bedrud_auth_update_me(ngx_http_request_t *r,
-    ngx_http_bedrud_ctx_t *ctx)
-{
-    ngx_str_t   name, all[3], stamp;
-
-    if (ngx_http_bedrud_json_str(ctx->body, "name", &name, NULL)
-        == NGX_ERROR)
-    {
-        ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST, "Invalid input");
-        return;
-    }
-
-    if (ngx_http_bedrud_name_check(r, &name,
-                                   "Name must be at least 2 characters")
-        != NGX_OK)
-    {
-        return;
-    }
-
-
-    if (ngx_http_bedrud_now_stamp(r->pool, &stamp) != NGX_OK
-        || ngx_http_bedrud_key(r->pool, "bedrud:user:{", &ctx->claims.user_id,
-                               "}", &all[0])
-           != NGX_OK)
-    {
-        ngx_http_bedrud_internal_error(r);
-        return;
-    }
-
-    all[1] = name;
-    all[2] = stamp;
-
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_user_rename", 1, 3, all,
-                          ngx_http_bedrud_update_me_done);
-}
-
-
-static void
-ngx_http_bedrud_update_me_done(ngx_http_request_t *r,
-    ngx_http_bedrud_ctx_t *ctx)
-{
-    ngx_http_bedrud_user_t  user;
-
-    if (!ngx_http_bedrud_reply_is(ctx->replies[0], "OK")) {
-        ngx_http_bedrud_error(r, NGX_HTTP_NOT_FOUND, "User not found");
-        return;
-    }
-
-    if (ngx_http_bedrud_user_parse(ctx->replies[0], 1, &user) != NGX_OK) {
-        ngx_http_bedrud_internal_error(r);
-        return;
-    }
-
-    ngx_http_bedrud_send(r, NGX_HTTP_OK, ngx_http_bedrud_user_json(&user));
-}
-
-
 /* PUT /api/auth/password */
 
 void
 ngx_http_bedrud_auth_password(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
-    ngx_str_t                key;
     ngx_http_bedrud_auth_t  *st;
 
     st = ngx_http_bedrud_state(r, ctx, sizeof(ngx_http_bedrud_auth_t));
     if (st == NULL) {
-        ngx_http_bedrud_internal_error(r);
         return;
     }
 
-    if (ngx_http_bedrud_json_str(ctx->body, "currentPassword", &st->password,
-                                 NULL)
+    if (ngx_http_bedrud_json_str(ctx->body, "currentPassword", &st->password)
         == NGX_ERROR
         || ngx_http_bedrud_json_str(ctx->body, "newPassword",
-                                    &st->new_password, NULL)
+                                    &st->new_password)
            == NGX_ERROR)
     {
         ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST, "Invalid input");
@@ -1108,16 +881,7 @@ ngx_http_bedrud_auth_password(ngx_http_request_t *r,
         return;
     }
 
-    if (ngx_http_bedrud_key(r->pool, "bedrud:user:{", &ctx->claims.user_id,
-                            "}", &key)
-        != NGX_OK)
-    {
-        ngx_http_bedrud_internal_error(r);
-        return;
-    }
-
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_user_get", 1, 1, &key,
-                          ngx_http_bedrud_password_found);
+    ngx_http_bedrud_user_get(r, ctx, ngx_http_bedrud_password_found);
 }
 
 
@@ -1182,37 +946,40 @@ static void
 ngx_http_bedrud_password_hashed(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
-    ngx_str_t                     all[8], stamp, exp;
+    ngx_str_t                     a[NGX_HTTP_BEDRUD_PASSWORD_SET_N];
     ngx_http_bedrud_auth_t       *st;
     ngx_http_bedrud_main_conf_t  *bmcf;
 
     st = ctx->data;
     bmcf = ngx_http_get_module_main_conf(r, ngx_http_bedrud_module);
 
+    ngx_str_set(&a[NGX_HTTP_BEDRUD_PASSWORD_SET_K_REVLOG],
+                NGX_HTTP_BEDRUD_REVLOG_KEY);
+    a[NGX_HTTP_BEDRUD_PASSWORD_SET_A_OLD_PWHASH] = st->old_hash;
+    a[NGX_HTTP_BEDRUD_PASSWORD_SET_A_PWHASH] = ctx->pw_hash;
+    a[NGX_HTTP_BEDRUD_PASSWORD_SET_A_FAM] = ctx->claims.fam;
 
-    if (ngx_http_bedrud_now_stamp(r->pool, &stamp) != NGX_OK
-        || ngx_http_bedrud_num(r->pool, ngx_time() + bmcf->refresh_ttl, &exp)
+    if (ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_USER,
+                            &ctx->claims.user_id,
+                            &a[NGX_HTTP_BEDRUD_PASSWORD_SET_K_USER])
+        != NGX_OK
+        || ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_SESSIONS,
+                               &ctx->claims.user_id,
+                               &a[NGX_HTTP_BEDRUD_PASSWORD_SET_K_SESSIONS])
            != NGX_OK
-        || ngx_http_bedrud_key(r->pool, "bedrud:user:{", &ctx->claims.user_id,
-                               "}", &all[0])
+        || ngx_http_bedrud_now_stamp(r->pool,
+                                     &a[NGX_HTTP_BEDRUD_PASSWORD_SET_A_STAMP])
            != NGX_OK
-        || ngx_http_bedrud_key(r->pool, "bedrud:sessions:{",
-                               &ctx->claims.user_id, "}", &all[1])
+        || ngx_http_bedrud_num(r->pool, ngx_time() + bmcf->refresh_ttl,
+                               &a[NGX_HTTP_BEDRUD_PASSWORD_SET_A_REVOKE_EXP])
            != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
         return;
     }
 
-    ngx_str_set(&all[2], NGX_HTTP_BEDRUD_REVLOG);
-    all[3] = st->old_hash;
-    all[4] = ctx->pw_hash;
-    all[5] = stamp;
-    all[6] = ctx->claims.fam;
-    all[7] = exp;
-
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_password_set", 3, 8, all,
-                          ngx_http_bedrud_password_done);
+    ngx_http_bedrud_call(r, ctx, PASSWORD_SET, a,
+                         ngx_http_bedrud_password_done);
 }
 
 
@@ -1220,31 +987,19 @@ static void
 ngx_http_bedrud_password_done(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
-    ngx_uint_t                    i;
-    ngx_http_bedrud_reply_t      *fam;
     ngx_http_bedrud_main_conf_t  *bmcf;
 
-    if (ngx_http_bedrud_reply_is(ctx->replies[0], "NOTFOUND")) {
-        ngx_http_bedrud_error(r, NGX_HTTP_NOT_FOUND, "User not found");
-        return;
-    }
-
-    if (!ngx_http_bedrud_reply_is(ctx->replies[0], "OK")) {
-        ngx_http_bedrud_error(r, NGX_HTTP_CONFLICT,
-                              "password was changed concurrently, try again");
+    if (ngx_http_bedrud_reply_check(r, ctx->replies[0],
+                                    ngx_http_bedrud_password_status, NULL)
+        != NGX_OK)
+    {
         return;
     }
 
     bmcf = ngx_http_get_module_main_conf(r, ngx_http_bedrud_module);
 
-    for (i = 1; i < ctx->replies[0]->nelts; i++) {
-        fam = ctx->replies[0]->elts[i];
-
-        if (fam->type == NGX_HTTP_BEDRUD_REPLY_STRING) {
-            ngx_http_bedrud_shm_revoke(&fam->str,
-                                       ngx_time() + bmcf->refresh_ttl);
-        }
-    }
+    (void) ngx_http_bedrud_revlog_revoke(ctx->replies[0], 1,
+                                         ngx_time() + bmcf->refresh_ttl);
 
     ngx_http_bedrud_send(r, NGX_HTTP_OK,
                          json_pack("{ss}", "message",
@@ -1258,19 +1013,15 @@ void
 ngx_http_bedrud_auth_settings(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
-    ngx_str_t              argv[4];
+    ngx_str_t              argv[2 + 2];
     ngx_http_bedrud_cmd_t  cmd;
 
-    ngx_str_set(&argv[0], "HMGET");
-    ngx_str_set(&argv[1], NGX_HTTP_BEDRUD_SETTINGS);
-    ngx_str_set(&argv[2], "registrationEnabled");
-    ngx_str_set(&argv[3], "tokenRegistrationOnly");
+    /* registration and invite only: this server has no passkeys */
 
-    cmd.argc = 4;
-    cmd.argv = argv;
+    ngx_http_bedrud_settings_cmd(&cmd, argv, 2);
 
-    ngx_http_bedrud_redis_call(r, ctx, &cmd, 1,
-                               ngx_http_bedrud_settings_done);
+    ngx_http_bedrud_query(r, ctx, &cmd, 1,
+                          ngx_http_bedrud_settings_done);
 }
 
 
@@ -1300,187 +1051,48 @@ ngx_http_bedrud_settings_done(ngx_http_request_t *r,
 }
 
 
-/* GET /api/auth/preferences */
-
-void
-ngx_http_bedrud_auth_get_prefs(ngx_http_request_t *r,
-    ngx_http_bedrud_ctx_t *ctx)
-{
-    ngx_str_t              argv[3];
-    ngx_http_bedrud_cmd_t  cmd;
-
-    ngx_str_set(&argv[0], "HGET");
-    ngx_str_set(&argv[2], "prefs");
-
-    if (ngx_http_bedrud_key(r->pool, "bedrud:user:{", &ctx->claims.user_id,
-                            "}", &argv[1])
-        != NGX_OK)
-    {
-        ngx_http_bedrud_internal_error(r);
-        return;
-    }
-
-    cmd.argc = 3;
-    cmd.argv = argv;
-
-    ngx_http_bedrud_redis_call(r, ctx, &cmd, 1,
-                               ngx_http_bedrud_get_prefs_done);
-}
-
-
-static void
-ngx_http_bedrud_get_prefs_done(ngx_http_request_t *r,
-    ngx_http_bedrud_ctx_t *ctx)
-{
-    ngx_str_t                 v;
-    ngx_http_bedrud_reply_t  *rep;
-
-    rep = ctx->replies[0];
-
-    if (rep->type == NGX_HTTP_BEDRUD_REPLY_STRING && rep->str.len) {
-        v = rep->str;
-
-    } else {
-        ngx_str_set(&v, "{}");
-    }
-
-    ngx_http_bedrud_send(r, NGX_HTTP_OK,
-                         json_pack("{so}", "preferencesJson",
-                                   ngx_http_bedrud_json_string(&v)));
-}
-
-
-/* PUT /api/auth/preferences */
-
-void
-ngx_http_bedrud_auth_put_prefs(ngx_http_request_t *r,
-    ngx_http_bedrud_ctx_t *ctx)
-{
-    json_t        *check;
-    ngx_str_t      prefs, all[3], stamp;
-    json_error_t   err;
-
-    if (ngx_http_bedrud_json_str(ctx->body, "preferencesJson", &prefs, NULL)
-        == NGX_ERROR)
-    {
-        ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST, "Invalid input");
-        return;
-    }
-
-    if (prefs.len > NGX_HTTP_BEDRUD_PREFS_MAX) {
-        ngx_http_bedrud_error(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
-                              "preferencesJson too large (max 4 KB)");
-        return;
-    }
-
-    if (prefs.len == 0
-        || ngx_http_bedrud_json_depth_ok(prefs.data, prefs.len, 16) != NGX_OK)
-    {
-        ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST,
-                              "preferencesJson must be valid JSON");
-        return;
-    }
-
-    check = json_loadb((const char *) prefs.data, prefs.len,
-                       JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &err);
-    if (check == NULL) {
-        ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST,
-                              "preferencesJson must be valid JSON");
-        return;
-    }
-
-    json_decref(check);
-
-
-    if (ngx_http_bedrud_now_stamp(r->pool, &stamp) != NGX_OK
-        || ngx_http_bedrud_key(r->pool, "bedrud:user:{", &ctx->claims.user_id,
-                               "}", &all[0])
-           != NGX_OK)
-    {
-        ngx_http_bedrud_internal_error(r);
-        return;
-    }
-
-    all[1] = prefs;
-    all[2] = stamp;
-
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_prefs_set", 1, 3, all,
-                          ngx_http_bedrud_put_prefs_done);
-}
-
-
-static void
-ngx_http_bedrud_put_prefs_done(ngx_http_request_t *r,
-    ngx_http_bedrud_ctx_t *ctx)
-{
-    if (!ngx_http_bedrud_reply_is(ctx->replies[0], "OK")) {
-        ngx_http_bedrud_error(r, NGX_HTTP_NOT_FOUND, "User not found");
-        return;
-    }
-
-    ngx_http_bedrud_send(r, NGX_HTTP_OK,
-                         json_pack("{ss}", "message", "Preferences updated"));
-}
-
-
 /*
- * GET /api/health: whether Redis answers and holds our functions (one
- * pipelined round trip: PING and FUNCTION LIST).
+ * The state of a register or login, with "email" and "password" read from
+ * the body; NULL when the answer is given (400 for a wrong type).
  */
 
-void
-ngx_http_bedrud_health(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
+static ngx_http_bedrud_auth_t *
+ngx_http_bedrud_credentials(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 {
-    ngx_str_t              ping[1], list[4];
-    ngx_http_bedrud_cmd_t  cmds[2];
+    ngx_http_bedrud_auth_t  *st;
 
-    if (ngx_http_bedrud_redis_ready() != NGX_OK) {
-        ngx_http_bedrud_send(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-                             json_pack("{sssIss}", "status", "unhealthy",
-                                       "time", (json_int_t) ngx_time(),
-                                       "redis", "down"));
-        return;
+    st = ngx_http_bedrud_state(r, ctx, sizeof(ngx_http_bedrud_auth_t));
+    if (st == NULL) {
+        return NULL;
     }
 
-    ngx_str_set(&ping[0], "PING");
+    if (ngx_http_bedrud_json_str(ctx->body, "email", &st->email)
+        == NGX_ERROR
+        || ngx_http_bedrud_json_str(ctx->body, "password", &st->password)
+           == NGX_ERROR)
+    {
+        ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST, "Invalid input");
+        return NULL;
+    }
 
-    ngx_str_set(&list[0], "FUNCTION");
-    ngx_str_set(&list[1], "LIST");
-    ngx_str_set(&list[2], "LIBRARYNAME");
-    ngx_str_set(&list[3], "bedrud");
-
-    cmds[0].argc = 1;
-    cmds[0].argv = ping;
-    cmds[1].argc = 4;
-    cmds[1].argv = list;
-
-    ngx_http_bedrud_redis_call(r, ctx, cmds, 2, ngx_http_bedrud_health_done);
+    return st;
 }
 
 
-static void
-ngx_http_bedrud_health_done(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
+/* "bedrud:email:<address>": one account per address, whatever its case */
+
+static ngx_int_t
+ngx_http_bedrud_email_key(ngx_pool_t *pool, ngx_str_t *email, ngx_str_t *key)
 {
-    ngx_uint_t                loaded;
-    ngx_http_bedrud_reply_t  *libs;
-
-    libs = ctx->replies[1];
-    loaded = (libs->type == NGX_HTTP_BEDRUD_REPLY_ARRAY && libs->nelts > 0);
-
-    if (!loaded) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "bedrud: the Redis Functions libraries are not "
-                      "loaded (FUNCTION FLUSH?); they return on reconnect");
+    if (ngx_http_bedrud_key(pool, NGX_HTTP_BEDRUD_KEY_EMAIL, email, key)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
     }
 
-    ngx_http_bedrud_send(r, loaded ? NGX_HTTP_OK
-                                   : NGX_HTTP_SERVICE_UNAVAILABLE,
-                         json_pack("{sssIssss}",
-                                   "status", loaded ? "healthy" : "unhealthy",
-                                   "time", (json_int_t) ngx_time(),
-                                   "redis", "up",
-                                   "functions",
-                                   loaded ? "loaded" : "missing"));
+    ngx_strlow(key->data + key->len - email->len, email->data, email->len);
+
+    return NGX_OK;
 }
 
 
@@ -1489,41 +1101,35 @@ ngx_http_bedrud_health_done(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 static ngx_int_t
 ngx_http_bedrud_new_session(ngx_http_request_t *r, ngx_http_bedrud_auth_t *st)
 {
-    st->fam.data = ngx_pnalloc(r->pool, NGX_HTTP_BEDRUD_UUID_LEN);
-    st->jti.data = ngx_pnalloc(r->pool, NGX_HTTP_BEDRUD_UUID_LEN);
-
-    if (st->fam.data == NULL || st->jti.data == NULL) {
+    if (ngx_http_bedrud_new_uuid(r->pool, &st->fam) != NGX_OK
+        || ngx_http_bedrud_new_uuid(r->pool, &st->jti) != NGX_OK)
+    {
         return NGX_ERROR;
     }
-
-    ngx_http_bedrud_uuid(st->fam.data);
-    ngx_http_bedrud_uuid(st->jti.data);
-    st->fam.len = NGX_HTTP_BEDRUD_UUID_LEN;
-    st->jti.len = NGX_HTTP_BEDRUD_UUID_LEN;
 
     return NGX_OK;
 }
 
 
-/* Mints an access and a refresh token of one session for a user. */
+/*
+ * Mints an access and a refresh token of one session for a user, and sets
+ * their cookies; NGX_ERROR when the 500 has been answered.
+ */
 
 static ngx_int_t
 ngx_http_bedrud_mint(ngx_http_request_t *r, ngx_http_bedrud_user_t *user,
     ngx_str_t *fam, ngx_str_t *rjti, ngx_str_t *access, ngx_str_t *refresh)
 {
-    u_char                       *ajti;
     time_t                        now;
+    ngx_str_t                     ajti;
     ngx_http_bedrud_claims_t      c;
     ngx_http_bedrud_main_conf_t  *bmcf;
 
     bmcf = ngx_http_get_module_main_conf(r, ngx_http_bedrud_module);
 
-    ajti = ngx_pnalloc(r->pool, NGX_HTTP_BEDRUD_UUID_LEN);
-    if (ajti == NULL) {
-        return NGX_ERROR;
+    if (ngx_http_bedrud_new_uuid(r->pool, &ajti) != NGX_OK) {
+        goto failed;
     }
-
-    ngx_http_bedrud_uuid(ajti);
 
     ngx_memzero(&c, sizeof(ngx_http_bedrud_claims_t));
 
@@ -1537,14 +1143,13 @@ ngx_http_bedrud_mint(ngx_http_request_t *r, ngx_http_bedrud_user_t *user,
     now = ngx_time();
 
     c.type = NGX_HTTP_BEDRUD_TOKEN_ACCESS;
-    c.jti.data = ajti;
-    c.jti.len = NGX_HTTP_BEDRUD_UUID_LEN;
+    c.jti = ajti;
 
     if (ngx_http_bedrud_jwt_issue(r->pool, &bmcf->jwt_secret, &c, now,
                                   bmcf->access_ttl, access)
         != NGX_OK)
     {
-        return NGX_ERROR;
+        goto failed;
     }
 
     c.type = NGX_HTTP_BEDRUD_TOKEN_REFRESH;
@@ -1554,7 +1159,7 @@ ngx_http_bedrud_mint(ngx_http_request_t *r, ngx_http_bedrud_user_t *user,
                                   bmcf->refresh_ttl, refresh)
         != NGX_OK)
     {
-        return NGX_ERROR;
+        goto failed;
     }
 
     if (ngx_http_bedrud_set_cookie(r, "access_token", access,
@@ -1564,10 +1169,16 @@ ngx_http_bedrud_mint(ngx_http_request_t *r, ngx_http_bedrud_user_t *user,
                                       bmcf->refresh_ttl)
            != NGX_OK)
     {
-        return NGX_ERROR;
+        goto failed;
     }
 
     return NGX_OK;
+
+failed:
+
+    ngx_http_bedrud_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
+                          "Failed to generate tokens");
+    return NGX_ERROR;
 }
 
 
@@ -1591,8 +1202,6 @@ ngx_http_bedrud_send_login(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
                              &refresh)
         != NGX_OK)
     {
-        ngx_http_bedrud_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
-                              "Failed to generate tokens");
         return;
     }
 
@@ -1611,126 +1220,3 @@ ngx_http_bedrud_send_login(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 }
 
 
-/* Reads HGETALL's field/value pairs from element "from" of an array. */
-
-static ngx_int_t
-ngx_http_bedrud_user_parse(ngx_http_bedrud_reply_t *reply, ngx_uint_t from,
-    ngx_http_bedrud_user_t *user)
-{
-    ngx_str_t                *f, *v;
-    ngx_uint_t                i;
-    ngx_http_bedrud_reply_t  *k, *val;
-
-    ngx_memzero(user, sizeof(ngx_http_bedrud_user_t));
-
-    if (reply == NULL || reply->type != NGX_HTTP_BEDRUD_REPLY_ARRAY) {
-        return NGX_ERROR;
-    }
-
-    for (i = from; i + 1 < reply->nelts; i += 2) {
-        k = reply->elts[i];
-        val = reply->elts[i + 1];
-
-        if (k->type != NGX_HTTP_BEDRUD_REPLY_STRING
-            || val->type != NGX_HTTP_BEDRUD_REPLY_STRING)
-        {
-            continue;
-        }
-
-        f = &k->str;
-        v = &val->str;
-
-#define ngx_http_bedrud_field(name, dst)                                     \
-        if (f->len == sizeof(name) - 1                                        \
-            && ngx_strncmp(f->data, name, f->len) == 0)                       \
-        {                                                                     \
-            user->dst = *v;                                                   \
-            continue;                                                         \
-        }
-
-        ngx_http_bedrud_field("id", id);
-        ngx_http_bedrud_field("email", email);
-        ngx_http_bedrud_field("name", name);
-        ngx_http_bedrud_field("provider", provider);
-        ngx_http_bedrud_field("avatarUrl", avatar);
-        ngx_http_bedrud_field("accesses", accesses);
-        ngx_http_bedrud_field("pwhash", pwhash);
-        ngx_http_bedrud_field("createdAt", created);
-        ngx_http_bedrud_field("updatedAt", updated);
-        ngx_http_bedrud_field("prefs", prefs);
-
-#undef ngx_http_bedrud_field
-
-        if (f->len == 8 && ngx_strncmp(f->data, "isActive", 8) == 0) {
-            user->active = (v->len == 1 && v->data[0] == '1');
-        }
-    }
-
-    if (user->id.len == 0) {
-        return NGX_ERROR;
-    }
-
-    if (user->accesses.len == 0) {
-        ngx_str_set(&user->accesses, "[]");
-    }
-
-    return NGX_OK;
-}
-
-
-/* The User object, keys in Bedrud's order. */
-
-static json_t *
-ngx_http_bedrud_user_json(ngx_http_bedrud_user_t *user)
-{
-    json_t        *acc;
-    json_error_t   err;
-
-    acc = json_loadb((const char *) user->accesses.data, user->accesses.len,
-                     0, &err);
-    if (acc == NULL || !json_is_array(acc)) {
-        if (acc) {
-            json_decref(acc);
-        }
-
-        acc = json_array();
-    }
-
-    return json_pack("{sososososososbsoso}",
-                     "id", ngx_http_bedrud_json_string(&user->id),
-                     "email", ngx_http_bedrud_json_string(&user->email),
-                     "name", ngx_http_bedrud_json_string(&user->name),
-                     "provider", ngx_http_bedrud_json_string(&user->provider),
-                     "avatarUrl", ngx_http_bedrud_json_string(&user->avatar),
-                     "accesses", acc,
-                     "isActive", (int) user->active,
-                     "createdAt", ngx_http_bedrud_json_string(&user->created),
-                     "updatedAt", ngx_http_bedrud_json_string(&user->updated));
-}
-
-
-/* Display names: Bedrud's minimum, plus a maximum and no control bytes. */
-
-static ngx_int_t
-ngx_http_bedrud_name_check(ngx_http_request_t *r, ngx_str_t *name,
-    const char *too_short)
-{
-    if (name->len < NGX_HTTP_BEDRUD_NAME_MIN) {
-        ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST, too_short);
-        return NGX_DECLINED;
-    }
-
-    if (name->len > NGX_HTTP_BEDRUD_NAME_MAX) {
-        ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST,
-                              "Name must be at most 100 characters");
-        return NGX_DECLINED;
-    }
-
-    if (ngx_http_bedrud_has_ctl(name->data, name->len)) {
-        ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST,
-                              "Name must not contain control characters");
-        return NGX_DECLINED;
-    }
-
-    return NGX_OK;
-}

@@ -15,13 +15,15 @@
 #include "ngx_http_bedrud_module.h"
 
 
-#define NGX_HTTP_BEDRUD_JSON_DEPTH  16
+#define NGX_HTTP_BEDRUD_JSON_DEPTH    16
+#define NGX_HTTP_BEDRUD_QUERY_DIGITS  9
 
 
 static void ngx_http_bedrud_body_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_bedrud_body_bytes(ngx_http_request_t *r,
     ngx_str_t *raw);
 static void ngx_http_bedrud_json_cleanup(void *data);
+static json_t *ngx_http_bedrud_json_value(json_t *obj, const char *key);
 static size_t ngx_http_bedrud_json_len(json_t *json, ngx_uint_t depth);
 static u_char *ngx_http_bedrud_json_write(u_char *p, json_t *json);
 
@@ -103,8 +105,6 @@ ngx_http_bedrud_send_text(ngx_http_request_t *r, ngx_uint_t status,
     (void) ngx_http_bedrud_add_header(r, "Cache-Control", &v);
     ngx_str_set(&v, "nosniff");
     (void) ngx_http_bedrud_add_header(r, "X-Content-Type-Options", &v);
-
-    ngx_http_bedrud_shm_account(r, status, ngx_current_msec - ctx->start);
 
     rc = ngx_http_send_header(r);
 
@@ -415,9 +415,10 @@ ngx_http_bedrud_get_cookie(ngx_http_request_t *r, const char *name,
 
 
 /*
- * The caller's access token, as Bedrud takes it: "Bearer <t>" (any case),
- * else the whole Authorization value, else the access_token cookie.  An
- * empty Authorization header counts as none, as in Go (c.Get() == "").
+ * The token of the Authorization header, as Bedrud takes it: "Bearer <t>"
+ * (any case) or the bare value, spaces around it dropped.  NGX_DECLINED:
+ * no header, or an empty one (Go's c.Get() == ""), so the caller may look
+ * elsewhere; NGX_ERROR: a header with no token in it.
  */
 
 ngx_int_t
@@ -425,36 +426,39 @@ ngx_http_bedrud_bearer(ngx_http_request_t *r, ngx_str_t *token)
 {
     ngx_str_t  v;
 
-    if (r->headers_in.authorization != NULL
-        && r->headers_in.authorization->value.len)
+    if (r->headers_in.authorization == NULL
+        || r->headers_in.authorization->value.len == 0)
     {
-        v = r->headers_in.authorization->value;
-
-        if (v.len >= 7 && ngx_strncasecmp(v.data, (u_char *) "bearer ", 7)
-                          == 0)
-        {
-            v.data += 7;
-            v.len -= 7;
-        }
-
-        while (v.len && v.data[0] == ' ') {
-            v.data++;
-            v.len--;
-        }
-
-        while (v.len && v.data[v.len - 1] == ' ') {
-            v.len--;
-        }
-
-        if (v.len == 0) {
-            return NGX_DECLINED;
-        }
-
-        *token = v;
-        return NGX_OK;
+        return NGX_DECLINED;
     }
 
-    return ngx_http_bedrud_get_cookie(r, "access_token", token);
+    v = r->headers_in.authorization->value;
+
+    if (v.len >= sizeof("Bearer ") - 1
+        && ngx_strncasecmp(v.data, (u_char *) "Bearer ",
+                           sizeof("Bearer ") - 1)
+           == 0)
+    {
+        v.data += sizeof("Bearer ") - 1;
+        v.len -= sizeof("Bearer ") - 1;
+    }
+
+    while (v.len && v.data[0] == ' ') {
+        v.data++;
+        v.len--;
+    }
+
+    while (v.len && v.data[v.len - 1] == ' ') {
+        v.len--;
+    }
+
+    if (v.len == 0) {
+        return NGX_ERROR;
+    }
+
+    *token = v;
+
+    return NGX_OK;
 }
 
 
@@ -464,7 +468,7 @@ ngx_http_bedrud_bearer(ngx_http_request_t *r, ngx_str_t *token)
  */
 
 ngx_int_t
-ngx_http_bedrud_read_body(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
+ngx_http_bedrud_read_body(ngx_http_request_t *r)
 {
     ngx_int_t                     rc;
     ngx_http_bedrud_main_conf_t  *bmcf;
@@ -688,6 +692,53 @@ ngx_http_bedrud_body_json(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
 }
 
 
+/*
+ * An optionally signed decimal query argument; absent or empty gives the
+ * default.  Nine digits at most keep page * limit far from overflow.
+ */
+
+ngx_int_t
+ngx_http_bedrud_arg_int(ngx_http_request_t *r, const char *name,
+    ngx_int_t def, ngx_int_t *value)
+{
+    u_char     *p, *last;
+    ngx_int_t   n, neg;
+    ngx_str_t   v;
+
+    if (ngx_http_arg(r, (u_char *) name, ngx_strlen(name), &v) != NGX_OK
+        || v.len == 0)
+    {
+        *value = def;
+        return NGX_OK;
+    }
+
+    p = v.data;
+    last = v.data + v.len;
+    neg = 0;
+
+    if (*p == '-' || *p == '+') {
+        neg = (*p == '-');
+        p++;
+    }
+
+    if (p == last || last - p > NGX_HTTP_BEDRUD_QUERY_DIGITS) {
+        return NGX_ERROR;
+    }
+
+    for (n = 0; p < last; p++) {
+        if (*p < '0' || *p > '9') {
+            return NGX_ERROR;
+        }
+
+        n = n * 10 + (*p - '0');
+    }
+
+    *value = neg ? -n : n;
+
+    return NGX_OK;
+}
+
+
 /* Ties a jansson value's lifetime to a pool. */
 
 json_t *
@@ -748,24 +799,16 @@ ngx_http_bedrud_json_get(json_t *obj, const char *key)
  */
 
 ngx_int_t
-ngx_http_bedrud_json_str(json_t *obj, const char *key, ngx_str_t *value,
-    ngx_uint_t *present)
+ngx_http_bedrud_json_str(json_t *obj, const char *key, ngx_str_t *value)
 {
     json_t  *v;
 
-    v = ngx_http_bedrud_json_get(obj, key);
+    ngx_str_null(value);
 
-    if (present) {
-        *present = (v != NULL);
-    }
+    v = ngx_http_bedrud_json_value(obj, key);
 
-    if (v == NULL || json_is_null(v)) {
-        ngx_str_null(value);
-        return NGX_DECLINED;
-    }
-
-    if (!json_is_string(v)) {
-        return NGX_ERROR;
+    if (v == NULL || !json_is_string(v)) {
+        return (v == NULL) ? NGX_DECLINED : NGX_ERROR;
     }
 
     value->data = (u_char *) json_string_value(v);
@@ -776,24 +819,16 @@ ngx_http_bedrud_json_str(json_t *obj, const char *key, ngx_str_t *value,
 
 
 ngx_int_t
-ngx_http_bedrud_json_bool(json_t *obj, const char *key, ngx_flag_t *value,
-    ngx_uint_t *present)
+ngx_http_bedrud_json_bool(json_t *obj, const char *key, ngx_flag_t *value)
 {
     json_t  *v;
 
-    v = ngx_http_bedrud_json_get(obj, key);
+    *value = 0;
 
-    if (present) {
-        *present = (v != NULL);
-    }
+    v = ngx_http_bedrud_json_value(obj, key);
 
-    if (v == NULL || json_is_null(v)) {
-        *value = 0;
-        return NGX_DECLINED;
-    }
-
-    if (!json_is_boolean(v)) {
-        return NGX_ERROR;
+    if (v == NULL || !json_is_boolean(v)) {
+        return (v == NULL) ? NGX_DECLINED : NGX_ERROR;
     }
 
     *value = json_is_true(v);
@@ -802,26 +837,20 @@ ngx_http_bedrud_json_bool(json_t *obj, const char *key, ngx_flag_t *value,
 }
 
 
+/* integers within +-10^9, as Go's int fields take them here */
+
 ngx_int_t
-ngx_http_bedrud_json_int(json_t *obj, const char *key, ngx_int_t *value,
-    ngx_uint_t *present)
+ngx_http_bedrud_json_int(json_t *obj, const char *key, ngx_int_t *value)
 {
     json_t      *v;
     json_int_t   i;
 
-    v = ngx_http_bedrud_json_get(obj, key);
+    *value = 0;
 
-    if (present) {
-        *present = (v != NULL);
-    }
+    v = ngx_http_bedrud_json_value(obj, key);
 
-    if (v == NULL || json_is_null(v)) {
-        *value = 0;
-        return NGX_DECLINED;
-    }
-
-    if (!json_is_integer(v)) {
-        return NGX_ERROR;
+    if (v == NULL || !json_is_integer(v)) {
+        return (v == NULL) ? NGX_DECLINED : NGX_ERROR;
     }
 
     i = json_integer_value(v);
@@ -836,96 +865,77 @@ ngx_http_bedrud_json_int(json_t *obj, const char *key, ngx_int_t *value,
 }
 
 
+/* the value of "key", NULL when it is absent or null */
+
+static json_t *
+ngx_http_bedrud_json_value(json_t *obj, const char *key)
+{
+    json_t  *v;
+
+    v = ngx_http_bedrud_json_get(obj, key);
+
+    return (v == NULL || json_is_null(v)) ? NULL : v;
+}
+
+
+/* A JSON array from its text; an empty one when the text is not one. */
+
 json_t *
-ngx_http_bedrud_json_string(ngx_str_t *s)
+ngx_http_bedrud_json_list(ngx_str_t *text)
 {
-    return json_stringn((const char *) s->data, s->len);
-}
+    json_t        *list;
+    json_error_t   err;
 
+    list = NULL;
 
-/* A handler's per-request state, allocated on first use. */
-
-void *
-ngx_http_bedrud_state(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
-    size_t size)
-{
-    if (ctx->data == NULL) {
-        ctx->data = ngx_pcalloc(r->pool, size);
+    if (text->len) {
+        list = json_loadb((const char *) text->data, text->len, 0, &err);
     }
 
-    return ctx->data;
-}
+    if (list == NULL || !json_is_array(list)) {
+        if (list) {
+            json_decref(list);
+        }
 
-
-/* Continues a request after a thread task; nothing if it already ended. */
-
-void
-ngx_http_bedrud_resume(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
-{
-    if (ctx->done) {
-        return;
+        list = json_array();
     }
 
-    ctx->next(r, ctx);
+    return list;
 }
 
 
 /*
- * Redis arguments: prefix + id + suffix (NUL-terminated, so that a key
- * can be the prefix of the next), a number, the current RFC 3339 time.
+ * A JSON array with an item made of each element of an array reply from
+ * "from" on; NULL when one cannot be made.
  */
 
-ngx_int_t
-ngx_http_bedrud_key(ngx_pool_t *pool, const char *prefix, ngx_str_t *id,
-    const char *suffix, ngx_str_t *key)
+json_t *
+ngx_http_bedrud_json_items(ngx_http_bedrud_reply_t *reply, ngx_uint_t from,
+    ngx_http_bedrud_item_pt item)
 {
-    u_char  *p;
-    size_t   plen, slen;
+    json_t      *list, *v;
+    ngx_uint_t   i;
 
-    plen = ngx_strlen(prefix);
-    slen = suffix ? ngx_strlen(suffix) : 0;
-
-    p = ngx_pnalloc(pool, plen + id->len + slen + 1);
-    if (p == NULL) {
-        return NGX_ERROR;
+    list = json_array();
+    if (list == NULL) {
+        return NULL;
     }
 
-    key->data = p;
+    for (i = from; i < reply->nelts; i++) {
+        v = item(reply->elts[i]);
 
-    p = ngx_cpymem(p, prefix, plen);
-    p = ngx_cpymem(p, id->data, id->len);
-    p = ngx_cpymem(p, suffix ? suffix : "", slen);
-    *p = '\0';
+        if (v == NULL || json_array_append_new(list, v) != 0) {
+            json_decref(list);
+            return NULL;
+        }
+    }
 
-    key->len = p - key->data;
-
-    return NGX_OK;
+    return list;
 }
 
 
-ngx_int_t
-ngx_http_bedrud_num(ngx_pool_t *pool, int64_t n, ngx_str_t *s)
+json_t *
+ngx_http_bedrud_json_string(ngx_str_t *s)
 {
-    s->data = ngx_pnalloc(pool, NGX_INT64_LEN);
-    if (s->data == NULL) {
-        return NGX_ERROR;
-    }
-
-    s->len = ngx_sprintf(s->data, "%L", n) - s->data;
-
-    return NGX_OK;
-}
-
-
-ngx_int_t
-ngx_http_bedrud_now_stamp(ngx_pool_t *pool, ngx_str_t *s)
-{
-    s->data = ngx_pnalloc(pool, NGX_HTTP_BEDRUD_TIMESTAMP_LEN);
-    if (s->data == NULL) {
-        return NGX_ERROR;
-    }
-
-    ngx_http_bedrud_timestamp(s->data, &s->len);
-
-    return NGX_OK;
+    return json_stringn((const char *) s->data, s->len);
 }

@@ -68,6 +68,7 @@ static ngx_int_t ngx_http_bedrud_jwt_sign(ngx_pool_t *pool,
     ngx_str_t *secret, json_t *grants, ngx_str_t *token);
 static ngx_int_t ngx_http_bedrud_jwt_segment(ngx_pool_t *pool, u_char *p,
     size_t len, ngx_uint_t depth, json_t **json);
+static ngx_int_t ngx_http_bedrud_jwt_split(ngx_str_t *token, u_char **dot);
 static ngx_int_t ngx_http_bedrud_jwt_header(ngx_pool_t *pool, u_char *p,
     size_t len);
 static ngx_int_t ngx_http_bedrud_jwt_claims(ngx_pool_t *pool,
@@ -474,65 +475,17 @@ ngx_http_bedrud_jwt_decode(ngx_pool_t *pool, ngx_str_t *token,
     ngx_str_t *secret, json_t **payload)
 {
     int         err;
-    u_char      ch, *copy, *dot[2];
+    u_char     *copy, *dot[2];
     jwt_t      *jwt;
-    size_t      i, n;
+    size_t      n;
     jwt_alg_t   alg;
     ngx_int_t   rc;
-    u_char      sig[NGX_HTTP_BEDRUD_JWT_SIG_LEN * 3 / 4];
 
     if (token->len == 0
         || token->len > NGX_HTTP_BEDRUD_JWT_MAX
         || secret->len == 0
-        || secret->len > NGX_MAX_INT32_VALUE)
-    {
-        return NGX_DECLINED;
-    }
-
-    /* header.payload.signature, base64url only: no padding, no spaces */
-
-    n = 0;
-
-    for (i = 0; i < token->len; i++) {
-        ch = token->data[i];
-
-        if (ch == '.') {
-            if (n == 2) {
-                return NGX_DECLINED;
-            }
-
-            dot[n++] = &token->data[i];
-            continue;
-        }
-
-        if (!((ch >= 'A' && ch <= 'Z')
-              || (ch >= 'a' && ch <= 'z')
-              || (ch >= '0' && ch <= '9')
-              || ch == '-' || ch == '_'))
-        {
-            return NGX_DECLINED;
-        }
-    }
-
-    if (n != 2
-        || dot[0] == token->data
-        || dot[1] == dot[0] + 1
-        || token->data + token->len - (dot[1] + 1)
-           != NGX_HTTP_BEDRUD_JWT_SIG_LEN)
-    {
-        return NGX_DECLINED;
-    }
-
-    /*
-     * One text per token: the unused low bits of the signature's last
-     * character must be zero.  libjwt 1.10 happens to compare encoded
-     * text, but tokens may be hashed or compared as text: do not rely
-     * on it.
-     */
-
-    if (ngx_http_bedrud_base64_decode(sig, &n, dot[1] + 1,
-                                      NGX_HTTP_BEDRUD_JWT_SIG_LEN, 1)
-        != NGX_OK)
+        || secret->len > NGX_MAX_INT32_VALUE
+        || ngx_http_bedrud_jwt_split(token, dot) != NGX_OK)
     {
         return NGX_DECLINED;
     }
@@ -587,6 +540,68 @@ ngx_http_bedrud_jwt_decode(ngx_pool_t *pool, ngx_str_t *token,
 
     if (!json_is_object(*payload)) {
         json_decref(*payload);
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * header.payload.signature, base64url only: no padding, no spaces; dot[]
+ * gets the two dots.  NGX_DECLINED for any other shape.
+ */
+
+static ngx_int_t
+ngx_http_bedrud_jwt_split(ngx_str_t *token, u_char **dot)
+{
+    u_char  ch;
+    size_t  i, n;
+    u_char  sig[NGX_HTTP_BEDRUD_JWT_SIG_LEN * 3 / 4];
+
+    n = 0;
+
+    for (i = 0; i < token->len; i++) {
+        ch = token->data[i];
+
+        if (ch == '.') {
+            if (n == 2) {
+                return NGX_DECLINED;
+            }
+
+            dot[n++] = &token->data[i];
+            continue;
+        }
+
+        if (!((ch >= 'A' && ch <= 'Z')
+              || (ch >= 'a' && ch <= 'z')
+              || (ch >= '0' && ch <= '9')
+              || ch == '-' || ch == '_'))
+        {
+            return NGX_DECLINED;
+        }
+    }
+
+    if (n != 2
+        || dot[0] == token->data
+        || dot[1] == dot[0] + 1
+        || token->data + token->len - (dot[1] + 1)
+           != NGX_HTTP_BEDRUD_JWT_SIG_LEN)
+    {
+        return NGX_DECLINED;
+    }
+
+    /*
+     * One text per token: the unused low bits of the signature's last
+     * character must be zero.  libjwt 1.10 happens to compare encoded
+     * text, but tokens may be hashed or compared as text: do not rely
+     * on it.
+     */
+
+    if (ngx_http_bedrud_base64_decode(sig, &n, dot[1] + 1,
+                                      NGX_HTTP_BEDRUD_JWT_SIG_LEN, 1)
+        != NGX_OK)
+    {
         return NGX_DECLINED;
     }
 

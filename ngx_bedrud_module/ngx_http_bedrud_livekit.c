@@ -54,6 +54,8 @@ static ngx_int_t ngx_http_bedrud_livekit_accesses(ngx_pool_t *pool,
 static ngx_int_t ngx_http_bedrud_livekit_canonical(const u_char *p,
     size_t len);
 static u_char *ngx_http_bedrud_livekit_time(u_char *p, time_t t);
+static u_char *ngx_http_bedrud_livekit_video(u_char *p,
+    ngx_http_bedrud_livekit_grant_t *g);
 
 
 /* canPublishSources by (allow_video << 1 | allow_audio), LiveKit's order */
@@ -74,7 +76,7 @@ ngx_http_bedrud_livekit_token(ngx_pool_t *pool, ngx_str_t *key,
 {
     u_char     *p, *payload;
     size_t      size;
-    ngx_str_t   accesses, *src;
+    ngx_str_t   accesses;
 
     if (key->len == 0 || secret->len == 0) {
         return NGX_DECLINED;
@@ -102,9 +104,6 @@ ngx_http_bedrud_livekit_token(ngx_pool_t *pool, ngx_str_t *key,
     {
         return NGX_ERROR;
     }
-
-    src = &ngx_http_bedrud_livekit_sources[(g->allow_video << 1)
-                                           | g->allow_audio];
 
     size = NGX_HTTP_BEDRUD_LIVEKIT_TEXT
            + NGX_HTTP_BEDRUD_LIVEKIT_ESCAPED
@@ -146,43 +145,42 @@ ngx_http_bedrud_livekit_token(ngx_pool_t *pool, ngx_str_t *key,
     p = ngx_http_bedrud_livekit_cpy(p, ",\"sub\":\"");
     p = ngx_http_bedrud_json_escape(p, &g->identity);
 
-    p = ngx_http_bedrud_livekit_cpy(p, "\",\"video\":{\"canPublish\":");
+    p = ngx_http_bedrud_livekit_cpy(p, "\",\"video\":");
+    p = ngx_http_bedrud_livekit_video(p, g);
+    *p++ = '}';
 
-    if (g->allow_audio || g->allow_video) {
-        p = ngx_http_bedrud_livekit_cpy(p, "true");
+    return ngx_http_bedrud_jwt_encode(pool, secret, payload, p - payload,
+                                      token);
+}
 
-    } else {
-        p = ngx_http_bedrud_livekit_cpy(p, "false");
-    }
+
+/* the "video" grant: what the room's settings let the participant do */
+
+static u_char *
+ngx_http_bedrud_livekit_video(u_char *p, ngx_http_bedrud_livekit_grant_t *g)
+{
+    ngx_str_t  *src;
+
+    src = &ngx_http_bedrud_livekit_sources[(g->allow_video << 1)
+                                           | g->allow_audio];
+
+    p = ngx_http_bedrud_livekit_cpy(p, "{\"canPublish\":");
+    p = ngx_http_bedrud_write_bool(p, g->allow_audio || g->allow_video);
 
     p = ngx_http_bedrud_livekit_cpy(p, ",\"canPublishData\":");
-
-    if (g->allow_chat) {
-        p = ngx_http_bedrud_livekit_cpy(p, "true");
-
-    } else {
-        p = ngx_http_bedrud_livekit_cpy(p, "false");
-    }
+    p = ngx_http_bedrud_write_bool(p, g->allow_chat);
 
     p = ngx_http_bedrud_livekit_cpy(p, ",\"canPublishSources\":[");
     p = ngx_cpymem(p, src->data, src->len);
 
     p = ngx_http_bedrud_livekit_cpy(p, "],\"canSubscribe\":true"
                                        ",\"canUpdateOwnMetadata\":");
-
-    if (g->guest) {
-        p = ngx_http_bedrud_livekit_cpy(p, "false");
-
-    } else {
-        p = ngx_http_bedrud_livekit_cpy(p, "true");
-    }
+    p = ngx_http_bedrud_write_bool(p, !g->guest);
 
     p = ngx_http_bedrud_livekit_cpy(p, ",\"room\":\"");
     p = ngx_http_bedrud_json_escape(p, &g->room);
-    p = ngx_http_bedrud_livekit_cpy(p, "\",\"roomJoin\":true}}");
 
-    return ngx_http_bedrud_jwt_encode(pool, secret, payload, p - payload,
-                                      token);
+    return ngx_http_bedrud_livekit_cpy(p, "\",\"roomJoin\":true}");
 }
 
 

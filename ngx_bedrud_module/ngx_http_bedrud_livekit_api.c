@@ -37,6 +37,8 @@ typedef struct {
 } ngx_http_bedrud_livekit_call_t;
 
 
+static ngx_http_request_body_t *ngx_http_bedrud_livekit_api_request_body(
+    ngx_pool_t *pool, ngx_str_t *body);
 static ngx_int_t ngx_http_bedrud_livekit_api_done(ngx_http_request_t *r,
     void *data, ngx_int_t rc);
 static void ngx_http_bedrud_livekit_api_resume(ngx_http_request_t *r);
@@ -77,7 +79,6 @@ ngx_http_bedrud_livekit_call(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx, const char *method, ngx_str_t *room,
     ngx_str_t *identity, ngx_http_bedrud_step_pt next)
 {
-    ngx_buf_t                       *b;
     ngx_str_t                        uri;
     ngx_http_request_t              *sr;
     ngx_http_request_body_t         *rb;
@@ -123,36 +124,12 @@ ngx_http_bedrud_livekit_call(ngx_http_request_t *r,
 
     ngx_sprintf(uri.data, "%V/%V", &bmcf->livekit_api, &call->method);
 
-    /*
-     * A POST with the JSON body in memory, so that a location without
-     * proxy_set_body works too.  All is allocated before the subrequest
-     * exists: once it does, nothing may fail.
-     */
+    /* all is allocated before the subrequest exists: then nothing fails */
 
-    b = ngx_calloc_buf(r->pool);
-    if (b == NULL) {
-        goto failed;
-    }
-
-    b->pos = call->body.data;
-    b->last = call->body.data + call->body.len;
-    b->start = b->pos;
-    b->end = b->last;
-    b->memory = 1;
-    b->last_buf = 1;
-
-    rb = ngx_pcalloc(r->pool, sizeof(ngx_http_request_body_t));
+    rb = ngx_http_bedrud_livekit_api_request_body(r->pool, &call->body);
     if (rb == NULL) {
         goto failed;
     }
-
-    rb->bufs = ngx_alloc_chain_link(r->pool);
-    if (rb->bufs == NULL) {
-        goto failed;
-    }
-
-    rb->bufs->buf = b;
-    rb->bufs->next = NULL;
 
     ps = ngx_palloc(r->pool, sizeof(ngx_http_post_subrequest_t));
     if (ps == NULL) {
@@ -207,6 +184,46 @@ failed:
                   "bedrud: LiveKit %s could not be started", method);
 
     next(r, ctx);
+}
+
+
+/*
+ * A POST body in memory, so that a location without proxy_set_body works
+ * too.
+ */
+
+static ngx_http_request_body_t *
+ngx_http_bedrud_livekit_api_request_body(ngx_pool_t *pool, ngx_str_t *body)
+{
+    ngx_buf_t                *b;
+    ngx_http_request_body_t  *rb;
+
+    b = ngx_calloc_buf(pool);
+    if (b == NULL) {
+        return NULL;
+    }
+
+    b->pos = body->data;
+    b->last = body->data + body->len;
+    b->start = b->pos;
+    b->end = b->last;
+    b->memory = 1;
+    b->last_buf = 1;
+
+    rb = ngx_pcalloc(pool, sizeof(ngx_http_request_body_t));
+    if (rb == NULL) {
+        return NULL;
+    }
+
+    rb->bufs = ngx_alloc_chain_link(pool);
+    if (rb->bufs == NULL) {
+        return NULL;
+    }
+
+    rb->bufs->buf = b;
+    rb->bufs->next = NULL;
+
+    return rb;
 }
 
 

@@ -2,9 +2,10 @@
 /*
  * Copyright (C) ngx_bedrud authors
  *
- * Directives, configuration, worker start and stop, and the content
- * handler that routes, rate-limits and authenticates every API request
- * before a route handler runs.
+ * Directives, configuration, worker start and stop, and the pipeline of
+ * every API request: the content handler routes, rate-limits and
+ * authenticates it before a route handler runs; the log phase counts its
+ * answer in the metrics.
  */
 
 
@@ -14,48 +15,26 @@
 
 #include "ngx_http_bedrud_module.h"
 
-#include <openssl/crypto.h>
-
 
 #define NGX_HTTP_BEDRUD_SECRET_MIN  32
-
-/*
- * Verified access tokens remembered per worker: sets of four ways (a
- * direct-mapped table made two of 64 clients evict each other for good).
- */
-#define NGX_HTTP_BEDRUD_TOKEN_SETS  512     /* a power of two */
-#define NGX_HTTP_BEDRUD_TOKEN_WAYS  4
-
-
-typedef struct {
-    u_char                     *token;     /* malloc()ed copy, or NULL */
-    size_t                      len;
-    uint32_t                    hash;
-    ngx_msec_t                  used;      /* the least recent goes */
-    u_char                     *secret;    /* verified with; a reload in
-                                              one process may change it */
-    ngx_http_bedrud_claims_t    claims;    /* strings point into token */
-} ngx_http_bedrud_token_slot_t;
 
 
 static ngx_int_t ngx_http_bedrud_preconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_http_bedrud_postconfiguration(ngx_conf_t *cf);
 static void *ngx_http_bedrud_create_main_conf(ngx_conf_t *cf);
 static char *ngx_http_bedrud_init_main_conf(ngx_conf_t *cf, void *conf);
+static ngx_int_t ngx_http_bedrud_api_conf(ngx_conf_t *cf,
+    ngx_http_bedrud_main_conf_t *bmcf);
 static ngx_int_t ngx_http_bedrud_init_process(ngx_cycle_t *cycle);
 static void ngx_http_bedrud_exit_process(ngx_cycle_t *cycle);
 static ngx_int_t ngx_http_bedrud_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_bedrud_log_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_bedrud_early(ngx_http_request_t *r,
     ngx_uint_t status, const char *message);
 static ngx_int_t ngx_http_bedrud_authenticate(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 static ngx_int_t ngx_http_bedrud_token_verify(ngx_http_request_t *r,
     ngx_str_t *token, ngx_str_t *secret, ngx_http_bedrud_claims_t *claims);
-static void ngx_http_bedrud_token_remember(ngx_http_bedrud_token_slot_t *slot,
-    ngx_str_t *token, uint32_t hash, ngx_str_t *secret,
-    ngx_http_bedrud_claims_t *claims, ngx_log_t *log);
-static ngx_int_t ngx_http_bedrud_claims_copy(ngx_pool_t *pool,
-    ngx_http_bedrud_claims_t *dst, ngx_http_bedrud_claims_t *src);
 
 static char *ngx_http_bedrud_api(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
@@ -63,6 +42,8 @@ static char *ngx_http_bedrud_metrics(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_bedrud_redis(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static ngx_int_t ngx_http_bedrud_redis_address(ngx_conf_t *cf,
+    ngx_http_bedrud_main_conf_t *bmcf, ngx_str_t *addr);
 static char *ngx_http_bedrud_file_slot(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_bedrud_functions(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -252,15 +233,6 @@ static ngx_http_bedrud_route_t  ngx_http_bedrud_admin_guard = {
 };
 
 
-/* set by bedrud_api: the settings it needs become mandatory */
-static ngx_uint_t  ngx_http_bedrud_api_used;
-
-/* per worker process: filled lazily, gone with the process */
-static ngx_http_bedrud_token_slot_t
-    ngx_http_bedrud_token_cache[NGX_HTTP_BEDRUD_TOKEN_SETS]
-                               [NGX_HTTP_BEDRUD_TOKEN_WAYS];
-
-
 static ngx_int_t
 ngx_http_bedrud_preconfiguration(ngx_conf_t *cf)
 {
@@ -271,14 +243,17 @@ ngx_http_bedrud_preconfiguration(ngx_conf_t *cf)
 /*
  * Runs after the locations are merged: an API location keeps bodies up to
  * bedrud_body_limit in memory, so that no request makes the worker read
- * its body back from a temporary file (a blocking disk read).
+ * its body back from a temporary file (a blocking disk read).  The log
+ * phase accounts the API's answers.
  */
 
 static ngx_int_t
 ngx_http_bedrud_postconfiguration(ngx_conf_t *cf)
 {
     ngx_uint_t                     i;
+    ngx_http_handler_pt           *h;
     ngx_http_core_loc_conf_t     **clcfp;
+    ngx_http_core_main_conf_t     *cmcf;
     ngx_http_bedrud_main_conf_t   *bmcf;
 
     bmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_bedrud_module);
@@ -294,6 +269,15 @@ ngx_http_bedrud_postconfiguration(ngx_conf_t *cf)
             clcfp[i]->client_body_buffer_size = bmcf->body_limit;
         }
     }
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_LOG_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_bedrud_log_handler;
 
     return NGX_OK;
 }
@@ -332,8 +316,6 @@ ngx_http_bedrud_create_main_conf(ngx_conf_t *cf)
     for (i = 0; i < NGX_HTTP_BEDRUD_LIMIT_CLASSES; i++) {
         bmcf->limits[i].limit = NGX_CONF_UNSET_UINT;
     }
-
-    ngx_http_bedrud_api_used = 0;
 
     return bmcf;
 }
@@ -385,69 +367,14 @@ ngx_http_bedrud_init_main_conf(ngx_conf_t *cf, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    if (!ngx_http_bedrud_api_used) {
+    /* bedrud_api makes the settings it needs mandatory */
+
+    if (bmcf->api_locations == NULL) {
         return NGX_CONF_OK;
     }
 
-    if (bmcf->redis_host.len == 0 && bmcf->redis_unix.len == 0) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"bedrud_api\" needs \"bedrud_redis\"");
+    if (ngx_http_bedrud_api_conf(cf, bmcf) != NGX_OK) {
         return NGX_CONF_ERROR;
-    }
-
-    if (bmcf->redis_functions == NULL) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"bedrud_api\" needs \"bedrud_redis_functions\" "
-                           "(the libraries in redis/*.lua)");
-        return NGX_CONF_ERROR;
-    }
-
-    if (bmcf->jwt_secret.len < NGX_HTTP_BEDRUD_SECRET_MIN) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"bedrud_api\" needs \"bedrud_jwt_secret_file\" "
-                           "with a secret of at least %d bytes",
-                           NGX_HTTP_BEDRUD_SECRET_MIN);
-        return NGX_CONF_ERROR;
-    }
-
-    if (bmcf->shm_zone == NULL) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"bedrud_api\" needs \"bedrud_zone\"");
-        return NGX_CONF_ERROR;
-    }
-
-    if (bmcf->livekit_secret.len
-        && bmcf->livekit_secret.len < NGX_HTTP_BEDRUD_SECRET_MIN)
-    {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "the LiveKit API secret must be at least %d bytes",
-                           NGX_HTTP_BEDRUD_SECRET_MIN);
-        return NGX_CONF_ERROR;
-    }
-
-    if (bmcf->livekit_api.len) {
-        if (bmcf->livekit_api.data[0] != '/') {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "\"bedrud_livekit_api\" needs a location "
-                               "prefix such as \"/_livekit\"");
-            return NGX_CONF_ERROR;
-        }
-
-        if (bmcf->livekit_key.len == 0 || bmcf->livekit_secret.len == 0) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "\"bedrud_livekit_api\" needs "
-                               "\"bedrud_livekit_api_key\" and "
-                               "\"bedrud_livekit_secret_file\"");
-            return NGX_CONF_ERROR;
-        }
-
-        /* calls are "<prefix>/<Method>" */
-
-        while (bmcf->livekit_api.len > 1
-               && bmcf->livekit_api.data[bmcf->livekit_api.len - 1] == '/')
-        {
-            bmcf->livekit_api.len--;
-        }
     }
 
     name = bmcf->thread_pool_name.len ? &bmcf->thread_pool_name : NULL;
@@ -465,16 +392,97 @@ ngx_http_bedrud_init_main_conf(ngx_conf_t *cf, void *conf)
 }
 
 
+/*
+ * What bedrud_api needs: Redis, its functions, a secret, a zone; and the
+ * LiveKit settings that go together.
+ */
+
+static ngx_int_t
+ngx_http_bedrud_api_conf(ngx_conf_t *cf, ngx_http_bedrud_main_conf_t *bmcf)
+{
+    if (bmcf->redis_host.len == 0 && bmcf->redis_unix.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"bedrud_api\" needs \"bedrud_redis\"");
+        return NGX_ERROR;
+    }
+
+    if (bmcf->redis_functions == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"bedrud_api\" needs \"bedrud_redis_functions\" "
+                           "(the libraries in redis/*.lua)");
+        return NGX_ERROR;
+    }
+
+    if (bmcf->jwt_secret.len < NGX_HTTP_BEDRUD_SECRET_MIN) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"bedrud_api\" needs \"bedrud_jwt_secret_file\" "
+                           "with a secret of at least %d bytes",
+                           NGX_HTTP_BEDRUD_SECRET_MIN);
+        return NGX_ERROR;
+    }
+
+    if (bmcf->shm_zone == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"bedrud_api\" needs \"bedrud_zone\"");
+        return NGX_ERROR;
+    }
+
+    if (bmcf->livekit_secret.len
+        && bmcf->livekit_secret.len < NGX_HTTP_BEDRUD_SECRET_MIN)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "the LiveKit API secret must be at least %d bytes",
+                           NGX_HTTP_BEDRUD_SECRET_MIN);
+        return NGX_ERROR;
+    }
+
+    if (bmcf->livekit_api.len) {
+        if (bmcf->livekit_api.data[0] != '/') {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"bedrud_livekit_api\" needs a location "
+                               "prefix such as \"/_livekit\"");
+            return NGX_ERROR;
+        }
+
+        if (bmcf->livekit_key.len == 0 || bmcf->livekit_secret.len == 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"bedrud_livekit_api\" needs "
+                               "\"bedrud_livekit_api_key\" and "
+                               "\"bedrud_livekit_secret_file\"");
+            return NGX_ERROR;
+        }
+
+        /* calls are "<prefix>/<Method>" */
+
+        while (bmcf->livekit_api.len > 1
+               && bmcf->livekit_api.data[bmcf->livekit_api.len - 1] == '/')
+        {
+            bmcf->livekit_api.len--;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
 static ngx_int_t
 ngx_http_bedrud_init_process(ngx_cycle_t *cycle)
 {
-    return ngx_http_bedrud_redis_init_process(cycle);
+    if (ngx_http_bedrud_token_cache_init(cycle) != NGX_OK
+        || ngx_http_bedrud_redis_init_process(cycle) != NGX_OK
+        || ngx_http_bedrud_revlog_init_process(cycle) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
 }
 
 
 static void
 ngx_http_bedrud_exit_process(ngx_cycle_t *cycle)
 {
+    ngx_http_bedrud_revlog_exit_process(cycle);
     ngx_http_bedrud_redis_exit_process(cycle);
 }
 
@@ -557,7 +565,7 @@ ngx_http_bedrud_handler(ngx_http_request_t *r)
     }
 
     if (route->body) {
-        return ngx_http_bedrud_read_body(r, ctx);
+        return ngx_http_bedrud_read_body(r);
     }
 
     rc = ngx_http_discard_request_body(r);
@@ -570,6 +578,34 @@ ngx_http_bedrud_handler(ngx_http_request_t *r)
     route->handler(r, ctx);
 
     return NGX_DONE;
+}
+
+
+/* Each answer of the API, once, in the metrics. */
+
+static ngx_int_t
+ngx_http_bedrud_log_handler(ngx_http_request_t *r)
+{
+    ngx_uint_t              status;
+    ngx_http_bedrud_ctx_t  *ctx;
+
+    /* a LiveKit call's subrequest has a context of another type */
+
+    if (r != r->main) {
+        return NGX_OK;
+    }
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_bedrud_module);
+
+    if (ctx == NULL || !ctx->done) {
+        return NGX_OK;
+    }
+
+    status = r->err_status ? r->err_status : r->headers_out.status;
+
+    ngx_http_bedrud_metrics_account(status, ngx_current_msec - ctx->start);
+
+    return NGX_OK;
 }
 
 
@@ -608,7 +644,15 @@ ngx_http_bedrud_authenticate(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 
     bmcf = ngx_http_get_module_main_conf(r, ngx_http_bedrud_module);
 
-    if (ngx_http_bedrud_bearer(r, &ctx->token) != NGX_OK) {
+    /* the header, else the cookie the web client keeps */
+
+    rc = ngx_http_bedrud_bearer(r, &ctx->token);
+
+    if (rc == NGX_DECLINED) {
+        rc = ngx_http_bedrud_get_cookie(r, "access_token", &ctx->token);
+    }
+
+    if (rc != NGX_OK) {
         ngx_str_set(&v, "Bearer");
         (void) ngx_http_bedrud_add_header(r, "WWW-Authenticate", &v);
         return ngx_http_bedrud_early(r, NGX_HTTP_UNAUTHORIZED,
@@ -649,160 +693,42 @@ ngx_http_bedrud_authenticate(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 
 
 /*
- * Clients send the same access token with every request: a worker
- * verifies each token once (signature, algorithm, claims) and keeps the
- * claims until the token expires.  Only times are checked again; the
- * revocation check stays per request.  A slot is found by a hash of the
- * token and must then equal it byte for byte (in constant time, so a
- * forged token learns nothing of the cached one).
+ * The token's claims: remembered by this worker, else verified in full
+ * (signature, algorithm, claims) and remembered.  A remembered token
+ * had all checked but the times.
  */
 
 static ngx_int_t
 ngx_http_bedrud_token_verify(ngx_http_request_t *r, ngx_str_t *token,
     ngx_str_t *secret, ngx_http_bedrud_claims_t *claims)
 {
-    time_t                         now;
-    uint32_t                       hash;
-    ngx_int_t                      rc;
-    ngx_uint_t                     i;
-    ngx_http_bedrud_token_slot_t  *set, *slot, *victim;
+    time_t     now;
+    ngx_int_t  rc;
 
     now = ngx_time();
-    hash = ngx_murmur_hash2(token->data, token->len);
-    set = ngx_http_bedrud_token_cache[hash
-                                      & (NGX_HTTP_BEDRUD_TOKEN_SETS - 1)];
-    victim = &set[0];
 
-    for (i = 0; i < NGX_HTTP_BEDRUD_TOKEN_WAYS; i++) {
-        slot = &set[i];
+    rc = ngx_http_bedrud_token_cache_lookup(r->pool, token, secret, claims);
 
-        if (slot->token == NULL) {
-            victim = slot;
-            continue;
-        }
-
-        if (slot->hash == hash
-            && slot->len == token->len
-            && slot->secret == secret->data
-            && CRYPTO_memcmp(slot->token, token->data, token->len) == 0)
-        {
-            if (slot->claims.exp <= now) {
-                return NGX_DECLINED;
-            }
-
-            slot->used = ngx_current_msec;
-
-            return ngx_http_bedrud_claims_copy(r->pool, claims,
-                                               &slot->claims);
-        }
-
-        if (victim->token != NULL
-            && (ngx_msec_int_t) (slot->used - victim->used) < 0)
-        {
-            victim = slot;
-        }
+    if (rc == NGX_OK) {
+        return (claims->exp > now) ? NGX_OK : NGX_DECLINED;
     }
 
-    ngx_http_bedrud_shm_count(NGX_HTTP_BEDRUD_TOKEN_VERIFIED);
+    if (rc == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_bedrud_metrics_count(NGX_HTTP_BEDRUD_TOKEN_VERIFIED);
 
     rc = ngx_http_bedrud_jwt_verify(r->pool, token, secret,
                                     NGX_HTTP_BEDRUD_TOKEN_ACCESS, now,
                                     claims);
 
     if (rc == NGX_OK) {
-        ngx_http_bedrud_token_remember(victim, token, hash, secret, claims,
-                                       r->connection->log);
+        ngx_http_bedrud_token_cache_remember(token, secret, claims,
+                                             r->connection->log);
     }
 
     return rc;
-}
-
-
-static void
-ngx_http_bedrud_token_remember(ngx_http_bedrud_token_slot_t *slot,
-    ngx_str_t *token, uint32_t hash, ngx_str_t *secret,
-    ngx_http_bedrud_claims_t *claims, ngx_log_t *log)
-{
-    u_char                    *p;
-    size_t                     len;
-    ngx_http_bedrud_claims_t   c;
-
-    len = token->len + claims->user_id.len + claims->email.len
-          + claims->name.len + claims->provider.len + claims->accesses.len
-          + claims->jti.len + claims->fam.len;
-
-    p = ngx_alloc(len, log);
-    if (p == NULL) {
-        /* just not remembered */
-        return;
-    }
-
-    if (slot->token != NULL) {
-        ngx_free(slot->token);
-    }
-
-    slot->token = p;
-    slot->len = token->len;
-    slot->hash = hash;
-    slot->used = ngx_current_msec;
-    slot->secret = secret->data;
-    p = ngx_cpymem(p, token->data, token->len);
-
-    c = *claims;
-
-#define ngx_http_bedrud_keep(field)                                          \
-    c.field.data = p;                                                         \
-    p = ngx_cpymem(p, claims->field.data, claims->field.len)
-
-    ngx_http_bedrud_keep(user_id);
-    ngx_http_bedrud_keep(email);
-    ngx_http_bedrud_keep(name);
-    ngx_http_bedrud_keep(provider);
-    ngx_http_bedrud_keep(accesses);
-    ngx_http_bedrud_keep(jti);
-    ngx_http_bedrud_keep(fam);
-
-#undef ngx_http_bedrud_keep
-
-    slot->claims = c;
-}
-
-
-/* The request gets its own copy: a slot may be reused while it waits. */
-
-static ngx_int_t
-ngx_http_bedrud_claims_copy(ngx_pool_t *pool, ngx_http_bedrud_claims_t *dst,
-    ngx_http_bedrud_claims_t *src)
-{
-    u_char  *p;
-    size_t   len;
-
-    len = src->user_id.len + src->email.len + src->name.len
-          + src->provider.len + src->accesses.len + src->jti.len
-          + src->fam.len;
-
-    p = ngx_pnalloc(pool, len);
-    if (p == NULL) {
-        return NGX_ERROR;
-    }
-
-    *dst = *src;
-
-#define ngx_http_bedrud_copy(field)                                          \
-    dst->field.data = p;                                                      \
-    p = ngx_cpymem(p, src->field.data, src->field.len)
-
-    ngx_http_bedrud_copy(user_id);
-    ngx_http_bedrud_copy(email);
-    ngx_http_bedrud_copy(name);
-    ngx_http_bedrud_copy(provider);
-    ngx_http_bedrud_copy(accesses);
-    ngx_http_bedrud_copy(jti);
-    ngx_http_bedrud_copy(fam);
-
-#undef ngx_http_bedrud_copy
-
-    return NGX_OK;
 }
 
 
@@ -834,8 +760,6 @@ ngx_http_bedrud_api(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     *clcfp = clcf;
 
-    ngx_http_bedrud_api_used = 1;
-
     return NGX_CONF_OK;
 }
 
@@ -865,12 +789,8 @@ ngx_http_bedrud_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_bedrud_main_conf_t *bmcf = conf;
 
-    u_char     *p;
-    size_t      len;
     ngx_str_t  *value, s, file;
-    ngx_url_t   u;
     ngx_uint_t  i;
-    u_char      text[NGX_SOCKADDR_STRLEN];
 
     if (bmcf->redis_host.len || bmcf->redis_unix.len) {
         return "is duplicate";
@@ -878,58 +798,8 @@ ngx_http_bedrud_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     value = cf->args->elts;
 
-    if (ngx_strncmp(value[1].data, "unix:", 5) == 0) {
-        if (value[1].len <= 5) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "\"bedrud_redis\" needs a socket path after "
-                               "\"unix:\"");
-            return NGX_CONF_ERROR;
-        }
-
-        bmcf->redis_unix.data = value[1].data + 5;
-        bmcf->redis_unix.len = value[1].len - 5;
-
-    } else {
-        ngx_memzero(&u, sizeof(ngx_url_t));
-
-        u.url = value[1];
-        u.default_port = 6379;
-
-        if (ngx_parse_url(cf->pool, &u) != NGX_OK) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "invalid Redis address \"%V\"%s%s", &value[1],
-                               u.err ? ": " : "", u.err ? u.err : "");
-            return NGX_CONF_ERROR;
-        }
-
-        if (u.naddrs == 0) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "Redis host \"%V\" has no address", &value[1]);
-            return NGX_CONF_ERROR;
-        }
-
-        len = ngx_sock_ntop(u.addrs[0].sockaddr, u.addrs[0].socklen, text,
-                            NGX_SOCKADDR_STRLEN, 0);
-
-        p = ngx_pnalloc(cf->pool, len + 1);
-        if (p == NULL) {
-            return NGX_CONF_ERROR;
-        }
-
-        /* hiredis wants "::1", not "[::1]", and a NUL-terminated string */
-        if (len > 2 && text[0] == '[') {
-            ngx_memcpy(p, text + 1, len - 2);
-            len -= 2;
-
-        } else {
-            ngx_memcpy(p, text, len);
-        }
-
-        p[len] = '\0';
-
-        bmcf->redis_host.data = p;
-        bmcf->redis_host.len = len;
-        bmcf->redis_port = u.port;
+    if (ngx_http_bedrud_redis_address(cf, bmcf, &value[1]) != NGX_OK) {
+        return NGX_CONF_ERROR;
     }
 
     for (i = 2; i < cf->args->nelts; i++) {
@@ -972,6 +842,78 @@ ngx_http_bedrud_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     return NGX_CONF_OK;
+}
+
+
+/*
+ * The address of bedrud_redis: "unix:/path", or an IP literal or a host
+ * name with an optional port, resolved here.
+ */
+
+static ngx_int_t
+ngx_http_bedrud_redis_address(ngx_conf_t *cf,
+    ngx_http_bedrud_main_conf_t *bmcf, ngx_str_t *addr)
+{
+    u_char     *p;
+    size_t      len;
+    ngx_url_t   u;
+    u_char      text[NGX_SOCKADDR_STRLEN];
+
+    if (ngx_strncmp(addr->data, "unix:", 5) == 0) {
+        if (addr->len <= 5) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"bedrud_redis\" needs a socket path after "
+                               "\"unix:\"");
+            return NGX_ERROR;
+        }
+
+        bmcf->redis_unix.data = addr->data + 5;
+        bmcf->redis_unix.len = addr->len - 5;
+
+    } else {
+        ngx_memzero(&u, sizeof(ngx_url_t));
+
+        u.url = *addr;
+        u.default_port = 6379;
+
+        if (ngx_parse_url(cf->pool, &u) != NGX_OK) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid Redis address \"%V\"%s%s", addr,
+                               u.err ? ": " : "", u.err ? u.err : "");
+            return NGX_ERROR;
+        }
+
+        if (u.naddrs == 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "Redis host \"%V\" has no address", addr);
+            return NGX_ERROR;
+        }
+
+        len = ngx_sock_ntop(u.addrs[0].sockaddr, u.addrs[0].socklen, text,
+                            NGX_SOCKADDR_STRLEN, 0);
+
+        p = ngx_pnalloc(cf->pool, len + 1);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        /* hiredis wants "::1", not "[::1]", and a NUL-terminated string */
+        if (len > 2 && text[0] == '[') {
+            ngx_memcpy(p, text + 1, len - 2);
+            len -= 2;
+
+        } else {
+            ngx_memcpy(p, text, len);
+        }
+
+        p[len] = '\0';
+
+        bmcf->redis_host.data = p;
+        bmcf->redis_host.len = len;
+        bmcf->redis_port = u.port;
+    }
+
+    return NGX_OK;
 }
 
 

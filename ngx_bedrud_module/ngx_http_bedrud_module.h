@@ -13,6 +13,8 @@
 #include <ngx_http.h>
 #include <jansson.h>
 
+#include "ngx_http_bedrud_functions.h"
+
 
 #define NGX_HTTP_BEDRUD_MAX_PARAMS       2
 
@@ -86,7 +88,8 @@ typedef struct {
 
     /* request limits */
     size_t                      body_limit;
-    ngx_array_t                *api_locations; /* their core loc confs */
+    ngx_array_t                *api_locations; /* their core loc confs;
+                                                  NULL: no bedrud_api */
     ngx_http_bedrud_limit_t     limits[NGX_HTTP_BEDRUD_LIMIT_CLASSES];
     ngx_shm_zone_t             *shm_zone;
 
@@ -170,7 +173,6 @@ struct ngx_http_bedrud_ctx_s {
 
     ngx_msec_t                  start;
     unsigned                    done:1;
-    unsigned                    waiting:1;
 };
 
 
@@ -187,8 +189,14 @@ extern ngx_module_t  ngx_http_bedrud_module;
 /* ngx_http_bedrud_router.c */
 ngx_http_bedrud_route_t *ngx_http_bedrud_route(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx, ngx_str_t *allow);
-ngx_uint_t ngx_http_bedrud_route_count(void);
-ngx_http_bedrud_route_t *ngx_http_bedrud_routes(void);
+
+
+/* ngx_http_bedrud_token_cache.c: verified access tokens, per worker */
+ngx_int_t ngx_http_bedrud_token_cache_init(ngx_cycle_t *cycle);
+ngx_int_t ngx_http_bedrud_token_cache_lookup(ngx_pool_t *pool,
+    ngx_str_t *token, ngx_str_t *secret, ngx_http_bedrud_claims_t *claims);
+void ngx_http_bedrud_token_cache_remember(ngx_str_t *token, ngx_str_t *secret,
+    ngx_http_bedrud_claims_t *claims, ngx_log_t *log);
 
 
 /* ngx_http_bedrud_http.c: replies finalize the request exactly once */
@@ -206,8 +214,7 @@ ngx_int_t ngx_http_bedrud_set_cookie(ngx_http_request_t *r,
     const char *name, ngx_str_t *value, time_t max_age);
 ngx_int_t ngx_http_bedrud_get_cookie(ngx_http_request_t *r,
     const char *name, ngx_str_t *value);
-ngx_int_t ngx_http_bedrud_read_body(ngx_http_request_t *r,
-    ngx_http_bedrud_ctx_t *ctx);
+ngx_int_t ngx_http_bedrud_read_body(ngx_http_request_t *r);
 /* a raw body as the JSON object ctx->body: NGX_OK, NGX_DECLINED (bad) */
 ngx_int_t ngx_http_bedrud_body_json(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx, ngx_str_t *raw);
@@ -216,37 +223,78 @@ json_t *ngx_http_bedrud_json_get(json_t *obj, const char *key);
 ngx_int_t ngx_http_bedrud_json_dump(ngx_pool_t *pool, json_t *json,
     ngx_str_t *out);
 ngx_int_t ngx_http_bedrud_json_str(json_t *obj, const char *key,
-    ngx_str_t *value, ngx_uint_t *present);
+    ngx_str_t *value);
 ngx_int_t ngx_http_bedrud_json_bool(json_t *obj, const char *key,
-    ngx_flag_t *value, ngx_uint_t *present);
+    ngx_flag_t *value);
 ngx_int_t ngx_http_bedrud_json_int(json_t *obj, const char *key,
-    ngx_int_t *value, ngx_uint_t *present);
+    ngx_int_t *value);
 json_t *ngx_http_bedrud_json_string(ngx_str_t *s);
+json_t *ngx_http_bedrud_json_list(ngx_str_t *text);
+typedef json_t *(*ngx_http_bedrud_item_pt)(ngx_http_bedrud_reply_t *reply);
+json_t *ngx_http_bedrud_json_items(ngx_http_bedrud_reply_t *reply,
+    ngx_uint_t from, ngx_http_bedrud_item_pt item);
 ngx_int_t ngx_http_bedrud_bearer(ngx_http_request_t *r, ngx_str_t *token);
-void ngx_http_bedrud_resume(ngx_http_request_t *r,
-    ngx_http_bedrud_ctx_t *ctx);
-void *ngx_http_bedrud_state(ngx_http_request_t *r,
-    ngx_http_bedrud_ctx_t *ctx, size_t size);
-ngx_int_t ngx_http_bedrud_key(ngx_pool_t *pool, const char *prefix,
-    ngx_str_t *id, const char *suffix, ngx_str_t *key);
-ngx_int_t ngx_http_bedrud_num(ngx_pool_t *pool, int64_t n, ngx_str_t *s);
-ngx_int_t ngx_http_bedrud_now_stamp(ngx_pool_t *pool, ngx_str_t *s);
+ngx_int_t ngx_http_bedrud_arg_int(ngx_http_request_t *r, const char *name,
+    ngx_int_t def, ngx_int_t *value);
 
 
-/* ngx_http_bedrud_redis.c */
+/* ngx_http_bedrud_redis.c: the connection; it reports, never answers */
+
+/* what became of a request's commands: NGX_OK, NGX_ERROR, NGX_DECLINED */
+typedef void (*ngx_http_bedrud_redis_done_pt)(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx, ngx_int_t rc);
+/* the reply to a command of no request, NULL if none came */
+typedef void (*ngx_http_bedrud_redis_handler_pt)(
+    ngx_http_bedrud_reply_t *reply, void *data);
+typedef void (*ngx_http_bedrud_redis_ready_pt)(void);
+
 ngx_int_t ngx_http_bedrud_redis_init_process(ngx_cycle_t *cycle);
 void ngx_http_bedrud_redis_exit_process(ngx_cycle_t *cycle);
 ngx_int_t ngx_http_bedrud_redis_ready(void);
-void ngx_http_bedrud_redis_call(ngx_http_request_t *r,
+void ngx_http_bedrud_redis_on_ready(ngx_http_bedrud_redis_ready_pt handler);
+ngx_int_t ngx_http_bedrud_redis_request(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx, ngx_http_bedrud_cmd_t *cmds, ngx_uint_t n,
-    ngx_http_bedrud_step_pt next);
+    ngx_http_bedrud_redis_done_pt done);
+ngx_int_t ngx_http_bedrud_redis_fcall(ngx_pool_t *pool, const char *function,
+    ngx_uint_t nkeys, ngx_uint_t nargs, ngx_str_t *args,
+    ngx_http_bedrud_cmd_t *cmd);
+ngx_int_t ngx_http_bedrud_redis_command(ngx_pool_t *pool, ngx_uint_t argc,
+    ngx_str_t *argv, ngx_http_bedrud_redis_handler_pt handler, void *data);
+ngx_http_bedrud_reply_t *ngx_http_bedrud_reply_elt(
+    ngx_http_bedrud_reply_t *reply, ngx_uint_t i);
+ngx_str_t *ngx_http_bedrud_reply_str(ngx_http_bedrud_reply_t *reply,
+    ngx_uint_t i);
+ngx_int_t ngx_http_bedrud_reply_is(ngx_http_bedrud_reply_t *reply,
+    const char *status);
+
+
+/* ngx_http_bedrud_revlog.c: revocations from Redis into the zone */
+ngx_int_t ngx_http_bedrud_revlog_init_process(ngx_cycle_t *cycle);
+void ngx_http_bedrud_revlog_exit_process(ngx_cycle_t *cycle);
+ngx_uint_t ngx_http_bedrud_revlog_revoke(ngx_http_bedrud_reply_t *reply,
+    ngx_uint_t from, time_t exp);
+
+
+
+/* ngx_http_bedrud_step.c: a handler's asynchronous steps */
+void *ngx_http_bedrud_state(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx, size_t size);
+void ngx_http_bedrud_resume(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+void ngx_http_bedrud_query(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
+    ngx_http_bedrud_cmd_t *cmds, ngx_uint_t n, ngx_http_bedrud_step_pt next);
 void ngx_http_bedrud_fcall(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
     const char *function, ngx_uint_t nkeys, ngx_uint_t nargs,
     ngx_str_t *args, ngx_http_bedrud_step_pt next);
-ngx_http_bedrud_reply_t *ngx_http_bedrud_reply_elt(
-    ngx_http_bedrud_reply_t *reply, ngx_uint_t i);
-ngx_int_t ngx_http_bedrud_reply_is(ngx_http_bedrud_reply_t *reply,
-    const char *status);
+
+/*
+ * A Redis function by its name in ngx_http_bedrud_functions.h (ROOM_JOIN,
+ * ...): the function, its key count and argument count come from there.
+ */
+#define ngx_http_bedrud_call(r, ctx, fn, args, next)                          \
+    ngx_http_bedrud_fcall(r, ctx, NGX_HTTP_BEDRUD_ ## fn,                     \
+                          NGX_HTTP_BEDRUD_ ## fn ## _NKEYS,                   \
+                          NGX_HTTP_BEDRUD_ ## fn ## _N, args, next)
 
 /* a Redis function's status word and the error answer it stands for */
 typedef struct {
@@ -263,31 +311,61 @@ typedef struct {
 ngx_int_t ngx_http_bedrud_reply_check(ngx_http_request_t *r,
     ngx_http_bedrud_reply_t *reply, ngx_http_bedrud_status_t *map,
     const char *fallback);
-ngx_str_t *ngx_http_bedrud_reply_str(ngx_http_bedrud_reply_t *reply,
-    ngx_uint_t i);
 
 
-/* ngx_http_bedrud_shm.c */
+/* ngx_http_bedrud_shm.c: the shared zone, rate limits, the denylist */
 char *ngx_http_bedrud_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+/* NGX_BUSY over the limit: *retry_after is when the window resets */
 ngx_int_t ngx_http_bedrud_shm_limit(ngx_http_request_t *r,
     ngx_uint_t cls, time_t *retry_after);
-/* also: requests left in the window, seconds until it resets (both opt.) */
-ngx_int_t ngx_http_bedrud_shm_limit_ex(ngx_http_request_t *r,
-    ngx_uint_t cls, ngx_uint_t *remaining, time_t *reset);
 ngx_int_t ngx_http_bedrud_shm_revoked(ngx_str_t *id);
 void ngx_http_bedrud_shm_revoke(ngx_str_t *id, time_t exp);
-void ngx_http_bedrud_shm_account(ngx_http_request_t *r, ngx_uint_t status,
-    ngx_msec_t latency);
-void ngx_http_bedrud_shm_count(ngx_uint_t what);
+
+/* the zone's gauges */
+typedef struct {
+    ngx_atomic_uint_t           deny_entries;
+    ngx_atomic_uint_t           limit_entries;
+    ngx_uint_t                  pages_free;
+    size_t                      size;
+} ngx_http_bedrud_shm_stats_t;
+
+ngx_int_t ngx_http_bedrud_shm_stats(ngx_http_bedrud_shm_stats_t *stats);
+
+
+/* ngx_http_bedrud_metrics.c: counters in the shared zone, GET /metrics */
+
+#define NGX_HTTP_BEDRUD_METRICS_CODES    5     /* 2xx, 3xx, 4xx, 5xx, other */
+#define NGX_HTTP_BEDRUD_METRICS_STATUSES 4     /* 401, 403, 429, 503 */
+#define NGX_HTTP_BEDRUD_METRICS_BUCKETS  12    /* the last one is +Inf */
+#define NGX_HTTP_BEDRUD_METRICS_EVENTS   6
+
+/* in the zone: a new field changes NGX_HTTP_BEDRUD_SHM_VERSION */
+typedef struct {
+    ngx_atomic_t                codes[NGX_HTTP_BEDRUD_METRICS_CODES];
+    ngx_atomic_t                statuses[NGX_HTTP_BEDRUD_METRICS_STATUSES];
+    ngx_atomic_t                buckets[NGX_HTTP_BEDRUD_METRICS_BUCKETS];
+    ngx_atomic_t                latency;   /* sum, milliseconds */
+    ngx_atomic_t                rate_limited;
+    ngx_atomic_t                events[NGX_HTTP_BEDRUD_METRICS_EVENTS];
+    ngx_atomic_t                deny_dropped;
+} ngx_http_bedrud_metrics_t;
+
+/* the zone's counters, NULL without a zone (ngx_http_bedrud_shm.c) */
+ngx_http_bedrud_metrics_t *ngx_http_bedrud_shm_metrics(void);
+
+void ngx_http_bedrud_metrics_account(ngx_uint_t status, ngx_msec_t latency);
+void ngx_http_bedrud_metrics_count(ngx_uint_t what);
 ngx_int_t ngx_http_bedrud_metrics_handler(ngx_http_request_t *r);
 
-/* events counted by ngx_http_bedrud_shm_count() */
+/* events counted by ngx_http_bedrud_metrics_count() */
 #define NGX_HTTP_BEDRUD_REDIS_ERROR      0
 #define NGX_HTTP_BEDRUD_REDIS_TIMEOUT    1
 #define NGX_HTTP_BEDRUD_REDIS_RECONNECT  2
 #define NGX_HTTP_BEDRUD_TOKEN_VERIFIED   3
 #define NGX_HTTP_BEDRUD_E2EE_REMOVED     4
 #define NGX_HTTP_BEDRUD_BANNED_REMOVED   5
+#define NGX_HTTP_BEDRUD_RATE_LIMITED     6
+#define NGX_HTTP_BEDRUD_DENY_DROPPED     7
 
 
 /* ngx_http_bedrud_password.c */
@@ -342,27 +420,88 @@ ngx_int_t ngx_http_bedrud_jwt_encode(ngx_pool_t *pool, ngx_str_t *secret,
 #define NGX_HTTP_BEDRUD_HS256_LEN        32
 
 
-/* ngx_http_bedrud_validate.c: no request state */
+/* ngx_http_bedrud_validate.c: what input may be; no request state */
 ngx_int_t ngx_http_bedrud_utf8_valid(const u_char *p, size_t len);
 ngx_int_t ngx_http_bedrud_has_ctl(const u_char *p, size_t len);
 ngx_int_t ngx_http_bedrud_email_valid(const u_char *p, size_t len);
-void ngx_http_bedrud_uuid(u_char *out);   /* 36 bytes */
-ngx_int_t ngx_http_bedrud_random_id(u_char *out, size_t len);
-void ngx_http_bedrud_timestamp(u_char *out, size_t *len); /* RFC 3339 */
 ngx_int_t ngx_http_bedrud_json_depth_ok(const u_char *p, size_t len,
     ngx_uint_t max);
+ngx_int_t ngx_http_bedrud_uuid_valid(ngx_str_t *id);
+/* the error text for a bad room name (Bedrud's), or NULL */
+const char *ngx_http_bedrud_room_name_error(ngx_str_t *name);
+/* the error text for a bad guest name, or NULL; the length comes last */
+const char *ngx_http_bedrud_guest_name_error(ngx_str_t *name);
+ngx_int_t ngx_http_bedrud_identity_valid(ngx_str_t *id);
+/* a user or room id that can be a key of ours (OAuth ids too) */
+ngx_int_t ngx_http_bedrud_id_valid(ngx_str_t *id);
+/* a role: 1..32 bytes of [a-z0-9_-] */
+ngx_int_t ngx_http_bedrud_role_valid(const char *role, size_t len);
+
+
+/* ngx_http_bedrud_string.c: text we write or trim; no request state */
+void ngx_http_bedrud_uuid(u_char *out);   /* 36 bytes */
+ngx_int_t ngx_http_bedrud_new_uuid(ngx_pool_t *pool, ngx_str_t *id);
+ngx_int_t ngx_http_bedrud_random_id(u_char *out, size_t len);
+u_char *ngx_http_bedrud_rfc3339(u_char *p, time_t sec, ngx_uint_t usec);
+void ngx_http_bedrud_timestamp(u_char *out, size_t *len); /* RFC 3339, now */
+/* "2006-01-02 15:04:05", UTC, from RFC 3339; its length, 0 if unparsable */
+size_t ngx_http_bedrud_datetime(ngx_str_t *rfc, u_char *out);
 size_t ngx_http_bedrud_json_escape_len(ngx_str_t *s);
 u_char *ngx_http_bedrud_json_escape(u_char *p, ngx_str_t *s);
+u_char *ngx_http_bedrud_write_bool(u_char *p, ngx_uint_t b);
 u_char *ngx_http_bedrud_base64_encode(u_char *dst, const u_char *src,
     size_t len, ngx_uint_t url);
 ngx_int_t ngx_http_bedrud_base64_decode(u_char *dst, size_t *n,
     const u_char *src, size_t len, ngx_uint_t url);
+void ngx_http_bedrud_trim_space(ngx_str_t *s);
 
 #define NGX_HTTP_BEDRUD_UUID_LEN         36
 #define NGX_HTTP_BEDRUD_TIMESTAMP_LEN    40
+#define NGX_HTTP_BEDRUD_DATETIME_LEN     (sizeof("2006-01-02 15:04:05") - 1)
 
 
-/* ngx_http_bedrud_auth.c */
+/* ngx_http_bedrud_keys.c: Redis key names and values; no request state */
+ngx_int_t ngx_http_bedrud_key(ngx_pool_t *pool, ngx_uint_t kind,
+    ngx_str_t *id, ngx_str_t *key);
+ngx_int_t ngx_http_bedrud_session_key(ngx_pool_t *pool, ngx_str_t *uid,
+    ngx_str_t *fam, ngx_str_t *key);
+ngx_int_t ngx_http_bedrud_num(ngx_pool_t *pool, int64_t n, ngx_str_t *s);
+void ngx_http_bedrud_bit(ngx_str_t *s, ngx_uint_t on);
+ngx_int_t ngx_http_bedrud_now_stamp(ngx_pool_t *pool, ngx_str_t *s);
+void ngx_http_bedrud_settings_cmd(ngx_http_bedrud_cmd_t *cmd, ngx_str_t *argv,
+    ngx_uint_t n);
+extern ngx_str_t  ngx_http_bedrud_settings[];
+
+/* kinds of ngx_http_bedrud_key(): the id goes where <> is */
+#define NGX_HTTP_BEDRUD_KEY_USER            0   /* bedrud:user:{<>} */
+#define NGX_HTTP_BEDRUD_KEY_USER_ROOMS      1   /* bedrud:user:{<>}:rooms */
+#define NGX_HTTP_BEDRUD_KEY_SESSIONS        2   /* bedrud:sessions:{<>} */
+#define NGX_HTTP_BEDRUD_KEY_EMAIL           3   /* bedrud:email:<> */
+#define NGX_HTTP_BEDRUD_KEY_INVITE          4   /* bedrud:invite:<> */
+#define NGX_HTTP_BEDRUD_KEY_INVITE_ID       5   /* bedrud:inviteid:<> */
+#define NGX_HTTP_BEDRUD_KEY_ROOM            6   /* bedrud:room:{<>} */
+#define NGX_HTTP_BEDRUD_KEY_ROOM_SEATS      7   /* bedrud:room:{<>}:seats */
+#define NGX_HTTP_BEDRUD_KEY_ROOM_BANS       8   /* bedrud:room:{<>}:bans */
+#define NGX_HTTP_BEDRUD_KEY_ROOM_GUESTBANS  9   /* bedrud:room:{<>}:guestbans */
+#define NGX_HTTP_BEDRUD_KEY_ROOM_GUESTS     10  /* bedrud:room:{<>}:guests */
+#define NGX_HTTP_BEDRUD_KEY_ROOM_GUESTEXP   11  /* bedrud:room:{<>}:guestexp */
+#define NGX_HTTP_BEDRUD_KEY_ROOM_MODS       12  /* bedrud:room:{<>}:mods */
+#define NGX_HTTP_BEDRUD_KEY_ROOM_PRESENCE   13  /* bedrud:room:{<>}:presence */
+#define NGX_HTTP_BEDRUD_KEY_ROOM_NAME       14  /* bedrud:roomname:<> */
+#define NGX_HTTP_BEDRUD_KEY_LK_EVENT        15  /* bedrud:lkevent:<> */
+
+/* keys of their own */
+#define NGX_HTTP_BEDRUD_SETTINGS_KEY     "bedrud:settings"
+#define NGX_HTTP_BEDRUD_USERS_KEY        "bedrud:users"
+#define NGX_HTTP_BEDRUD_ROOMS_KEY        "bedrud:rooms"
+#define NGX_HTTP_BEDRUD_INVITES_KEY      "bedrud:invites"
+#define NGX_HTTP_BEDRUD_REVLOG_KEY       "bedrud:revlog"
+
+/* bedrud:settings' switches: registration, invite only, passkeys */
+#define NGX_HTTP_BEDRUD_SETTINGS_N       3
+
+
+/* ngx_http_bedrud_auth.c: accounts, sessions and tokens (/api/auth/...) */
 void ngx_http_bedrud_auth_register(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 void ngx_http_bedrud_auth_login(ngx_http_request_t *r,
@@ -373,18 +512,49 @@ void ngx_http_bedrud_auth_refresh(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 void ngx_http_bedrud_auth_logout(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
-void ngx_http_bedrud_auth_me(ngx_http_request_t *r,
-    ngx_http_bedrud_ctx_t *ctx);
-void ngx_http_bedrud_auth_update_me(ngx_http_request_t *r,
-    ngx_http_bedrud_ctx_t *ctx);
 void ngx_http_bedrud_auth_password(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 void ngx_http_bedrud_auth_settings(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+
+
+/* ngx_http_bedrud_user.c: the user record; /api/auth/me, preferences */
+
+/* a user record, as stored in "bedrud:user:{<userId>}"; strings point
+   into the reply */
+typedef struct {
+    ngx_str_t                   id;
+    ngx_str_t                   email;
+    ngx_str_t                   name;
+    ngx_str_t                   provider;
+    ngx_str_t                   avatar;
+    ngx_str_t                   accesses;
+    ngx_str_t                   pwhash;
+    ngx_str_t                   created;
+    ngx_str_t                   updated;
+    ngx_str_t                   prefs;
+    ngx_flag_t                  active;
+} ngx_http_bedrud_user_t;
+
+ngx_int_t ngx_http_bedrud_user_parse(ngx_http_bedrud_reply_t *reply,
+    ngx_uint_t from, ngx_http_bedrud_user_t *user);
+json_t *ngx_http_bedrud_user_json(ngx_http_bedrud_user_t *user);
+/* a display name; NGX_DECLINED when a 400 has been answered */
+ngx_int_t ngx_http_bedrud_name_check(ngx_http_request_t *r, ngx_str_t *name,
+    const char *too_short);
+void ngx_http_bedrud_user_get(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx, ngx_http_bedrud_step_pt next);
+void ngx_http_bedrud_auth_me(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+void ngx_http_bedrud_auth_update_me(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 void ngx_http_bedrud_auth_get_prefs(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 void ngx_http_bedrud_auth_put_prefs(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
+
+
+/* ngx_http_bedrud_health.c: GET /api/health */
 void ngx_http_bedrud_health(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 
@@ -429,7 +599,9 @@ void ngx_http_bedrud_livekit_call(ngx_http_request_t *r,
 ngx_int_t ngx_http_bedrud_livekit_api_variables(ngx_conf_t *cf);
 
 
-/* ngx_http_bedrud_rooms.c */
+/* ngx_http_bedrud_room.c: the room record; no request state */
+
+#define NGX_HTTP_BEDRUD_ROOM_SEATS       20     /* Bedrud's default */
 
 /* a room record, as stored in "bedrud:room:{<roomId>}" (redis/SCHEMA.md) */
 typedef struct {
@@ -470,9 +642,39 @@ ngx_int_t ngx_http_bedrud_room_parse(ngx_http_bedrud_reply_t *reply,
  */
 json_t *ngx_http_bedrud_room_json(ngx_http_bedrud_reply_t *reply,
     ngx_uint_t from);
+/* the same of a listing's room: a nested array of its own */
+json_t *ngx_http_bedrud_room_item(ngx_http_bedrud_reply_t *reply);
+
+/* RoomSettings' switches by name, in the wire order */
+#define NGX_HTTP_BEDRUD_ROOM_FLAGS       5
+extern const char  *ngx_http_bedrud_room_flags[NGX_HTTP_BEDRUD_ROOM_FLAGS];
 
 /* the "settings" object alone, keys in Bedrud's order; a new reference */
 json_t *ngx_http_bedrud_room_settings_json(ngx_http_bedrud_room_t *room);
+
+/* a join's reply: JOIN_FIELDS by position after the status */
+ngx_int_t ngx_http_bedrud_room_join_parse(ngx_http_bedrud_reply_t *reply,
+    ngx_http_bedrud_room_t *room);
+
+/*
+ * A request's "settings" object: on create an omitted switch takes its
+ * default, on update it becomes false; *present: the object was sent.
+ */
+ngx_int_t ngx_http_bedrud_room_settings_body(json_t *body,
+    ngx_uint_t create, ngx_http_bedrud_room_t *room, ngx_uint_t *present);
+
+/* the settings as stored: the JSON object of Bedrud's wire format */
+ngx_int_t ngx_http_bedrud_room_settings_text(ngx_pool_t *pool,
+    ngx_http_bedrud_room_t *room, ngx_str_t *text);
+u_char *ngx_http_bedrud_room_settings_write(u_char *p,
+    ngx_http_bedrud_room_t *room);
+
+#define NGX_HTTP_BEDRUD_ROOM_SETTINGS_LEN                                    \
+    (sizeof("{\"allowChat\":false,\"allowVideo\":false,\"allowAudio\":false,"  \
+            "\"requireApproval\":false,\"e2ee\":false}") - 1)
+
+
+/* ngx_http_bedrud_rooms.c: /api/room/... */
 
 void ngx_http_bedrud_room_create(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
@@ -490,11 +692,9 @@ void ngx_http_bedrud_room_ban(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 void ngx_http_bedrud_room_unban(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
-void ngx_http_bedrud_room_bans(ngx_http_request_t *r,
-    ngx_http_bedrud_ctx_t *ctx);
 
 
-/* ngx_http_bedrud_admin.c */
+/* ngx_http_bedrud_admin.c: /api/admin/..., superadmin only */
 void ngx_http_bedrud_admin_rooms(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 void ngx_http_bedrud_admin_room_update(ngx_http_request_t *r,

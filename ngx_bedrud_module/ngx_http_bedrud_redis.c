@@ -6,15 +6,15 @@
  *
  * States: DISCONNECTED -> CONNECTING (TCP connect and handshake: AUTH,
  * SELECT, FUNCTION LOAD) -> READY -> DISCONNECTED.  A watchdog timer
- * bounds connects, detects a Redis that stopped answering, pings an idle
- * connection and mirrors the revocation log into the shared zone.
- * Reconnects back off exponentially.
+ * bounds connects, detects a Redis that stopped answering and pings an
+ * idle connection.  Reconnects back off exponentially.
  *
- * Requests never wait for a connection: when it is not READY they are
- * answered 503 at once.  A request's commands are tracked by a tracker
- * allocated outside the request pool, because hiredis may call back after
- * the request is gone (then the tracker is orphaned and freed on the last
- * reply).
+ * This layer reports to its callers and never answers a request itself.
+ * A request's commands are refused at once when there is no connection;
+ * while one is being made, they queue behind the handshake.  They are
+ * tracked by a tracker allocated outside the request pool, because
+ * hiredis may call back after the request is gone (then the tracker is
+ * orphaned and freed on the last reply).
  */
 
 
@@ -35,16 +35,23 @@
 #define NGX_HTTP_BEDRUD_BACKOFF_MIN      100
 #define NGX_HTTP_BEDRUD_BACKOFF_MAX      5000
 #define NGX_HTTP_BEDRUD_PING_IDLE        5000
-#define NGX_HTTP_BEDRUD_SYNC_EVERY       1000
-#define NGX_HTTP_BEDRUD_REVLOG           "bedrud:revlog"
 
 
 struct ngx_http_bedrud_tracker_s {
     ngx_http_request_t            *r;       /* NULL once orphaned */
+    ngx_http_bedrud_redis_done_pt  done;
     ngx_uint_t                     pending;
     ngx_uint_t                     index;
     unsigned                       failed:1;
 };
+
+
+/* a command outside any request */
+typedef struct {
+    ngx_pool_t                        *pool;
+    ngx_http_bedrud_redis_handler_pt   handler;
+    void                              *data;
+} ngx_http_bedrud_redis_command_t;
 
 
 typedef struct {
@@ -56,18 +63,18 @@ typedef struct {
     ngx_msec_t                     backoff;
     ngx_msec_t                     connect_start;
     ngx_msec_t                     last_io;     /* last reply or send */
-    ngx_msec_t                     last_sync;
     ngx_uint_t                     inflight;
     ngx_http_bedrud_main_conf_t   *bmcf;
     ngx_log_t                     *log;
-    u_char                         sync_from[32];
-    unsigned                       syncing:1;
+    ngx_http_bedrud_redis_ready_pt ready;
     unsigned                       handshake_failed:1;
     unsigned                       exiting:1;
 } ngx_http_bedrud_redis_t;
 
 
 static void ngx_http_bedrud_redis_connect(void);
+static void ngx_http_bedrud_redis_handshake(
+    ngx_http_bedrud_main_conf_t *bmcf);
 static void ngx_http_bedrud_redis_schedule(void);
 static void ngx_http_bedrud_redis_drop(const char *why);
 static void ngx_http_bedrud_redis_reconnect_handler(ngx_event_t *ev);
@@ -78,8 +85,7 @@ static void ngx_http_bedrud_redis_disconnected(const redisAsyncContext *ac,
     int status);
 static void ngx_http_bedrud_redis_handshake_cb(redisAsyncContext *ac,
     void *reply, void *privdata);
-static void ngx_http_bedrud_redis_sync(void);
-static void ngx_http_bedrud_redis_sync_cb(redisAsyncContext *ac,
+static void ngx_http_bedrud_redis_command_cb(redisAsyncContext *ac,
     void *reply, void *privdata);
 static void ngx_http_bedrud_redis_ping_cb(redisAsyncContext *ac,
     void *reply, void *privdata);
@@ -113,8 +119,14 @@ ngx_http_bedrud_redis_init_process(ngx_cycle_t *cycle)
 
     bmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_bedrud_module);
 
+    /*
+     * Without functions the handshake could never complete, and nothing
+     * would use the connection: bedrud_api requires them.
+     */
+
     if (bmcf == NULL
-        || (bmcf->redis_host.len == 0 && bmcf->redis_unix.len == 0))
+        || (bmcf->redis_host.len == 0 && bmcf->redis_unix.len == 0)
+        || bmcf->redis_functions == NULL)
     {
         return NGX_OK;
     }
@@ -125,7 +137,6 @@ ngx_http_bedrud_redis_init_process(ngx_cycle_t *cycle)
     rd->bmcf = bmcf;
     rd->log = cycle->log;
     rd->backoff = NGX_HTTP_BEDRUD_BACKOFF_MIN;
-    ngx_memcpy(rd->sync_from, "-inf", sizeof("-inf"));
 
     rd->reconnect.handler = ngx_http_bedrud_redis_reconnect_handler;
     rd->reconnect.log = cycle->log;
@@ -176,6 +187,8 @@ ngx_http_bedrud_redis_exit_process(ngx_cycle_t *cycle)
 }
 
 
+/* NGX_OK when connected or connecting */
+
 ngx_int_t
 ngx_http_bedrud_redis_ready(void)
 {
@@ -184,16 +197,22 @@ ngx_http_bedrud_redis_ready(void)
 }
 
 
+/* "handler" runs each time the connection becomes READY */
+
+void
+ngx_http_bedrud_redis_on_ready(ngx_http_bedrud_redis_ready_pt handler)
+{
+    ngx_http_bedrud_rd.ready = handler;
+}
+
+
 static void
 ngx_http_bedrud_redis_connect(void)
 {
-    ngx_str_t                     argv[4], *libs;
-    ngx_uint_t                    i, n;
     ngx_connection_t             *c;
     redisAsyncContext            *ac;
     ngx_http_bedrud_redis_t      *rd;
     ngx_http_bedrud_main_conf_t  *bmcf;
-    u_char                        db[NGX_INT_T_LEN];
 
     rd = &ngx_http_bedrud_rd;
     bmcf = rd->bmcf;
@@ -251,13 +270,25 @@ ngx_http_bedrud_redis_connect(void)
     rd->connect_start = ngx_current_msec;
     rd->last_io = ngx_current_msec;
     rd->inflight = 0;
-    rd->syncing = 0;
     rd->handshake_failed = 0;
 
     redisAsyncSetConnectCallback(ac, ngx_http_bedrud_redis_connected);
     redisAsyncSetDisconnectCallback(ac, ngx_http_bedrud_redis_disconnected);
 
     /* hiredis buffers the handshake until the connect completes */
+
+    ngx_http_bedrud_redis_handshake(bmcf);
+}
+
+
+/* AUTH, SELECT, FUNCTION LOAD of each library: the last one marks READY */
+
+static void
+ngx_http_bedrud_redis_handshake(ngx_http_bedrud_main_conf_t *bmcf)
+{
+    ngx_str_t   argv[4], *libs;
+    ngx_uint_t  i, n;
+    u_char      db[NGX_INT_T_LEN];
 
     if (bmcf->redis_password.len) {
         ngx_str_set(&argv[0], "AUTH");
@@ -296,7 +327,9 @@ ngx_http_bedrud_redis_connect(void)
         /* a non-NULL privdata marks the last handshake step */
 
         if (ngx_http_bedrud_redis_send(ngx_http_bedrud_redis_handshake_cb,
-                                       i == n - 1 ? rd : NULL, 4, argv)
+                                       i == n - 1 ? &ngx_http_bedrud_rd
+                                                  : NULL,
+                                       4, argv)
             != NGX_OK)
         {
             return;
@@ -333,7 +366,8 @@ ngx_http_bedrud_redis_schedule(void)
 
 /*
  * Frees the connection from outside hiredis callbacks (a timer).  Every
- * pending callback gets a NULL reply, so waiting requests get their 503.
+ * pending callback gets a NULL reply: waiting requests learn that there
+ * is no answer.
  */
 
 static void
@@ -346,7 +380,7 @@ ngx_http_bedrud_redis_drop(const char *why)
 
     ngx_log_error(NGX_LOG_ERR, rd->log, 0, "bedrud: redis %s", why);
 
-    ngx_http_bedrud_shm_count(NGX_HTTP_BEDRUD_REDIS_RECONNECT);
+    ngx_http_bedrud_metrics_count(NGX_HTTP_BEDRUD_REDIS_RECONNECT);
 
     ac = rd->ac;
     rd->ac = NULL;
@@ -417,10 +451,6 @@ ngx_http_bedrud_redis_watchdog_handler(ngx_event_t *ev)
             }
         }
 
-        if (ngx_current_msec - rd->last_sync >= NGX_HTTP_BEDRUD_SYNC_EVERY) {
-            ngx_http_bedrud_redis_sync();
-        }
-
         break;
 
     default:
@@ -474,7 +504,7 @@ ngx_http_bedrud_redis_disconnected(const redisAsyncContext *ac, int status)
                       "bedrud: redis connection lost%s%s",
                       status == REDIS_OK ? "" : ": ",
                       status == REDIS_OK ? "" : ac->errstr);
-        ngx_http_bedrud_shm_count(NGX_HTTP_BEDRUD_REDIS_RECONNECT);
+        ngx_http_bedrud_metrics_count(NGX_HTTP_BEDRUD_REDIS_RECONNECT);
     }
 
     rd->ac = NULL;
@@ -511,7 +541,7 @@ ngx_http_bedrud_redis_handshake_cb(redisAsyncContext *ac, void *reply,
             ngx_log_error(NGX_LOG_ERR, rd->log, 0,
                           "bedrud: redis handshake failed: %*s",
                           (size_t) rr->len, rr->str);
-            ngx_http_bedrud_shm_count(NGX_HTTP_BEDRUD_REDIS_ERROR);
+            ngx_http_bedrud_metrics_count(NGX_HTTP_BEDRUD_REDIS_ERROR);
 
             /* not freed here (inside a callback): hiredis disconnects */
             redisAsyncDisconnect(ac);
@@ -529,106 +559,8 @@ ngx_http_bedrud_redis_handshake_cb(redisAsyncContext *ac, void *reply,
 
     ngx_log_error(NGX_LOG_INFO, rd->log, 0, "bedrud: redis ready");
 
-    /* a reconnect may have missed revocations: read the whole log again */
-    ngx_memcpy(rd->sync_from, "-inf", sizeof("-inf"));
-    ngx_http_bedrud_redis_sync();
-}
-
-
-/* Mirrors new entries of the revocation log into the shared zone. */
-
-static void
-ngx_http_bedrud_redis_sync(void)
-{
-    ngx_str_t                 argv[8];
-    ngx_http_bedrud_redis_t  *rd;
-
-    rd = &ngx_http_bedrud_rd;
-
-    if (rd->syncing || rd->state != NGX_HTTP_BEDRUD_RS_READY) {
-        return;
-    }
-
-    ngx_str_set(&argv[0], "ZRANGEBYSCORE");
-    ngx_str_set(&argv[1], NGX_HTTP_BEDRUD_REVLOG);
-    argv[2].data = rd->sync_from;
-    argv[2].len = ngx_strlen(rd->sync_from);
-    ngx_str_set(&argv[3], "+inf");
-    ngx_str_set(&argv[4], "WITHSCORES");
-    ngx_str_set(&argv[5], "LIMIT");
-    ngx_str_set(&argv[6], "0");
-    ngx_str_set(&argv[7], "1000");
-
-    if (ngx_http_bedrud_redis_send(ngx_http_bedrud_redis_sync_cb, NULL,
-                                   8, argv)
-        == NGX_OK)
-    {
-        rd->syncing = 1;
-        rd->inflight++;
-        rd->last_sync = ngx_current_msec;
-    }
-}
-
-
-static void
-ngx_http_bedrud_redis_sync_cb(redisAsyncContext *ac, void *reply,
-    void *privdata)
-{
-    u_char                   *sp;
-    size_t                    i, n;
-    time_t                    exp;
-    ngx_str_t                 id;
-    redisReply               *rr, *m, *s;
-    ngx_http_bedrud_redis_t  *rd;
-
-    rd = &ngx_http_bedrud_rd;
-    rr = reply;
-
-    rd->syncing = 0;
-    rd->inflight--;
-    rd->last_io = ngx_current_msec;
-
-    if (rr == NULL || rr->type != REDIS_REPLY_ARRAY) {
-        return;
-    }
-
-    n = rr->elements / 2;
-
-    for (i = 0; i < n; i++) {
-        m = rr->element[2 * i];
-        s = rr->element[2 * i + 1];
-
-        if (m->type != REDIS_REPLY_STRING || s->type != REDIS_REPLY_STRING) {
-            continue;
-        }
-
-        /* member: "<family id> <expiry>" */
-
-        sp = ngx_strlchr((u_char *) m->str, (u_char *) m->str + m->len, ' ');
-        if (sp == NULL) {
-            continue;
-        }
-
-        id.data = (u_char *) m->str;
-        id.len = sp - id.data;
-
-        exp = ngx_atotm(sp + 1, (u_char *) m->str + m->len - sp - 1);
-        if (exp == NGX_ERROR || id.len == 0) {
-            continue;
-        }
-
-        ngx_http_bedrud_shm_revoke(&id, exp);
-
-        /* inclusive: an entry added in the same millisecond is not lost */
-        if (s->len < sizeof(rd->sync_from)) {
-            ngx_memcpy(rd->sync_from, s->str, s->len);
-            rd->sync_from[s->len] = '\0';
-        }
-    }
-
-    if (n == 1000) {
-        /* more to read: do not wait for the next tick */
-        rd->last_sync = 0;
+    if (rd->ready) {
+        rd->ready();
     }
 }
 
@@ -682,9 +614,16 @@ ngx_http_bedrud_redis_send(redisCallbackFn *fn, void *privdata,
 }
 
 
-void
-ngx_http_bedrud_redis_call(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
-    ngx_http_bedrud_cmd_t *cmds, ngx_uint_t n, ngx_http_bedrud_step_pt next)
+/*
+ * Sends a request's commands.  NGX_OK: "done" runs once the last reply is
+ * in (they are in ctx->replies), or when there will be none.  NGX_DECLINED:
+ * there is no connection; NGX_ERROR: no memory.  "done" then never runs.
+ */
+
+ngx_int_t
+ngx_http_bedrud_redis_request(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx, ngx_http_bedrud_cmd_t *cmds, ngx_uint_t n,
+    ngx_http_bedrud_redis_done_pt done)
 {
     ngx_uint_t                  i;
     ngx_pool_cleanup_t         *cln;
@@ -702,15 +641,13 @@ ngx_http_bedrud_redis_call(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
     if (rd->state == NGX_HTTP_BEDRUD_RS_DISCONNECTED || n == 0
         || n > NGX_HTTP_BEDRUD_MAX_CMDS)
     {
-        ngx_http_bedrud_unavailable(r);
-        return;
+        return NGX_DECLINED;
     }
 
     if (ctx->timer.handler == NULL) {
         cln = ngx_pool_cleanup_add(r->pool, 0);
         if (cln == NULL) {
-            ngx_http_bedrud_internal_error(r);
-            return;
+            return NGX_ERROR;
         }
 
         cln->handler = ngx_http_bedrud_redis_cleanup;
@@ -725,11 +662,11 @@ ngx_http_bedrud_redis_call(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
 
     t = ngx_calloc(sizeof(ngx_http_bedrud_tracker_t), r->connection->log);
     if (t == NULL) {
-        ngx_http_bedrud_internal_error(r);
-        return;
+        return NGX_ERROR;
     }
 
     t->r = r;
+    t->done = done;
 
     for (i = 0; i < n; i++) {
         if (ngx_http_bedrud_redis_send(ngx_http_bedrud_redis_cmd_cb, t,
@@ -745,41 +682,39 @@ ngx_http_bedrud_redis_call(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
 
     if (t->pending == 0) {
         ngx_free(t);
-        ngx_http_bedrud_unavailable(r);
-        return;
+        return NGX_DECLINED;
     }
 
     if (i < n) {
         /* the sent ones still call back: let them find an orphan */
         t->r = NULL;
-        ngx_http_bedrud_unavailable(r);
-        return;
+        return NGX_DECLINED;
     }
 
     ctx->tracker = t;
-    ctx->next = next;
     ctx->nreplies = 0;
-    ctx->waiting = 1;
 
     ngx_add_timer(&ctx->timer, rd->bmcf->redis_timeout);
+
+    return NGX_OK;
 }
 
 
-void
-ngx_http_bedrud_fcall(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
-    const char *function, ngx_uint_t nkeys, ngx_uint_t nargs, ngx_str_t *args,
-    ngx_http_bedrud_step_pt next)
-{
-    u_char                 *p;
-    ngx_str_t              *argv;
-    ngx_http_bedrud_cmd_t   cmd;
+/* FCALL function nkeys key... arg...: args holds the keys, then the args */
 
-    argv = ngx_palloc(r->pool, (nargs + 3) * sizeof(ngx_str_t));
-    p = ngx_pnalloc(r->pool, NGX_INT_T_LEN);
+ngx_int_t
+ngx_http_bedrud_redis_fcall(ngx_pool_t *pool, const char *function,
+    ngx_uint_t nkeys, ngx_uint_t nargs, ngx_str_t *args,
+    ngx_http_bedrud_cmd_t *cmd)
+{
+    u_char     *p;
+    ngx_str_t  *argv;
+
+    argv = ngx_palloc(pool, (nargs + 3) * sizeof(ngx_str_t));
+    p = ngx_pnalloc(pool, NGX_INT_T_LEN);
 
     if (argv == NULL || p == NULL) {
-        ngx_http_bedrud_internal_error(r);
-        return;
+        return NGX_ERROR;
     }
 
     ngx_str_set(&argv[0], "FCALL");
@@ -790,10 +725,71 @@ ngx_http_bedrud_fcall(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
 
     ngx_memcpy(&argv[3], args, nargs * sizeof(ngx_str_t));
 
-    cmd.argc = nargs + 3;
-    cmd.argv = argv;
+    cmd->argc = nargs + 3;
+    cmd->argv = argv;
 
-    ngx_http_bedrud_redis_call(r, ctx, &cmd, 1, next);
+    return NGX_OK;
+}
+
+
+/*
+ * A command of no request, on a READY connection only: "handler" gets its
+ * reply copied into "pool", or NULL when there is none.  NGX_DECLINED: not
+ * READY; NGX_ERROR: not sent.  "handler" runs only after NGX_OK.
+ */
+
+ngx_int_t
+ngx_http_bedrud_redis_command(ngx_pool_t *pool, ngx_uint_t argc,
+    ngx_str_t *argv, ngx_http_bedrud_redis_handler_pt handler, void *data)
+{
+    ngx_http_bedrud_redis_t          *rd;
+    ngx_http_bedrud_redis_command_t  *cmd;
+
+    rd = &ngx_http_bedrud_rd;
+
+    if (rd->state != NGX_HTTP_BEDRUD_RS_READY) {
+        return NGX_DECLINED;
+    }
+
+    cmd = ngx_palloc(pool, sizeof(ngx_http_bedrud_redis_command_t));
+    if (cmd == NULL) {
+        return NGX_ERROR;
+    }
+
+    cmd->pool = pool;
+    cmd->handler = handler;
+    cmd->data = data;
+
+    if (ngx_http_bedrud_redis_send(ngx_http_bedrud_redis_command_cb, cmd,
+                                   argc, argv)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    rd->inflight++;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_bedrud_redis_command_cb(redisAsyncContext *ac, void *reply,
+    void *privdata)
+{
+    ngx_http_bedrud_reply_t          *copy;
+    ngx_http_bedrud_redis_t          *rd;
+    ngx_http_bedrud_redis_command_t  *cmd;
+
+    rd = &ngx_http_bedrud_rd;
+    cmd = privdata;
+
+    rd->inflight--;
+    rd->last_io = ngx_current_msec;
+
+    copy = reply ? ngx_http_bedrud_redis_copy(cmd->pool, reply, 0) : NULL;
+
+    cmd->handler(copy, cmd->data);
 }
 
 
@@ -801,13 +797,15 @@ static void
 ngx_http_bedrud_redis_cmd_cb(redisAsyncContext *ac, void *reply,
     void *privdata)
 {
-    ngx_uint_t                  i, nreplies, failed;
-    ngx_connection_t           *c;
-    ngx_http_request_t         *r;
-    ngx_http_bedrud_ctx_t      *ctx;
-    ngx_http_bedrud_reply_t    *copy;
-    ngx_http_bedrud_tracker_t  *t;
-    ngx_http_bedrud_redis_t    *rd;
+    ngx_int_t                       rc;
+    ngx_uint_t                      i, nreplies, failed;
+    ngx_connection_t               *c;
+    ngx_http_request_t             *r;
+    ngx_http_bedrud_ctx_t          *ctx;
+    ngx_http_bedrud_reply_t        *copy;
+    ngx_http_bedrud_tracker_t      *t;
+    ngx_http_bedrud_redis_t        *rd;
+    ngx_http_bedrud_redis_done_pt   done;
 
     rd = &ngx_http_bedrud_rd;
     t = privdata;
@@ -821,7 +819,14 @@ ngx_http_bedrud_redis_cmd_cb(redisAsyncContext *ac, void *reply,
     if (r != NULL) {
         ctx = ngx_http_get_module_ctx(r, ngx_http_bedrud_module);
 
-        if (reply == NULL) {
+        /*
+         * A command sent while the handshake was still on its way is
+         * answered after it; if the handshake failed (a wrong password),
+         * its error (NOAUTH) says that Redis is unusable, not that the
+         * request was wrong: 503, as for a Redis that is down.
+         */
+
+        if (reply == NULL || (rd->handshake_failed && ac == rd->ac)) {
             t->failed = 1;
 
         } else if (!t->failed) {
@@ -842,6 +847,7 @@ ngx_http_bedrud_redis_cmd_cb(redisAsyncContext *ac, void *reply,
 
     failed = t->failed;
     nreplies = t->index;
+    done = t->done;
 
     ngx_free(t);
 
@@ -852,7 +858,6 @@ ngx_http_bedrud_redis_cmd_cb(redisAsyncContext *ac, void *reply,
     c = r->connection;
 
     ctx->tracker = NULL;
-    ctx->waiting = 0;
     ctx->nreplies = nreplies;
 
     if (ctx->timer.timer_set) {
@@ -861,25 +866,23 @@ ngx_http_bedrud_redis_cmd_cb(redisAsyncContext *ac, void *reply,
 
     ngx_http_set_log_request(c->log, r);
 
+    rc = NGX_OK;
+
     if (failed) {
-        ngx_http_bedrud_shm_count(NGX_HTTP_BEDRUD_REDIS_ERROR);
-        ngx_http_bedrud_unavailable(r);
-        goto done;
+        ngx_http_bedrud_metrics_count(NGX_HTTP_BEDRUD_REDIS_ERROR);
+        rc = NGX_DECLINED;
     }
 
-    for (i = 0; i < ctx->nreplies; i++) {
+    for (i = 0; rc == NGX_OK && i < ctx->nreplies; i++) {
         if (ctx->replies[i]->type == NGX_HTTP_BEDRUD_REPLY_ERROR) {
             ngx_log_error(NGX_LOG_ERR, c->log, 0,
                           "bedrud: redis error: %V", &ctx->replies[i]->str);
-            ngx_http_bedrud_shm_count(NGX_HTTP_BEDRUD_REDIS_ERROR);
-            ngx_http_bedrud_internal_error(r);
-            goto done;
+            ngx_http_bedrud_metrics_count(NGX_HTTP_BEDRUD_REDIS_ERROR);
+            rc = NGX_ERROR;
         }
     }
 
-    ctx->next(r, ctx);
-
-done:
+    done(r, ctx, rc);
 
     ngx_http_run_posted_requests(c);
 }
@@ -1004,39 +1007,13 @@ ngx_http_bedrud_reply_is(ngx_http_bedrud_reply_t *reply, const char *status)
 }
 
 
-ngx_int_t
-ngx_http_bedrud_reply_check(ngx_http_request_t *r,
-    ngx_http_bedrud_reply_t *reply, ngx_http_bedrud_status_t *map,
-    const char *fallback)
-{
-    if (ngx_http_bedrud_reply_is(reply, "OK")) {
-        return NGX_OK;
-    }
-
-    for ( /* void */ ; map && map->status; map++) {
-        if (ngx_http_bedrud_reply_is(reply, map->status)) {
-            ngx_http_bedrud_error(r, map->code, map->error);
-            return NGX_DONE;
-        }
-    }
-
-    if (fallback) {
-        ngx_http_bedrud_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR, fallback);
-
-    } else {
-        ngx_http_bedrud_internal_error(r);
-    }
-
-    return NGX_DONE;
-}
-
-
 static void
 ngx_http_bedrud_redis_timeout(ngx_event_t *ev)
 {
-    ngx_connection_t       *c;
-    ngx_http_request_t     *r;
-    ngx_http_bedrud_ctx_t  *ctx;
+    ngx_connection_t               *c;
+    ngx_http_request_t             *r;
+    ngx_http_bedrud_ctx_t          *ctx;
+    ngx_http_bedrud_redis_done_pt   done;
 
     r = ev->data;
     c = r->connection;
@@ -1046,16 +1023,20 @@ ngx_http_bedrud_redis_timeout(ngx_event_t *ev)
 
     ngx_log_error(NGX_LOG_ERR, c->log, 0, "bedrud: redis command timed out");
 
-    ngx_http_bedrud_shm_count(NGX_HTTP_BEDRUD_REDIS_TIMEOUT);
+    ngx_http_bedrud_metrics_count(NGX_HTTP_BEDRUD_REDIS_TIMEOUT);
 
-    if (ctx->tracker) {
-        ctx->tracker->r = NULL;
-        ctx->tracker = NULL;
+    if (ctx->tracker == NULL) {
+        /* the timer is set only while a tracker is */
+        return;
     }
 
-    ctx->waiting = 0;
+    /* the replies still come: the tracker, orphaned, is freed then */
 
-    ngx_http_bedrud_unavailable(r);
+    done = ctx->tracker->done;
+    ctx->tracker->r = NULL;
+    ctx->tracker = NULL;
+
+    done(r, ctx, NGX_DECLINED);
 
     ngx_http_run_posted_requests(c);
 }

@@ -18,13 +18,13 @@
  *
  * Each handler validates its input, makes one Redis Function call (the
  * library in redis/rooms.lua, where every multi-key change is atomic) and
- * answers from its result.
+ * answers from its result.  The room record itself is read and written
+ * in ngx_http_bedrud_room.c.
  *
- * Not done yet: Bedrud asks LiveKit to create/delete the media room and
- * to remove a banned participant (Twirp RoomService).  There is no Twirp
- * client here yet, so LiveKit creates rooms on the first join, and a ban
- * takes effect on the banned participant's next join: whoever is
- * connected stays connected until they leave.
+ * As Bedrud, a delete asks LiveKit's RoomService to delete the media room
+ * and a ban to remove the participant (ngx_http_bedrud_livekit_api.c);
+ * the change is recorded first, so that a failed call changes nothing of
+ * the answer.  LiveKit creates a media room on its first join.
  */
 
 
@@ -36,18 +36,12 @@
 #include "ngx_http_bedrud_module.h"
 
 
-#define NGX_HTTP_BEDRUD_ROOM_NAME_MIN     3
-#define NGX_HTTP_BEDRUD_ROOM_NAME_MAX     63
 #define NGX_HTTP_BEDRUD_ROOM_GEN_LEN      (sizeof("xxx-xxxx-xxx") - 1)
-#define NGX_HTTP_BEDRUD_ROOM_SEATS        20     /* Bedrud's default */
 #define NGX_HTTP_BEDRUD_ROOM_LIFETIME     86400  /* expiresAt */
 #define NGX_HTTP_BEDRUD_ROOM_MODE_MAX     20     /* varchar(20) */
 #define NGX_HTTP_BEDRUD_ROOM_TRIES        5
-#define NGX_HTTP_BEDRUD_GUEST_NAME_MAX    100
 #define NGX_HTTP_BEDRUD_GUEST_PREFIX      "guest-"
 #define NGX_HTTP_BEDRUD_GUEST_ID_LEN      8
-#define NGX_HTTP_BEDRUD_IDENTITY_MAX      256    /* LiveKit's limit */
-#define NGX_HTTP_BEDRUD_ALL_ROOMS         "bedrud:rooms"
 
 /* nginx has no name for it */
 #define NGX_HTTP_BEDRUD_GONE              410
@@ -65,13 +59,27 @@ typedef struct {
     ngx_uint_t                  tries;
     unsigned                    generated:1;
     unsigned                    guest:1;
+    unsigned                    ban:1;     /* a ban, not an unban */
 } ngx_http_bedrud_rooms_t;
 
 
+/* a key of the room named in the path, and its place in the arguments */
+typedef struct {
+    ngx_uint_t                  kind;      /* NGX_HTTP_BEDRUD_KEY_ROOM... */
+    ngx_uint_t                  index;
+} ngx_http_bedrud_room_key_t;
+
+
+static ngx_int_t ngx_http_bedrud_create_name(ngx_http_request_t *r,
+    ngx_http_bedrud_rooms_t *st, ngx_str_t *name);
+static ngx_int_t ngx_http_bedrud_create_mode(ngx_http_request_t *r,
+    ngx_http_bedrud_rooms_t *st, ngx_str_t *mode);
 static void ngx_http_bedrud_create_call(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 static void ngx_http_bedrud_create_done(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
+static ngx_int_t ngx_http_bedrud_join_name(ngx_http_request_t *r,
+    ngx_http_bedrud_rooms_t *st, ngx_str_t *name);
 static void ngx_http_bedrud_join_call(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 static void ngx_http_bedrud_join_done(ngx_http_request_t *r,
@@ -85,12 +93,10 @@ static void ngx_http_bedrud_delete_done(ngx_http_request_t *r,
 static void ngx_http_bedrud_deleted(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 static void ngx_http_bedrud_ban(ngx_http_request_t *r,
-    ngx_http_bedrud_ctx_t *ctx, const char *action);
+    ngx_http_bedrud_ctx_t *ctx, ngx_uint_t ban);
 static void ngx_http_bedrud_ban_done(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 static void ngx_http_bedrud_banned(ngx_http_request_t *r,
-    ngx_http_bedrud_ctx_t *ctx);
-static void ngx_http_bedrud_bans_done(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 
 static ngx_int_t ngx_http_bedrud_join_text(ngx_http_request_t *r,
@@ -99,36 +105,15 @@ static ngx_int_t ngx_http_bedrud_join_text(ngx_http_request_t *r,
 static ngx_int_t ngx_http_bedrud_room_token(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx, ngx_http_bedrud_room_t *room,
     ngx_str_t *token);
-static ngx_int_t ngx_http_bedrud_room_key(ngx_http_request_t *r,
-    ngx_str_t *key);
-static ngx_int_t ngx_http_bedrud_settings_body(json_t *body,
-    ngx_uint_t create, ngx_http_bedrud_room_t *room, ngx_uint_t *present);
-static ngx_int_t ngx_http_bedrud_settings_text(ngx_pool_t *pool,
-    ngx_http_bedrud_room_t *room, ngx_str_t *text);
-static ngx_int_t ngx_http_bedrud_settings_scan(ngx_str_t *text,
-    ngx_http_bedrud_room_t *room);
-static void ngx_http_bedrud_settings_parse(ngx_str_t *text,
-    ngx_http_bedrud_room_t *room);
-static ngx_int_t ngx_http_bedrud_join_parse(ngx_http_bedrud_reply_t *reply,
-    ngx_http_bedrud_room_t *room);
-static void ngx_http_bedrud_room_field(ngx_http_bedrud_room_t *room,
-    ngx_str_t *f, ngx_str_t *v, ngx_str_t *settings);
-static ngx_int_t ngx_http_bedrud_room_finish(ngx_http_bedrud_room_t *room,
-    ngx_str_t *settings);
+static ngx_int_t ngx_http_bedrud_room_keys(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx, ngx_http_bedrud_room_key_t *keys,
+    ngx_uint_t n, ngx_str_t *a);
+static void ngx_http_bedrud_room_caller(ngx_http_bedrud_ctx_t *ctx,
+    ngx_str_t *caller, ngx_str_t *superadmin);
 
 static ngx_int_t ngx_http_bedrud_room_normalize(ngx_pool_t *pool,
     ngx_str_t *in, ngx_str_t *out);
-static const char *ngx_http_bedrud_room_name_error(ngx_str_t *name);
 static ngx_int_t ngx_http_bedrud_room_generate(u_char *out);
-static const char *ngx_http_bedrud_guest_name_error(ngx_str_t *name);
-static ngx_int_t ngx_http_bedrud_identity_valid(ngx_str_t *id);
-static ngx_int_t ngx_http_bedrud_uuid_valid(ngx_str_t *id);
-static void ngx_http_bedrud_trim_space(ngx_str_t *s);
-static size_t ngx_http_bedrud_space(const u_char *p, size_t len);
-static ngx_int_t ngx_http_bedrud_fmt(ngx_pool_t *pool, ngx_str_t *out,
-    size_t max, const char *fmt, ...);
-static void ngx_http_bedrud_stamp(u_char *out, size_t *len, time_t sec,
-    ngx_uint_t usec);
 
 
 /* what the room functions' status words answer (Bedrud's texts) */
@@ -165,28 +150,26 @@ ngx_http_bedrud_room_create(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
     ngx_str_t                 name, mode;
     ngx_flag_t                pub;
     ngx_uint_t                present;
-    const char               *err;
     ngx_http_bedrud_rooms_t  *st;
 
     st = ngx_http_bedrud_state(r, ctx, sizeof(ngx_http_bedrud_rooms_t));
     if (st == NULL) {
-        ngx_http_bedrud_internal_error(r);
         return;
     }
 
     /* every type error is Bedrud's body parse error, checked first */
 
     rc = ngx_http_bedrud_json_int(ctx->body, "maxParticipants",
-                                  &st->room.max_participants, NULL);
+                                  &st->room.max_participants);
 
     if (rc == NGX_ERROR
-        || ngx_http_bedrud_json_str(ctx->body, "name", &name, NULL)
+        || ngx_http_bedrud_json_str(ctx->body, "name", &name)
            == NGX_ERROR
-        || ngx_http_bedrud_json_bool(ctx->body, "isPublic", &pub, NULL)
+        || ngx_http_bedrud_json_bool(ctx->body, "isPublic", &pub)
            == NGX_ERROR
-        || ngx_http_bedrud_json_str(ctx->body, "mode", &mode, NULL)
+        || ngx_http_bedrud_json_str(ctx->body, "mode", &mode)
            == NGX_ERROR
-        || ngx_http_bedrud_settings_body(ctx->body, 1, &st->room, &present)
+        || ngx_http_bedrud_room_settings_body(ctx->body, 1, &st->room, &present)
            != NGX_OK)
     {
         ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST,
@@ -202,59 +185,13 @@ ngx_http_bedrud_room_create(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 
     st->room.public = pub ? 1 : 0;
 
-    if (ngx_http_bedrud_room_normalize(r->pool, &name, &st->name) != NGX_OK) {
-        ngx_http_bedrud_internal_error(r);
-        return;
-    }
-
-    if (st->name.len == 0) {
-        st->generated = 1;
-
-        st->name.data = ngx_pnalloc(r->pool, NGX_HTTP_BEDRUD_ROOM_GEN_LEN);
-        if (st->name.data == NULL) {
-            ngx_http_bedrud_internal_error(r);
-            return;
-        }
-
-        st->name.len = NGX_HTTP_BEDRUD_ROOM_GEN_LEN;
-
-        if (ngx_http_bedrud_room_generate(st->name.data) != NGX_OK) {
-            ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                          "bedrud: RAND_bytes() failed");
-            ngx_http_bedrud_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
-                                  "Failed to generate room name");
-            return;
-        }
-    }
-
-    err = ngx_http_bedrud_room_name_error(&st->name);
-    if (err) {
-        ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST, err);
-        return;
-    }
-
-    /* Bedrud's varchar(20) would fail at insert: say why instead */
-
-    if (mode.len == 0) {
-        ngx_str_set(&st->room.mode, "standard");
-
-    } else if (ngx_utf8_length(mode.data, mode.len)
-               > NGX_HTTP_BEDRUD_ROOM_MODE_MAX)
+    if (ngx_http_bedrud_create_name(r, st, &name) != NGX_OK
+        || ngx_http_bedrud_create_mode(r, st, &mode) != NGX_OK)
     {
-        ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST,
-                              "mode must be at most 20 characters");
         return;
-
-    } else if (ngx_http_bedrud_has_ctl(mode.data, mode.len)) {
-        ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST,
-                              "mode contains invalid characters");
-        return;
-
-    } else {
-        st->room.mode = mode;
     }
 
-    if (ngx_http_bedrud_settings_text(r->pool, &st->room, &st->settings)
+    if (ngx_http_bedrud_room_settings_text(r->pool, &st->room, &st->settings)
         != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
@@ -265,12 +202,84 @@ ngx_http_bedrud_room_create(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 }
 
 
+/* The room's name as asked for, normalised, or one drawn for it. */
+
+static ngx_int_t
+ngx_http_bedrud_create_name(ngx_http_request_t *r,
+    ngx_http_bedrud_rooms_t *st, ngx_str_t *name)
+{
+    const char  *err;
+
+    if (ngx_http_bedrud_room_normalize(r->pool, name, &st->name) != NGX_OK) {
+        ngx_http_bedrud_internal_error(r);
+        return NGX_ERROR;
+    }
+
+    if (st->name.len == 0) {
+        st->generated = 1;
+
+        st->name.data = ngx_pnalloc(r->pool, NGX_HTTP_BEDRUD_ROOM_GEN_LEN);
+        if (st->name.data == NULL) {
+            ngx_http_bedrud_internal_error(r);
+            return NGX_ERROR;
+        }
+
+        st->name.len = NGX_HTTP_BEDRUD_ROOM_GEN_LEN;
+
+        if (ngx_http_bedrud_room_generate(st->name.data) != NGX_OK) {
+            ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                          "bedrud: RAND_bytes() failed");
+            ngx_http_bedrud_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
+                                  "Failed to generate room name");
+            return NGX_ERROR;
+        }
+    }
+
+    err = ngx_http_bedrud_room_name_error(&st->name);
+    if (err) {
+        ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST, err);
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
+}
+
+
+/* Bedrud's varchar(20) would fail at insert: say why instead */
+
+static ngx_int_t
+ngx_http_bedrud_create_mode(ngx_http_request_t *r,
+    ngx_http_bedrud_rooms_t *st, ngx_str_t *mode)
+{
+    if (mode->len == 0) {
+        ngx_str_set(&st->room.mode, "standard");
+        return NGX_OK;
+    }
+
+    if (ngx_utf8_length(mode->data, mode->len)
+        > NGX_HTTP_BEDRUD_ROOM_MODE_MAX)
+    {
+        ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST,
+                              "mode must be at most 20 characters");
+        return NGX_DECLINED;
+    }
+
+    if (ngx_http_bedrud_has_ctl(mode->data, mode->len)) {
+        ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST,
+                              "mode contains invalid characters");
+        return NGX_DECLINED;
+    }
+
+    st->room.mode = *mode;
+
+    return NGX_OK;
+}
+
+
 static void
 ngx_http_bedrud_create_call(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 {
-    u_char                   *id;
-    size_t                    len;
-    ngx_str_t                 a[15];
+    ngx_str_t                 a[NGX_HTTP_BEDRUD_ROOM_CREATE_N];
     ngx_time_t               *tp;
     ngx_http_bedrud_rooms_t  *st;
     u_char                    created[NGX_HTTP_BEDRUD_TIMESTAMP_LEN];
@@ -279,67 +288,58 @@ ngx_http_bedrud_create_call(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
     st = ctx->data;
     tp = ngx_timeofday();
 
-    id = ngx_pnalloc(r->pool, NGX_HTTP_BEDRUD_UUID_LEN);
-    if (id == NULL) {
+    if (ngx_http_bedrud_new_uuid(r->pool, &st->room.id) != NGX_OK) {
         ngx_http_bedrud_internal_error(r);
         return;
     }
 
-    ngx_http_bedrud_uuid(id);
+    ngx_str_set(&a[NGX_HTTP_BEDRUD_ROOM_CREATE_K_ROOMS],
+                NGX_HTTP_BEDRUD_ROOMS_KEY);
 
-    st->room.id.data = id;
-    st->room.id.len = NGX_HTTP_BEDRUD_UUID_LEN;
+    a[NGX_HTTP_BEDRUD_ROOM_CREATE_A_ID] = st->room.id;
+    a[NGX_HTTP_BEDRUD_ROOM_CREATE_A_NAME] = st->name;
+    a[NGX_HTTP_BEDRUD_ROOM_CREATE_A_CREATED_BY] = ctx->claims.user_id;
+    ngx_http_bedrud_bit(&a[NGX_HTTP_BEDRUD_ROOM_CREATE_A_PUBLIC],
+                        st->room.public);
+    a[NGX_HTTP_BEDRUD_ROOM_CREATE_A_MODE] = st->room.mode;
+    a[NGX_HTTP_BEDRUD_ROOM_CREATE_A_SETTINGS] = st->settings;
 
-    /* KEYS: name index, room, creator's rooms, all rooms */
+    a[NGX_HTTP_BEDRUD_ROOM_CREATE_A_STAMP].data = created;
+    a[NGX_HTTP_BEDRUD_ROOM_CREATE_A_STAMP].len =
+        ngx_http_bedrud_rfc3339(created, tp->sec, tp->msec * 1000) - created;
 
-    ngx_str_set(&a[3], NGX_HTTP_BEDRUD_ALL_ROOMS);
+    a[NGX_HTTP_BEDRUD_ROOM_CREATE_A_EXPIRES].data = expires;
+    a[NGX_HTTP_BEDRUD_ROOM_CREATE_A_EXPIRES].len =
+        ngx_http_bedrud_rfc3339(expires,
+                                tp->sec + NGX_HTTP_BEDRUD_ROOM_LIFETIME,
+                                tp->msec * 1000)
+        - expires;
 
-    /* ARGV */
-
-    a[4] = st->room.id;
-    a[5] = st->name;
-    a[6] = ctx->claims.user_id;
-    a[8].data = (u_char *) (st->room.public ? "1" : "0");
-    a[8].len = 1;
-    a[9] = st->room.mode;
-    a[10] = st->settings;
-
-    ngx_http_bedrud_stamp(created, &len, tp->sec, tp->msec * 1000);
-    a[11].data = created;
-    a[11].len = len;
-
-    ngx_http_bedrud_stamp(expires, &len,
-                          tp->sec + NGX_HTTP_BEDRUD_ROOM_LIFETIME,
-                          tp->msec * 1000);
-    a[12].data = expires;
-    a[12].len = len;
-
-    if (ngx_http_bedrud_fmt(r->pool, &a[0], 64 + st->name.len,
-                            "bedrud:roomname:%V", &st->name)
+    if (ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_ROOM_NAME, &st->name,
+                            &a[NGX_HTTP_BEDRUD_ROOM_CREATE_K_ROOM_NAME])
         != NGX_OK
-        || ngx_http_bedrud_fmt(r->pool, &a[1], 64, "bedrud:room:{%V}",
-                               &st->room.id)
+        || ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_ROOM, &st->room.id,
+                               &a[NGX_HTTP_BEDRUD_ROOM_CREATE_K_ROOM])
            != NGX_OK
-        || ngx_http_bedrud_fmt(r->pool, &a[2], 64 + ctx->claims.user_id.len,
-                               "bedrud:user:{%V}:rooms",
-                               &ctx->claims.user_id)
+        || ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_USER_ROOMS,
+                               &ctx->claims.user_id,
+                               &a[NGX_HTTP_BEDRUD_ROOM_CREATE_K_USER_ROOMS])
            != NGX_OK
-        || ngx_http_bedrud_fmt(r->pool, &a[7], NGX_INT_T_LEN, "%i",
-                               st->room.max_participants)
+        || ngx_http_bedrud_num(r->pool, st->room.max_participants,
+                               &a[NGX_HTTP_BEDRUD_ROOM_CREATE_A_MAX])
            != NGX_OK
-        || ngx_http_bedrud_fmt(r->pool, &a[13], NGX_TIME_T_LEN + 3, "%T%03M",
-                               tp->sec, tp->msec)
+        || ngx_http_bedrud_num(r->pool, (int64_t) tp->sec * 1000 + tp->msec,
+                               &a[NGX_HTTP_BEDRUD_ROOM_CREATE_A_SCORE])
            != NGX_OK
-        || ngx_http_bedrud_fmt(r->pool, &a[14], NGX_TIME_T_LEN, "%T",
-                               tp->sec)
+        || ngx_http_bedrud_num(r->pool, tp->sec,
+                               &a[NGX_HTTP_BEDRUD_ROOM_CREATE_A_CREATED_UNIX])
            != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
         return;
     }
 
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_room_create", 4, 15, a,
-                          ngx_http_bedrud_create_done);
+    ngx_http_bedrud_call(r, ctx, ROOM_CREATE, a, ngx_http_bedrud_create_done);
 }
 
 
@@ -428,26 +428,17 @@ ngx_http_bedrud_room_join(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 
     st = ngx_http_bedrud_state(r, ctx, sizeof(ngx_http_bedrud_rooms_t));
     if (st == NULL) {
-        ngx_http_bedrud_internal_error(r);
         return;
     }
 
-    if (ngx_http_bedrud_json_str(ctx->body, "roomName", &name, NULL)
+    if (ngx_http_bedrud_json_str(ctx->body, "roomName", &name)
         == NGX_ERROR)
     {
         ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST, "Invalid body");
         return;
     }
 
-    if (ngx_http_bedrud_room_normalize(r->pool, &name, &st->name) != NGX_OK) {
-        ngx_http_bedrud_internal_error(r);
-        return;
-    }
-
-    /* no room has such a name: no need to ask */
-
-    if (ngx_http_bedrud_room_name_error(&st->name) != NULL) {
-        ngx_http_bedrud_error(r, NGX_HTTP_NOT_FOUND, "Room not found");
+    if (ngx_http_bedrud_join_name(r, st, &name) != NGX_OK) {
         return;
     }
 
@@ -469,14 +460,12 @@ ngx_http_bedrud_room_guest_join(ngx_http_request_t *r,
 
     st = ngx_http_bedrud_state(r, ctx, sizeof(ngx_http_bedrud_rooms_t));
     if (st == NULL) {
-        ngx_http_bedrud_internal_error(r);
         return;
     }
 
-    if (ngx_http_bedrud_json_str(ctx->body, "roomName", &name, NULL)
+    if (ngx_http_bedrud_json_str(ctx->body, "roomName", &name)
         == NGX_ERROR
-        || ngx_http_bedrud_json_str(ctx->body, "guestName", &st->guest_name,
-                                    NULL)
+        || ngx_http_bedrud_json_str(ctx->body, "guestName", &st->guest_name)
            == NGX_ERROR)
     {
         ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST, "Invalid body");
@@ -491,13 +480,7 @@ ngx_http_bedrud_room_guest_join(ngx_http_request_t *r,
         return;
     }
 
-    if (ngx_http_bedrud_room_normalize(r->pool, &name, &st->name) != NGX_OK) {
-        ngx_http_bedrud_internal_error(r);
-        return;
-    }
-
-    if (ngx_http_bedrud_room_name_error(&st->name) != NULL) {
-        ngx_http_bedrud_error(r, NGX_HTTP_NOT_FOUND, "Room not found");
+    if (ngx_http_bedrud_join_name(r, st, &name) != NGX_OK) {
         return;
     }
 
@@ -528,14 +511,33 @@ ngx_http_bedrud_room_guest_join(ngx_http_request_t *r,
 }
 
 
+/* The room to join, by name: a name no room can have is a 404 at once. */
+
+static ngx_int_t
+ngx_http_bedrud_join_name(ngx_http_request_t *r, ngx_http_bedrud_rooms_t *st,
+    ngx_str_t *name)
+{
+    if (ngx_http_bedrud_room_normalize(r->pool, name, &st->name) != NGX_OK) {
+        ngx_http_bedrud_internal_error(r);
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_bedrud_room_name_error(&st->name) != NULL) {
+        ngx_http_bedrud_error(r, NGX_HTTP_NOT_FOUND, "Room not found");
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
+}
+
+
 /* one call for both joins: checks, seat and ban in one atomic step */
 
 static void
 ngx_http_bedrud_join_call(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 {
     u_char                       *p;
-    size_t                        len;
-    ngx_str_t                     a[9];
+    ngx_str_t                     a[NGX_HTTP_BEDRUD_ROOM_JOIN_N], *name, *err;
     ngx_uint_t                    guest;
     ngx_http_bedrud_rooms_t      *st;
     ngx_http_bedrud_main_conf_t  *bmcf;
@@ -565,56 +567,52 @@ ngx_http_bedrud_join_call(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 
     st->now = ngx_time();
 
-    ngx_http_bedrud_timestamp(stamp, &len);
+    a[NGX_HTTP_BEDRUD_ROOM_JOIN_A_IDENTITY] = st->identity;
 
-    /* KEYS: name index; ARGV: see bedrud_room_join in redis/rooms.lua */
+    a[NGX_HTTP_BEDRUD_ROOM_JOIN_A_STAMP].data = stamp;
+    ngx_http_bedrud_timestamp(stamp, &a[NGX_HTTP_BEDRUD_ROOM_JOIN_A_STAMP].len);
 
-    a[1] = st->identity;
+    name = &a[NGX_HTTP_BEDRUD_ROOM_JOIN_A_GUEST_NAME];
+    err = &a[NGX_HTTP_BEDRUD_ROOM_JOIN_A_GUEST_NAME_ERROR];
+
+    ngx_str_set(name, "");
+    ngx_str_set(err, "");
 
     if (guest) {
-        ngx_str_set(&a[4], "guest");
+        ngx_str_set(&a[NGX_HTTP_BEDRUD_ROOM_JOIN_A_KIND], "guest");
 
         if (st->badname) {
             /* never stored: keep it out of Redis altogether */
-            ngx_str_set(&a[5], "");
-            ngx_str_set(&a[6], "bad");
+            ngx_str_set(err, "bad");
 
         } else {
-            a[5] = st->guest_name;
-            ngx_str_set(&a[6], "");
+            *name = st->guest_name;
         }
 
     } else {
-        ngx_str_set(&a[4], "user");
-        ngx_str_set(&a[5], "");
-        ngx_str_set(&a[6], "");
+        ngx_str_set(&a[NGX_HTTP_BEDRUD_ROOM_JOIN_A_KIND], "user");
     }
 
-    a[7].data = stamp;
-    a[7].len = len;
+    ngx_http_bedrud_bit(&a[NGX_HTTP_BEDRUD_ROOM_JOIN_A_CAN_SIGN],
+                        bmcf->livekit_key.len && bmcf->livekit_secret.len);
 
-    if (bmcf->livekit_key.len && bmcf->livekit_secret.len) {
-        ngx_str_set(&a[8], "1");
+    /* the seat ends when the token does */
 
-    } else {
-        ngx_str_set(&a[8], "0");
-    }
-
-    if (ngx_http_bedrud_fmt(r->pool, &a[0], 64 + st->name.len,
-                            "bedrud:roomname:%V", &st->name)
+    if (ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_ROOM_NAME, &st->name,
+                            &a[NGX_HTTP_BEDRUD_ROOM_JOIN_K_ROOM_NAME])
         != NGX_OK
-        || ngx_http_bedrud_fmt(r->pool, &a[2], NGX_TIME_T_LEN, "%T", st->now)
+        || ngx_http_bedrud_num(r->pool, st->now,
+                               &a[NGX_HTTP_BEDRUD_ROOM_JOIN_A_NOW])
            != NGX_OK
-        || ngx_http_bedrud_fmt(r->pool, &a[3], NGX_TIME_T_LEN, "%T",
-                               st->now + NGX_HTTP_BEDRUD_LIVEKIT_TTL)
+        || ngx_http_bedrud_num(r->pool, st->now + NGX_HTTP_BEDRUD_LIVEKIT_TTL,
+                               &a[NGX_HTTP_BEDRUD_ROOM_JOIN_A_SEAT_EXP])
            != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
         return;
     }
 
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_room_join", 1, 9, a,
-                          ngx_http_bedrud_join_done);
+    ngx_http_bedrud_call(r, ctx, ROOM_JOIN, a, ngx_http_bedrud_join_done);
 }
 
 
@@ -666,7 +664,7 @@ ngx_http_bedrud_join_done(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
         return;
     }
 
-    if (ngx_http_bedrud_join_parse(rep, &room) != NGX_OK) {
+    if (ngx_http_bedrud_room_join_parse(rep, &room) != NGX_OK) {
         ngx_http_bedrud_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
                               "Failed to look up room");
         return;
@@ -715,11 +713,9 @@ ngx_http_bedrud_join_text(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
 
     len = sizeof("{\"id\":\"\",\"name\":\"\",\"token\":\"\",\"createdBy\":\"\","
                  "\"adminId\":\"\",\"isActive\":false,\"isPublic\":false,"
-                 "\"maxParticipants\":,\"expiresAt\":\"\",\"settings\":"
-                 "{\"allowChat\":false,\"allowVideo\":false,"
-                 "\"allowAudio\":false,\"requireApproval\":false,"
-                 "\"e2ee\":false},\"livekitHost\":\"\",\"mode\":\"\"}")
-          + NGX_INT_T_LEN
+                 "\"maxParticipants\":,\"expiresAt\":\"\",\"settings\":,"
+                 "\"livekitHost\":\"\",\"mode\":\"\"}")
+          + NGX_HTTP_BEDRUD_ROOM_SETTINGS_LEN + NGX_INT_T_LEN
           + ngx_http_bedrud_json_escape_len(&room->id)
           + ngx_http_bedrud_json_escape_len(&room->name)
           + token.len
@@ -742,7 +738,7 @@ ngx_http_bedrud_join_text(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
 #define ngx_http_bedrud_put_str(s)                                           \
     *p++ = '"'; p = ngx_http_bedrud_json_escape(p, s); *p++ = '"'
 #define ngx_http_bedrud_put_bool(b)                                          \
-    p = (b) ? ngx_cpymem(p, "true", 4) : ngx_cpymem(p, "false", 5)
+    p = ngx_http_bedrud_write_bool(p, b)
 
     ngx_http_bedrud_put("{\"id\":");
     ngx_http_bedrud_put_str(&room->id);
@@ -779,17 +775,8 @@ ngx_http_bedrud_join_text(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
         ngx_http_bedrud_put_str(&host);
     }
 
-    ngx_http_bedrud_put(",\"settings\":{\"allowChat\":");
-    ngx_http_bedrud_put_bool(room->allow_chat);
-    ngx_http_bedrud_put(",\"allowVideo\":");
-    ngx_http_bedrud_put_bool(room->allow_video);
-    ngx_http_bedrud_put(",\"allowAudio\":");
-    ngx_http_bedrud_put_bool(room->allow_audio);
-    ngx_http_bedrud_put(",\"requireApproval\":");
-    ngx_http_bedrud_put_bool(room->require_approval);
-    ngx_http_bedrud_put(",\"e2ee\":");
-    ngx_http_bedrud_put_bool(room->e2ee);
-    *p++ = '}';
+    ngx_http_bedrud_put(",\"settings\":");
+    p = ngx_http_bedrud_room_settings_write(p, room);
 
     if (!st->guest) {
         ngx_http_bedrud_put(",\"livekitHost\":");
@@ -868,51 +855,37 @@ ngx_http_bedrud_room_token(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
 void
 ngx_http_bedrud_room_list(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 {
-    ngx_str_t  key;
+    ngx_str_t  a[NGX_HTTP_BEDRUD_ROOM_LIST_N];
 
-    if (ngx_http_bedrud_fmt(r->pool, &key, 64 + ctx->claims.user_id.len,
-                            "bedrud:user:{%V}:rooms", &ctx->claims.user_id)
+    if (ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_USER_ROOMS,
+                            &ctx->claims.user_id,
+                            &a[NGX_HTTP_BEDRUD_ROOM_LIST_K_USER_ROOMS])
         != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
         return;
     }
 
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_room_list", 1, 1, &key,
-                          ngx_http_bedrud_list_done);
+    ngx_http_bedrud_call(r, ctx, ROOM_LIST, a, ngx_http_bedrud_list_done);
 }
 
 
 static void
 ngx_http_bedrud_list_done(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 {
-    json_t                   *list, *room;
-    ngx_uint_t                i;
+    json_t                   *list;
     ngx_http_bedrud_reply_t  *rep;
 
     rep = ctx->replies[0];
 
-    if (!ngx_http_bedrud_reply_is(rep, "OK")) {
+    list = ngx_http_bedrud_reply_is(rep, "OK")
+           ? ngx_http_bedrud_json_items(rep, 1, ngx_http_bedrud_room_item)
+           : NULL;
+
+    if (list == NULL) {
         ngx_http_bedrud_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
                               "Failed to list rooms");
         return;
-    }
-
-    list = json_array();
-    if (list == NULL) {
-        ngx_http_bedrud_internal_error(r);
-        return;
-    }
-
-    for (i = 1; i < rep->nelts; i++) {
-        room = ngx_http_bedrud_room_json(rep->elts[i], 0);
-
-        if (room == NULL || json_array_append_new(list, room) != 0) {
-            json_decref(list);
-            ngx_http_bedrud_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
-                                  "Failed to list rooms");
-            return;
-        }
     }
 
     ngx_http_bedrud_send(r, NGX_HTTP_OK, list);
@@ -925,17 +898,19 @@ void
 ngx_http_bedrud_room_settings(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
-    size_t                    len;
     ngx_int_t                 rc_pub, rc_max;
-    ngx_str_t                 a[7];
+    ngx_str_t                 a[NGX_HTTP_BEDRUD_ROOM_SETTINGS_N], text;
     ngx_flag_t                pub;
     ngx_uint_t                present;
     ngx_http_bedrud_rooms_t  *st;
     u_char                    stamp[NGX_HTTP_BEDRUD_TIMESTAMP_LEN];
 
+    static ngx_http_bedrud_room_key_t  keys[] = {
+        { NGX_HTTP_BEDRUD_KEY_ROOM, NGX_HTTP_BEDRUD_ROOM_SETTINGS_K_ROOM }
+    };
+
     st = ngx_http_bedrud_state(r, ctx, sizeof(ngx_http_bedrud_rooms_t));
     if (st == NULL) {
-        ngx_http_bedrud_internal_error(r);
         return;
     }
 
@@ -944,60 +919,61 @@ ngx_http_bedrud_room_settings(ngx_http_request_t *r,
      * all five flags, and a flag it omits becomes false (Bedrud).
      */
 
-    rc_pub = ngx_http_bedrud_json_bool(ctx->body, "isPublic", &pub, NULL);
+    rc_pub = ngx_http_bedrud_json_bool(ctx->body, "isPublic", &pub);
     rc_max = ngx_http_bedrud_json_int(ctx->body, "maxParticipants",
-                                      &st->room.max_participants, NULL);
+                                      &st->room.max_participants);
 
     if (rc_pub == NGX_ERROR || rc_max == NGX_ERROR
-        || ngx_http_bedrud_settings_body(ctx->body, 0, &st->room, &present)
+        || ngx_http_bedrud_room_settings_body(ctx->body, 0, &st->room, &present)
            != NGX_OK)
     {
         ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST, "Invalid body");
         return;
     }
 
-    if (ngx_http_bedrud_room_key(r, &a[0]) != NGX_OK) {
+    if (ngx_http_bedrud_room_keys(r, ctx, keys, 1, a) != NGX_OK) {
         return;
     }
 
-    a[1] = ctx->claims.user_id;
-    a[2].data = (u_char *) (ctx->claims.superadmin ? "1" : "0");
-    a[2].len = 1;
+    ngx_http_bedrud_room_caller(ctx, &a[NGX_HTTP_BEDRUD_ROOM_SETTINGS_A_CALLER],
+                                &a[NGX_HTTP_BEDRUD_ROOM_SETTINGS_A_SUPERADMIN]);
+
+    /* "" leaves a value as it is */
+
+    ngx_str_set(&a[NGX_HTTP_BEDRUD_ROOM_SETTINGS_A_PUBLIC], "");
+    ngx_str_set(&a[NGX_HTTP_BEDRUD_ROOM_SETTINGS_A_MAX], "");
+    ngx_str_set(&a[NGX_HTTP_BEDRUD_ROOM_SETTINGS_A_SETTINGS], "");
 
     if (rc_pub == NGX_OK) {
-        a[3].data = (u_char *) (pub ? "1" : "0");
-        a[3].len = 1;
-
-    } else {
-        ngx_str_set(&a[3], "");
+        ngx_http_bedrud_bit(&a[NGX_HTTP_BEDRUD_ROOM_SETTINGS_A_PUBLIC], pub);
     }
-
-    ngx_str_set(&a[4], "");
-    ngx_str_set(&a[5], "");
 
     if (rc_max == NGX_OK
-        && ngx_http_bedrud_fmt(r->pool, &a[4], NGX_INT_T_LEN, "%i",
-                               st->room.max_participants)
+        && ngx_http_bedrud_num(r->pool, st->room.max_participants,
+                               &a[NGX_HTTP_BEDRUD_ROOM_SETTINGS_A_MAX])
            != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
         return;
     }
 
-    if (present
-        && ngx_http_bedrud_settings_text(r->pool, &st->room, &a[5])
-           != NGX_OK)
-    {
-        ngx_http_bedrud_internal_error(r);
-        return;
+    if (present) {
+        if (ngx_http_bedrud_room_settings_text(r->pool, &st->room, &text)
+            != NGX_OK)
+        {
+            ngx_http_bedrud_internal_error(r);
+            return;
+        }
+
+        a[NGX_HTTP_BEDRUD_ROOM_SETTINGS_A_SETTINGS] = text;
     }
 
-    ngx_http_bedrud_timestamp(stamp, &len);
-    a[6].data = stamp;
-    a[6].len = len;
+    a[NGX_HTTP_BEDRUD_ROOM_SETTINGS_A_STAMP].data = stamp;
+    ngx_http_bedrud_timestamp(stamp,
+                              &a[NGX_HTTP_BEDRUD_ROOM_SETTINGS_A_STAMP].len);
 
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_room_settings", 1, 7, a,
-                          ngx_http_bedrud_settings_done);
+    ngx_http_bedrud_call(r, ctx, ROOM_SETTINGS, a,
+                         ngx_http_bedrud_settings_done);
 }
 
 
@@ -1034,19 +1010,39 @@ ngx_http_bedrud_settings_done(ngx_http_request_t *r,
 void
 ngx_http_bedrud_room_delete(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 {
-    ngx_str_t  a[4];
+    ngx_str_t  a[NGX_HTTP_BEDRUD_ROOM_DELETE_N];
 
-    if (ngx_http_bedrud_room_key(r, &a[0]) != NGX_OK) {
+    /* the room goes with every key of its own */
+
+    static ngx_http_bedrud_room_key_t  keys[] = {
+        { NGX_HTTP_BEDRUD_KEY_ROOM, NGX_HTTP_BEDRUD_ROOM_DELETE_K_ROOM },
+        { NGX_HTTP_BEDRUD_KEY_ROOM_SEATS, NGX_HTTP_BEDRUD_ROOM_DELETE_K_SEATS },
+        { NGX_HTTP_BEDRUD_KEY_ROOM_BANS, NGX_HTTP_BEDRUD_ROOM_DELETE_K_BANS },
+        { NGX_HTTP_BEDRUD_KEY_ROOM_GUESTBANS,
+          NGX_HTTP_BEDRUD_ROOM_DELETE_K_GUESTBANS },
+        { NGX_HTTP_BEDRUD_KEY_ROOM_GUESTS,
+          NGX_HTTP_BEDRUD_ROOM_DELETE_K_GUESTS },
+        { NGX_HTTP_BEDRUD_KEY_ROOM_GUESTEXP,
+          NGX_HTTP_BEDRUD_ROOM_DELETE_K_GUESTEXP },
+        { NGX_HTTP_BEDRUD_KEY_ROOM_MODS, NGX_HTTP_BEDRUD_ROOM_DELETE_K_MODS },
+        { NGX_HTTP_BEDRUD_KEY_ROOM_PRESENCE,
+          NGX_HTTP_BEDRUD_ROOM_DELETE_K_PRESENCE }
+    };
+
+    if (ngx_http_bedrud_room_keys(r, ctx, keys,
+                                  sizeof(keys) / sizeof(keys[0]), a)
+        != NGX_OK)
+    {
         return;
     }
 
-    ngx_str_set(&a[1], NGX_HTTP_BEDRUD_ALL_ROOMS);
-    a[2] = ctx->claims.user_id;
-    a[3].data = (u_char *) (ctx->claims.superadmin ? "1" : "0");
-    a[3].len = 1;
+    ngx_str_set(&a[NGX_HTTP_BEDRUD_ROOM_DELETE_K_ROOMS],
+                NGX_HTTP_BEDRUD_ROOMS_KEY);
 
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_room_delete", 2, 4, a,
-                          ngx_http_bedrud_delete_done);
+    ngx_http_bedrud_room_caller(ctx, &a[NGX_HTTP_BEDRUD_ROOM_DELETE_A_CALLER],
+                                &a[NGX_HTTP_BEDRUD_ROOM_DELETE_A_SUPERADMIN]);
+
+    ngx_http_bedrud_call(r, ctx, ROOM_DELETE, a, ngx_http_bedrud_delete_done);
 }
 
 
@@ -1089,24 +1085,43 @@ ngx_http_bedrud_deleted(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 void
 ngx_http_bedrud_room_ban(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 {
-    ngx_http_bedrud_ban(r, ctx, "ban");
+    ngx_http_bedrud_ban(r, ctx, 1);
 }
 
 
 void
 ngx_http_bedrud_room_unban(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 {
-    ngx_http_bedrud_ban(r, ctx, "unban");
+    ngx_http_bedrud_ban(r, ctx, 0);
 }
 
 
 static void
 ngx_http_bedrud_ban(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
-    const char *action)
+    ngx_uint_t ban)
 {
-    ngx_str_t  a[5];
+    ngx_str_t                 a[NGX_HTTP_BEDRUD_ROOM_BAN_N];
+    ngx_http_bedrud_rooms_t  *st;
 
-    if (ngx_http_bedrud_room_key(r, &a[0]) != NGX_OK) {
+    static ngx_http_bedrud_room_key_t  keys[] = {
+        { NGX_HTTP_BEDRUD_KEY_ROOM, NGX_HTTP_BEDRUD_ROOM_BAN_K_ROOM },
+        { NGX_HTTP_BEDRUD_KEY_ROOM_BANS, NGX_HTTP_BEDRUD_ROOM_BAN_K_BANS },
+        { NGX_HTTP_BEDRUD_KEY_ROOM_GUESTBANS,
+          NGX_HTTP_BEDRUD_ROOM_BAN_K_GUESTBANS },
+        { NGX_HTTP_BEDRUD_KEY_ROOM_GUESTS, NGX_HTTP_BEDRUD_ROOM_BAN_K_GUESTS }
+    };
+
+    st = ngx_http_bedrud_state(r, ctx, sizeof(ngx_http_bedrud_rooms_t));
+    if (st == NULL) {
+        return;
+    }
+
+    st->ban = ban;
+
+    if (ngx_http_bedrud_room_keys(r, ctx, keys,
+                                  sizeof(keys) / sizeof(keys[0]), a)
+        != NGX_OK)
+    {
         return;
     }
 
@@ -1115,12 +1130,17 @@ ngx_http_bedrud_ban(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
         return;
     }
 
-    a[1] = ctx->claims.user_id;
-    a[2].data = (u_char *) (ctx->claims.superadmin ? "1" : "0");
-    a[2].len = 1;
-    a[3] = ctx->params[1];
-    a[4].data = (u_char *) action;
-    a[4].len = ngx_strlen(action);
+    ngx_http_bedrud_room_caller(ctx, &a[NGX_HTTP_BEDRUD_ROOM_BAN_A_CALLER],
+                                &a[NGX_HTTP_BEDRUD_ROOM_BAN_A_SUPERADMIN]);
+
+    a[NGX_HTTP_BEDRUD_ROOM_BAN_A_IDENTITY] = ctx->params[1];
+
+    if (ban) {
+        ngx_str_set(&a[NGX_HTTP_BEDRUD_ROOM_BAN_A_ACTION], "ban");
+
+    } else {
+        ngx_str_set(&a[NGX_HTTP_BEDRUD_ROOM_BAN_A_ACTION], "unban");
+    }
 
     /*
      * Bedrud removes the participant from LiveKit first; here the ban is
@@ -1128,16 +1148,17 @@ ngx_http_bedrud_ban(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
      * (and, for a guest, its name) out of the next join.
      */
 
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_room_ban", 1, 5, a,
-                          ngx_http_bedrud_ban_done);
+    ngx_http_bedrud_call(r, ctx, ROOM_BAN, a, ngx_http_bedrud_ban_done);
 }
 
 
 static void
 ngx_http_bedrud_ban_done(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 {
+    ngx_http_bedrud_rooms_t  *st;
     ngx_http_bedrud_reply_t  *rep;
 
+    st = ctx->data;
     rep = ctx->replies[0];
 
     if (ngx_http_bedrud_reply_check(r, rep, ngx_http_bedrud_owner_status,
@@ -1149,12 +1170,10 @@ ngx_http_bedrud_ban_done(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 
     ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
                   "bedrud: room %V: \"%V\" %s by %V", &ctx->params[0],
-                  &ctx->params[1],
-                  ctx->route->handler == ngx_http_bedrud_room_ban
-                  ? "banned" : "unbanned",
+                  &ctx->params[1], st->ban ? "banned" : "unbanned",
                   &ctx->claims.user_id);
 
-    if (ctx->route->handler != ngx_http_bedrud_room_ban) {
+    if (!st->ban) {
         ngx_http_bedrud_banned(r, ctx);
         return;
     }
@@ -1176,85 +1195,16 @@ ngx_http_bedrud_banned(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 
 
 /*
- * GET /api/room/:roomId/bans (ngx_bedrud only): the room's ban list for
- * its owner or a superadmin, so that a ban can be lifted by someone who
- * did not note the identity.
- */
-
-void
-ngx_http_bedrud_room_bans(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
-{
-    ngx_str_t  a[3];
-
-    if (ngx_http_bedrud_room_key(r, &a[0]) != NGX_OK) {
-        return;
-    }
-
-    a[1] = ctx->claims.user_id;
-    a[2].data = (u_char *) (ctx->claims.superadmin ? "1" : "0");
-    a[2].len = 1;
-
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_room_bans", 1, 3, a,
-                          ngx_http_bedrud_bans_done);
-}
-
-
-static void
-ngx_http_bedrud_bans_done(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
-{
-    json_t                   *list, *ban;
-    ngx_str_t                *id, *name;
-    ngx_uint_t                i;
-    ngx_http_bedrud_reply_t  *rep;
-
-    rep = ctx->replies[0];
-
-    if (ngx_http_bedrud_reply_check(r, rep, ngx_http_bedrud_owner_status,
-                                    NULL)
-        != NGX_OK)
-    {
-        return;
-    }
-
-    list = json_array();
-    if (list == NULL) {
-        ngx_http_bedrud_internal_error(r);
-        return;
-    }
-
-    /* {'OK', identity, name, identity, name, ...} */
-
-    for (i = 1; i + 1 < rep->nelts; i += 2) {
-        id = ngx_http_bedrud_reply_str(rep, i);
-        name = ngx_http_bedrud_reply_str(rep, i + 1);
-
-        ban = (id == NULL || name == NULL)
-              ? NULL
-              : json_pack("{soso}", "identity", ngx_http_bedrud_json_string(id),
-                          "name", ngx_http_bedrud_json_string(name));
-
-        if (ban == NULL || json_array_append_new(list, ban) != 0) {
-            json_decref(list);
-            ngx_http_bedrud_internal_error(r);
-            return;
-        }
-    }
-
-    ngx_http_bedrud_send(r, NGX_HTTP_OK, json_pack("{so}", "bans", list));
-}
-
-
-/*
- * The room key of ":roomId".  Room ids are UUIDs: anything else cannot
- * exist, and must never reach a key name (braces would change the key).
+ * Keys of the room ":roomId", each put at its index in a.  Room ids are
+ * UUIDs: anything else cannot exist (404, answered here), and must never
+ * reach a key name (braces would change the key).
  */
 
 static ngx_int_t
-ngx_http_bedrud_room_key(ngx_http_request_t *r, ngx_str_t *key)
+ngx_http_bedrud_room_keys(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
+    ngx_http_bedrud_room_key_t *keys, ngx_uint_t n, ngx_str_t *a)
 {
-    ngx_http_bedrud_ctx_t  *ctx;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_bedrud_module);
+    ngx_uint_t  i;
 
     if (ctx->nparams == 0
         || ngx_http_bedrud_uuid_valid(&ctx->params[0]) != NGX_OK)
@@ -1263,497 +1213,29 @@ ngx_http_bedrud_room_key(ngx_http_request_t *r, ngx_str_t *key)
         return NGX_DECLINED;
     }
 
-    if (ngx_http_bedrud_fmt(r->pool, key, 64, "bedrud:room:{%V}",
-                            &ctx->params[0])
-        != NGX_OK)
-    {
-        ngx_http_bedrud_internal_error(r);
-        return NGX_ERROR;
-    }
-
-    return NGX_OK;
-}
-
-
-/*
- * The fields bedrud_room_join answers with, by position (JOIN_FIELDS in
- * redis/rooms.lua): a dozen values instead of HGETALL's pairs halve what
- * Redis converts and hiredis allocates on the hottest path.
- */
-
-static ngx_str_t  ngx_http_bedrud_join_fields[] = {
-    ngx_string("id"),
-    ngx_string("name"),
-    ngx_string("createdBy"),
-    ngx_string("adminId"),
-    ngx_string("isActive"),
-    ngx_string("isPublic"),
-    ngx_string("maxParticipants"),
-    ngx_string("mode"),
-    ngx_string("settings"),
-    ngx_string("createdAt"),
-    ngx_string("updatedAt"),
-    ngx_string("expiresAt")
-};
-
-
-/* the room record: HGETALL's field/value pairs from reply->elts[from] */
-
-ngx_int_t
-ngx_http_bedrud_room_parse(ngx_http_bedrud_reply_t *reply, ngx_uint_t from,
-    ngx_http_bedrud_room_t *room)
-{
-    ngx_str_t                 settings;
-    ngx_uint_t                i;
-    ngx_http_bedrud_reply_t  *k, *v;
-
-    ngx_memzero(room, sizeof(ngx_http_bedrud_room_t));
-    ngx_str_null(&settings);
-
-    if (reply == NULL || reply->type != NGX_HTTP_BEDRUD_REPLY_ARRAY) {
-        return NGX_ERROR;
-    }
-
-    room->max_participants = NGX_HTTP_BEDRUD_ROOM_SEATS;
-
-    for (i = from; i + 1 < reply->nelts; i += 2) {
-        k = reply->elts[i];
-        v = reply->elts[i + 1];
-
-        if (k->type == NGX_HTTP_BEDRUD_REPLY_STRING
-            && v->type == NGX_HTTP_BEDRUD_REPLY_STRING)
-        {
-            ngx_http_bedrud_room_field(room, &k->str, &v->str, &settings);
-        }
-    }
-
-    return ngx_http_bedrud_room_finish(room, &settings);
-}
-
-
-/* the record of a join answer: ngx_http_bedrud_join_fields by position */
-
-static ngx_int_t
-ngx_http_bedrud_join_parse(ngx_http_bedrud_reply_t *reply,
-    ngx_http_bedrud_room_t *room)
-{
-    ngx_str_t                 settings;
-    ngx_uint_t                i, n;
-    ngx_http_bedrud_reply_t  *v;
-
-    ngx_memzero(room, sizeof(ngx_http_bedrud_room_t));
-    ngx_str_null(&settings);
-
-    n = sizeof(ngx_http_bedrud_join_fields) / sizeof(ngx_str_t);
-
-    if (reply == NULL || reply->type != NGX_HTTP_BEDRUD_REPLY_ARRAY
-        || reply->nelts != n + 1)
-    {
-        return NGX_ERROR;
-    }
-
-    room->max_participants = NGX_HTTP_BEDRUD_ROOM_SEATS;
-
     for (i = 0; i < n; i++) {
-        v = reply->elts[i + 1];
-
-        /* a field the record lacks is a nil */
-
-        if (v->type == NGX_HTTP_BEDRUD_REPLY_STRING) {
-            ngx_http_bedrud_room_field(room, &ngx_http_bedrud_join_fields[i],
-                                       &v->str, &settings);
-        }
-    }
-
-    return ngx_http_bedrud_room_finish(room, &settings);
-}
-
-
-static void
-ngx_http_bedrud_room_field(ngx_http_bedrud_room_t *room, ngx_str_t *f,
-    ngx_str_t *v, ngx_str_t *settings)
-{
-    u_char     *p, *last;
-    ngx_int_t   n, sign;
-
-#define ngx_http_bedrud_is(name)                                              \
-    (f->len == sizeof(name) - 1 && ngx_strncmp(f->data, name, f->len) == 0)
-
-    if (ngx_http_bedrud_is("id")) {
-        room->id = *v;
-
-    } else if (ngx_http_bedrud_is("name")) {
-        room->name = *v;
-
-    } else if (ngx_http_bedrud_is("createdBy")) {
-        room->created_by = *v;
-
-    } else if (ngx_http_bedrud_is("adminId")) {
-        room->admin_id = *v;
-
-    } else if (ngx_http_bedrud_is("mode")) {
-        room->mode = *v;
-
-    } else if (ngx_http_bedrud_is("createdAt")) {
-        room->created_at = *v;
-
-    } else if (ngx_http_bedrud_is("updatedAt")) {
-        room->updated_at = *v;
-
-    } else if (ngx_http_bedrud_is("expiresAt")) {
-        room->expires_at = *v;
-
-    } else if (ngx_http_bedrud_is("isActive")) {
-        room->active = (v->len == 1 && v->data[0] == '1');
-
-    } else if (ngx_http_bedrud_is("isPublic")) {
-        room->public = (v->len == 1 && v->data[0] == '1');
-
-    } else if (ngx_http_bedrud_is("settings")) {
-        *settings = *v;
-
-    } else if (ngx_http_bedrud_is("maxParticipants")) {
-        p = v->data;
-        last = p + v->len;
-        sign = 1;
-
-        if (p < last && *p == '-') {
-            sign = -1;
-            p++;
-        }
-
-        n = ngx_atoi(p, last - p);
-
-        if (n != NGX_ERROR) {
-            room->max_participants = sign * n;
-        }
-    }
-
-#undef ngx_http_bedrud_is
-}
-
-
-static ngx_int_t
-ngx_http_bedrud_room_finish(ngx_http_bedrud_room_t *room,
-    ngx_str_t *settings)
-{
-    if (room->id.len == 0) {
-        return NGX_ERROR;
-    }
-
-    /* strings must not be NULL for jansson */
-
-    if (room->name.data == NULL) {
-        ngx_str_set(&room->name, "");
-    }
-
-    if (room->created_by.data == NULL) {
-        ngx_str_set(&room->created_by, "");
-    }
-
-    if (room->admin_id.data == NULL) {
-        ngx_str_set(&room->admin_id, "");
-    }
-
-    if (room->mode.len == 0) {
-        ngx_str_set(&room->mode, "standard");
-    }
-
-    if (room->created_at.data == NULL) {
-        ngx_str_set(&room->created_at, "");
-    }
-
-    if (room->updated_at.data == NULL) {
-        ngx_str_set(&room->updated_at, "");
-    }
-
-    if (room->expires_at.data == NULL) {
-        ngx_str_set(&room->expires_at, "");
-    }
-
-    ngx_http_bedrud_settings_parse(settings, room);
-
-    return NGX_OK;
-}
-
-
-json_t *
-ngx_http_bedrud_room_json(ngx_http_bedrud_reply_t *reply, ngx_uint_t from)
-{
-    ngx_http_bedrud_room_t  room;
-
-    if (ngx_http_bedrud_room_parse(reply, from, &room) != NGX_OK) {
-        return NULL;
-    }
-
-    return json_pack("{sosososbsIsososososbsoso}",
-                     "id", ngx_http_bedrud_json_string(&room.id),
-                     "name", ngx_http_bedrud_json_string(&room.name),
-                     "createdBy",
-                     ngx_http_bedrud_json_string(&room.created_by),
-                     "isActive", (int) room.active,
-                     "maxParticipants", (json_int_t) room.max_participants,
-                     "createdAt",
-                     ngx_http_bedrud_json_string(&room.created_at),
-                     "updatedAt",
-                     ngx_http_bedrud_json_string(&room.updated_at),
-                     "expiresAt",
-                     ngx_http_bedrud_json_string(&room.expires_at),
-                     "adminId", ngx_http_bedrud_json_string(&room.admin_id),
-                     "isPublic", (int) room.public,
-                     "settings", ngx_http_bedrud_room_settings_json(&room),
-                     "mode", ngx_http_bedrud_json_string(&room.mode));
-}
-
-
-json_t *
-ngx_http_bedrud_room_settings_json(ngx_http_bedrud_room_t *room)
-{
-    return json_pack("{sbsbsbsbsb}",
-                     "allowChat", (int) room->allow_chat,
-                     "allowVideo", (int) room->allow_video,
-                     "allowAudio", (int) room->allow_audio,
-                     "requireApproval", (int) room->require_approval,
-                     "e2ee", (int) room->e2ee);
-}
-
-
-/*
- * The request's "settings" object.  On create an omitted flag takes its
- * default (allow* true, the others false); on update it becomes false,
- * as in Bedrud.  *present tells whether the object was sent at all.
- */
-
-static ngx_int_t
-ngx_http_bedrud_settings_body(json_t *body, ngx_uint_t create,
-    ngx_http_bedrud_room_t *room, ngx_uint_t *present)
-{
-    json_t      *s;
-    ngx_int_t    rc;
-    ngx_flag_t   v;
-    ngx_uint_t   i;
-
-    static const char  *names[] = {
-        "allowChat", "allowVideo", "allowAudio", "requireApproval", "e2ee"
-    };
-
-    room->allow_chat = create ? 1 : 0;
-    room->allow_video = create ? 1 : 0;
-    room->allow_audio = create ? 1 : 0;
-    room->require_approval = 0;
-    room->e2ee = 0;
-
-    s = ngx_http_bedrud_json_get(body, "settings");
-
-    if (s == NULL || json_is_null(s)) {
-        *present = 0;
-        return NGX_OK;
-    }
-
-    if (!json_is_object(s)) {
-        return NGX_ERROR;
-    }
-
-    *present = 1;
-
-    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        rc = ngx_http_bedrud_json_bool(s, names[i], &v, NULL);
-
-        if (rc == NGX_ERROR) {
+        if (ngx_http_bedrud_key(r->pool, keys[i].kind, &ctx->params[0],
+                                &a[keys[i].index])
+            != NGX_OK)
+        {
+            ngx_http_bedrud_internal_error(r);
             return NGX_ERROR;
         }
-
-        if (rc == NGX_DECLINED) {
-            continue;
-        }
-
-        switch (i) {
-        case 0:
-            room->allow_chat = v ? 1 : 0;
-            break;
-        case 1:
-            room->allow_video = v ? 1 : 0;
-            break;
-        case 2:
-            room->allow_audio = v ? 1 : 0;
-            break;
-        case 3:
-            room->require_approval = v ? 1 : 0;
-            break;
-        default:
-            room->e2ee = v ? 1 : 0;
-            break;
-        }
     }
 
     return NGX_OK;
 }
 
 
-/* the stored form: the JSON object of Bedrud's wire format */
-
-static ngx_int_t
-ngx_http_bedrud_settings_text(ngx_pool_t *pool, ngx_http_bedrud_room_t *room,
-    ngx_str_t *text)
-{
-    json_t     *json;
-    ngx_int_t   rc;
-
-    json = ngx_http_bedrud_room_settings_json(room);
-    if (json == NULL) {
-        return NGX_ERROR;
-    }
-
-    rc = ngx_http_bedrud_json_dump(pool, json, text);
-    json_decref(json);
-
-    return rc;
-}
-
-
-/*
- * Every join reads the settings: the flat form stored by nginx and by
- * the Redis functions ({"allowChat":true,...}, plain keys, booleans) is
- * read without jansson; anything else takes the general path below.
- * Unknown keys are ignored and the last of duplicates wins, as there.
- */
-
-static ngx_int_t
-ngx_http_bedrud_settings_scan(ngx_str_t *text, ngx_http_bedrud_room_t *room)
-{
-    u_char      *p, *end, *k;
-    size_t       klen;
-    ngx_uint_t   v, i;
-    ngx_int_t    flags[5];
-
-    static const char  *names[] = {
-        "allowChat", "allowVideo", "allowAudio", "requireApproval", "e2ee"
-    };
-
-    flags[0] = room->allow_chat;
-    flags[1] = room->allow_video;
-    flags[2] = room->allow_audio;
-    flags[3] = room->require_approval;
-    flags[4] = room->e2ee;
-
-    p = text->data;
-    end = p + text->len;
-
-    if (end - p < 2 || *p++ != '{') {
-        return NGX_DECLINED;
-    }
-
-    if (*p == '}') {
-        return (p + 1 == end) ? NGX_OK : NGX_DECLINED;
-    }
-
-    for ( ;; ) {
-        if (p == end || *p++ != '"') {
-            return NGX_DECLINED;
-        }
-
-        k = p;
-
-        while (p < end && *p != '"' && *p != '\\') {
-            p++;
-        }
-
-        if (p == end || *p != '"') {
-            return NGX_DECLINED;
-        }
-
-        klen = p++ - k;
-
-        if (p == end || *p++ != ':') {
-            return NGX_DECLINED;
-        }
-
-        if (end - p >= 4 && ngx_strncmp(p, "true", 4) == 0) {
-            v = 1;
-            p += 4;
-
-        } else if (end - p >= 5 && ngx_strncmp(p, "false", 5) == 0) {
-            v = 0;
-            p += 5;
-
-        } else {
-            return NGX_DECLINED;
-        }
-
-        for (i = 0; i < 5; i++) {
-            if (klen == ngx_strlen(names[i])
-                && ngx_strncmp(k, names[i], klen) == 0)
-            {
-                flags[i] = v;
-            }
-        }
-
-        if (p == end) {
-            return NGX_DECLINED;
-        }
-
-        if (*p == '}') {
-            break;
-        }
-
-        if (*p++ != ',') {
-            return NGX_DECLINED;
-        }
-    }
-
-    if (p + 1 != end) {
-        return NGX_DECLINED;
-    }
-
-    room->allow_chat = flags[0];
-    room->allow_video = flags[1];
-    room->allow_audio = flags[2];
-    room->require_approval = flags[3];
-    room->e2ee = flags[4];
-
-    return NGX_OK;
-}
-
+/* Who asks an owner-only function: the user, and "1" for a superadmin. */
 
 static void
-ngx_http_bedrud_settings_parse(ngx_str_t *text, ngx_http_bedrud_room_t *room)
+ngx_http_bedrud_room_caller(ngx_http_bedrud_ctx_t *ctx, ngx_str_t *caller,
+    ngx_str_t *superadmin)
 {
-    json_t        *json, *v;
-    json_error_t   err;
+    *caller = ctx->claims.user_id;
 
-    /* Bedrud's defaults for a missing or damaged record */
-
-    room->allow_chat = 1;
-    room->allow_video = 1;
-    room->allow_audio = 1;
-    room->require_approval = 0;
-    room->e2ee = 0;
-
-    if (text->len == 0 || ngx_http_bedrud_settings_scan(text, room) == NGX_OK)
-    {
-        return;
-    }
-
-    json = json_loadb((const char *) text->data, text->len, 0, &err);
-    if (json == NULL) {
-        return;
-    }
-
-#define ngx_http_bedrud_flag(name, field)                                     \
-    v = json_object_get(json, name);                                          \
-    if (json_is_boolean(v)) {                                                 \
-        room->field = json_is_true(v) ? 1 : 0;                                \
-    }
-
-    ngx_http_bedrud_flag("allowChat", allow_chat);
-    ngx_http_bedrud_flag("allowVideo", allow_video);
-    ngx_http_bedrud_flag("allowAudio", allow_audio);
-    ngx_http_bedrud_flag("requireApproval", require_approval);
-    ngx_http_bedrud_flag("e2ee", e2ee);
-
-#undef ngx_http_bedrud_flag
-
-    json_decref(json);
+    ngx_http_bedrud_bit(superadmin, ctx->claims.superadmin);
 }
 
 
@@ -1785,51 +1267,6 @@ ngx_http_bedrud_room_normalize(ngx_pool_t *pool, ngx_str_t *in,
     out->len = s.len;
 
     return NGX_OK;
-}
-
-
-/* ValidateRoomName: 3-63 bytes of ^[a-z0-9]+(-[a-z0-9]+)*$ */
-
-static const char *
-ngx_http_bedrud_room_name_error(ngx_str_t *name)
-{
-    u_char  ch, prev;
-    size_t  i;
-
-    if (name->len < NGX_HTTP_BEDRUD_ROOM_NAME_MIN) {
-        return "room name must be at least 3 characters";
-    }
-
-    if (name->len > NGX_HTTP_BEDRUD_ROOM_NAME_MAX) {
-        return "room name must be at most 63 characters";
-    }
-
-    prev = '-';
-
-    for (i = 0; i < name->len; i++) {
-        ch = name->data[i];
-
-        if (ch == '-') {
-            if (prev == '-') {
-                /* leading or doubled */
-                goto invalid;
-            }
-
-        } else if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9'))) {
-            goto invalid;
-        }
-
-        prev = ch;
-    }
-
-    if (prev != '-') {
-        return NULL;
-    }
-
-invalid:
-
-    return "room name must contain only lowercase letters, numbers, "
-           "and hyphens";
 }
 
 
@@ -1872,252 +1309,3 @@ ngx_http_bedrud_room_generate(u_char *out)
 }
 
 
-/*
- * Guest display names go to every participant: no control characters
- * (C0, DEL, C1), no line or paragraph separators, no bidirectional
- * overrides or marks that would let one name spoof another.
- */
-
-static const char *
-ngx_http_bedrud_guest_name_error(ngx_str_t *name)
-{
-    u_char  *p, *last;
-
-    p = name->data;
-    last = p + name->len;
-
-    for ( /* void */ ; p < last; p++) {
-
-        if (*p < 0x20 || *p == 0x7f) {
-            goto invalid;
-        }
-
-        /* U+0080..U+009F */
-        if (*p == 0xc2 && p + 1 < last && p[1] >= 0x80 && p[1] <= 0x9f) {
-            goto invalid;
-        }
-
-        if (*p == 0xe2 && p + 2 < last) {
-
-            /* U+200E, U+200F, U+2028..U+202E */
-            if (p[1] == 0x80
-                && (p[2] == 0x8e || p[2] == 0x8f
-                    || (p[2] >= 0xa8 && p[2] <= 0xae)))
-            {
-                goto invalid;
-            }
-
-            /* U+2066..U+2069 */
-            if (p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9) {
-                goto invalid;
-            }
-        }
-    }
-
-    if (name->len > NGX_HTTP_BEDRUD_GUEST_NAME_MAX) {
-        return "Guest name must be at most 100 characters";
-    }
-
-    return NULL;
-
-invalid:
-
-    return "Guest name contains invalid characters";
-}
-
-
-/* a LiveKit identity: 1..256 bytes, no controls, no spaces */
-
-static ngx_int_t
-ngx_http_bedrud_identity_valid(ngx_str_t *id)
-{
-    size_t  i;
-
-    if (id->len == 0 || id->len > NGX_HTTP_BEDRUD_IDENTITY_MAX) {
-        return NGX_DECLINED;
-    }
-
-    for (i = 0; i < id->len; i++) {
-        if (id->data[i] <= 0x20 || id->data[i] == 0x7f) {
-            return NGX_DECLINED;
-        }
-    }
-
-    return ngx_http_bedrud_utf8_valid(id->data, id->len);
-}
-
-
-static ngx_int_t
-ngx_http_bedrud_uuid_valid(ngx_str_t *id)
-{
-    u_char  ch;
-    size_t  i;
-
-    if (id->len != NGX_HTTP_BEDRUD_UUID_LEN) {
-        return NGX_DECLINED;
-    }
-
-    for (i = 0; i < id->len; i++) {
-        ch = id->data[i];
-
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (ch != '-') {
-                return NGX_DECLINED;
-            }
-
-            continue;
-        }
-
-        if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'))) {
-            return NGX_DECLINED;
-        }
-    }
-
-    return NGX_OK;
-}
-
-
-/* Go's strings.TrimSpace on valid UTF-8 */
-
-static void
-ngx_http_bedrud_trim_space(ngx_str_t *s)
-{
-    size_t  n;
-
-    while (s->len) {
-        n = ngx_http_bedrud_space(s->data, s->len);
-        if (n == 0) {
-            break;
-        }
-
-        s->data += n;
-        s->len -= n;
-    }
-
-    while (s->len) {
-        /* the last character: 1, 2 or 3 bytes long if it is a space */
-
-        if (ngx_http_bedrud_space(s->data + s->len - 1, 1) == 1) {
-            n = 1;
-
-        } else if (s->len >= 2
-                   && ngx_http_bedrud_space(s->data + s->len - 2, 2) == 2)
-        {
-            n = 2;
-
-        } else if (s->len >= 3
-                   && ngx_http_bedrud_space(s->data + s->len - 3, 3) == 3)
-        {
-            n = 3;
-
-        } else {
-            break;
-        }
-
-        s->len -= n;
-    }
-}
-
-
-/*
- * The length of the white space character at p, 0 if none: unicode.IsSpace,
- * that is \t \n \v \f \r, space, U+0085, U+00A0, U+1680, U+2000..U+200A,
- * U+2028, U+2029, U+202F, U+205F and U+3000.
- */
-
-static size_t
-ngx_http_bedrud_space(const u_char *p, size_t len)
-{
-    if (len >= 1 && (p[0] == ' ' || (p[0] >= '\t' && p[0] <= '\r'))) {
-        return 1;
-    }
-
-    if (len >= 2 && p[0] == 0xc2 && (p[1] == 0x85 || p[1] == 0xa0)) {
-        return 2;
-    }
-
-    if (len < 3) {
-        return 0;
-    }
-
-    if (p[0] == 0xe1 && p[1] == 0x9a && p[2] == 0x80) {
-        return 3;
-    }
-
-    if (p[0] == 0xe2 && p[1] == 0x80
-        && (p[2] <= 0x8a || p[2] == 0xa8 || p[2] == 0xa9 || p[2] == 0xaf))
-    {
-        return 3;
-    }
-
-    if (p[0] == 0xe2 && p[1] == 0x81 && p[2] == 0x9f) {
-        return 3;
-    }
-
-    if (p[0] == 0xe3 && p[1] == 0x80 && p[2] == 0x80) {
-        return 3;
-    }
-
-    return 0;
-}
-
-
-static ngx_int_t
-ngx_http_bedrud_fmt(ngx_pool_t *pool, ngx_str_t *out, size_t max,
-    const char *fmt, ...)
-{
-    u_char   *p;
-    va_list   args;
-
-    p = ngx_pnalloc(pool, max);
-    if (p == NULL) {
-        return NGX_ERROR;
-    }
-
-    va_start(args, fmt);
-    out->len = ngx_vslprintf(p, p + max, fmt, args) - p;
-    va_end(args);
-
-    out->data = p;
-
-    return NGX_OK;
-}
-
-
-/* as ngx_http_bedrud_timestamp(), for a given time */
-
-static void
-ngx_http_bedrud_stamp(u_char *out, size_t *len, time_t sec, ngx_uint_t usec)
-{
-    u_char     *p, *q;
-    ngx_tm_t    tm;
-    ngx_uint_t  width;
-
-    ngx_gmtime(sec, &tm);
-
-    p = ngx_sprintf(out, "%4d-%02d-%02dT%02d:%02d:%02d",
-                    tm.ngx_tm_year, tm.ngx_tm_mon, tm.ngx_tm_mday,
-                    tm.ngx_tm_hour, tm.ngx_tm_min, tm.ngx_tm_sec);
-
-    if (usec) {
-        width = 6;
-
-        while (usec % 10 == 0) {
-            usec /= 10;
-            width--;
-        }
-
-        *p++ = '.';
-
-        /* zero-padded to "width" digits */
-        for (q = p + width; q > p; usec /= 10) {
-            *--q = (u_char) ('0' + usec % 10);
-        }
-
-        p += width;
-    }
-
-    *p++ = 'Z';
-
-    *len = p - out;
-}

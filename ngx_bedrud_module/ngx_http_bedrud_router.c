@@ -106,10 +106,6 @@ static ngx_http_bedrud_route_t  ngx_http_bedrud_route_table[] = {
       NGX_HTTP_BEDRUD_AUTH_USER, NGX_HTTP_BEDRUD_LIMIT_NONE,
       NULL, 0, 0, 0 },
 
-    { NGX_HTTP_GET, "/api/room/:roomId/bans", ngx_http_bedrud_room_bans,
-      NGX_HTTP_BEDRUD_AUTH_USER, NGX_HTTP_BEDRUD_LIMIT_NONE,
-      NULL, 0, 0, 0 },
-
     /* administration: superadmin only */
 
     { NGX_HTTP_GET, "/api/admin/rooms", ngx_http_bedrud_admin_rooms,
@@ -178,21 +174,6 @@ static ngx_http_bedrud_route_t  ngx_http_bedrud_route_table[] = {
 
     { 0, NULL, NULL, 0, 0, NULL, 0, 0, 0 }
 };
-
-
-ngx_http_bedrud_route_t *
-ngx_http_bedrud_routes(void)
-{
-    return ngx_http_bedrud_route_table;
-}
-
-
-ngx_uint_t
-ngx_http_bedrud_route_count(void)
-{
-    return sizeof(ngx_http_bedrud_route_table)
-           / sizeof(ngx_http_bedrud_route_t) - 1;
-}
 
 
 /*

@@ -22,6 +22,7 @@
  *     limit_entries,            gauges, changed under the lock
  *     deny_entries
  *     metrics                   counters, changed with atomic ops only
+ *                               (ngx_http_bedrud_metrics.c)
  *   " in bedrud zone \"name\""  shpool->log_ctx, for slab messages
  *   nodes                       ngx_http_bedrud_limit_node_t or
  *                               ngx_http_bedrud_deny_node_t, each starting
@@ -66,12 +67,6 @@
 /* rate limit nodes evicted at most to make room for a denylist node */
 #define NGX_HTTP_BEDRUD_SHM_EVICT_MAX    64
 
-#define NGX_HTTP_BEDRUD_SHM_CODES        5     /* 2xx, 3xx, 4xx, 5xx, other */
-#define NGX_HTTP_BEDRUD_SHM_STATUSES     4     /* 401, 403, 429, 503 */
-#define NGX_HTTP_BEDRUD_SHM_BUCKETS      12    /* the last one is +Inf */
-#define NGX_HTTP_BEDRUD_SHM_EVENTS       6
-
-#define NGX_HTTP_BEDRUD_METRICS_SIZE     8192
 
 
 typedef struct {
@@ -88,17 +83,6 @@ typedef struct {
     ngx_rbtree_node_t           timer;     /* key: expiry, unix seconds */
     u_char                      data[1];
 } ngx_http_bedrud_deny_node_t;
-
-
-typedef struct {
-    ngx_atomic_t                codes[NGX_HTTP_BEDRUD_SHM_CODES];
-    ngx_atomic_t                statuses[NGX_HTTP_BEDRUD_SHM_STATUSES];
-    ngx_atomic_t                buckets[NGX_HTTP_BEDRUD_SHM_BUCKETS];
-    ngx_atomic_t                latency;   /* sum, milliseconds */
-    ngx_atomic_t                rate_limited;
-    ngx_atomic_t                events[NGX_HTTP_BEDRUD_SHM_EVENTS];
-    ngx_atomic_t                deny_dropped;
-} ngx_http_bedrud_metrics_t;
 
 
 typedef struct {
@@ -154,34 +138,6 @@ static void ngx_http_bedrud_deny_expire(ngx_http_bedrud_shm_ctx_t *ctx,
     ngx_uint_t n, time_t now);
 static void ngx_http_bedrud_deny_free(ngx_http_bedrud_shm_ctx_t *ctx,
     ngx_http_bedrud_deny_node_t *dn);
-static ngx_int_t ngx_http_bedrud_metrics_reply(ngx_http_request_t *r,
-    ngx_uint_t status, ngx_buf_t *b);
-static u_char *ngx_http_bedrud_metrics_write(ngx_http_bedrud_shm_ctx_t *ctx,
-    ngx_shm_zone_t *shm_zone, u_char *p, u_char *last);
-
-
-static ngx_uint_t  ngx_http_bedrud_bounds[NGX_HTTP_BEDRUD_SHM_BUCKETS - 1] = {
-    1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500
-};
-
-
-static char  *ngx_http_bedrud_bucket_names[NGX_HTTP_BEDRUD_SHM_BUCKETS] = {
-    "0.001", "0.002", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25",
-    "0.5", "1", "2.5", "+Inf"
-};
-
-
-static char  *ngx_http_bedrud_code_names[NGX_HTTP_BEDRUD_SHM_CODES] = {
-    "2xx", "3xx", "4xx", "5xx", "other"
-};
-
-
-static ngx_uint_t  ngx_http_bedrud_statuses[NGX_HTTP_BEDRUD_SHM_STATUSES] = {
-    NGX_HTTP_UNAUTHORIZED,
-    NGX_HTTP_FORBIDDEN,
-    NGX_HTTP_TOO_MANY_REQUESTS,
-    NGX_HTTP_SERVICE_UNAVAILABLE
-};
 
 
 char *
@@ -349,20 +305,12 @@ ngx_int_t
 ngx_http_bedrud_shm_limit(ngx_http_request_t *r, ngx_uint_t cls,
     time_t *retry_after)
 {
-    return ngx_http_bedrud_shm_limit_ex(r, cls, NULL, retry_after);
-}
-
-
-ngx_int_t
-ngx_http_bedrud_shm_limit_ex(ngx_http_request_t *r, ngx_uint_t cls,
-    ngx_uint_t *remaining, time_t *reset)
-{
     u_char                         key[NGX_HTTP_BEDRUD_SHM_KEY_LEN];
     size_t                         len;
-    time_t                         now, window, left_secs;
+    time_t                         now, window;
     uint32_t                       hash;
     ngx_int_t                      rc;
-    ngx_uint_t                     limit, left, log;
+    ngx_uint_t                     limit, log;
     ngx_http_bedrud_shm_ctx_t     *ctx;
     ngx_http_bedrud_limit_node_t  *ln;
     ngx_http_bedrud_main_conf_t   *bmcf;
@@ -434,31 +382,20 @@ ngx_http_bedrud_shm_limit_ex(ngx_http_request_t *r, ngx_uint_t cls,
         rc = NGX_BUSY;
     }
 
-    /* the limit may have been lowered by a reload */
-
-    left = (ln->count < limit) ? limit - ln->count : 0;
-    left_secs = ln->reset - now;
+    *retry_after = ln->reset - now;
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);
 
-    ngx_log_debug4(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "bedrud limit class:%ui rc:%i left:%ui reset:%T",
-                   cls, rc, left, left_secs);
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "bedrud limit class:%ui rc:%i reset:%T",
+                   cls, rc, *retry_after);
 
     if (rc == NGX_BUSY) {
-        (void) ngx_atomic_fetch_add(&ctx->sh->metrics.rate_limited, 1);
+        ngx_http_bedrud_metrics_count(NGX_HTTP_BEDRUD_RATE_LIMITED);
 
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "bedrud limiting requests of class %ui, "
                       "%ui per %Ts", cls, limit, window);
-    }
-
-    if (remaining) {
-        *remaining = left;
-    }
-
-    if (reset) {
-        *reset = left_secs;
     }
 
     return rc;
@@ -725,7 +662,7 @@ ngx_http_bedrud_shm_revoke(ngx_str_t *id, time_t exp)
     dn = ngx_http_bedrud_deny_alloc(ctx, size, now);
 
     if (dn == NULL) {
-        (void) ngx_atomic_fetch_add(&ctx->sh->metrics.deny_dropped, 1);
+        ngx_http_bedrud_metrics_count(NGX_HTTP_BEDRUD_DENY_DROPPED);
 
         if (!ctx->sh->deny_nomem) {
             ctx->sh->deny_nomem = 1;
@@ -861,302 +798,40 @@ ngx_http_bedrud_deny_free(ngx_http_bedrud_shm_ctx_t *ctx,
 }
 
 
-void
-ngx_http_bedrud_shm_account(ngx_http_request_t *r, ngx_uint_t status,
-    ngx_msec_t latency)
+/* the zone's counters (ngx_http_bedrud_metrics.c); NULL without a zone */
+
+ngx_http_bedrud_metrics_t *
+ngx_http_bedrud_shm_metrics(void)
 {
-    ngx_uint_t                  i;
-    ngx_http_bedrud_metrics_t  *m;
     ngx_http_bedrud_shm_ctx_t  *ctx;
 
     ctx = ngx_http_bedrud_shm_get();
 
-    if (ctx == NULL) {
-        return;
-    }
-
-    m = &ctx->sh->metrics;
-
-    if (status >= 200 && status < 600) {
-        i = status / 100 - 2;
-
-    } else {
-        i = NGX_HTTP_BEDRUD_SHM_CODES - 1;
-    }
-
-    (void) ngx_atomic_fetch_add(&m->codes[i], 1);
-
-    for (i = 0; i < NGX_HTTP_BEDRUD_SHM_STATUSES; i++) {
-        if (status == ngx_http_bedrud_statuses[i]) {
-            (void) ngx_atomic_fetch_add(&m->statuses[i], 1);
-            break;
-        }
-    }
-
-    for (i = 0; i < NGX_HTTP_BEDRUD_SHM_BUCKETS - 1; i++) {
-        if (latency <= ngx_http_bedrud_bounds[i]) {
-            break;
-        }
-    }
-
-    (void) ngx_atomic_fetch_add(&m->buckets[i], 1);
-    (void) ngx_atomic_fetch_add(&m->latency, (ngx_atomic_int_t) latency);
+    return (ctx == NULL) ? NULL : &ctx->sh->metrics;
 }
 
 
-void
-ngx_http_bedrud_shm_count(ngx_uint_t what)
-{
-    ngx_http_bedrud_shm_ctx_t  *ctx;
-
-    if (what >= NGX_HTTP_BEDRUD_SHM_EVENTS) {
-        return;
-    }
-
-    ctx = ngx_http_bedrud_shm_get();
-
-    if (ctx == NULL) {
-        return;
-    }
-
-    (void) ngx_atomic_fetch_add(&ctx->sh->metrics.events[what], 1);
-}
-
+/* the zone's gauges; NGX_DECLINED without a zone */
 
 ngx_int_t
-ngx_http_bedrud_metrics_handler(ngx_http_request_t *r)
+ngx_http_bedrud_shm_stats(ngx_http_bedrud_shm_stats_t *stats)
 {
-    ngx_int_t                     rc;
-    ngx_buf_t                    *b;
-    ngx_table_elt_t              *h;
     ngx_http_bedrud_shm_ctx_t    *ctx;
     ngx_http_bedrud_main_conf_t  *bmcf;
 
-    rc = ngx_http_discard_request_body(r);
-
-    if (rc != NGX_OK) {
-        return rc;
-    }
-
-    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
-        h = ngx_list_push(&r->headers_out.headers);
-        if (h == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        h->hash = 1;
-#if (nginx_version >= 1023000)
-        h->next = NULL;
-#endif
-        ngx_str_set(&h->key, "Allow");
-        ngx_str_set(&h->value, "GET, HEAD");
-
-        b = ngx_create_temp_buf(r->pool, sizeof("method not allowed\n") - 1);
-        if (b == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        b->last = ngx_cpymem(b->last, "method not allowed\n",
-                             sizeof("method not allowed\n") - 1);
-
-        return ngx_http_bedrud_metrics_reply(r, NGX_HTTP_NOT_ALLOWED, b);
-    }
-
-    bmcf = ngx_http_get_module_main_conf(r, ngx_http_bedrud_module);
+    bmcf = ngx_http_cycle_get_module_main_conf(ngx_cycle,
+                                               ngx_http_bedrud_module);
 
     if (bmcf == NULL || bmcf->shm_zone == NULL) {
-        b = ngx_create_temp_buf(r->pool,
-                                sizeof("no bedrud_zone configured\n") - 1);
-        if (b == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        b->last = ngx_cpymem(b->last, "no bedrud_zone configured\n",
-                             sizeof("no bedrud_zone configured\n") - 1);
-
-        return ngx_http_bedrud_metrics_reply(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                             b);
+        return NGX_DECLINED;
     }
 
     ctx = bmcf->shm_zone->data;
 
-    b = ngx_create_temp_buf(r->pool, NGX_HTTP_BEDRUD_METRICS_SIZE);
-    if (b == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
+    stats->deny_entries = ctx->sh->deny_entries;
+    stats->limit_entries = ctx->sh->limit_entries;
+    stats->pages_free = ctx->shpool->pfree;
+    stats->size = bmcf->shm_zone->shm.size;
 
-    b->last = ngx_http_bedrud_metrics_write(ctx, bmcf->shm_zone, b->last,
-                                            b->end);
-
-    if (b->last == b->end) {
-        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                      "bedrud metrics do not fit in %d bytes",
-                      NGX_HTTP_BEDRUD_METRICS_SIZE);
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    return ngx_http_bedrud_metrics_reply(r, NGX_HTTP_OK, b);
-}
-
-
-static ngx_int_t
-ngx_http_bedrud_metrics_reply(ngx_http_request_t *r, ngx_uint_t status,
-    ngx_buf_t *b)
-{
-    ngx_int_t    rc;
-    ngx_chain_t  out;
-
-    r->headers_out.status = status;
-    r->headers_out.content_length_n = b->last - b->pos;
-
-    if (status == NGX_HTTP_OK) {
-        ngx_str_set(&r->headers_out.content_type,
-                    "text/plain; version=0.0.4; charset=utf-8");
-
-    } else {
-        ngx_str_set(&r->headers_out.content_type,
-                    "text/plain; charset=utf-8");
-    }
-
-    r->headers_out.content_type_len = sizeof("text/plain") - 1;
-
-    b->last_buf = (r == r->main) ? 1 : 0;
-    b->last_in_chain = 1;
-
-    rc = ngx_http_send_header(r);
-
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return rc;
-    }
-
-    out.buf = b;
-    out.next = NULL;
-
-    return ngx_http_output_filter(r, &out);
-}
-
-
-static u_char *
-ngx_http_bedrud_metrics_write(ngx_http_bedrud_shm_ctx_t *ctx,
-    ngx_shm_zone_t *shm_zone, u_char *p, u_char *last)
-{
-    ngx_uint_t                  i;
-    ngx_atomic_uint_t           n, latency;
-    ngx_http_bedrud_metrics_t  *m;
-
-    m = &ctx->sh->metrics;
-
-    p = ngx_slprintf(p, last,
-                     "# HELP bedrud_http_requests_total "
-                     "HTTP requests answered, by status class.\n"
-                     "# TYPE bedrud_http_requests_total counter\n");
-
-    for (i = 0; i < NGX_HTTP_BEDRUD_SHM_CODES; i++) {
-        p = ngx_slprintf(p, last,
-                         "bedrud_http_requests_total{code=\"%s\"} %uA\n",
-                         ngx_http_bedrud_code_names[i], m->codes[i]);
-    }
-
-    p = ngx_slprintf(p, last,
-                     "# HELP bedrud_http_responses_total "
-                     "HTTP responses with selected status codes.\n"
-                     "# TYPE bedrud_http_responses_total counter\n");
-
-    for (i = 0; i < NGX_HTTP_BEDRUD_SHM_STATUSES; i++) {
-        p = ngx_slprintf(p, last,
-                         "bedrud_http_responses_total{code=\"%ui\"} %uA\n",
-                         ngx_http_bedrud_statuses[i], m->statuses[i]);
-    }
-
-    p = ngx_slprintf(p, last,
-                     "# HELP bedrud_http_request_duration_seconds "
-                     "HTTP request latency.\n"
-                     "# TYPE bedrud_http_request_duration_seconds "
-                     "histogram\n");
-
-    /* one pass over the buckets, so that +Inf and _count agree */
-
-    n = 0;
-    latency = m->latency;
-
-    for (i = 0; i < NGX_HTTP_BEDRUD_SHM_BUCKETS; i++) {
-        n += m->buckets[i];
-
-        p = ngx_slprintf(p, last,
-                         "bedrud_http_request_duration_seconds_bucket"
-                         "{le=\"%s\"} %uA\n",
-                         ngx_http_bedrud_bucket_names[i], n);
-    }
-
-    p = ngx_slprintf(p, last,
-                     "bedrud_http_request_duration_seconds_sum %uA.%03uA\n"
-                     "bedrud_http_request_duration_seconds_count %uA\n",
-                     latency / 1000, latency % 1000, n);
-
-    p = ngx_slprintf(p, last,
-                     "# HELP bedrud_rate_limited_total "
-                     "Requests refused by a rate limit.\n"
-                     "# TYPE bedrud_rate_limited_total counter\n"
-                     "bedrud_rate_limited_total %uA\n",
-                     m->rate_limited);
-
-    p = ngx_slprintf(p, last,
-                     "# HELP bedrud_redis_errors_total Redis errors.\n"
-                     "# TYPE bedrud_redis_errors_total counter\n"
-                     "bedrud_redis_errors_total %uA\n"
-                     "# HELP bedrud_redis_timeouts_total Redis timeouts.\n"
-                     "# TYPE bedrud_redis_timeouts_total counter\n"
-                     "bedrud_redis_timeouts_total %uA\n"
-                     "# HELP bedrud_redis_reconnects_total "
-                     "Redis reconnection attempts.\n"
-                     "# TYPE bedrud_redis_reconnects_total counter\n"
-                     "bedrud_redis_reconnects_total %uA\n",
-                     m->events[NGX_HTTP_BEDRUD_REDIS_ERROR],
-                     m->events[NGX_HTTP_BEDRUD_REDIS_TIMEOUT],
-                     m->events[NGX_HTTP_BEDRUD_REDIS_RECONNECT]);
-
-    p = ngx_slprintf(p, last,
-                     "# HELP bedrud_token_verifications_total "
-                     "Access tokens verified in full (not remembered).\n"
-                     "# TYPE bedrud_token_verifications_total counter\n"
-                     "bedrud_token_verifications_total %uA\n"
-                     "# HELP bedrud_livekit_removals_total "
-                     "Participants removed from LiveKit rooms: an "
-                     "unencrypted track in an E2EE room, or banned.\n"
-                     "# TYPE bedrud_livekit_removals_total counter\n"
-                     "bedrud_livekit_removals_total{reason=\"unencrypted\"}"
-                     " %uA\n"
-                     "bedrud_livekit_removals_total{reason=\"banned\"} %uA\n",
-                     m->events[NGX_HTTP_BEDRUD_TOKEN_VERIFIED],
-                     m->events[NGX_HTTP_BEDRUD_E2EE_REMOVED],
-                     m->events[NGX_HTTP_BEDRUD_BANNED_REMOVED]);
-
-    p = ngx_slprintf(p, last,
-                     "# HELP bedrud_denylist_entries "
-                     "Revoked tokens mirrored in the shared zone.\n"
-                     "# TYPE bedrud_denylist_entries gauge\n"
-                     "bedrud_denylist_entries %uA\n"
-                     "# HELP bedrud_denylist_dropped_total "
-                     "Revocations not mirrored because the zone was full.\n"
-                     "# TYPE bedrud_denylist_dropped_total counter\n"
-                     "bedrud_denylist_dropped_total %uA\n"
-                     "# HELP bedrud_rate_limit_entries "
-                     "Rate limit windows kept in the shared zone.\n"
-                     "# TYPE bedrud_rate_limit_entries gauge\n"
-                     "bedrud_rate_limit_entries %uA\n",
-                     ctx->sh->deny_entries, m->deny_dropped,
-                     ctx->sh->limit_entries);
-
-    p = ngx_slprintf(p, last,
-                     "# HELP bedrud_zone_pages_free "
-                     "Free pages in the shared zone.\n"
-                     "# TYPE bedrud_zone_pages_free gauge\n"
-                     "bedrud_zone_pages_free %ui\n"
-                     "# HELP bedrud_zone_size_bytes "
-                     "Size of the shared zone.\n"
-                     "# TYPE bedrud_zone_size_bytes gauge\n"
-                     "bedrud_zone_size_bytes %uz\n",
-                     ctx->shpool->pfree, shm_zone->shm.size);
-
-    return p;
+    return NGX_OK;
 }

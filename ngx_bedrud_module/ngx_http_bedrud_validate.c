@@ -1,35 +1,33 @@
 
 /*
  * Copyright (C) ngx_bedrud authors
+ *
+ * What input may be: well-formed UTF-8, no control bytes, an address,
+ * JSON not nested too deep, an id of ours, a room name, a guest name, a
+ * LiveKit identity, a role.  No request state.
  */
 
 
 #include <ngx_config.h>
 #include <ngx_core.h>
 #include <ngx_http.h>
-#include <openssl/rand.h>
 #include "ngx_http_bedrud_module.h"
 
 
 #define NGX_HTTP_BEDRUD_EMAIL_MAX        254
 #define NGX_HTTP_BEDRUD_EMAIL_LOCAL_MAX  64
 #define NGX_HTTP_BEDRUD_DNS_LABEL_MAX    63
+#define NGX_HTTP_BEDRUD_ROOM_NAME_MIN    3
+#define NGX_HTTP_BEDRUD_ROOM_NAME_MAX    63
+#define NGX_HTTP_BEDRUD_GUEST_NAME_MAX   100
+#define NGX_HTTP_BEDRUD_IDENTITY_MAX     256    /* LiveKit's limit */
+#define NGX_HTTP_BEDRUD_ID_MAX           64
+#define NGX_HTTP_BEDRUD_ROLE_LEN         32
 
 
-static ngx_int_t ngx_http_bedrud_random_bytes(u_char *buf, size_t len);
 static ngx_int_t ngx_http_bedrud_email_local(const u_char *p, size_t len);
 static ngx_uint_t ngx_http_bedrud_email_atext(u_char ch);
 static ngx_int_t ngx_http_bedrud_email_domain(const u_char *p, size_t len);
-static ngx_int_t ngx_http_bedrud_base64_value(u_char ch, ngx_uint_t url);
-static u_char *ngx_http_bedrud_digits(u_char *p, ngx_uint_t n,
-    ngx_uint_t width);
-
-
-static u_char  ngx_http_bedrud_base64_std[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static u_char  ngx_http_bedrud_base64_url[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 
 ngx_int_t
@@ -266,153 +264,6 @@ ngx_http_bedrud_email_domain(const u_char *p, size_t len)
 }
 
 
-static ngx_int_t
-ngx_http_bedrud_random_bytes(u_char *buf, size_t len)
-{
-    int  n;
-
-    while (len) {
-        n = (len > 65536) ? 65536 : (int) len;
-
-        if (RAND_bytes(buf, n) != 1) {
-            return NGX_ERROR;
-        }
-
-        buf += n;
-        len -= n;
-    }
-
-    return NGX_OK;
-}
-
-
-void
-ngx_http_bedrud_uuid(u_char *out)
-{
-    u_char      b[16];
-    ngx_uint_t  i;
-
-    if (ngx_http_bedrud_random_bytes(b, sizeof(b)) != NGX_OK) {
-        /*
-         * there is no error path for an id, and a predictable one (a
-         * token "jti", a user id) must never be handed out
-         */
-        ngx_log_error(NGX_LOG_EMERG, ngx_cycle->log, 0,
-                      "bedrud: RAND_bytes() failed, aborting");
-        ngx_abort();
-    }
-
-    b[6] = (u_char) ((b[6] & 0x0f) | 0x40);     /* version 4 */
-    b[8] = (u_char) ((b[8] & 0x3f) | 0x80);     /* RFC 4122 variant */
-
-    for (i = 0; i < sizeof(b); i++) {
-        if (i == 4 || i == 6 || i == 8 || i == 10) {
-            *out++ = '-';
-        }
-
-        *out++ = "0123456789abcdef"[b[i] >> 4];
-        *out++ = "0123456789abcdef"[b[i] & 0x0f];
-    }
-}
-
-
-ngx_int_t
-ngx_http_bedrud_random_id(u_char *out, size_t len)
-{
-    u_char  buf[64];
-    size_t  i;
-
-    i = sizeof(buf);
-
-    while (len) {
-        if (i == sizeof(buf)) {
-            if (ngx_http_bedrud_random_bytes(buf, sizeof(buf)) != NGX_OK) {
-                return NGX_ERROR;
-            }
-
-            i = 0;
-        }
-
-        /* 252 is 7 * 36: dropping 252..255 leaves no modulo bias */
-
-        if (buf[i] < 252) {
-            *out++ = "abcdefghijklmnopqrstuvwxyz0123456789"[buf[i] % 36];
-            len--;
-        }
-
-        i++;
-    }
-
-    return NGX_OK;
-}
-
-
-void
-ngx_http_bedrud_timestamp(u_char *out, size_t *len)
-{
-    u_char          *p;
-    struct tm        tm;
-    ngx_uint_t       frac, width;
-    struct timeval   tv;
-
-    /*
-     * Go's time.Time JSON (RFC 3339 with RFC3339Nano trimming):
-     * "2026-04-28T12:00:00.1234Z", or "2026-04-28T12:00:00Z"
-     */
-
-    ngx_gettimeofday(&tv);
-    ngx_libc_gmtime(tv.tv_sec, &tm);
-
-    p = ngx_http_bedrud_digits(out, tm.tm_year + 1900, 4);
-    *p++ = '-';
-    p = ngx_http_bedrud_digits(p, tm.tm_mon + 1, 2);
-    *p++ = '-';
-    p = ngx_http_bedrud_digits(p, tm.tm_mday, 2);
-    *p++ = 'T';
-    p = ngx_http_bedrud_digits(p, tm.tm_hour, 2);
-    *p++ = ':';
-    p = ngx_http_bedrud_digits(p, tm.tm_min, 2);
-    *p++ = ':';
-    p = ngx_http_bedrud_digits(p, tm.tm_sec, 2);
-
-    frac = tv.tv_usec;
-
-    if (frac) {
-        width = 6;
-
-        while (frac % 10 == 0) {
-            frac /= 10;
-            width--;
-        }
-
-        *p++ = '.';
-        p = ngx_http_bedrud_digits(p, frac, width);
-    }
-
-    *p++ = 'Z';
-
-    *len = p - out;
-}
-
-
-static u_char *
-ngx_http_bedrud_digits(u_char *p, ngx_uint_t n, ngx_uint_t width)
-{
-    u_char  *q;
-
-    /* zero-padded, exactly "width" digits */
-
-    q = p + width;
-
-    while (q > p) {
-        *--q = (u_char) ('0' + n % 10);
-        n /= 10;
-    }
-
-    return p + width;
-}
-
-
 ngx_int_t
 ngx_http_bedrud_json_depth_ok(const u_char *p, size_t len, ngx_uint_t max)
 {
@@ -471,214 +322,210 @@ ngx_http_bedrud_json_depth_ok(const u_char *p, size_t len, ngx_uint_t max)
 }
 
 
-u_char *
-ngx_http_bedrud_base64_encode(u_char *dst, const u_char *src, size_t len,
-    ngx_uint_t url)
-{
-    u_char  *basis;
-
-    /* RFC 4648 without padding; returns the end of the output */
-
-    basis = url ? ngx_http_bedrud_base64_url : ngx_http_bedrud_base64_std;
-
-    while (len > 2) {
-        *dst++ = basis[(src[0] >> 2) & 0x3f];
-        *dst++ = basis[((src[0] & 3) << 4) | (src[1] >> 4)];
-        *dst++ = basis[((src[1] & 0x0f) << 2) | (src[2] >> 6)];
-        *dst++ = basis[src[2] & 0x3f];
-
-        src += 3;
-        len -= 3;
-    }
-
-    if (len) {
-        *dst++ = basis[(src[0] >> 2) & 0x3f];
-
-        if (len == 1) {
-            *dst++ = basis[(src[0] & 3) << 4];
-
-        } else {
-            *dst++ = basis[((src[0] & 3) << 4) | (src[1] >> 4)];
-            *dst++ = basis[(src[1] & 0x0f) << 2];
-        }
-    }
-
-    return dst;
-}
-
+/* a lowercase UUID as ngx_http_bedrud_uuid() writes them */
 
 ngx_int_t
-ngx_http_bedrud_base64_decode(u_char *dst, size_t *n, const u_char *src,
-    size_t len, ngx_uint_t url)
+ngx_http_bedrud_uuid_valid(ngx_str_t *id)
 {
-    size_t      i;
-    u_char     *d;
-    ngx_int_t   v;
-    ngx_uint_t  acc, bits;
+    u_char  ch;
+    size_t  i;
 
-    /*
-     * Strict RFC 4648 decoding without padding: one alphabet, no '=',
-     * no whitespace, and the unused low bits of the last character must
-     * be zero, so that every byte string has exactly one encoding.
-     * dst needs room for len * 3 / 4 bytes.
-     */
-
-    if (len % 4 == 1) {
+    if (id->len != NGX_HTTP_BEDRUD_UUID_LEN) {
         return NGX_DECLINED;
     }
 
-    d = dst;
-    acc = 0;
-    bits = 0;
+    for (i = 0; i < id->len; i++) {
+        ch = id->data[i];
 
-    for (i = 0; i < len; i++) {
-        v = ngx_http_bedrud_base64_value(src[i], url);
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (ch != '-') {
+                return NGX_DECLINED;
+            }
 
-        if (v < 0) {
+            continue;
+        }
+
+        if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'))) {
             return NGX_DECLINED;
         }
-
-        acc = (acc << 6) | (ngx_uint_t) v;
-        bits += 6;
-
-        if (bits >= 8) {
-            bits -= 8;
-            *d++ = (u_char) (acc >> bits);
-            acc &= ((ngx_uint_t) 1 << bits) - 1;
-        }
     }
-
-    if (acc != 0) {
-        return NGX_DECLINED;
-    }
-
-    *n = d - dst;
 
     return NGX_OK;
 }
 
 
-static ngx_int_t
-ngx_http_bedrud_base64_value(u_char ch, ngx_uint_t url)
+/* ValidateRoomName: 3-63 bytes of ^[a-z0-9]+(-[a-z0-9]+)*$ */
+
+const char *
+ngx_http_bedrud_room_name_error(ngx_str_t *name)
 {
-    if (ch >= 'A' && ch <= 'Z') {
-        return ch - 'A';
+    u_char  ch, prev;
+    size_t  i;
+
+    if (name->len < NGX_HTTP_BEDRUD_ROOM_NAME_MIN) {
+        return "room name must be at least 3 characters";
     }
 
-    if (ch >= 'a' && ch <= 'z') {
-        return ch - 'a' + 26;
+    if (name->len > NGX_HTTP_BEDRUD_ROOM_NAME_MAX) {
+        return "room name must be at most 63 characters";
     }
 
-    if (ch >= '0' && ch <= '9') {
-        return ch - '0' + 52;
+    prev = '-';
+
+    for (i = 0; i < name->len; i++) {
+        ch = name->data[i];
+
+        if (ch == '-') {
+            if (prev == '-') {
+                /* leading or doubled */
+                goto invalid;
+            }
+
+        } else if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9'))) {
+            goto invalid;
+        }
+
+        prev = ch;
     }
 
-    if (ch == (url ? '-' : '+')) {
-        return 62;
+    if (prev != '-') {
+        return NULL;
     }
 
-    if (ch == (url ? '_' : '/')) {
-        return 63;
-    }
+invalid:
 
-    return -1;
+    return "room name must contain only lowercase letters, numbers, "
+           "and hyphens";
 }
 
 
 /*
- * JSON string escaping exactly as jansson writes it (\" \\ \b \f \n \r
- * \t, other control bytes as \u00XX, UTF-8 kept), so that what we write
- * by hand is byte for byte what jansson would have written.
+ * Guest display names go to every participant: no control characters
+ * (C0, DEL, C1), no line or paragraph separators, no bidirectional
+ * overrides or marks that would let one name spoof another.
  */
 
-size_t
-ngx_http_bedrud_json_escape_len(ngx_str_t *s)
+const char *
+ngx_http_bedrud_guest_name_error(ngx_str_t *name)
 {
-    u_char  c;
-    size_t  i, len;
+    u_char  *p, *last;
 
-    len = s->len;
+    p = name->data;
+    last = p + name->len;
 
-    for (i = 0; i < s->len; i++) {
-        c = s->data[i];
+    for ( /* void */ ; p < last; p++) {
 
-        if (c >= 0x20 && c != '"' && c != '\\') {
-            continue;
+        if (*p < 0x20 || *p == 0x7f) {
+            goto invalid;
         }
 
-        switch (c) {
+        /* U+0080..U+009F */
+        if (*p == 0xc2 && p + 1 < last && p[1] >= 0x80 && p[1] <= 0x9f) {
+            goto invalid;
+        }
 
-        case '"':
-        case '\\':
-        case '\b':
-        case '\f':
-        case '\n':
-        case '\r':
-        case '\t':
-            len += 1;
-            break;
+        if (*p == 0xe2 && p + 2 < last) {
 
-        default:
-            len += 5;
+            /* U+200E, U+200F, U+2028..U+202E */
+            if (p[1] == 0x80
+                && (p[2] == 0x8e || p[2] == 0x8f
+                    || (p[2] >= 0xa8 && p[2] <= 0xae)))
+            {
+                goto invalid;
+            }
+
+            /* U+2066..U+2069 */
+            if (p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9) {
+                goto invalid;
+            }
         }
     }
 
-    return len;
+    if (name->len > NGX_HTTP_BEDRUD_GUEST_NAME_MAX) {
+        return "Guest name must be at most 100 characters";
+    }
+
+    return NULL;
+
+invalid:
+
+    return "Guest name contains invalid characters";
 }
 
 
-u_char *
-ngx_http_bedrud_json_escape(u_char *p, ngx_str_t *s)
+/* a LiveKit identity: 1..256 bytes, no controls, no spaces */
+
+ngx_int_t
+ngx_http_bedrud_identity_valid(ngx_str_t *id)
 {
-    u_char          c;
-    size_t          i;
-    static u_char   hex[] = "0123456789ABCDEF";
+    size_t  i;
 
-    for (i = 0; i < s->len; i++) {
-        c = s->data[i];
+    if (id->len == 0 || id->len > NGX_HTTP_BEDRUD_IDENTITY_MAX) {
+        return NGX_DECLINED;
+    }
 
-        if (c >= 0x20 && c != '"' && c != '\\') {
-            *p++ = c;
-            continue;
-        }
-
-        *p++ = '\\';
-
-        switch (c) {
-
-        case '"':
-        case '\\':
-            *p++ = c;
-            break;
-
-        case '\b':
-            *p++ = 'b';
-            break;
-
-        case '\f':
-            *p++ = 'f';
-            break;
-
-        case '\n':
-            *p++ = 'n';
-            break;
-
-        case '\r':
-            *p++ = 'r';
-            break;
-
-        case '\t':
-            *p++ = 't';
-            break;
-
-        default:
-            *p++ = 'u';
-            *p++ = '0';
-            *p++ = '0';
-            *p++ = hex[c >> 4];
-            *p++ = hex[c & 0x0f];
+    for (i = 0; i < id->len; i++) {
+        if (id->data[i] <= 0x20 || id->data[i] == 0x7f) {
+            return NGX_DECLINED;
         }
     }
 
-    return p;
+    return ngx_http_bedrud_utf8_valid(id->data, id->len);
+}
+
+
+/*
+ * Ids of users and rooms are UUIDs (OAuth users: a provider's id).  One
+ * that cannot be a key of ours is answered 404 without asking Redis.
+ */
+
+ngx_int_t
+ngx_http_bedrud_id_valid(ngx_str_t *id)
+{
+    u_char      c;
+    ngx_uint_t  i;
+
+    if (id->len == 0 || id->len > NGX_HTTP_BEDRUD_ID_MAX) {
+        return NGX_DECLINED;
+    }
+
+    for (i = 0; i < id->len; i++) {
+        c = id->data[i];
+
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+            || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.')
+        {
+            continue;
+        }
+
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_bedrud_role_valid(const char *role, size_t len)
+{
+    u_char  c;
+    size_t  i;
+
+    if (len == 0 || len > NGX_HTTP_BEDRUD_ROLE_LEN) {
+        return NGX_DECLINED;
+    }
+
+    for (i = 0; i < len; i++) {
+        c = (u_char) role[i];
+
+        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+            || c == '_' || c == '-')
+        {
+            continue;
+        }
+
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
 }

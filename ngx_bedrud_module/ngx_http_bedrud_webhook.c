@@ -72,7 +72,7 @@ ngx_http_bedrud_livekit_webhook(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
     ngx_int_t                     rc;
-    ngx_str_t                     a[9];
+    ngx_str_t                     a[NGX_HTTP_BEDRUD_LIVEKIT_EVENT_N];
     ngx_http_bedrud_webhook_t    *wh;
     ngx_http_bedrud_main_conf_t  *bmcf;
 
@@ -80,7 +80,6 @@ ngx_http_bedrud_livekit_webhook(ngx_http_request_t *r,
 
     wh = ngx_http_bedrud_state(r, ctx, sizeof(ngx_http_bedrud_webhook_t));
     if (wh == NULL) {
-        ngx_http_bedrud_internal_error(r);
         return;
     }
 
@@ -128,39 +127,31 @@ ngx_http_bedrud_livekit_webhook(ngx_http_request_t *r,
         return;
     }
 
-    /* KEYS: name index, event id; ARGV: see bedrud_livekit_event */
-
-    if (ngx_http_bedrud_key(r->pool, "bedrud:roomname:", &wh->room, NULL,
-                            &a[0])
+    if (ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_ROOM_NAME, &wh->room,
+                            &a[NGX_HTTP_BEDRUD_LIVEKIT_EVENT_K_ROOM_NAME])
         != NGX_OK
-        || ngx_http_bedrud_key(r->pool, "bedrud:lkevent:", &wh->id, NULL,
-                               &a[1])
+        || ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_LK_EVENT, &wh->id,
+                               &a[NGX_HTTP_BEDRUD_LIVEKIT_EVENT_K_EVENT])
            != NGX_OK
         || ngx_http_bedrud_num(r->pool,
                                ngx_time() + NGX_HTTP_BEDRUD_PRESENCE_TTL,
-                               &a[7])
+                               &a[NGX_HTTP_BEDRUD_LIVEKIT_EVENT_A_PRESENCE_EXP])
            != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
         return;
     }
 
-    a[2] = wh->event;
-    a[3] = wh->identity;
-    a[4] = wh->at;
+    a[NGX_HTTP_BEDRUD_LIVEKIT_EVENT_A_EVENT] = wh->event;
+    a[NGX_HTTP_BEDRUD_LIVEKIT_EVENT_A_IDENTITY] = wh->identity;
+    a[NGX_HTTP_BEDRUD_LIVEKIT_EVENT_A_AT] = wh->at;
+    ngx_http_bedrud_bit(&a[NGX_HTTP_BEDRUD_LIVEKIT_EVENT_A_ENCRYPTED],
+                        wh->encrypted);
+    a[NGX_HTTP_BEDRUD_LIVEKIT_EVENT_A_TRACK_TYPE] = wh->type;
+    a[NGX_HTTP_BEDRUD_LIVEKIT_EVENT_A_REASON] = wh->reason;
 
-    if (wh->encrypted) {
-        ngx_str_set(&a[5], "1");
-
-    } else {
-        ngx_str_set(&a[5], "0");
-    }
-
-    a[6] = wh->type;
-    a[8] = wh->reason;
-
-    ngx_http_bedrud_fcall(r, ctx, "bedrud_livekit_event", 2, 9, a,
-                          ngx_http_bedrud_webhook_done);
+    ngx_http_bedrud_call(r, ctx, LIVEKIT_EVENT, a,
+                         ngx_http_bedrud_webhook_done);
 }
 
 
@@ -183,19 +174,8 @@ ngx_http_bedrud_webhook_verify(ngx_http_request_t *r, ngx_str_t *body)
 
     bmcf = ngx_http_get_module_main_conf(r, ngx_http_bedrud_module);
 
-    if (r->headers_in.authorization == NULL) {
+    if (ngx_http_bedrud_bearer(r, &token) != NGX_OK) {
         return NGX_DECLINED;
-    }
-
-    token = r->headers_in.authorization->value;
-
-    if (token.len > sizeof("Bearer ") - 1
-        && ngx_strncasecmp(token.data, (u_char *) "Bearer ",
-                           sizeof("Bearer ") - 1)
-           == 0)
-    {
-        token.data += sizeof("Bearer ") - 1;
-        token.len -= sizeof("Bearer ") - 1;
     }
 
     rc = ngx_http_bedrud_jwt_decode(r->pool, &token, &bmcf->livekit_secret,
@@ -483,7 +463,7 @@ ngx_http_bedrud_webhook_done(ngx_http_request_t *r,
         if (why->len == sizeof("unencrypted") - 1
             && ngx_strncmp(why->data, "unencrypted", why->len) == 0)
         {
-            ngx_http_bedrud_shm_count(NGX_HTTP_BEDRUD_E2EE_REMOVED);
+            ngx_http_bedrud_metrics_count(NGX_HTTP_BEDRUD_E2EE_REMOVED);
 
             ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                           "bedrud: E2EE room \"%V\": \"%V\" published an "
@@ -491,7 +471,7 @@ ngx_http_bedrud_webhook_done(ngx_http_request_t *r,
                           &wh->room, &wh->identity, &wh->type);
 
         } else {
-            ngx_http_bedrud_shm_count(NGX_HTTP_BEDRUD_BANNED_REMOVED);
+            ngx_http_bedrud_metrics_count(NGX_HTTP_BEDRUD_BANNED_REMOVED);
 
             ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                           "bedrud: room \"%V\": banned \"%V\" connected, "

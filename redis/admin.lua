@@ -11,13 +11,35 @@
 
   Password hashes never leave Redis here: user records are read with HMGET
   of the listed fields only.
+
+  KEYS and ARGV are declared by name above each function, as in
+  bedrud.lua.  Listings find their records' keys in an index; those keys
+  are built by the *_key() helpers below.
 ]]
 
--- the fields of an admin user item, in the order the C side expects
+-- the positions in a list by name (built at load time, where ipairs()
+-- and the like do not exist yet)
+local function positions(list)
+    local t = {}
+    for i = 1, #list do
+        t[list[i]] = i
+    end
+    return t
+end
+
+-- the positions of a function's keys and arguments by name; "name" is for
+-- the reader and t/unit/functions.t
+local function declare(name, keys, args)
+    return positions(keys), positions(args)
+end
+
+-- the fields of an admin user item, in the order nginx reads them
+-- (NGX_HTTP_BEDRUD_USER_F_* in ngx_http_bedrud_functions.h)
 local USER_FIELDS = {'id', 'email', 'name', 'provider', 'isActive',
                      'accesses', 'createdAt'}
 
--- the fields of an invite token, in the order the C side expects
+-- the fields of an invite token, in the order nginx reads them
+-- (NGX_HTTP_BEDRUD_INVITE_F_*)
 local INVITE_FIELDS = {'id', 'token', 'email', 'createdBy', 'expiresAt',
                        'usedAt', 'usedBy', 'createdAt'}
 
@@ -26,12 +48,42 @@ local ROOM_SETTINGS = {{'allowChat', true}, {'allowVideo', true},
                        {'allowAudio', true}, {'requireApproval', false},
                        {'e2ee', false}}
 
+-- keys reached through data read inside a function
 local function user_key(uid)
     return 'bedrud:user:{' .. uid .. '}'
 end
 
 local function room_key(rid)
     return 'bedrud:room:{' .. rid .. '}'
+end
+
+local function session_key(uid, fam)
+    return 'bedrud:session:{' .. uid .. '}:' .. fam
+end
+
+local function invite_key(token)
+    return 'bedrud:invite:' .. token
+end
+
+-- one page of an index, newest first: ZCARD, then a record per member
+local function page(index, first, last, record)
+    local r = {'OK', redis.call('ZCARD', index)}
+    for _, id in ipairs(redis.call('ZREVRANGE', index, first, last)) do
+        local rec = record(id)
+        if rec then
+            table.insert(r, rec)
+        end
+    end
+    return r
+end
+
+-- a room's HGETALL, or nil if it is gone
+local function room_record(rid)
+    local room = redis.call('HGETALL', room_key(rid))
+    if #room > 0 then
+        return room
+    end
+    return nil
 end
 
 -- the same as bedrud.lua's: every node mirrors the log into its zone
@@ -45,39 +97,38 @@ end
 
 --[[
   bedrud_admin_users: one page of users, newest first.
-  KEYS: users index
-  ARGV: first rank, last rank (ZREVRANGE indices)
+  first, last: ZREVRANGE ranks
   Returns OK, total, then one USER_FIELDS array per user.  An index entry
   whose record is gone is skipped.
 ]]
+local K, A = declare('bedrud_admin_users', {'users'}, {'first', 'last'})
 local function users(keys, args)
-    local r = {'OK', redis.call('ZCARD', keys[1])}
-    local ids = redis.call('ZREVRANGE', keys[1], args[1], args[2])
-    for _, uid in ipairs(ids) do
+    return page(keys[K.users], args[A.first], args[A.last], function(uid)
         local u = redis.call('HMGET', user_key(uid), unpack(USER_FIELDS))
         if u[1] then
-            table.insert(r, u)
+            return u
         end
-    end
-    return r
+        return nil
+    end)
 end
 
 --[[
   bedrud_admin_user: a user and the rooms it created, newest first.
-  KEYS: user, user's rooms index
-  ARGV: most rooms to return
+  max: most rooms to return
   Returns OK, USER_FIELDS array, then one HGETALL array per room.
 ]]
+local K, A = declare('bedrud_admin_user', {'user', 'user_rooms'}, {'max'})
 local function user(keys, args)
-    local u = redis.call('HMGET', keys[1], unpack(USER_FIELDS))
+    local u = redis.call('HMGET', keys[K.user], unpack(USER_FIELDS))
     if not u[1] then
         return {'NOTFOUND'}
     end
     local r = {'OK', u}
-    local max = tonumber(args[1])
-    for _, rid in ipairs(redis.call('ZREVRANGE', keys[2], 0, max - 1)) do
-        local room = redis.call('HGETALL', room_key(rid))
-        if #room > 0 then
+    local last = tonumber(args[A.max]) - 1
+    for _, rid in ipairs(redis.call('ZREVRANGE', keys[K.user_rooms], 0,
+                                    last)) do
+        local room = room_record(rid)
+        if room then
             table.insert(r, room)
         end
     end
@@ -86,48 +137,41 @@ end
 
 --[[
   bedrud_admin_rooms: one page of rooms, newest first.
-  KEYS: rooms index
-  ARGV: first rank, last rank (ZREVRANGE indices)
+  first, last: ZREVRANGE ranks
   Returns OK, total, then one HGETALL array per room.
 ]]
+local K, A = declare('bedrud_admin_rooms', {'rooms'}, {'first', 'last'})
 local function rooms(keys, args)
-    local r = {'OK', redis.call('ZCARD', keys[1])}
-    local ids = redis.call('ZREVRANGE', keys[1], args[1], args[2])
-    for _, rid in ipairs(ids) do
-        local room = redis.call('HGETALL', room_key(rid))
-        if #room > 0 then
-            table.insert(r, room)
-        end
-    end
-    return r
+    return page(keys[K.rooms], args[A.first], args[A.last], room_record)
 end
 
 --[[
   bedrud_admin_room_update: change a room's capacity and settings.
-  KEYS: room
-  ARGV: maxParticipants ("" keeps it), then allowChat, allowVideo,
-        allowAudio, requireApproval, e2ee ("1", "0", or "" to keep each),
-        timestamp
+  max: maxParticipants, "" keeps it; allow_chat ... e2ee: "1", "0", or ""
+  to keep each
   A settings flag not sent keeps its stored value: the object is merged
   here, under the function's atomicity, not overwritten.  The settings
   text is rewritten with all five flags in the wire order.
   Returns OK and the room's HGETALL, or NOTFOUND.
 ]]
+local K, A = declare('bedrud_admin_room_update',
+    {'room'},
+    {'max', 'allow_chat', 'allow_video', 'allow_audio', 'require_approval',
+     'e2ee', 'stamp'})
 local function room_update(keys, args)
-    if redis.call('EXISTS', keys[1]) == 0 then
+    local rkey = keys[K.room]
+    if redis.call('EXISTS', rkey) == 0 then
         return {'NOTFOUND'}
     end
-    if args[1] ~= '' then
-        redis.call('HSET', keys[1], 'maxParticipants', args[1])
+    if args[A.max] ~= '' then
+        redis.call('HSET', rkey, 'maxParticipants', args[A.max])
     end
-    local change = false
-    for i = 2, 6 do
-        if args[i] ~= '' then
-            change = true
-        end
-    end
-    if change then
-        local text = redis.call('HGET', keys[1], 'settings') or '{}'
+    -- one argument per switch of ROOM_SETTINGS, in its order
+    local sent = {args[A.allow_chat], args[A.allow_video],
+                  args[A.allow_audio], args[A.require_approval],
+                  args[A.e2ee]}
+    if table.concat(sent) ~= '' then
+        local text = redis.call('HGET', rkey, 'settings') or '{}'
         local ok, cur = pcall(cjson.decode, text)
         if not ok or type(cur) ~= 'table' then
             cur = {}
@@ -138,58 +182,62 @@ local function room_update(keys, args)
             if type(v) ~= 'boolean' then
                 v = s[2]
             end
-            if args[i + 1] == '1' then
+            if sent[i] == '1' then
                 v = true
-            elseif args[i + 1] == '0' then
+            elseif sent[i] == '0' then
                 v = false
             end
             table.insert(parts, '"' .. s[1] .. '":' .. tostring(v))
         end
-        redis.call('HSET', keys[1], 'settings',
+        redis.call('HSET', rkey, 'settings',
                    '{' .. table.concat(parts, ',') .. '}')
     end
-    redis.call('HSET', keys[1], 'updatedAt', args[7])
-    return {'OK', redis.call('HGETALL', keys[1])}
+    redis.call('HSET', rkey, 'updatedAt', args[A.stamp])
+    return {'OK', redis.call('HGETALL', rkey)}
 end
 
 --[[
   bedrud_admin_room_close: Bedrud's admin "delete": the room is closed,
   its record kept (an authenticated join reopens it).
-  KEYS: room
-  ARGV: timestamp
   Reply: {'OK', room name} (for LiveKit's DeleteRoom) or {'NOTFOUND'}
 ]]
+local K, A = declare('bedrud_admin_room_close', {'room'}, {'stamp'})
 local function room_close(keys, args)
-    if redis.call('EXISTS', keys[1]) == 0 then
+    if redis.call('EXISTS', keys[K.room]) == 0 then
         return {'NOTFOUND'}
     end
-    redis.call('HSET', keys[1], 'isActive', '0', 'updatedAt', args[1])
-    return {'OK', redis.call('HGET', keys[1], 'name') or ''}
+    redis.call('HSET', keys[K.room], 'isActive', '0',
+               'updatedAt', args[A.stamp])
+    return {'OK', redis.call('HGET', keys[K.room], 'name') or ''}
 end
 
 --[[
   bedrud_admin_user_status: activate or deactivate a user.  Deactivation
   ends every login session of the user at once (unlike Bedrud, where the
-  tokens of a deactivated user keep working): the session records go and
-  each family enters the revocation log.
-  KEYS: user, user's session set, revocation log
-  ARGV: "1" | "0", timestamp, revocation expiry, user id
+  tokens of a deactivated user keep working): the session records (their
+  keys: the families in the session set) go and each family enters the
+  revocation log.
+  active: "1" | "0"; uid: the user's id
   Returns OK and the ended families (so the caller's node can deny them
   before its next revocation log read), or NOTFOUND.
 ]]
+local K, A = declare('bedrud_admin_user_status',
+    {'user', 'sessions', 'revlog'},
+    {'active', 'stamp', 'revoke_exp', 'uid'})
 local function user_status(keys, args)
-    if redis.call('EXISTS', keys[1]) == 0 then
+    if redis.call('EXISTS', keys[K.user]) == 0 then
         return {'NOTFOUND'}
     end
-    redis.call('HSET', keys[1], 'isActive', args[1], 'updatedAt', args[2])
+    redis.call('HSET', keys[K.user], 'isActive', args[A.active],
+               'updatedAt', args[A.stamp])
     local r = {'OK'}
-    if args[1] == '0' then
-        for _, fam in ipairs(redis.call('SMEMBERS', keys[2])) do
-            redis.call('DEL', 'bedrud:session:{' .. args[4] .. '}:' .. fam)
-            revlog_add(keys[3], fam, args[3])
+    if args[A.active] == '0' then
+        for _, fam in ipairs(redis.call('SMEMBERS', keys[K.sessions])) do
+            redis.call('DEL', session_key(args[A.uid], fam))
+            revlog_add(keys[K.revlog], fam, args[A.revoke_exp])
             table.insert(r, fam)
         end
-        redis.call('DEL', keys[2])
+        redis.call('DEL', keys[K.sessions])
     end
     return r
 end
@@ -197,43 +245,48 @@ end
 --[[
   bedrud_admin_user_accesses: replace a user's roles.  Open sessions get
   the new roles at their next refresh, which re-reads the user.
-  KEYS: user
-  ARGV: accesses (JSON array, validated by the caller), timestamp
+  accesses: a JSON array, validated by the caller
 ]]
+local K, A = declare('bedrud_admin_user_accesses',
+    {'user'},
+    {'accesses', 'stamp'})
 local function user_accesses(keys, args)
-    if redis.call('EXISTS', keys[1]) == 0 then
+    if redis.call('EXISTS', keys[K.user]) == 0 then
         return {'NOTFOUND'}
     end
-    redis.call('HSET', keys[1], 'accesses', args[1], 'updatedAt', args[2])
+    redis.call('HSET', keys[K.user], 'accesses', args[A.accesses],
+               'updatedAt', args[A.stamp])
     return {'OK'}
 end
 
 --[[
   bedrud_admin_settings_set: change only the registration switches sent
   (Bedrud overwrote the whole row, turning omitted switches off).
-  KEYS: settings
-  ARGV: field, "1" | "0", ... (none: just read)
+  ARGV: field, "1" | "0", ... as many as sent (none: just read)
   Returns the three switches as HMGET does (nil: default).
 ]]
+local K, A = declare('bedrud_admin_settings_set', {'settings'}, {})
 local function settings_set(keys, args)
     if #args > 0 then
-        redis.call('HSET', keys[1], unpack(args))
+        redis.call('HSET', keys[K.settings], unpack(args))
     end
-    return redis.call('HMGET', keys[1], 'registrationEnabled',
+    return redis.call('HMGET', keys[K.settings], 'registrationEnabled',
                       'tokenRegistrationOnly', 'passkeysEnabled')
 end
 
 --[[
-  bedrud_admin_invites: invite tokens, newest first.
-  KEYS: invites index
-  ARGV: most tokens to return
+  bedrud_admin_invites: invite tokens, newest first, found through the
+  index.
+  max: most tokens to return
   Returns OK, then one INVITE_FIELDS array per token.
 ]]
+local K, A = declare('bedrud_admin_invites', {'invites'}, {'max'})
 local function invites(keys, args)
     local r = {'OK'}
-    local max = tonumber(args[1])
-    for _, tok in ipairs(redis.call('ZREVRANGE', keys[1], 0, max - 1)) do
-        local inv = redis.call('HMGET', 'bedrud:invite:' .. tok,
+    local last = tonumber(args[A.max]) - 1
+    for _, tok in ipairs(redis.call('ZREVRANGE', keys[K.invites], 0,
+                                    last)) do
+        local inv = redis.call('HMGET', invite_key(tok),
                                unpack(INVITE_FIELDS))
         if inv[1] then
             table.insert(r, inv)
@@ -244,35 +297,42 @@ end
 
 --[[
   bedrud_admin_invite_create
-  KEYS: invite, invite id index, invites index
-  ARGV: id, token, email, createdBy, createdAt, expiresAt, expiresAtUnix,
-        now (unix)
+  stamp: createdAt; expires: expiresAt; expires_unix and now: unix s
 ]]
+local K, A = declare('bedrud_admin_invite_create',
+    {'invite', 'invite_id', 'invites'},
+    {'id', 'token', 'email', 'created_by', 'stamp', 'expires',
+     'expires_unix', 'now'})
 local function invite_create(keys, args)
-    if redis.call('EXISTS', keys[1]) == 1
-        or redis.call('EXISTS', keys[2]) == 1
+    if redis.call('EXISTS', keys[K.invite]) == 1
+        or redis.call('EXISTS', keys[K.invite_id]) == 1
     then
         return {'EXISTS'}
     end
-    redis.call('HSET', keys[1], 'id', args[1], 'token', args[2],
-               'email', args[3], 'createdBy', args[4],
-               'createdAt', args[5], 'expiresAt', args[6],
-               'expiresAtUnix', args[7], 'usedAt', '', 'usedBy', '')
-    redis.call('SET', keys[2], args[2])
-    redis.call('ZADD', keys[3], tonumber(args[8]), args[2])
+    redis.call('HSET', keys[K.invite], 'id', args[A.id],
+               'token', args[A.token], 'email', args[A.email],
+               'createdBy', args[A.created_by], 'createdAt', args[A.stamp],
+               'expiresAt', args[A.expires],
+               'expiresAtUnix', args[A.expires_unix],
+               'usedAt', '', 'usedBy', '')
+    redis.call('SET', keys[K.invite_id], args[A.token])
+    redis.call('ZADD', keys[K.invites], tonumber(args[A.now]), args[A.token])
     return {'OK'}
 end
 
 --[[
   bedrud_admin_invite_delete: succeeds whether or not the token exists.
-  KEYS: invite id index, invites index
+  The invite's key is found through the id index.
 ]]
+local K, A = declare('bedrud_admin_invite_delete',
+    {'invite_id', 'invites'},
+    {})
 local function invite_delete(keys, args)
-    local tok = redis.call('GET', keys[1])
+    local tok = redis.call('GET', keys[K.invite_id])
     if tok then
-        redis.call('DEL', 'bedrud:invite:' .. tok)
-        redis.call('ZREM', keys[2], tok)
-        redis.call('DEL', keys[1])
+        redis.call('DEL', invite_key(tok))
+        redis.call('ZREM', keys[K.invites], tok)
+        redis.call('DEL', keys[K.invite_id])
     end
     return {'OK'}
 end

@@ -10,12 +10,48 @@
 
   Conventions: a function returns a flat array whose first element is a
   status word ("OK", "EXISTS", ...); user records are returned as the flat
-  field/value list of HGETALL.  Keys arrive in KEYS in the order given in
-  each function's comment.
+  field/value list of HGETALL.
+
+  KEYS and ARGV by name: each function declares its keys and arguments,
+  in order, right above it, and reads them through these names only (K.x,
+  A.x).  nginx names the same ones in ngx_http_bedrud_functions.h, and
+  t/unit/functions.t fails when the two disagree.  Every key a function
+  touches comes in KEYS, except the keys it can only find through data it
+  reads (an email's user, the sessions of a user): those are built by the
+  *_key() helpers below, and listed in SCHEMA.md.
 ]]
 
-local function hgetall(key)
-    return redis.call('HGETALL', key)
+-- the positions in a list by name (built at load time, where ipairs()
+-- and the like do not exist yet)
+local function positions(list)
+    local t = {}
+    for i = 1, #list do
+        t[list[i]] = i
+    end
+    return t
+end
+
+-- the positions of a function's keys and arguments by name; "name" is for
+-- the reader and t/unit/functions.t
+local function declare(name, keys, args)
+    return positions(keys), positions(args)
+end
+
+-- keys reached through data read inside a function
+local function user_key(uid)
+    return 'bedrud:user:{' .. uid .. '}'
+end
+
+local function session_key(uid, fam)
+    return 'bedrud:session:{' .. uid .. '}:' .. fam
+end
+
+local function user_reply(ukey)
+    local r = {'OK'}
+    for _, v in ipairs(redis.call('HGETALL', ukey)) do
+        table.insert(r, v)
+    end
+    return r
 end
 
 local function revlog_add(revlog, fam, exp)
@@ -56,98 +92,100 @@ local function invite_usable(ikey, now)
     return true
 end
 
---[[
-  bedrud_register_check: the cheap checks before a password is hashed.
-  KEYS: settings, email index, invite (or a dummy key when none)
-  ARGV: invite token ("" when none), now (unix seconds)
-]]
-local function register_check(keys, args)
-    if setting(keys[1], 'registrationEnabled', '1') ~= '1' then
+-- the checks of a registration, before and after the password is hashed
+local function registration(settings, ekey, ikey, invite, now)
+    if setting(settings, 'registrationEnabled', '1') ~= '1' then
         return {'DISABLED'}
     end
-    if setting(keys[1], 'tokenRegistrationOnly', '0') == '1' then
-        if args[1] == '' then
+    if setting(settings, 'tokenRegistrationOnly', '0') == '1' then
+        if invite == '' then
             return {'INVITE_REQUIRED'}
         end
-        if not invite_usable(keys[3], tonumber(args[2])) then
+        if not invite_usable(ikey, tonumber(now)) then
             return {'INVITE_INVALID'}
         end
     end
     -- existence is reported, not an error: Bedrud checks the password
     -- length first
-    return {'OK', redis.call('EXISTS', keys[2])}
+    return {'OK', redis.call('EXISTS', ekey)}
+end
+
+--[[
+  bedrud_register_check: the cheap checks before a password is hashed.
+  invite: the token, "" when none; its key is then a dummy.
+]]
+local K, A = declare('bedrud_register_check',
+    {'settings', 'email', 'invite'},
+    {'invite', 'now'})
+local function register_check(keys, args)
+    return registration(keys[K.settings], keys[K.email], keys[K.invite],
+                        args[A.invite], args[A.now])
 end
 
 --[[
   bedrud_register: create a local user and its first login session.
-  KEYS: settings, email index, invite, user, users index, session,
-        user's session set
-  ARGV: invite token, now (unix), id, email, name, pwhash, timestamp,
-        fam, jti, refresh ttl, provider, accesses (JSON)
   The checks of register_check are repeated: they may have changed while
   the password was being hashed.
 ]]
+local K, A = declare('bedrud_register',
+    {'settings', 'email', 'invite', 'user', 'users', 'session', 'sessions'},
+    {'invite', 'now', 'id', 'email', 'name', 'pwhash', 'stamp', 'fam', 'jti',
+     'ttl', 'provider', 'accesses'})
 local function register(keys, args)
-    local check = register_check(keys, args)
+    local check = registration(keys[K.settings], keys[K.email],
+                               keys[K.invite], args[A.invite], args[A.now])
     if check[1] ~= 'OK' then
         return check
     end
     if check[2] == 1 then
         return {'EXISTS'}
     end
-    local uid = args[3]
-    redis.call('HSET', keys[4],
-        'id', uid, 'email', args[4], 'name', args[5],
-        'provider', args[11], 'avatarUrl', '', 'accesses', args[12],
-        'isActive', '1', 'pwhash', args[6],
-        'createdAt', args[7], 'updatedAt', args[7])
-    redis.call('SET', keys[2], uid)
-    redis.call('ZADD', keys[5], tonumber(args[2]), uid)
-    if args[1] ~= '' and redis.call('EXISTS', keys[3]) == 1 then
-        redis.call('HSET', keys[3], 'usedAt', args[7], 'usedBy', uid)
+    local uid, stamp = args[A.id], args[A.stamp]
+    redis.call('HSET', keys[K.user],
+        'id', uid, 'email', args[A.email], 'name', args[A.name],
+        'provider', args[A.provider], 'avatarUrl', '',
+        'accesses', args[A.accesses], 'isActive', '1',
+        'pwhash', args[A.pwhash], 'createdAt', stamp, 'updatedAt', stamp)
+    redis.call('SET', keys[K.email], uid)
+    redis.call('ZADD', keys[K.users], tonumber(args[A.now]), uid)
+    if args[A.invite] ~= '' and redis.call('EXISTS', keys[K.invite]) == 1 then
+        redis.call('HSET', keys[K.invite], 'usedAt', stamp, 'usedBy', uid)
     end
-    session_put(keys[6], keys[7], args[8], args[9], tonumber(args[10]))
-    local r = {'OK'}
-    for _, v in ipairs(hgetall(keys[4])) do
-        table.insert(r, v)
-    end
-    return r
+    session_put(keys[K.session], keys[K.sessions], args[A.fam], args[A.jti],
+                tonumber(args[A.ttl]))
+    return user_reply(keys[K.user])
 end
 
 --[[
   bedrud_guest: create a guest user (no password, no email index) and its
   session.
-  KEYS: user, users index, session, session set
-  ARGV: id, email, name, timestamp, now, fam, jti, refresh ttl
 ]]
+local K, A = declare('bedrud_guest',
+    {'user', 'users', 'session', 'sessions'},
+    {'id', 'email', 'name', 'stamp', 'now', 'fam', 'jti', 'ttl'})
 local function guest(keys, args)
-    redis.call('HSET', keys[1],
-        'id', args[1], 'email', args[2], 'name', args[3],
+    redis.call('HSET', keys[K.user],
+        'id', args[A.id], 'email', args[A.email], 'name', args[A.name],
         'provider', 'guest', 'avatarUrl', '', 'accesses', '["guest"]',
         'isActive', '1', 'pwhash', '',
-        'createdAt', args[4], 'updatedAt', args[4])
-    redis.call('ZADD', keys[2], tonumber(args[5]), args[1])
-    session_put(keys[3], keys[4], args[6], args[7], tonumber(args[8]))
-    local r = {'OK'}
-    for _, v in ipairs(hgetall(keys[1])) do
-        table.insert(r, v)
-    end
-    return r
+        'createdAt', args[A.stamp], 'updatedAt', args[A.stamp])
+    redis.call('ZADD', keys[K.users], tonumber(args[A.now]), args[A.id])
+    session_put(keys[K.session], keys[K.sessions], args[A.fam], args[A.jti],
+                tonumber(args[A.ttl]))
+    return user_reply(keys[K.user])
 end
 
 --[[
   bedrud_user_by_email: the user record behind an email, for login.
-  KEYS: email index
+  The user's key is read from the email index.
 ]]
+local K, A = declare('bedrud_user_by_email', {'email'}, {})
 local function user_by_email(keys, args)
-    local uid = redis.call('GET', keys[1])
+    local uid = redis.call('GET', keys[K.email])
     if not uid then
         return {'NOTFOUND'}
     end
-    local r = {'OK'}
-    for _, v in ipairs(hgetall('bedrud:user:{' .. uid .. '}')) do
-        table.insert(r, v)
-    end
+    local r = user_reply(user_key(uid))
     if #r == 1 then
         return {'NOTFOUND'}
     end
@@ -156,83 +194,80 @@ end
 
 --[[
   bedrud_login: open a session for a user whose password was verified.
-  KEYS: user, session, session set
-  ARGV: fam, jti, refresh ttl, new pwhash ("" to keep), timestamp
+  pwhash: the rehashed password, "" to keep the stored one.
 ]]
+local K, A = declare('bedrud_login',
+    {'user', 'session', 'sessions'},
+    {'fam', 'jti', 'ttl', 'pwhash', 'stamp'})
 local function login(keys, args)
-    if redis.call('HGET', keys[1], 'isActive') ~= '1' then
+    if redis.call('HGET', keys[K.user], 'isActive') ~= '1' then
         return {'INACTIVE'}
     end
-    if args[4] ~= '' then
+    if args[A.pwhash] ~= '' then
         -- parameters were upgraded: store the rehashed password
-        redis.call('HSET', keys[1], 'pwhash', args[4])
+        redis.call('HSET', keys[K.user], 'pwhash', args[A.pwhash])
     end
-    session_put(keys[2], keys[3], args[1], args[2], tonumber(args[3]))
-    local r = {'OK'}
-    for _, v in ipairs(hgetall(keys[1])) do
-        table.insert(r, v)
-    end
-    return r
+    session_put(keys[K.session], keys[K.sessions], args[A.fam], args[A.jti],
+                tonumber(args[A.ttl]))
+    return user_reply(keys[K.user])
 end
 
 --[[
   bedrud_refresh: rotate a refresh token.  A token whose jti is not the
   family's current one was already rotated: it is being replayed, so the
   whole family is revoked.
-  KEYS: session, user, session set, revocation log
-  ARGV: presented jti, new jti, refresh ttl, fam, family revocation expiry
+  jti: the presented token's; revoke_exp: how long a revocation lasts.
 ]]
+local K, A = declare('bedrud_refresh',
+    {'session', 'user', 'sessions', 'revlog'},
+    {'jti', 'new_jti', 'ttl', 'fam', 'revoke_exp'})
 local function refresh(keys, args)
-    local cur = redis.call('HGET', keys[1], 'jti')
+    local cur = redis.call('HGET', keys[K.session], 'jti')
     if not cur then
         return {'INVALID'}
     end
-    if cur ~= args[1] then
-        redis.call('DEL', keys[1])
-        redis.call('SREM', keys[3], args[4])
-        revlog_add(keys[4], args[4], args[5])
-        return {'REUSED'}
+    local ended
+    if cur ~= args[A.jti] then
+        ended = 'REUSED'
+    elseif redis.call('HGET', keys[K.user], 'isActive') ~= '1' then
+        ended = 'INACTIVE'
     end
-    if redis.call('HGET', keys[2], 'isActive') ~= '1' then
-        redis.call('DEL', keys[1])
-        redis.call('SREM', keys[3], args[4])
-        revlog_add(keys[4], args[4], args[5])
-        return {'INACTIVE'}
+    if ended then
+        redis.call('DEL', keys[K.session])
+        redis.call('SREM', keys[K.sessions], args[A.fam])
+        revlog_add(keys[K.revlog], args[A.fam], args[A.revoke_exp])
+        return {ended}
     end
-    redis.call('HSET', keys[1], 'jti', args[2])
-    redis.call('EXPIRE', keys[1], tonumber(args[3]))
-    redis.call('EXPIRE', keys[3], tonumber(args[3]))
-    local r = {'OK'}
-    for _, v in ipairs(hgetall(keys[2])) do
-        table.insert(r, v)
-    end
-    return r
+    local ttl = tonumber(args[A.ttl])
+    redis.call('HSET', keys[K.session], 'jti', args[A.new_jti])
+    redis.call('EXPIRE', keys[K.session], ttl)
+    redis.call('EXPIRE', keys[K.sessions], ttl)
+    return user_reply(keys[K.user])
 end
 
 --[[
-  bedrud_logout: end login sessions.
-  KEYS: session set, revocation log, session key of each family
-  ARGV: revocation expiry, then one family id per session key
+  bedrud_logout: end login sessions: one session key and one fam for
+  each, from "session" and "fam" on.
 ]]
+local K, A = declare('bedrud_logout',
+    {'sessions', 'revlog', 'session'},
+    {'revoke_exp', 'fam'})
 local function logout(keys, args)
-    for i = 3, #keys do
-        local fam = args[i - 1]
-        redis.call('DEL', keys[i])
-        redis.call('SREM', keys[1], fam)
-        revlog_add(keys[2], fam, args[1])
+    for i = 0, #keys - K.session do
+        local fam = args[A.fam + i]
+        redis.call('DEL', keys[K.session + i])
+        redis.call('SREM', keys[K.sessions], fam)
+        revlog_add(keys[K.revlog], fam, args[A.revoke_exp])
     end
     return {'OK'}
 end
 
 --[[
   bedrud_user_get: a user record.
-  KEYS: user
 ]]
+local K, A = declare('bedrud_user_get', {'user'}, {})
 local function user_get(keys, args)
-    local r = {'OK'}
-    for _, v in ipairs(hgetall(keys[1])) do
-        table.insert(r, v)
-    end
+    local r = user_reply(keys[K.user])
     if #r == 1 then
         return {'NOTFOUND'}
     end
@@ -241,42 +276,44 @@ end
 
 --[[
   bedrud_user_rename
-  KEYS: user
-  ARGV: name, timestamp
 ]]
+local K, A = declare('bedrud_user_rename', {'user'}, {'name', 'stamp'})
 local function user_rename(keys, args)
-    if redis.call('EXISTS', keys[1]) == 0 then
+    if redis.call('EXISTS', keys[K.user]) == 0 then
         return {'NOTFOUND'}
     end
-    redis.call('HSET', keys[1], 'name', args[1], 'updatedAt', args[2])
-    return user_get(keys, args)
+    redis.call('HSET', keys[K.user], 'name', args[A.name],
+               'updatedAt', args[A.stamp])
+    return user_reply(keys[K.user])
 end
 
 --[[
   bedrud_password_set: store a new password hash and end every other login
   session of the user (a changed password must lock out whoever else had
-  it).
-  KEYS: user, session set, revocation log
-  ARGV: expected old pwhash, new pwhash, timestamp, current fam,
-        revocation expiry
+  it).  The session keys are those of the families in the session set.
+  old_pwhash: the hash the change was checked against; fam: the caller's.
 ]]
+local K, A = declare('bedrud_password_set',
+    {'user', 'sessions', 'revlog'},
+    {'old_pwhash', 'pwhash', 'stamp', 'fam', 'revoke_exp'})
 local function password_set(keys, args)
-    local old = redis.call('HGET', keys[1], 'pwhash')
+    local old = redis.call('HGET', keys[K.user], 'pwhash')
     if not old then
         return {'NOTFOUND'}
     end
-    if old ~= args[1] then
+    if old ~= args[A.old_pwhash] then
         -- changed concurrently: make the client retry
         return {'CONFLICT'}
     end
-    redis.call('HSET', keys[1], 'pwhash', args[2], 'updatedAt', args[3])
-    local uid = redis.call('HGET', keys[1], 'id')
+    redis.call('HSET', keys[K.user], 'pwhash', args[A.pwhash],
+               'updatedAt', args[A.stamp])
+    local uid = redis.call('HGET', keys[K.user], 'id')
     local r = {'OK'}
-    for _, fam in ipairs(redis.call('SMEMBERS', keys[2])) do
-        if fam ~= args[4] then
-            redis.call('DEL', 'bedrud:session:{' .. uid .. '}:' .. fam)
-            redis.call('SREM', keys[2], fam)
-            revlog_add(keys[3], fam, args[5])
+    for _, fam in ipairs(redis.call('SMEMBERS', keys[K.sessions])) do
+        if fam ~= args[A.fam] then
+            redis.call('DEL', session_key(uid, fam))
+            redis.call('SREM', keys[K.sessions], fam)
+            revlog_add(keys[K.revlog], fam, args[A.revoke_exp])
             table.insert(r, fam)
         end
     end
@@ -286,43 +323,45 @@ end
 
 --[[
   bedrud_prefs_set
-  KEYS: user
-  ARGV: preferences JSON text, timestamp
+  prefs: the preferences' JSON text.
 ]]
+local K, A = declare('bedrud_prefs_set', {'user'}, {'prefs', 'stamp'})
 local function prefs_set(keys, args)
-    if redis.call('EXISTS', keys[1]) == 0 then
+    if redis.call('EXISTS', keys[K.user]) == 0 then
         return {'NOTFOUND'}
     end
-    redis.call('HSET', keys[1], 'prefs', args[1])
+    redis.call('HSET', keys[K.user], 'prefs', args[A.prefs])
     return {'OK'}
 end
 
 --[[
   bedrud_user_access: add or remove one role (the superadmin tool).
-  KEYS: email index
-  ARGV: role, "add" | "remove"
+  The user's key is read from the email index.
+  action: "add" | "remove"
 ]]
+local K, A = declare('bedrud_user_access', {'email'}, {'role', 'action'})
 local function user_access(keys, args)
-    local uid = redis.call('GET', keys[1])
+    local uid = redis.call('GET', keys[K.email])
     if not uid then
         return {'NOTFOUND'}
     end
-    local ukey = 'bedrud:user:{' .. uid .. '}'
+    local ukey = user_key(uid)
+    local role, add = args[A.role], args[A.action] == 'add'
     local acc = cjson.decode(redis.call('HGET', ukey, 'accesses') or '[]')
     local out = {}
     local found = false
     for _, a in ipairs(acc) do
-        if a == args[1] then
+        if a == role then
             found = true
-            if args[2] == 'add' then
+            if add then
                 table.insert(out, a)
             end
         else
             table.insert(out, a)
         end
     end
-    if args[2] == 'add' and not found then
-        table.insert(out, args[1])
+    if add and not found then
+        table.insert(out, role)
     end
     local text = '[]'
     if #out > 0 then
@@ -335,21 +374,23 @@ end
 --[[
   bedrud_user_create: the operator's tool creates an account, whatever
   the registration switches say.
-  KEYS: email index, user, users index
-  ARGV: id, email, name, pwhash, timestamp, now (unix), accesses (JSON)
+  accesses: a JSON array
 ]]
+local K, A = declare('bedrud_user_create',
+    {'email', 'user', 'users'},
+    {'id', 'email', 'name', 'pwhash', 'stamp', 'now', 'accesses'})
 local function user_create(keys, args)
-    if redis.call('EXISTS', keys[1]) == 1 then
+    if redis.call('EXISTS', keys[K.email]) == 1 then
         return {'EXISTS'}
     end
-    redis.call('HSET', keys[2],
-        'id', args[1], 'email', args[2], 'name', args[3],
-        'provider', 'local', 'avatarUrl', '', 'accesses', args[7],
-        'isActive', '1', 'pwhash', args[4],
-        'createdAt', args[5], 'updatedAt', args[5])
-    redis.call('SET', keys[1], args[1])
-    redis.call('ZADD', keys[3], tonumber(args[6]), args[1])
-    return {'OK', args[1]}
+    redis.call('HSET', keys[K.user],
+        'id', args[A.id], 'email', args[A.email], 'name', args[A.name],
+        'provider', 'local', 'avatarUrl', '', 'accesses', args[A.accesses],
+        'isActive', '1', 'pwhash', args[A.pwhash],
+        'createdAt', args[A.stamp], 'updatedAt', args[A.stamp])
+    redis.call('SET', keys[K.email], args[A.id])
+    redis.call('ZADD', keys[K.users], tonumber(args[A.now]), args[A.id])
+    return {'OK', args[A.id]}
 end
 
 redis.register_function{function_name = 'bedrud_register_check',

@@ -10,12 +10,44 @@
 
   Conventions as in bedrud.lua: a flat array whose first element is a
   status word; room records are returned as HGETALL's field/value list
-  right after the status word.  Keys of a room are derived from its id,
-  which only ever comes from nginx's UUID check or from the name index.
+  right after the status word.  KEYS and ARGV are declared by name above
+  each function, as in bedrud.lua.  Keys of a room are derived from its
+  id, which only ever comes from nginx's UUID check or from the name
+  index; a function that finds the room through the name index (or a
+  listing) builds its keys with room_key() and room_part().
 ]]
 
+-- the positions in a list by name (built at load time, where ipairs()
+-- and the like do not exist yet)
+local function positions(list)
+    local t = {}
+    for i = 1, #list do
+        t[list[i]] = i
+    end
+    return t
+end
+
+-- the positions of a function's keys and arguments by name; "name" is for
+-- the reader and t/unit/functions.t
+local function declare(name, keys, args)
+    return positions(keys), positions(args)
+end
+
+-- keys reached through data read inside a function
 local function room_key(id)
     return 'bedrud:room:{' .. id .. '}'
+end
+
+local function room_part(rkey, part)
+    return rkey .. ':' .. part
+end
+
+local function room_name_key(name)
+    return 'bedrud:roomname:' .. name
+end
+
+local function user_rooms_key(uid)
+    return 'bedrud:user:{' .. uid .. '}:rooms'
 end
 
 local function with_room(status, rkey)
@@ -37,11 +69,12 @@ end
 
 -- is the identity banned from the room, or (a guest) the name it goes by?
 local function banned(rkey, identity, guest_name)
-    if redis.call('HEXISTS', rkey .. ':bans', identity) == 1 then
+    if redis.call('HEXISTS', room_part(rkey, 'bans'), identity) == 1 then
         return true
     end
-    return guest_name ~= nil and redis.call('HEXISTS', rkey .. ':guestbans',
-                                            string.lower(guest_name)) == 1
+    return guest_name ~= nil
+           and redis.call('HEXISTS', room_part(rkey, 'guestbans'),
+                          string.lower(guest_name)) == 1
 end
 
 -- the owner of a room: adminId, or the creator if that is empty (Bedrud)
@@ -58,46 +91,51 @@ local function owner_of(rkey)
 end
 
 --[[
-  bedrud_room_create
-  KEYS: name index, room, creator's room set, all rooms
-  ARGV: id, name, createdBy, maxParticipants, isPublic (1/0), mode,
-        settings (JSON), timestamp, expiresAt, score (creation, ms),
-        creation (unix s)
+  bedrud_room_create: the room a name index entry points to is read to
+  tell a live name from a stale one.
+  public: 1/0; settings: JSON; stamp: createdAt and updatedAt; score:
+  creation, unix ms; created_unix: unix s
 ]]
+local K, A = declare('bedrud_room_create',
+    {'room_name', 'room', 'user_rooms', 'rooms'},
+    {'id', 'name', 'created_by', 'max', 'public', 'mode', 'settings',
+     'stamp', 'expires', 'score', 'created_unix'})
 local function create(keys, args)
-    local cur = redis.call('GET', keys[1])
+    local cur = redis.call('GET', keys[K.room_name])
     if cur and redis.call('EXISTS', room_key(cur)) == 1 then
         return {'EXISTS'}
     end
-    if redis.call('EXISTS', keys[2]) == 1 then
+    if redis.call('EXISTS', keys[K.room]) == 1 then
         -- a UUID collision: never overwrite a room
         return {'IDTAKEN'}
     end
-    redis.call('HSET', keys[2],
-        'id', args[1], 'name', args[2], 'createdBy', args[3],
-        'adminId', args[3], 'isActive', '1', 'maxParticipants', args[4],
-        'isPublic', args[5], 'mode', args[6], 'settings', args[7],
-        'createdAt', args[8], 'updatedAt', args[8], 'expiresAt', args[9],
-        'createdAtUnix', args[11])
-    redis.call('SET', keys[1], args[1])
-    redis.call('ZADD', keys[3], tonumber(args[10]), args[1])
-    redis.call('ZADD', keys[4], tonumber(args[10]), args[1])
-    return with_room('OK', keys[2])
+    local id, score = args[A.id], tonumber(args[A.score])
+    redis.call('HSET', keys[K.room],
+        'id', id, 'name', args[A.name], 'createdBy', args[A.created_by],
+        'adminId', args[A.created_by], 'isActive', '1',
+        'maxParticipants', args[A.max], 'isPublic', args[A.public],
+        'mode', args[A.mode], 'settings', args[A.settings],
+        'createdAt', args[A.stamp], 'updatedAt', args[A.stamp],
+        'expiresAt', args[A.expires], 'createdAtUnix', args[A.created_unix])
+    redis.call('SET', keys[K.room_name], id)
+    redis.call('ZADD', keys[K.user_rooms], score, id)
+    redis.call('ZADD', keys[K.rooms], score, id)
+    return with_room('OK', keys[K.room])
 end
 
 -- the fields a join answers with, in this order: nginx reads them by
--- position (ngx_http_bedrud_join_fields in ngx_http_bedrud_rooms.c)
+-- position (NGX_HTTP_BEDRUD_JOIN_F_* in ngx_http_bedrud_functions.h)
 local JOIN_FIELDS = {'id', 'name', 'createdBy', 'adminId', 'isActive',
     'isPublic', 'maxParticipants', 'mode', 'settings', 'createdAt',
     'updatedAt', 'expiresAt'}
-local J_ACTIVE, J_PUBLIC, J_MAX, J_UPDATED = 5, 6, 7, 11
+local J = positions(JOIN_FIELDS)
 
 --[[
   bedrud_room_join: admit one participant, in Bedrud's order of checks.
-  KEYS: name index
-  ARGV: identity, now (unix s), seat expiry (= token expiry), kind
-        ("user" | "guest"), guest name, guest name error ("" if none),
-        timestamp, token can be signed ("1" | "0")
+  The room and its keys are found through the name index.
+  now: unix s; seat_exp: the token's expiry; kind: "user" | "guest";
+  guest_name_error: "" if none; stamp: RFC 3339 now; can_sign: "1" when
+  nginx can sign the token.
   Reply: {'OK', JOIN_FIELDS values...} or {status}
 
   A seat is the identity in the room's "seats" zset, scored by the expiry
@@ -111,42 +149,47 @@ local J_ACTIVE, J_PUBLIC, J_MAX, J_UPDATED = 5, 6, 7, 11
   microsecond, so a seat that is only refreshed takes no more calls than
   it needs (no count in unlimited rooms, no pruning, one EXPIREAT).
 ]]
+local K, A = declare('bedrud_room_join',
+    {'room_name'},
+    {'identity', 'now', 'seat_exp', 'kind', 'guest_name', 'guest_name_error',
+     'stamp', 'can_sign'})
 local function join(keys, args)
-    local identity, now, kind = args[1], tonumber(args[2]), args[4]
-    local guest = (kind == 'guest')
+    local identity, now = args[A.identity], tonumber(args[A.now])
+    local guest = (args[A.kind] == 'guest')
+    local seat_exp, stamp = args[A.seat_exp], args[A.stamp]
 
-    local id = redis.call('GET', keys[1])
+    local id = redis.call('GET', keys[K.room_name])
     if not id then
         return {'NOTFOUND'}
     end
     local rkey = room_key(id)
 
     local f = redis.call('HMGET', rkey, unpack(JOIN_FIELDS))
-    if not f[J_ACTIVE] then
+    if not f[J.isActive] then
         return {'NOTFOUND'}
     end
 
     if guest then
         -- the name is judged after the lookup: "\u0000" probes existence
-        if args[6] ~= '' then
+        if args[A.guest_name_error] ~= '' then
             return {'BADNAME'}
         end
-        if f[J_PUBLIC] ~= '1' then
+        if f[J.isPublic] ~= '1' then
             return {'PRIVATE'}
         end
-        if f[J_ACTIVE] ~= '1' then
+        if f[J.isActive] ~= '1' then
             return {'INACTIVE'}
         end
-    elseif f[J_ACTIVE] ~= '1' then
-        redis.call('HSET', rkey, 'isActive', '1', 'updatedAt', args[7])
-        f[J_ACTIVE] = '1'
-        f[J_UPDATED] = args[7]
+    elseif f[J.isActive] ~= '1' then
+        redis.call('HSET', rkey, 'isActive', '1', 'updatedAt', stamp)
+        f[J.isActive] = '1'
+        f[J.updatedAt] = stamp
     end
 
     -- times stay strings on the hot path: Lua numbers going back to
     -- Redis are formatted with printf("%.17g"), a tenth of the join's cost
-    local seats = rkey .. ':seats'
-    local max = tonumber(f[J_MAX]) or 0
+    local seats = room_part(rkey, 'seats')
+    local max = tonumber(f[J.maxParticipants]) or 0
     local pruned = false
 
     -- a seat counts while its token is valid; an expired one is no seat
@@ -162,46 +205,46 @@ local function join(keys, args)
     end
 
     if max > 0 and not seated then
-        redis.call('ZREMRANGEBYSCORE', seats, '-inf', args[2])
+        redis.call('ZREMRANGEBYSCORE', seats, '-inf', args[A.now])
         pruned = true
         if redis.call('ZCARD', seats) >= max then
             return {'FULL'}
         end
     end
 
-    if banned(rkey, identity, guest and args[5] or nil) then
+    if banned(rkey, identity, guest and args[A.guest_name] or nil) then
         return {'BANNED'}
     end
 
-    if args[8] ~= '1' then
+    if args[A.can_sign] ~= '1' then
         return {'NOTOKEN'}
     end
 
     -- the set ends with its last seat.  A new seat may have made the set
     -- (no TTL yet: NX) and is when expired seats of unlimited rooms go,
     -- so that the set stays small; a refreshed one only extends (GT)
-    local added = redis.call('ZADD', seats, args[3], identity)
+    local added = redis.call('ZADD', seats, seat_exp, identity)
     if added == 1 and not pruned then
-        redis.call('ZREMRANGEBYSCORE', seats, '-inf', args[2])
+        redis.call('ZREMRANGEBYSCORE', seats, '-inf', args[A.now])
     end
-    if added == 0 or redis.call('EXPIREAT', seats, args[3], 'NX') == 0 then
-        redis.call('EXPIREAT', seats, args[3], 'GT')
+    if added == 0 or redis.call('EXPIREAT', seats, seat_exp, 'NX') == 0 then
+        redis.call('EXPIREAT', seats, seat_exp, 'GT')
     end
 
     if guest then
         -- identity -> name, so that a ban of the identity bans the name;
         -- kept a day past the seat: LiveKit refreshes tokens of connected
         -- participants, so a guest may stay longer than the seat
-        local gexp = rkey .. ':guestexp'
-        local gmap = rkey .. ':guests'
+        local gexp = room_part(rkey, 'guestexp')
+        local gmap = room_part(rkey, 'guests')
         local old = redis.call('ZRANGE', gexp, '-inf', now - 86400,
                                'BYSCORE', 'LIMIT', 0, 100)
         if #old > 0 then
             redis.call('HDEL', gmap, unpack(old))
             redis.call('ZREM', gexp, unpack(old))
         end
-        redis.call('HSET', gmap, identity, args[5])
-        redis.call('ZADD', gexp, args[3], identity)
+        redis.call('HSET', gmap, identity, args[A.guest_name])
+        redis.call('ZADD', gexp, seat_exp, identity)
         expire_with_last(gexp, 86400)
         expire_with_last(gmap, 86400, gexp)
     end
@@ -211,24 +254,13 @@ local function join(keys, args)
 end
 
 --[[
-  bedrud_room_get: a room record.
-  KEYS: room
-]]
-local function get(keys, args)
-    if redis.call('EXISTS', keys[1]) == 0 then
-        return {'NOTFOUND'}
-    end
-    return with_room('OK', keys[1])
-end
-
---[[
   bedrud_room_list: the rooms a user created, newest first, each as a
-  nested HGETALL list.
-  KEYS: the user's room set
+  nested HGETALL list; their keys come from the user's room set.
 ]]
+local K, A = declare('bedrud_room_list', {'user_rooms'}, {})
 local function list(keys, args)
     local r = {'OK'}
-    for _, id in ipairs(redis.call('ZREVRANGE', keys[1], 0, -1)) do
+    for _, id in ipairs(redis.call('ZREVRANGE', keys[K.user_rooms], 0, -1)) do
         local h = redis.call('HGETALL', room_key(id))
         if #h > 0 then
             table.insert(r, h)
@@ -239,69 +271,74 @@ end
 
 --[[
   bedrud_room_settings: owner or superadmin only.
-  KEYS: room
-  ARGV: caller id, superadmin (1/0), isPublic ("" = unchanged, 1, 0),
-        maxParticipants ("" = unchanged), settings JSON ("" = unchanged),
-        timestamp
+  caller: the user's id; superadmin: 1/0; public (1/0), max and settings
+  (JSON): "" leaves the value as it is.
 ]]
+local K, A = declare('bedrud_room_settings',
+    {'room'},
+    {'caller', 'superadmin', 'public', 'max', 'settings', 'stamp'})
 local function settings(keys, args)
-    local owner = owner_of(keys[1])
+    local rkey = keys[K.room]
+    local owner = owner_of(rkey)
     if not owner then
         return {'NOTFOUND'}
     end
-    if args[1] ~= owner and args[2] ~= '1' then
+    if args[A.caller] ~= owner and args[A.superadmin] ~= '1' then
         return {'FORBIDDEN'}
     end
-    if args[3] ~= '' then
-        redis.call('HSET', keys[1], 'isPublic', args[3])
+    if args[A.public] ~= '' then
+        redis.call('HSET', rkey, 'isPublic', args[A.public])
     end
-    if args[4] ~= '' then
-        redis.call('HSET', keys[1], 'maxParticipants', args[4])
+    if args[A.max] ~= '' then
+        redis.call('HSET', rkey, 'maxParticipants', args[A.max])
     end
-    if args[5] ~= '' then
-        redis.call('HSET', keys[1], 'settings', args[5])
+    if args[A.settings] ~= '' then
+        redis.call('HSET', rkey, 'settings', args[A.settings])
     end
-    redis.call('HSET', keys[1], 'updatedAt', args[6])
-    return with_room('OK', keys[1])
+    redis.call('HSET', rkey, 'updatedAt', args[A.stamp])
+    return with_room('OK', rkey)
 end
 
 --[[
   bedrud_room_delete: the creator (not adminId, as Bedrud) or a
-  superadmin.  Frees the name; bans, seats and moderators go with it.
-  KEYS: room, all rooms
-  ARGV: caller id, superadmin (1/0)
+  superadmin.  Frees the name; bans, seats and moderators go with it:
+  every key of the room comes in KEYS; the name index entry and the
+  creator's room set are found through the record.
+  caller: the user's id; superadmin: 1/0
   Reply: {'OK', room name} (for LiveKit's DeleteRoom), {'NOTFOUND'} or
   {'FORBIDDEN'}
 ]]
+local K, A = declare('bedrud_room_delete',
+    {'room', 'rooms', 'seats', 'bans', 'guestbans', 'guests', 'guestexp',
+     'mods', 'presence'},
+    {'caller', 'superadmin'})
 local function delete(keys, args)
-    local owner, creator = owner_of(keys[1])
+    local owner, creator = owner_of(keys[K.room])
     if not owner then
         return {'NOTFOUND'}
     end
-    if args[1] ~= creator and args[2] ~= '1' then
+    if args[A.caller] ~= creator and args[A.superadmin] ~= '1' then
         return {'FORBIDDEN'}
     end
-    local f = redis.call('HMGET', keys[1], 'id', 'name')
+    local f = redis.call('HMGET', keys[K.room], 'id', 'name')
     local id, name = f[1], f[2]
     if name then
-        local nkey = 'bedrud:roomname:' .. name
+        local nkey = room_name_key(name)
         if redis.call('GET', nkey) == id then
             redis.call('DEL', nkey)
         end
     end
-    redis.call('DEL', keys[1], keys[1] .. ':seats', keys[1] .. ':bans',
-               keys[1] .. ':guestbans', keys[1] .. ':guests',
-               keys[1] .. ':guestexp', keys[1] .. ':mods',
-               keys[1] .. ':presence')
-    redis.call('ZREM', 'bedrud:user:{' .. creator .. '}:rooms', id)
-    redis.call('ZREM', keys[2], id)
+    redis.call('DEL', keys[K.room], keys[K.seats], keys[K.bans],
+               keys[K.guestbans], keys[K.guests], keys[K.guestexp],
+               keys[K.mods], keys[K.presence])
+    redis.call('ZREM', user_rooms_key(creator), id)
+    redis.call('ZREM', keys[K.rooms], id)
     return {'OK', name or ''}
 end
 
 --[[
   bedrud_room_ban: ban or unban an identity; owner or superadmin only.
-  KEYS: room
-  ARGV: caller id, superadmin (1/0), identity, "ban" | "unban"
+  caller: the user's id; superadmin: 1/0; action: "ban" | "unban"
 
   "bans" maps a banned identity to the (folded) guest name behind it, ""
   for users; "guestbans" counts banned identities per guest name, so a
@@ -311,27 +348,30 @@ end
   Reply: {'OK'} ({'OK', room name} for a ban), {'NOTFOUND'} or
   {'FORBIDDEN'}
 ]]
+local K, A = declare('bedrud_room_ban',
+    {'room', 'bans', 'guestbans', 'guests'},
+    {'caller', 'superadmin', 'identity', 'action'})
 local function ban(keys, args)
-    local owner = owner_of(keys[1])
+    local owner = owner_of(keys[K.room])
     if not owner then
         return {'NOTFOUND'}
     end
-    if args[1] ~= owner and args[2] ~= '1' then
+    if args[A.caller] ~= owner and args[A.superadmin] ~= '1' then
         return {'FORBIDDEN'}
     end
-    local identity = args[3]
-    local bans = keys[1] .. ':bans'
-    local gbans = keys[1] .. ':guestbans'
+    local identity = args[A.identity]
+    local bans = keys[K.bans]
+    local gbans = keys[K.guestbans]
 
-    if args[4] == 'ban' then
+    if args[A.action] == 'ban' then
         -- the room's name, for LiveKit's RemoveParticipant
-        local room = redis.call('HGET', keys[1], 'name') or ''
+        local room = redis.call('HGET', keys[K.room], 'name') or ''
         if redis.call('HEXISTS', bans, identity) == 1 then
             return {'OK', room}
         end
         local name = ''
         if string.sub(identity, 1, 6) == 'guest-' then
-            name = redis.call('HGET', keys[1] .. ':guests', identity) or ''
+            name = redis.call('HGET', keys[K.guests], identity) or ''
             name = string.lower(name)
         end
         redis.call('HSET', bans, identity, name)
@@ -352,42 +392,10 @@ local function ban(keys, args)
 end
 
 --[[
-  bedrud_room_bans: the room's ban list; owner or superadmin only.
-  KEYS: room
-  ARGV: caller id, superadmin (1/0)
-  Reply: {'OK', identity, name, ...} sorted by identity, name being the
-  guest's name as shown, the user's name, or "" when neither is known
-  any more; {'NOTFOUND'} or {'FORBIDDEN'}
-]]
-local function bans(keys, args)
-    local owner = owner_of(keys[1])
-    if not owner then
-        return {'NOTFOUND'}
-    end
-    if args[1] ~= owner and args[2] ~= '1' then
-        return {'FORBIDDEN'}
-    end
-    local ids = redis.call('HKEYS', keys[1] .. ':bans')
-    table.sort(ids)
-    local r = {'OK'}
-    for _, id in ipairs(ids) do
-        local name
-        if string.sub(id, 1, 6) == 'guest-' then
-            name = redis.call('HGET', keys[1] .. ':guests', id)
-        elseif string.match(id, '^%x+%-%x+%-%x+%-%x+%-%x+$') then
-            name = redis.call('HGET', 'bedrud:user:{' .. id .. '}', 'name')
-        end
-        table.insert(r, id)
-        table.insert(r, name or '')
-    end
-    return r
-end
-
---[[
-  bedrud_livekit_event: what a LiveKit webhook means for one of our rooms.
-  KEYS: name index, event id key
-  ARGV: event, identity, createdAt (unix s), track encrypted (1/0), track
-        type, presence seat expiry (unix s), disconnect reason
+  bedrud_livekit_event: what a LiveKit webhook means for one of our rooms,
+  found with its keys through the name index.
+  event: the key of the event's id; at: createdAt, unix s; encrypted: the
+  track's, 1/0; presence_exp: unix s; reason: disconnectReason
   Reply: {'OK'}, {'DUP'} (seen before), {'NOROOM'} (not ours), or
          {'REMOVE', 'unencrypted' | 'banned'}: nginx removes the
          participant through LiveKit's RoomService
@@ -407,14 +415,20 @@ end
   may come out of order: "presence" keeps the time of the newest one, and
   an older one changes nothing.
 ]]
+local K, A = declare('bedrud_livekit_event',
+    {'room_name', 'event'},
+    {'event', 'identity', 'at', 'encrypted', 'track_type', 'presence_exp',
+     'reason'})
 local function livekit_event(keys, args)
-    local ev, identity, at = args[1], args[2], tonumber(args[3]) or 0
+    local ev, identity = args[A.event], args[A.identity]
+    local at = tonumber(args[A.at]) or 0
+    local exp = args[A.presence_exp]
 
-    if not redis.call('SET', keys[2], '1', 'NX', 'EX', 3600) then
+    if not redis.call('SET', keys[K.event], '1', 'NX', 'EX', 3600) then
         return {'DUP'}
     end
 
-    local id = redis.call('GET', keys[1])
+    local id = redis.call('GET', keys[K.room_name])
     if not id then
         return {'NOROOM'}
     end
@@ -424,7 +438,7 @@ local function livekit_event(keys, args)
     end
 
     if ev == 'track_published' then
-        if args[4] == '1' or args[5] == 'DATA' then
+        if args[A.encrypted] == '1' or args[A.track_type] == 'DATA' then
             return {'OK'}
         end
         local ok, s = pcall(cjson.decode,
@@ -435,7 +449,7 @@ local function livekit_event(keys, args)
         return {'OK'}
     end
 
-    local presence = rkey .. ':presence'
+    local presence = room_part(rkey, 'presence')
 
     if ev == 'room_finished' then
         redis.call('DEL', presence)
@@ -451,32 +465,33 @@ local function livekit_event(keys, args)
         return {'OK'}
     end
 
-    local seats = rkey .. ':seats'
+    local seats = room_part(rkey, 'seats')
 
     if ev == 'participant_joined' then
         local name
         if string.sub(identity, 1, 6) == 'guest-' then
-            name = redis.call('HGET', rkey .. ':guests', identity) or nil
+            name = redis.call('HGET', room_part(rkey, 'guests'), identity)
+                   or nil
         end
         if banned(rkey, identity, name) then
             return {'REMOVE', 'banned'}
         end
-        redis.call('HSET', presence, identity, args[3] .. ' in')
-        redis.call('ZADD', seats, 'GT', args[6], identity)
-        if redis.call('EXPIREAT', seats, args[6], 'NX') == 0 then
-            redis.call('EXPIREAT', seats, args[6], 'GT')
+        redis.call('HSET', presence, identity, args[A.at] .. ' in')
+        redis.call('ZADD', seats, 'GT', exp, identity)
+        if redis.call('EXPIREAT', seats, exp, 'NX') == 0 then
+            redis.call('EXPIREAT', seats, exp, 'GT')
         end
-        if redis.call('EXPIREAT', presence, args[6], 'NX') == 0 then
-            redis.call('EXPIREAT', presence, args[6], 'GT')
+        if redis.call('EXPIREAT', presence, exp, 'NX') == 0 then
+            redis.call('EXPIREAT', presence, exp, 'GT')
         end
         return {'OK'}
     end
 
     if ev == 'participant_left' or ev == 'participant_connection_aborted' then
-        if args[7] == 'DUPLICATE_IDENTITY' then
+        if args[A.reason] == 'DUPLICATE_IDENTITY' then
             return {'OK'}
         end
-        redis.call('HSET', presence, identity, args[3] .. ' out')
+        redis.call('HSET', presence, identity, args[A.at] .. ' out')
         redis.call('ZREM', seats, identity)
         return {'OK'}
     end
@@ -486,13 +501,9 @@ end
 
 redis.register_function('bedrud_room_create', create)
 redis.register_function('bedrud_room_join', join)
-redis.register_function{function_name = 'bedrud_room_get',
-    callback = get, flags = {'no-writes'}}
 redis.register_function{function_name = 'bedrud_room_list',
     callback = list, flags = {'no-writes'}}
 redis.register_function('bedrud_room_settings', settings)
 redis.register_function('bedrud_room_delete', delete)
 redis.register_function('bedrud_room_ban', ban)
-redis.register_function{function_name = 'bedrud_room_bans', callback = bans,
-                        flags = {'no-writes'}}
 redis.register_function('bedrud_livekit_event', livekit_event)

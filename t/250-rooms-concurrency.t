@@ -17,6 +17,7 @@ use warnings;
 
 use lib 't/inc';
 use BedrudTest;
+use Race qw(request_text http_req race count_status);
 use Test::More;
 use IO::Socket::INET;
 use File::Temp qw(tempdir);
@@ -146,100 +147,6 @@ sub log_ok {
 }
 
 
-# --- HTTP ---------------------------------------------------------------
-
-sub request_text {
-    my ($method, $path, $body, $token) = @_;
-    my $h = "$method $path HTTP/1.0\r\nHost: localhost\r\n";
-    $h .= "Authorization: Bearer $token\r\n" if $token;
-    if (defined $body) {
-        $h .= "Content-Type: application/json\r\n"
-            . 'Content-Length: ' . length($body) . "\r\n";
-    }
-    return $h . "\r\n" . ($body // '');
-}
-
-sub read_response {
-    my ($s) = @_;
-    my $resp = '';
-    while (1) {
-        my $r = sysread $s, my $buf, 65536;
-        last unless $r;
-        $resp .= $buf;
-    }
-    my ($status) = $resp =~ m{^HTTP/1\.[01] (\d{3})};
-    my (undef, $body) = split /\r\n\r\n/, $resp, 2;
-    return ($status // 0, $body // '');
-}
-
-sub http_req {
-    my ($port, $method, $path, $body, $token) = @_;
-    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port,
-                                  Proto => 'tcp', Timeout => 5)
-        or return (0, "connect: $!");
-    syswrite $s, request_text($method, $path, $body, $token);
-    return read_response($s);
-}
-
-# Forks one client per request; all connect first, then are released at
-# once.  Returns the list of "status body" lines.
-sub race {
-    my ($port, @reqs) = @_;
-    pipe my $go_r, my $go_w or die $!;
-    pipe my $ready_r, my $ready_w or die $!;
-    pipe my $res_r, my $res_w or die $!;
-    my @pids;
-
-    for my $req (@reqs) {
-        my $pid = fork;
-        die "fork: $!" unless defined $pid;
-        if ($pid == 0) {
-            close $go_w;
-            close $ready_r;
-            close $res_r;
-            my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
-                                          PeerPort => $port, Proto => 'tcp');
-            syswrite $ready_w, 'R';
-            sysread $go_r, my $x, 1;       # EOF: go
-            my ($st, $body) = (0, "connect failed");
-            if ($s) {
-                syswrite $s, $req;
-                ($st, $body) = read_response($s);
-            }
-            $body =~ s/\s+/ /g;
-            $body = substr($body, 0, 200);
-            syswrite $res_w, "$st $body\n";
-            POSIX::_exit(0);
-        }
-        push @pids, $pid;
-    }
-
-    close $go_r;
-    close $ready_w;
-    close $res_w;
-
-    my $ready = 0;
-    while ($ready < @reqs) {
-        my $r = sysread $ready_r, my $buf, 64;
-        last unless $r;
-        $ready += $r;
-    }
-    close $go_w;
-
-    my @lines = <$res_r>;
-    waitpid $_, 0 for @pids;
-    chomp @lines;
-    return @lines;
-}
-
-sub count_status {
-    my (@lines) = @_;
-    my %c;
-    $c{(split / /, $_)[0]}++ for @lines;
-    return \%c;
-}
-
-
 # --- 1. races -----------------------------------------------------------
 
 my $port = free_port();
@@ -254,7 +161,7 @@ start_nginx(dir => $dir1, port => $port,
         request_text('POST', '/api/room/create', "{\"name\":\"$name\"}", $a)
     } 1 .. $clients;
 
-    my @lines = race($port, @reqs);
+    my @lines = race(map { [$port, $_] } @reqs);
     my $c = count_status(@lines);
     is(scalar @lines, $clients, "create race: $clients answers");
     is($c->{200} // 0, 1, 'create race: exactly one 200');
@@ -280,7 +187,7 @@ start_nginx(dir => $dir1, port => $port,
                      "{\"roomName\":\"seats-$n\"}", $a)
     } 1 .. $clients;
 
-    my @lines = race($port, @reqs);
+    my @lines = race(map { [$port, $_] } @reqs);
     my $c = count_status(@lines);
     is(scalar @lines, $clients, "join race: $clients answers");
     is($c->{200} // 0, 10, 'join race: exactly 10 admitted');
@@ -298,7 +205,7 @@ start_nginx(dir => $dir1, port => $port,
         request_text('POST', '/api/room/guest-join',
                      "{\"roomName\":\"gseats-$n\",\"guestName\":\"G$_\"}")
     } 1 .. $clients;
-    @lines = race($port, @reqs);
+    @lines = race(map { [$port, $_] } @reqs);
     $c = count_status(@lines);
     is($c->{200} // 0, 10, 'guest race: exactly 10 admitted');
     is($c->{403} // 0, $clients - 10, 'guest race: the others 403');

@@ -23,6 +23,8 @@ my $top = $ENV{TEST_NGINX_TOP};
 
 plan skip_all => 'BEDRUD_E2E=0' if ($ENV{BEDRUD_E2E} // '1') eq '0';
 E2E::need_browser();
+plan skip_all => "no Redis on port $ENV{TEST_NGINX_REDIS_PORT}"
+    unless redis_cli('PING') eq 'PONG';
 
 my $e = E2E::start();
 pass('livekit-server and nginx answer');

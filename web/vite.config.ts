@@ -1,7 +1,7 @@
 /// <reference types="vitest/config" />
 import { defineConfig } from 'vite';
 
-// Served by the module's nginx from web/dist (conf/bedrud.conf): same
+// Served by the module's nginx from web/dist (conf/bedrud-server.conf): same
 // origin as the API and LiveKit's signalling, so the CSP can say 'self'.
 // React's JSX is compiled by Vite's esbuild (no plugin: no fast refresh
 // needed, and @vitejs/plugin-react would pull a newer Vite).

@@ -10,6 +10,8 @@
 #   $e->{dir}                  # logs/error.log, logs/access.log, livekit.log
 #   $e->{livekit}              # LiveKit itself (API key "testkey")
 #   E2E::api($e, POST => '/api/...', {json}, $token) -> (status, data)
+#   E2E::browser_run($e or $url, 'test/e2ee.mjs', %env)
+#                              -> (exit code, {room, key, other}, lines)
 
 package E2E;
 
@@ -50,6 +52,16 @@ sub need {
     return unless @missing;
     BAIL_OUT("missing: @missing. make test builds them; "
              . "BEDRUD_E2E=0 skips the end-to-end tests");
+}
+
+# what the browser tests need: LiveKit, the built client, playwright-core
+# and Debian's chromium
+sub need_browser {
+    need('var/bin/livekit-server', 'web/dist/index.html',
+         'web/node_modules/playwright-core/cli.js');
+    my $chromium = $ENV{CHROMIUM} || '/usr/bin/chromium';
+    BAIL_OUT("$chromium is missing (Debian's chromium: make deps installs it)")
+        unless -x $chromium;
 }
 
 sub wait_for {
@@ -125,6 +137,9 @@ YAML
     my $conf = http_config(extra => '    bedrud_livekit_api /_livekit/;',
                            livekit_host => "http://127.0.0.1:$port/livekit");
     my $twirp = twirp_location($lk_port);
+    my ($csp) = slurp("$top/conf/bedrud-server.conf")
+        =~ /^\s*add_header Content-Security-Policy ("[^"\n]+") always;/m
+        or BAIL_OUT('no Content-Security-Policy in conf/bedrud-server.conf');
 
     open $fh, '>', "$dir/conf/nginx.conf" or die $!;
     print $fh <<"CONF";
@@ -157,8 +172,8 @@ $conf
             root $web;
             try_files \$uri /index.html =404;
             add_header Referrer-Policy no-referrer always;
-            # as conf/bedrud.conf
-            add_header Content-Security-Policy "default-src 'self'; script-src 'self'; worker-src 'self'; connect-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; style-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'" always;
+            # the shipped one (conf/bedrud-server.conf)
+            add_header Content-Security-Policy $csp always;
         }
     }
 }
@@ -210,16 +225,18 @@ LUA
     return scalar redis_cli('EVAL', $lua, 0);
 }
 
-# A browser script of web/test (e2ee.mjs, meeting.mjs) against $e, in
-# Debian's chromium: each "ok - ..."/"not ok - ..." line it prints becomes
-# a test of ours, anything else a diag. Returns its exit code and what it
-# named: { room => , key => , other => }.
+# A browser script of web/test (e2ee.mjs, meeting.mjs) against $e (or a
+# base URL), in Debian's chromium; %env: more environment (HOME,
+# E2EE_RELAY, ...).  Each "ok - ..."/"not ok - ..." line it prints becomes
+# a test of ours, anything else a diag.  Returns its exit code, what it
+# named ({ room => , key => , other => }) and its output lines.
 sub browser_run {
     my ($e, $script, %env) = @_;
+    my $url = ref $e ? $e->{url} : $e;
     my $top = $ENV{TEST_NGINX_TOP};
     my $chromium = $ENV{CHROMIUM} || '/usr/bin/chromium';
     my $vars = join ' ', map { "$_='$env{$_}'" } sort keys %env;
-    my @out = `cd '$top/web' && CHROMIUM='$chromium' $vars timeout 300 node '$script' '$e->{url}' 2>&1`;
+    my @out = `cd '$top/web' && CHROMIUM='$chromium' $vars timeout 300 node '$script' '$url' 2>&1`;
     my $rc = $? >> 8;
     my %named;
     for (@out) {
@@ -234,18 +251,7 @@ sub browser_run {
             diag($_);
         }
     }
-    return ($rc, \%named);
-}
-
-# what a browser test needs, or why it cannot run
-sub need_browser {
-    need('var/bin/livekit-server', 'web/dist/index.html',
-         'web/node_modules/playwright-core/cli.js');
-    my $chromium = $ENV{CHROMIUM} || '/usr/bin/chromium';
-    BAIL_OUT("$chromium is missing (Debian's chromium: make deps installs it)")
-        unless -x $chromium;
-    plan skip_all => "no Redis on port $ENV{TEST_NGINX_REDIS_PORT}"
-        unless redis_cli('PING') eq 'PONG';
+    return ($rc, \%named, @out);
 }
 
 sub slurp {

@@ -7,8 +7,9 @@
 /*
  * Unit tests of the pure helpers: ngx_http_bedrud_password.c (built with
  * NGX_HTTP_BEDRUD_UNIT, without the thread pool wrappers),
- * ngx_http_bedrud_jwt.c, ngx_http_bedrud_livekit.c and
- * ngx_http_bedrud_validate.c.  Output is TAP, run by t/unit.t under prove.
+ * ngx_http_bedrud_jwt.c, ngx_http_bedrud_livekit.c,
+ * ngx_http_bedrud_validate.c, ngx_http_bedrud_string.c and
+ * ngx_http_bedrud_keys.c.  Output is TAP, run by t/unit.t under prove.
  * Single-threaded, as ngx_http_bedrud_hs256() requires.
  *
  * BEDRUD_UNIT_SKIP_SLOW=1 skips the scrypt run at the default (OWASP)
@@ -107,8 +108,16 @@ static void t_utf8(void);
 static void t_email(void);
 static void t_random(void);
 static void t_timestamp(void);
+static void t_rfc3339(void);
+static void t_uuid_valid(void);
+static void t_trim_space(void);
+static void t_names(void);
+static void t_datetime(void);
+static void t_ids(void);
+static void t_keys(void);
 static void t_json_depth(void);
 static void t_base64(void);
+static void t_json_escape(void);
 
 
 static ngx_uint_t  t_count;
@@ -2274,6 +2283,365 @@ t_timestamp(void)
 
 
 static void
+t_rfc3339(void)
+{
+    u_char      *end;
+    ngx_uint_t   i;
+    u_char       buf[NGX_HTTP_BEDRUD_TIMESTAMP_LEN];
+
+    static struct {
+        time_t       sec;
+        ngx_uint_t   usec;
+        const char  *text;
+    } cases[] = {
+        { T_NOW, 0, "2026-04-28T12:00:00Z" },
+        { T_NOW, 123400, "2026-04-28T12:00:00.1234Z" },
+        { T_NOW, 1, "2026-04-28T12:00:00.000001Z" },
+        { T_NOW + 43199, 999999, "2026-04-28T23:59:59.999999Z" },
+        { 0, 500000, "1970-01-01T00:00:00.5Z" },
+        { 951782400, 0, "2000-02-29T00:00:00Z" }
+    };
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        end = ngx_http_bedrud_rfc3339(buf, cases[i].sec, cases[i].usec);
+
+        t_ok((size_t) (end - buf) == strlen(cases[i].text)
+             && ngx_strncmp(buf, cases[i].text, end - buf) == 0,
+             "rfc3339 %s", cases[i].text);
+    }
+}
+
+
+static void
+t_uuid_valid(void)
+{
+    ngx_str_t   s;
+    ngx_uint_t  i;
+    u_char      id[NGX_HTTP_BEDRUD_UUID_LEN];
+
+    static struct {
+        const char  *id;
+        ngx_int_t    rc;
+    } cases[] = {
+        { "0f8fad5b-d9cb-469f-a165-70867728950e", NGX_OK },
+        { "0F8FAD5B-D9CB-469F-A165-70867728950E", NGX_DECLINED },
+        { "0f8fad5b-d9cb-469f-a165-70867728950", NGX_DECLINED },
+        { "0f8fad5b-d9cb-469f-a165-70867728950e0", NGX_DECLINED },
+        { "0f8fad5bxd9cb-469f-a165-70867728950e", NGX_DECLINED },
+        { "0f8fad5b-d9cb-469f-a165-7086772895}e", NGX_DECLINED },
+        { "", NGX_DECLINED }
+    };
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        s = t_str(cases[i].id);
+
+        t_ok(ngx_http_bedrud_uuid_valid(&s) == cases[i].rc,
+             "uuid_valid \"%s\"", cases[i].id);
+    }
+
+    ngx_http_bedrud_uuid(id);
+    s.data = id;
+    s.len = sizeof(id);
+
+    t_ok(ngx_http_bedrud_uuid_valid(&s) == NGX_OK,
+         "uuid_valid takes what uuid makes");
+}
+
+
+static void
+t_trim_space(void)
+{
+    ngx_str_t   s;
+    ngx_uint_t  i;
+
+    static struct {
+        const char  *in;
+        const char  *out;
+    } cases[] = {
+        { "", "" },
+        { "   ", "" },
+        { "a", "a" },
+        { " \t\n\v\f\ra b\r\n", "a b" },
+        { "\xc2\xa0name\xc2\x85", "name" },
+        { "\xe3\x80\x80x\xe2\x80\x8a", "x" },
+        { "\xe2\x80\xa8\xe2\x80\xa9\xe2\x80\xafy\xe2\x81\x9f\xe1\x9a\x80",
+          "y" },
+        { "\xe2\x80\x8bz", "\xe2\x80\x8bz" },   /* U+200B is no space */
+        { "\xc3\xa9 ", "\xc3\xa9" }
+    };
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        s = t_str(cases[i].in);
+
+        ngx_http_bedrud_trim_space(&s);
+
+        t_ok(s.len == strlen(cases[i].out)
+             && ngx_strncmp(s.data, cases[i].out, s.len) == 0,
+             "trim_space case %u", (unsigned) i);
+    }
+}
+
+
+static void
+t_names(void)
+{
+    ngx_str_t    s;
+    ngx_uint_t   i;
+    const char  *err;
+    u_char       longname[300];
+
+    static struct {
+        const char  *name;
+        const char  *error;    /* a word of it, or NULL */
+    } rooms[] = {
+        { "abc", NULL },
+        { "team-standup-42", NULL },
+        { "ab", "at least 3" },
+        { "-abc", "lowercase" },
+        { "abc-", "lowercase" },
+        { "a--bc", "lowercase" },
+        { "Abc", "lowercase" },
+        { "a_bc", "lowercase" },
+        { "a bc", "lowercase" }
+    };
+
+    static struct {
+        const char  *name;
+        const char  *error;
+    } guests[] = {
+        { "Alice", NULL },
+        { "J\xc3\xb6rg \xe2\x80\x94 the host", NULL },
+        { "tab\there", "invalid" },
+        { "del\x7f", "invalid" },
+        { "c1 \xc2\x85", "invalid" },
+        { "rlo \xe2\x80\xae", "invalid" },
+        { "isolate \xe2\x81\xa6", "invalid" },
+        { "line \xe2\x80\xa8", "invalid" }
+    };
+
+    static struct {
+        const char  *id;
+        ngx_int_t    rc;
+    } ids[] = {
+        { "guest-abc12345", NGX_OK },
+        { "0f8fad5b-d9cb-469f-a165-70867728950e", NGX_OK },
+        { "", NGX_DECLINED },
+        { "two words", NGX_DECLINED },
+        { "nul\x01", NGX_DECLINED },
+        { "bad\xff", NGX_DECLINED }
+    };
+
+    for (i = 0; i < sizeof(rooms) / sizeof(rooms[0]); i++) {
+        s = t_str(rooms[i].name);
+        err = ngx_http_bedrud_room_name_error(&s);
+
+        t_ok(rooms[i].error ? (err && strstr(err, rooms[i].error) != NULL)
+                            : err == NULL,
+             "room name \"%s\": %s", rooms[i].name,
+             err ? err : "valid");
+    }
+
+    ngx_memset(longname, 'a', 64);
+    s.data = longname;
+    s.len = 64;
+    err = ngx_http_bedrud_room_name_error(&s);
+    t_ok(err && strstr(err, "at most 63") != NULL, "room name of 64 bytes");
+
+    for (i = 0; i < sizeof(guests) / sizeof(guests[0]); i++) {
+        s = t_str(guests[i].name);
+        err = ngx_http_bedrud_guest_name_error(&s);
+
+        t_ok(guests[i].error ? (err && strstr(err, guests[i].error) != NULL)
+                             : err == NULL,
+             "guest name case %u: %s", (unsigned) i, err ? err : "valid");
+    }
+
+    ngx_memset(longname, 'a', 101);
+    s.data = longname;
+    s.len = 101;
+    err = ngx_http_bedrud_guest_name_error(&s);
+    t_ok(err && strstr(err, "at most 100") != NULL, "guest name of 101");
+
+    for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+        s = t_str(ids[i].id);
+
+        t_ok(ngx_http_bedrud_identity_valid(&s) == ids[i].rc,
+             "identity case %u", (unsigned) i);
+    }
+
+    ngx_memset(longname, 'a', 257);
+    s.data = longname;
+    s.len = 257;
+    t_ok(ngx_http_bedrud_identity_valid(&s) == NGX_DECLINED,
+         "identity of 257 bytes");
+}
+
+
+static void
+t_datetime(void)
+{
+    size_t      len;
+    ngx_str_t   s;
+    ngx_uint_t  i;
+    u_char      out[NGX_HTTP_BEDRUD_DATETIME_LEN];
+
+    static struct {
+        const char  *rfc;
+        const char  *out;      /* "" when unparsable */
+    } cases[] = {
+        { "2026-04-28T12:00:00Z", "2026-04-28 12:00:00" },
+        { "2026-04-28T12:00:00.123456Z", "2026-04-28 12:00:00" },
+        { "2026-04-28t12:00:00z", "2026-04-28 12:00:00" },
+        { "2026-04-28T12:00:00+02:00", "2026-04-28 10:00:00" },
+        { "2026-04-28T23:30:00-01:00", "2026-04-29 00:30:00" },
+        { "2024-02-29T00:00:00Z", "2024-02-29 00:00:00" },
+        { "0000-01-01T00:00:00+00:01", "" },
+        { "2026-13-01T00:00:00Z", "" },
+        { "2026-04-28 12:00:00Z", "" },
+        { "2026-04-28T12:00:00", "" },
+        { "2026-04-28T12:00:00+2:00", "" },
+        { "2026-04-28T1a:00:00Z", "" },
+        { "", "" }
+    };
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        s = t_str(cases[i].rfc);
+        len = ngx_http_bedrud_datetime(&s, out);
+
+        t_ok(len == strlen(cases[i].out)
+             && ngx_strncmp(out, cases[i].out, len) == 0,
+             "datetime \"%s\" -> \"%s\"", cases[i].rfc, cases[i].out);
+    }
+}
+
+
+static void
+t_ids(void)
+{
+    ngx_str_t   s;
+    ngx_uint_t  i;
+
+    static struct {
+        const char  *id;
+        ngx_int_t    rc;
+    } ids[] = {
+        { "0f8fad5b-d9cb-469f-a165-70867728950e", NGX_OK },
+        { "google_1234.5678-AB", NGX_OK },
+        { "", NGX_DECLINED },
+        { "a}b", NGX_DECLINED },
+        { "a b", NGX_DECLINED },
+        { "0123456789012345678901234567890123456789012345678901234567890123",
+          NGX_OK },
+        { "01234567890123456789012345678901234567890123456789012345678901234",
+          NGX_DECLINED }
+    };
+
+    static struct {
+        const char  *role;
+        ngx_int_t    rc;
+    } roles[] = {
+        { "user", NGX_OK },
+        { "super_admin-2", NGX_OK },
+        { "", NGX_DECLINED },
+        { "Admin", NGX_DECLINED },
+        { "a b", NGX_DECLINED },
+        { "012345678901234567890123456789ab", NGX_OK },
+        { "012345678901234567890123456789abc", NGX_DECLINED }
+    };
+
+    for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+        s = t_str(ids[i].id);
+
+        t_ok(ngx_http_bedrud_id_valid(&s) == ids[i].rc,
+             "id_valid \"%s\"", ids[i].id);
+    }
+
+    for (i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
+        t_ok(ngx_http_bedrud_role_valid(roles[i].role,
+                                        strlen(roles[i].role))
+             == roles[i].rc,
+             "role_valid \"%s\"", roles[i].role);
+    }
+}
+
+
+static void
+t_keys(void)
+{
+    ngx_str_t   k, id, fam;
+    ngx_uint_t  i;
+
+    static struct {
+        ngx_uint_t   kind;
+        const char  *key;
+    } keys[] = {
+        { NGX_HTTP_BEDRUD_KEY_USER, "bedrud:user:{x1}" },
+        { NGX_HTTP_BEDRUD_KEY_USER_ROOMS, "bedrud:user:{x1}:rooms" },
+        { NGX_HTTP_BEDRUD_KEY_SESSIONS, "bedrud:sessions:{x1}" },
+        { NGX_HTTP_BEDRUD_KEY_EMAIL, "bedrud:email:x1" },
+        { NGX_HTTP_BEDRUD_KEY_INVITE, "bedrud:invite:x1" },
+        { NGX_HTTP_BEDRUD_KEY_INVITE_ID, "bedrud:inviteid:x1" },
+        { NGX_HTTP_BEDRUD_KEY_ROOM, "bedrud:room:{x1}" },
+        { NGX_HTTP_BEDRUD_KEY_ROOM_SEATS, "bedrud:room:{x1}:seats" },
+        { NGX_HTTP_BEDRUD_KEY_ROOM_BANS, "bedrud:room:{x1}:bans" },
+        { NGX_HTTP_BEDRUD_KEY_ROOM_GUESTBANS, "bedrud:room:{x1}:guestbans" },
+        { NGX_HTTP_BEDRUD_KEY_ROOM_GUESTS, "bedrud:room:{x1}:guests" },
+        { NGX_HTTP_BEDRUD_KEY_ROOM_GUESTEXP, "bedrud:room:{x1}:guestexp" },
+        { NGX_HTTP_BEDRUD_KEY_ROOM_MODS, "bedrud:room:{x1}:mods" },
+        { NGX_HTTP_BEDRUD_KEY_ROOM_PRESENCE, "bedrud:room:{x1}:presence" },
+        { NGX_HTTP_BEDRUD_KEY_ROOM_NAME, "bedrud:roomname:x1" },
+        { NGX_HTTP_BEDRUD_KEY_LK_EVENT, "bedrud:lkevent:x1" }
+    };
+
+    static struct {
+        int64_t      n;
+        const char  *text;
+    } nums[] = {
+        { 0, "0" },
+        { 7, "7" },
+        { -42, "-42" },
+        { 1777377600123LL, "1777377600123" },
+        { INT64_MAX, "9223372036854775807" },
+        { INT64_MIN, "-9223372036854775808" }
+    };
+
+    id = t_str("x1");
+
+    for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        t_ok(ngx_http_bedrud_key(&ngx_stub_pool, keys[i].kind, &id, &k)
+             == NGX_OK
+             && k.len == strlen(keys[i].key)
+             && ngx_strncmp(k.data, keys[i].key, k.len) == 0,
+             "key %s", keys[i].key);
+    }
+
+    t_ok(ngx_http_bedrud_key(&ngx_stub_pool, 999, &id, &k) == NGX_ERROR,
+         "key of an unknown kind");
+
+    fam = t_str("f2");
+
+    t_ok(ngx_http_bedrud_session_key(&ngx_stub_pool, &id, &fam, &k) == NGX_OK
+         && k.len == sizeof("bedrud:session:{x1}:f2") - 1
+         && ngx_strncmp(k.data, "bedrud:session:{x1}:f2", k.len) == 0,
+         "session key");
+
+    for (i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+        t_ok(ngx_http_bedrud_num(&ngx_stub_pool, nums[i].n, &k) == NGX_OK
+             && k.len == strlen(nums[i].text)
+             && ngx_strncmp(k.data, nums[i].text, k.len) == 0,
+             "num %s", nums[i].text);
+    }
+
+    ngx_http_bedrud_bit(&k, 1);
+    t_ok(k.len == 1 && k.data[0] == '1', "bit on");
+    ngx_http_bedrud_bit(&k, 0);
+    t_ok(k.len == 1 && k.data[0] == '0', "bit off");
+
+    ngx_stub_pool_reset();
+}
+
+
+static void
 t_json_depth(void)
 {
     ngx_uint_t  i;
@@ -2371,6 +2739,27 @@ t_base64(void)
 }
 
 
+static void
+t_json_escape(void)
+{
+    u_char      *end;
+    ngx_str_t    s;
+    u_char       out[64];
+    static char  want[] = "a\\\"\\\\\\b\\f\\n\\r\\t\\u0001\\u001F\xc3\xa9/";
+
+    s.data = (u_char *) "a\"\\\b\f\n\r\t\x01\x1f\xc3\xa9/";
+    s.len = 13;
+
+    end = ngx_http_bedrud_json_escape(out, &s);
+
+    t_ok((size_t) (end - out) == sizeof(want) - 1
+         && ngx_memcmp(out, want, sizeof(want) - 1) == 0,
+         "json escape: short forms, \\u00XX, UTF-8 and '/' as they are");
+    t_ok(ngx_http_bedrud_json_escape_len(&s) == sizeof(want) - 1,
+         "json escape length matches what is written");
+}
+
+
 int
 main(void)
 {
@@ -2392,8 +2781,16 @@ main(void)
     t_email();
     t_random();
     t_timestamp();
+    t_rfc3339();
+    t_uuid_valid();
+    t_trim_space();
+    t_names();
+    t_datetime();
+    t_ids();
+    t_keys();
     t_json_depth();
     t_base64();
+    t_json_escape();
 
     ngx_stub_pool_reset();
 

@@ -1,6 +1,7 @@
 // The web client's end-to-end encryption in Debian's chromium
 // (playwright-core, fake camera and microphone), against nginx + the
-// module + LiveKit on loopback, run by t/910-web-e2ee.t:
+// module + LiveKit on loopback, run by t/910-web-e2ee.t, and by
+// t/920-https-turn.t over HTTPS with nothing but TURN relays:
 //
 //   1. Alice signs up and creates an E2EE room: its link (from the invite
 //      panel) carries #key=, and the address bar no longer does.
@@ -13,14 +14,18 @@
 //   4. Alice and Bob chat (text streams, encrypted with the same key);
 //      Carol receives none of it.
 //   5. Bob turns his camera off and on: Alice sees it.
+//   6. With E2EE_RELAY: each one's media went through relays of the
+//      kind asked for only (relay.mjs).
 //
 // Prints one line per check ("ok ..." / "not ok ...") and the room's
 // name and key ("room <name> key <key>") for the caller's own checks of
 // logs and Redis; exits 1 if any check failed.
 //
-// Usage: node e2ee.mjs <base url>     (CHROMIUM: the browser binary)
+// Usage: node e2ee.mjs <base url>     (CHROMIUM: the browser binary;
+// E2EE_RELAY, E2EE_TURNS_PORT: relays only, see relay.mjs)
 
 import * as web from './lib.mjs';
+import { relayChecks } from './relay.mjs';
 
 const base = process.argv[2];
 const t = web.checker();
@@ -33,12 +38,6 @@ const roomStatus = (page) => page.evaluate(() => {
   return { connection: m?.dataset.connection, e2ee: s?.dataset.state, text: s?.textContent,
            ended: document.querySelector('[data-testid=ended]')?.textContent ?? '' };
 });
-
-// the tile of `name` on `page` has this E2EE state
-const tileState = (page, name, state, timeout = 15000) => web.waitTrue(page, ([n, s]) =>
-  [...document.querySelectorAll('[data-testid=tile][data-local=false]')]
-    .some((t) => t.dataset.name === n
-      && t.querySelector('[data-testid=e2ee-mark]')?.dataset.state === s), [name, state], timeout);
 
 try {
   // 1. Alice
@@ -62,15 +61,15 @@ try {
   check(await web.seesVideoOf(bob, 'Alice'), 'Bob decodes Alice\'s video');
   check(await web.keepsDecoding(alice, 'Bob'), 'Alice keeps decoding',
         JSON.stringify(await web.decodeStats(alice)));
-  check(await tileState(alice, 'Bob', 'encrypted'), 'Alice sees Bob as encrypted');
-  check(await tileState(bob, 'Alice', 'encrypted'), 'Bob sees Alice as encrypted');
+  check(await web.tileState(alice, 'Bob', 'encrypted'), 'Alice sees Bob as encrypted');
+  check(await web.tileState(bob, 'Alice', 'encrypted'), 'Bob sees Alice as encrypted');
 
   // 3. Carol, a guest (no account), with another key
   const carol = await web.person(browser, 'Carol', t);
   const other = 'A'.repeat(42) + 'w';
   await web.joinByLink(carol, link.replace(/#key=.*$/, `#key=${other}`), { guest: 'Carol' });
-  const told = await tileState(carol, 'Alice', 'undecryptable', 20000)
-    && await tileState(carol, 'Bob', 'undecryptable', 20000);
+  const told = await web.tileState(carol, 'Alice', 'undecryptable', 20000)
+    && await web.tileState(carol, 'Bob', 'undecryptable', 20000);
   check(told, 'Carol, with another key, is told by name whom she cannot decrypt',
         JSON.stringify(await web.decodeStats(carol)));
   const carolStatus = await roomStatus(carol);
@@ -83,7 +82,7 @@ try {
   const named = await web.waitTrue(alice, () =>
     [...document.querySelectorAll('[data-testid=tile]')].some((x) => x.dataset.name === 'Carol'));
   check(named, 'Alice sees the guest by her name');
-  check(await tileState(alice, 'Carol', 'undecryptable'),
+  check(await web.tileState(alice, 'Carol', 'undecryptable'),
         'and is told that she cannot decrypt Carol, by name');
 
   // 4. chat: encrypted with the room key, so Carol gets nothing
@@ -136,6 +135,10 @@ try {
     const leak = page.requests.filter((r) => r.includes(k));
     check(leak.length === 0, `${page.who}'s key is in none of its requests`, leak.join(' | '));
   }
+
+  // over TURN only when E2EE_RELAY says so (t/920): what each one used
+  await relayChecks([alice, bob, carol, fresh].map((page) =>
+    ({ page, who: page.who, kind: page.relay })), check);
 
   check(t.problems.length === 0, 'no CSP violation or page error', t.problems.join(' | '));
   console.log(`room ${room} key ${key}`);

@@ -19,12 +19,11 @@
 // Output: one "frame <kind> <ms>" line per room, then
 //         "summary <kind> n=<n> median=<ms> worst=<ms> best=<ms>".
 
-import { chromium } from 'playwright-core';
+import { launch } from './chromium.mjs';
 import { randomBytes } from 'node:crypto';
 
 const base = process.argv[2];
 const rooms = Number(process.argv[3] ?? 5);
-const exe = process.env.CHROMIUM || '/usr/bin/chromium';
 const run = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
 
 async function api(path, body, token) {
@@ -55,19 +54,7 @@ async function newRoom(i, e2ee) {
   return e2ee ? `${path}#key=${randomBytes(32).toString('base64url')}` : path;
 }
 
-const browser = await chromium.launch({
-  executablePath: exe,
-  args: [
-    '--use-fake-ui-for-media-stream',
-    '--use-fake-device-for-media-stream',
-    '--allow-loopback-in-peer-connection',
-    '--disable-features=WebRtcHideLocalIpsWithMdns',
-    '--autoplay-policy=no-user-gesture-required',
-    '--no-sandbox', '--disable-dev-shm-usage',
-    '--disable-background-networking', '--disable-component-update',
-    '--disable-sync', '--no-first-run',
-  ],
-});
+const browser = await launch();
 
 // the clock, inside the page
 function hook() {

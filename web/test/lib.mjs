@@ -17,7 +17,7 @@
 //   await web.decodeStats(alice);   // [{ identity, name, frames, width, e2ee }]
 
 import { createHmac } from 'node:crypto';
-import { chromium } from 'playwright-core';
+import { relayOnly } from './relay.mjs';
 
 export const PASSWORD = 'correct horse battery';
 export const run = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6)}`;
@@ -36,39 +36,24 @@ export function checker() {
   return t;
 }
 
-export const CHROMIUM_ARGS = [
-  '--use-fake-ui-for-media-stream',
-  '--use-fake-device-for-media-stream',
-  '--allow-loopback-in-peer-connection',
-  '--disable-features=WebRtcHideLocalIpsWithMdns',
-  '--autoplay-policy=no-user-gesture-required',
-  '--no-sandbox',
-  '--disable-dev-shm-usage',    // containers often have a tiny /dev/shm
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-
-export function launch(extraArgs = []) {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: [...CHROMIUM_ARGS, ...extraArgs],
-  });
-}
+export { launch } from './chromium.mjs';
 
 /**
  * A person: a browser context of their own (cookies, sessionStorage) and
  * a page. CSP violations, page errors and crashes go to t.problems.
  * Every request URL goes to page.requests (to check that no key leaks).
+ * With E2EE_RELAY set (t/920) the person may use TURN relays only, of
+ * the kind in page.relay (relay.mjs); relayChecks() checks them.
  */
 export async function person(browser, name, t, { viewport } = {}) {
   const ctx = await browser.newContext({
     viewport: viewport ?? { width: 1280, height: 800 },
     permissions: ['clipboard-read', 'clipboard-write'],
   });
+  const relay = await relayOnly(ctx);
   const page = await ctx.newPage();
   page.who = name;
+  page.relay = relay;
   page.requests = [];
   page.on('console', (m) => {
     if (m.type() === 'error' && /Content Security Policy|Refused to/.test(m.text())) {
@@ -188,6 +173,15 @@ export const decodeStats = (page) => page.evaluate(() =>
       e2ee: t.querySelector('[data-testid=e2ee-mark]')?.dataset.state ?? '',
     };
   }));
+
+/**
+ * The tile of `name` (not the local one) shows this E2EE state:
+ * 'encrypted', 'unencrypted', 'undecryptable', 'idle' (status.tsx).
+ */
+export const tileState = (page, name, state, timeout = 15000) => waitTrue(page, ([n, s]) =>
+  [...document.querySelectorAll('[data-testid=tile][data-local=false]')]
+    .some((t) => t.dataset.name === n
+      && t.querySelector('[data-testid=e2ee-mark]')?.dataset.state === s), [name, state], timeout);
 
 /** Frames decoded from `name`'s `source` (camera) keep rising for `ms`. */
 export async function keepsDecoding(page, name, { source = 'camera', ms = 3000 } = {}) {
