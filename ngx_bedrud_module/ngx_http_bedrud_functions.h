@@ -252,6 +252,17 @@
 #define NGX_HTTP_BEDRUD_ROOM_BAN_N                            8
 
 
+/* bedrud_room_bans (redis/rooms.lua) */
+#define NGX_HTTP_BEDRUD_ROOM_BANS  "bedrud_room_bans"
+#define NGX_HTTP_BEDRUD_ROOM_BANS_K_ROOM                      0
+#define NGX_HTTP_BEDRUD_ROOM_BANS_K_BANS                      1
+#define NGX_HTTP_BEDRUD_ROOM_BANS_K_GUESTS                    2
+#define NGX_HTTP_BEDRUD_ROOM_BANS_NKEYS                       3
+#define NGX_HTTP_BEDRUD_ROOM_BANS_A_CALLER                    3
+#define NGX_HTTP_BEDRUD_ROOM_BANS_A_SUPERADMIN                4
+#define NGX_HTTP_BEDRUD_ROOM_BANS_N                           5
+
+
 /* bedrud_livekit_event (redis/rooms.lua) */
 #define NGX_HTTP_BEDRUD_LIVEKIT_EVENT  "bedrud_livekit_event"
 #define NGX_HTTP_BEDRUD_LIVEKIT_EVENT_K_ROOM_NAME             0
@@ -397,6 +408,12 @@
 #define NGX_HTTP_BEDRUD_JOIN_NFIELDS                          12
 
 
+/* BAN_FIELDS (redis/rooms.lua): a ban in bedrud_room_bans's list */
+#define NGX_HTTP_BEDRUD_BAN_F_IDENTITY                        0
+#define NGX_HTTP_BEDRUD_BAN_F_NAME                            1
+#define NGX_HTTP_BEDRUD_BAN_NFIELDS                           2
+
+
 /* USER_FIELDS (redis/admin.lua): an admin user item */
 #define NGX_HTTP_BEDRUD_USER_F_ID                             0
 #define NGX_HTTP_BEDRUD_USER_F_EMAIL                          1
@@ -418,6 +435,7 @@
 #define NGX_HTTP_BEDRUD_INVITE_F_USED_BY                      6
 #define NGX_HTTP_BEDRUD_INVITE_F_CREATED_AT                   7
 #define NGX_HTTP_BEDRUD_INVITE_NFIELDS                        8
+
 
 
 #endif /* _NGX_HTTP_BEDRUD_FUNCTIONS_H_INCLUDED_ */

@@ -692,6 +692,8 @@ void ngx_http_bedrud_room_ban(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 void ngx_http_bedrud_room_unban(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
+void ngx_http_bedrud_room_bans(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
 
 
 /* ngx_http_bedrud_admin.c: /api/admin/..., superadmin only */

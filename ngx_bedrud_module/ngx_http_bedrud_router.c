@@ -106,6 +106,10 @@ static ngx_http_bedrud_route_t  ngx_http_bedrud_route_table[] = {
       NGX_HTTP_BEDRUD_AUTH_USER, NGX_HTTP_BEDRUD_LIMIT_NONE,
       NULL, 0, 0, 0 },
 
+    { NGX_HTTP_GET, "/api/room/:roomId/bans", ngx_http_bedrud_room_bans,
+      NGX_HTTP_BEDRUD_AUTH_USER, NGX_HTTP_BEDRUD_LIMIT_NONE,
+      NULL, 0, 0, 0 },
+
     /* administration: superadmin only */
 
     { NGX_HTTP_GET, "/api/admin/rooms", ngx_http_bedrud_admin_rooms,

@@ -46,6 +46,10 @@ local function room_name_key(name)
     return 'bedrud:roomname:' .. name
 end
 
+local function user_key(uid)
+    return 'bedrud:user:{' .. uid .. '}'
+end
+
 local function user_rooms_key(uid)
     return 'bedrud:user:{' .. uid .. '}:rooms'
 end
@@ -391,6 +395,54 @@ local function ban(keys, args)
     return {'OK'}
 end
 
+-- a ban in a ban list, in this order: nginx reads the fields by position
+-- (NGX_HTTP_BEDRUD_BAN_F_* in ngx_http_bedrud_functions.h)
+local BAN_FIELDS = {'identity', 'name'}
+local B = positions(BAN_FIELDS)
+
+--[[
+  bedrud_room_bans: the room's ban list; owner or superadmin only.
+  caller: the user's id; superadmin: 1/0
+  Reply: {'OK', one BAN_FIELDS array per ban...} sorted by identity, the
+  name being the guest's as shown (or, once that is forgotten, as it was
+  banned: lowercased), the user's current name, or "" when none is
+  known; {'NOTFOUND'} or {'FORBIDDEN'}
+]]
+local K, A = declare('bedrud_room_bans',
+    {'room', 'bans', 'guests'},
+    {'caller', 'superadmin'})
+local function bans(keys, args)
+    local owner = owner_of(keys[K.room])
+    if not owner then
+        return {'NOTFOUND'}
+    end
+    if args[A.caller] ~= owner and args[A.superadmin] ~= '1' then
+        return {'FORBIDDEN'}
+    end
+    local all = redis.call('HGETALL', keys[K.bans])
+    local folded, ids = {}, {}
+    for i = 1, #all, 2 do
+        folded[all[i]] = all[i + 1]
+        table.insert(ids, all[i])
+    end
+    table.sort(ids)
+    local r = {'OK'}
+    for _, id in ipairs(ids) do
+        local name
+        if string.sub(id, 1, 6) == 'guest-' then
+            name = redis.call('HGET', keys[K.guests], id) or folded[id]
+        elseif string.match(id, '^%x+%-%x+%-%x+%-%x+%-%x+$') then
+            -- identities of users are their ids (checked UUIDs)
+            name = redis.call('HGET', user_key(id), 'name')
+        end
+        local ban = {}
+        ban[B.identity] = id
+        ban[B.name] = name or ''
+        table.insert(r, ban)
+    end
+    return r
+end
+
 --[[
   bedrud_livekit_event: what a LiveKit webhook means for one of our rooms,
   found with its keys through the name index.
@@ -506,4 +558,6 @@ redis.register_function{function_name = 'bedrud_room_list',
 redis.register_function('bedrud_room_settings', settings)
 redis.register_function('bedrud_room_delete', delete)
 redis.register_function('bedrud_room_ban', ban)
+redis.register_function{function_name = 'bedrud_room_bans',
+    callback = bans, flags = {'no-writes'}}
 redis.register_function('bedrud_livekit_event', livekit_event)
