@@ -172,6 +172,7 @@ try {
   await bob.click('#guest button[type=submit]');
   check(await web.connected(bob) && await web.seesVideoOf(bob, 'Alice'),
         'after a reload Bob joins again with the kept key');
+  check(await web.seesVideoOf(alice, 'Bob'), 'and Alice decodes his camera again');
 
   // the people list
   await alice.click('.side-panel .close');
