@@ -20,8 +20,8 @@ CC_OPT     := -g -O2 -fstack-protector-strong -Wformat \
               -Werror=format-security -fPIC -Wdate-time -D_FORTIFY_SOURCE=2
 LD_OPT     := -Wl,-z,relro -Wl,-z,now -fPIC
 
-WEB_SRCS   := $(wildcard web/src/*) web/index.html web/vite.config.ts \
-              web/tsconfig.json web/package.json
+WEB_SRCS   := $(shell find web/src -type f) web/index.html \
+              web/vite.config.ts web/tsconfig.json web/package.json
 
 .PHONY: all build deps run test unit bench clean web bot deb
 

@@ -452,6 +452,12 @@
 #define NGX_HTTP_BEDRUD_ACCESS_NFIELDS                        4
 
 
+/* BAN_FIELDS (redis/rooms.lua): a ban in bedrud_room_bans's list */
+#define NGX_HTTP_BEDRUD_BAN_F_IDENTITY                        0
+#define NGX_HTTP_BEDRUD_BAN_F_NAME                            1
+#define NGX_HTTP_BEDRUD_BAN_NFIELDS                           2
+
+
 /* USER_FIELDS (redis/admin.lua): an admin user item */
 #define NGX_HTTP_BEDRUD_USER_F_ID                             0
 #define NGX_HTTP_BEDRUD_USER_F_EMAIL                          1
@@ -473,6 +479,7 @@
 #define NGX_HTTP_BEDRUD_INVITE_F_USED_BY                      6
 #define NGX_HTTP_BEDRUD_INVITE_F_CREATED_AT                   7
 #define NGX_HTTP_BEDRUD_INVITE_NFIELDS                        8
+
 
 
 #endif /* _NGX_HTTP_BEDRUD_FUNCTIONS_H_INCLUDED_ */

@@ -126,8 +126,6 @@ static void ngx_http_bedrud_mod_ban_done(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 static void ngx_http_bedrud_mod_banned(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
-static void ngx_http_bedrud_mod_bans_done(ngx_http_request_t *r,
-    ngx_http_bedrud_ctx_t *ctx);
 
 static json_t *ngx_http_bedrud_mod_metadata(json_t *participant);
 static ngx_uint_t ngx_http_bedrud_mod_has(json_t *list, const char *s);
@@ -1141,95 +1139,6 @@ ngx_http_bedrud_mod_banned(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
     }
 
     ngx_http_bedrud_mod_send(r, ctx, "ban", 0, ngx_http_bedrud_mod_told);
-}
-
-
-/*
- * GET /api/room/:roomId/bans (ngx_bedrud only): the room's ban list for
- * its owner or a superadmin, so that a ban can be lifted by someone who
- * did not note the identity: {"bans":[{"identity","name"}...]}.
- */
-
-void
-ngx_http_bedrud_room_bans(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
-{
-    ngx_str_t  a[NGX_HTTP_BEDRUD_ROOM_BANS_N];
-
-    if (ctx->nparams == 0
-        || ngx_http_bedrud_uuid_valid(&ctx->params[0]) != NGX_OK)
-    {
-        ngx_http_bedrud_error(r, NGX_HTTP_NOT_FOUND, "Room not found");
-        return;
-    }
-
-    if (ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_ROOM, &ctx->params[0],
-                            &a[NGX_HTTP_BEDRUD_ROOM_BANS_K_ROOM])
-        != NGX_OK
-        || ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_ROOM_BANS,
-                               &ctx->params[0],
-                               &a[NGX_HTTP_BEDRUD_ROOM_BANS_K_BANS])
-           != NGX_OK
-        || ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_ROOM_GUESTS,
-                               &ctx->params[0],
-                               &a[NGX_HTTP_BEDRUD_ROOM_BANS_K_GUESTS])
-           != NGX_OK)
-    {
-        ngx_http_bedrud_internal_error(r);
-        return;
-    }
-
-    a[NGX_HTTP_BEDRUD_ROOM_BANS_A_CALLER] = ctx->claims.user_id;
-    ngx_http_bedrud_bit(&a[NGX_HTTP_BEDRUD_ROOM_BANS_A_SUPERADMIN],
-                        ctx->claims.superadmin);
-
-    ngx_http_bedrud_call(r, ctx, ROOM_BANS, a, ngx_http_bedrud_mod_bans_done);
-}
-
-
-static void
-ngx_http_bedrud_mod_bans_done(ngx_http_request_t *r,
-    ngx_http_bedrud_ctx_t *ctx)
-{
-    json_t                   *list, *ban;
-    ngx_str_t                *id, *name;
-    ngx_uint_t                i;
-    ngx_http_bedrud_reply_t  *rep;
-
-    rep = ctx->replies[0];
-
-    if (ngx_http_bedrud_reply_check(r, rep, ngx_http_bedrud_mod_owner_status,
-                                    NULL)
-        != NGX_OK)
-    {
-        return;
-    }
-
-    list = json_array();
-    if (list == NULL) {
-        ngx_http_bedrud_internal_error(r);
-        return;
-    }
-
-    /* {'OK', identity, name, identity, name, ...} */
-
-    for (i = 1; i + 1 < rep->nelts; i += 2) {
-        id = ngx_http_bedrud_reply_str(rep, i);
-        name = ngx_http_bedrud_reply_str(rep, i + 1);
-
-        ban = (id == NULL || name == NULL)
-              ? NULL
-              : json_pack("{soso}",
-                          "identity", ngx_http_bedrud_json_string(id),
-                          "name", ngx_http_bedrud_json_string(name));
-
-        if (ban == NULL || json_array_append_new(list, ban) != 0) {
-            json_decref(list);
-            ngx_http_bedrud_internal_error(r);
-            return;
-        }
-    }
-
-    ngx_http_bedrud_send(r, NGX_HTTP_OK, json_pack("{so}", "bans", list));
 }
 
 

@@ -737,6 +737,8 @@ void ngx_http_bedrud_room_settings(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 void ngx_http_bedrud_room_delete(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
+void ngx_http_bedrud_room_bans(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
 
 
 /* ngx_http_bedrud_moderation.c: in-room moderation (/api/room/:roomId/...) */
@@ -745,8 +747,6 @@ void ngx_http_bedrud_room_moderate(ngx_http_request_t *r,
 void ngx_http_bedrud_room_ban(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 void ngx_http_bedrud_room_unban(ngx_http_request_t *r,
-    ngx_http_bedrud_ctx_t *ctx);
-void ngx_http_bedrud_room_bans(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 void ngx_http_bedrud_room_stage(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);

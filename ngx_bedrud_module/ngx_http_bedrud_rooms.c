@@ -91,6 +91,9 @@ static void ngx_http_bedrud_delete_done(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 static void ngx_http_bedrud_deleted(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
+static void ngx_http_bedrud_bans_done(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+static json_t *ngx_http_bedrud_ban_item(ngx_http_bedrud_reply_t *fields);
 
 static ngx_int_t ngx_http_bedrud_join_text(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx, ngx_http_bedrud_room_t *room,
@@ -1071,6 +1074,87 @@ ngx_http_bedrud_deleted(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 {
     ngx_http_bedrud_send(r, NGX_HTTP_OK,
                          json_pack("{ss}", "status", "success"));
+}
+
+
+/*
+ * GET /api/room/:roomId/bans (ngx_bedrud only): the room's ban list for
+ * its owner or a superadmin, with names, so that a ban can be lifted by
+ * someone who did not note the identity.
+ */
+
+void
+ngx_http_bedrud_room_bans(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
+{
+    ngx_str_t  a[NGX_HTTP_BEDRUD_ROOM_BANS_N];
+
+    static ngx_http_bedrud_room_key_t  keys[] = {
+        { NGX_HTTP_BEDRUD_KEY_ROOM, NGX_HTTP_BEDRUD_ROOM_BANS_K_ROOM },
+        { NGX_HTTP_BEDRUD_KEY_ROOM_BANS, NGX_HTTP_BEDRUD_ROOM_BANS_K_BANS },
+        { NGX_HTTP_BEDRUD_KEY_ROOM_GUESTS, NGX_HTTP_BEDRUD_ROOM_BANS_K_GUESTS }
+    };
+
+    if (ngx_http_bedrud_room_keys(r, ctx, keys,
+                                  sizeof(keys) / sizeof(keys[0]), a)
+        != NGX_OK)
+    {
+        return;
+    }
+
+    ngx_http_bedrud_room_caller(ctx, &a[NGX_HTTP_BEDRUD_ROOM_BANS_A_CALLER],
+                                &a[NGX_HTTP_BEDRUD_ROOM_BANS_A_SUPERADMIN]);
+
+    ngx_http_bedrud_call(r, ctx, ROOM_BANS, a, ngx_http_bedrud_bans_done);
+}
+
+
+static void
+ngx_http_bedrud_bans_done(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
+{
+    json_t                   *list;
+    ngx_http_bedrud_reply_t  *rep;
+
+    rep = ctx->replies[0];
+
+    if (ngx_http_bedrud_reply_check(r, rep, ngx_http_bedrud_owner_status,
+                                    NULL)
+        != NGX_OK)
+    {
+        return;
+    }
+
+    list = ngx_http_bedrud_json_items(rep, 1, ngx_http_bedrud_ban_item);
+    if (list == NULL) {
+        ngx_http_bedrud_internal_error(r);
+        return;
+    }
+
+    ngx_http_bedrud_send(r, NGX_HTTP_OK, json_pack("{so}", "bans", list));
+}
+
+
+/* one BAN_FIELDS array: {"identity": ..., "name": ...} */
+
+static json_t *
+ngx_http_bedrud_ban_item(ngx_http_bedrud_reply_t *fields)
+{
+    ngx_str_t  *id, *name;
+
+    if (fields == NULL || fields->type != NGX_HTTP_BEDRUD_REPLY_ARRAY
+        || fields->nelts != NGX_HTTP_BEDRUD_BAN_NFIELDS)
+    {
+        return NULL;
+    }
+
+    id = ngx_http_bedrud_reply_str(fields, NGX_HTTP_BEDRUD_BAN_F_IDENTITY);
+    name = ngx_http_bedrud_reply_str(fields, NGX_HTTP_BEDRUD_BAN_F_NAME);
+
+    if (id == NULL || name == NULL) {
+        return NULL;
+    }
+
+    return json_pack("{soso}", "identity", ngx_http_bedrud_json_string(id),
+                     "name", ngx_http_bedrud_json_string(name));
 }
 
 

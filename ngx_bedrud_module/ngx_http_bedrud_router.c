@@ -200,7 +200,6 @@ static ngx_http_bedrud_route_t  ngx_http_bedrud_route_table[] = {
       NGX_HTTP_BEDRUD_AUTH_USER, NGX_HTTP_BEDRUD_LIMIT_NONE,
       NULL, 0, 0, 0 },
 
-
     /* administration: superadmin only */
 
     { NGX_HTTP_GET, "/api/admin/rooms", ngx_http_bedrud_admin_rooms,

@@ -46,12 +46,12 @@ local function room_name_key(name)
     return 'bedrud:roomname:' .. name
 end
 
-local function user_rooms_key(uid)
-    return 'bedrud:user:{' .. uid .. '}:rooms'
-end
-
 local function user_key(uid)
     return 'bedrud:user:{' .. uid .. '}'
+end
+
+local function user_rooms_key(uid)
+    return 'bedrud:user:{' .. uid .. '}:rooms'
 end
 
 local function with_room(status, rkey)
@@ -487,13 +487,18 @@ local function moderator(keys, args)
     return {'OK', tostring(n)}
 end
 
+-- a ban in a ban list, in this order: nginx reads the fields by position
+-- (NGX_HTTP_BEDRUD_BAN_F_* in ngx_http_bedrud_functions.h)
+local BAN_FIELDS = {'identity', 'name'}
+local B = positions(BAN_FIELDS)
+
 --[[
-  bedrud_room_bans: the room's ban list; the owner or a superadmin only.
+  bedrud_room_bans: the room's ban list; owner or superadmin only.
   caller: the user's id; superadmin: 1/0
-  Reply: {'OK', identity, name, ...} sorted by identity, name being the
-  guest's name as shown, the user's name (the user's record is found
-  through the identity), or "" when neither is known any more; or
-  {'NOTFOUND'} or {'FORBIDDEN'}
+  Reply: {'OK', one BAN_FIELDS array per ban...} sorted by identity, the
+  name being the guest's as shown (or, once that is forgotten, as it was
+  banned: lowercased), the user's current name, or "" when none is
+  known; {'NOTFOUND'} or {'FORBIDDEN'}
 ]]
 local K, A = declare('bedrud_room_bans',
     {'room', 'bans', 'guests'},
@@ -503,20 +508,26 @@ local function bans(keys, args)
     if no then
         return {no}
     end
-    local ids = redis.call('HKEYS', keys[K.bans])
+    local all = redis.call('HGETALL', keys[K.bans])
+    local folded, ids = {}, {}
+    for i = 1, #all, 2 do
+        folded[all[i]] = all[i + 1]
+        table.insert(ids, all[i])
+    end
     table.sort(ids)
     local r = {'OK'}
     for _, id in ipairs(ids) do
         local name
         if string.sub(id, 1, 6) == 'guest-' then
-            name = redis.call('HGET', keys[K.guests], id)
-        elseif string.match(id, '^[%x-]+$') then
-            -- a user id: nginx checks room ids, not identities, and a
-            -- brace would make another key
+            name = redis.call('HGET', keys[K.guests], id) or folded[id]
+        elseif string.match(id, '^%x+%-%x+%-%x+%-%x+%-%x+$') then
+            -- identities of users are their ids (checked UUIDs)
             name = redis.call('HGET', user_key(id), 'name')
         end
-        table.insert(r, id)
-        table.insert(r, name or '')
+        local ban = {}
+        ban[B.identity] = id
+        ban[B.name] = name or ''
+        table.insert(r, ban)
     end
     return r
 end

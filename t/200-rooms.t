@@ -694,6 +694,62 @@ my $o = "Content-Type: application/json\nAuthorization: Bearer $::ao15";
 
 
 
+=== TEST 15b: the ban list (ngx_bedrud): owner and superadmin, with names
+--- http_config eval: $::lk_http_config
+--- config eval: $::lk_config
+--- request eval
+my ($owner, $ao) = BedrudTest::mint_pair();
+my ($uid) = BedrudTest::mint_pair(name => 'Bob Banned');
+my (undef, $as) = BedrudTest::mint_pair();
+my (undef, $asu) = BedrudTest::mint_pair(accesses => ['user', 'superadmin']);
+my ($id) = ::make_room(owner => $owner, public => 1);
+BedrudTest::redis_cli('HSET', "bedrud:room:{$id}:guests", 'guest-ab12cd34',
+                      'Mallory M.');
+# banned as "Eve", the guest since forgotten by the room
+BedrudTest::redis_cli('HSET', "bedrud:room:{$id}:bans", 'guest-77777777', 'eve');
+$::uid15b = $uid;
+my $h = sub { "Authorization: Bearer $_[0]" };
+$::h15b = [$h->($ao), $h->($ao), $h->($ao), $h->($as), $h->($ao), $h->($asu),
+           $h->($ao), $h->($ao), $h->($ao), $h->($ao), ''];
+[
+  "GET /api/room/$id/bans",
+  "POST /api/room/$id/ban/$uid",
+  "POST /api/room/$id/ban/guest-ab12cd34",
+  "GET /api/room/$id/bans",
+  "GET /api/room/$id/bans",
+  "GET /api/room/$id/bans",
+  "POST /api/room/$id/unban/$uid",
+  "GET /api/room/$id/bans",
+  "GET /api/room/" . BedrudTest::uuid() . "/bans",
+  "GET /api/room/not-a-uuid/bans",
+  "GET /api/room/$id/bans",
+]
+--- more_headers eval
+$::h15b
+--- error_code eval
+[200, 200, 200, 403, 200, 200, 200, 200, 404, 404, 401]
+--- response_body eval
+my $eve = '{"identity":"guest-77777777","name":"eve"}';
+my $mal = '{"identity":"guest-ab12cd34","name":"Mallory M."}';
+my $all = qq({"bans":[{"identity":"$::uid15b","name":"Bob Banned"},$eve,$mal]});
+[
+  qq({"bans":[$eve]}),
+  '{"status":"success"}',
+  '{"status":"success"}',
+  '{"error":"Insufficient permissions"}',
+  $all,
+  $all,
+  '{"status":"success"}',
+  qq({"bans":[$eve,$mal]}),
+  '{"error":"Room not found"}',
+  '{"error":"Room not found"}',
+  '{"error":"Missing authorization"}',
+]
+--- response_body_filters eval
+sub { $_[0] =~ s/\n\z//r }
+
+
+
 === TEST 16: a banned user is refused even when the room is not full; capacity first
 --- http_config eval: $::http_config
 --- config

@@ -3,7 +3,7 @@
 # body, the system message each SendData carries), the answer, the
 # permission levels (owner, promoted moderator, the participant itself,
 # stranger, guest account, superadmin), and LiveKit off, down, slow or
-# refusing.  The real SFU: t/905-moderation-e2e.t.
+# refusing.  The real SFU: t/906-moderation-e2e.t.
 
 use lib 't/inc';
 use BedrudTest;
@@ -850,56 +850,3 @@ my ($owner, $uid, $name) = @::t21;
           ::message($name, 'ban', $owner, 'guest-ab12cd34'),
           ::message($name, 'rekey', $owner, 'guest-ab12cd34')),
 ]
-
-
-
-=== TEST 22: the ban list: owner and superadmin, with the names to show
---- http_config eval: $::http_config
---- config eval: $::config
---- request eval
-my ($owner, $ao) = BedrudTest::mint_pair();
-my ($uid) = BedrudTest::mint_pair(name => 'Bob Banned');
-my (undef, $as) = BedrudTest::mint_pair();
-my (undef, $asu) = BedrudTest::mint_pair(accesses => ['user', 'superadmin']);
-my ($id) = ::make_room(owner => $owner);
-BedrudTest::redis_cli('HSET', "bedrud:room:{$id}:guests", 'guest-ab12cd34',
-                      'Mallory M.');
-$::uid22 = $uid;
-my $h = sub { "Authorization: Bearer $_[0]" };
-$::h22 = [$h->($ao), $h->($ao), $h->($ao), $h->($as), $h->($ao), $h->($asu),
-          $h->($ao), $h->($ao), $h->($ao), $h->($ao), ''];
-[
-  "GET /api/room/$id/bans",
-  "POST /api/room/$id/ban/$uid",
-  "POST /api/room/$id/ban/guest-ab12cd34",
-  "GET /api/room/$id/bans",
-  "GET /api/room/$id/bans",
-  "GET /api/room/$id/bans",
-  "POST /api/room/$id/unban/$uid",
-  "GET /api/room/$id/bans",
-  "GET /api/room/" . BedrudTest::uuid() . "/bans",
-  "GET /api/room/not-a-uuid/bans",
-  "GET /api/room/$id/bans",
-]
---- more_headers eval
-$::h22
---- error_code eval
-[200, 200, 200, 403, 200, 200, 200, 200, 404, 404, 401]
---- response_body eval
-my $both = qq({"bans":[{"identity":"$::uid22","name":"Bob Banned"},)
-    . '{"identity":"guest-ab12cd34","name":"Mallory M."}]}';
-[
-  '{"bans":[]}',
-  '{"status":"success"}',
-  '{"status":"success"}',
-  '{"error":"Insufficient permissions"}',
-  $both,
-  $both,
-  '{"status":"success"}',
-  '{"bans":[{"identity":"guest-ab12cd34","name":"Mallory M."}]}',
-  '{"error":"Room not found"}',
-  '{"error":"Room not found"}',
-  '{"error":"Missing authorization"}',
-]
---- response_body_filters eval
-sub { $_[0] =~ s/\n\z//r }

@@ -123,8 +123,10 @@ system("certutil -d 'sql:$home/.pki/nssdb' -N --empty-password"
        . " && certutil -d 'sql:$home/.pki/nssdb' -A -t C,, -n bedrud-test-ca"
        . " -i '$tls->{ca}'") == 0 or BAIL_OUT('certutil failed');
 
-my ($room, $key, @out) = E2E::browser($url, HOME => $home,
-    E2EE_RELAY => 'udp tls', E2EE_TURNS_PORT => $n->{router});
+my ($rc, $named, @out) = E2E::browser_run($url, 'test/e2ee.mjs',
+    HOME => $home, E2EE_RELAY => 'udp tls', E2EE_TURNS_PORT => $n->{router});
+my ($room, $key) = @$named{qw(room key)};
+is($rc, 0, 'the browser run ended well');
 my $all = join "\n", @out;
 like($all, qr{^ok - Alice's media flows through TURN/UDP relays only$}m,
      'Alice was held to TURN/UDP');

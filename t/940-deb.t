@@ -74,6 +74,20 @@ for my $path (qw(
     like($list, qr/ root\/root .* \Q$path\E$/m, "ships $path");
 }
 unlike($list, qr{ \./(?:etc|var|home|root|tmp)/}, 'nothing outside /usr');
+
+# the whole web client, each file of its size: index.html, its split chunks (the
+# meeting's loads only on a meeting page), styles and the E2EE worker
+my %dist = map { chomp; s{^\Q$top/web/dist/\E}{}r => -s $_ }
+    `find '$top/web/dist' -type f`;
+my %shipped = map { m{ (\d+) \S+ \S+ \./usr/share/bedrud/web/(\S*[^/])$} ? ($2 => $1) : () }
+    split /\n/, $list;
+is(join(' ', map { "$_:$shipped{$_}" } sort keys %shipped),
+   join(' ', map { "$_:$dist{$_}" } sort keys %dist),
+   'ships every file of web/dist, of the same size (' . keys(%dist) . ' files)');
+my @chunks = `dpkg-deb --fsys-tarfile '$deb' | tar -xO ./usr/share/bedrud/web/index.html`
+    =~ m{(?:src|href)="/(assets/[^"]+)"}g;
+ok(@chunks && !grep({ !exists $shipped{$_} } @chunks),
+   "what index.html loads is shipped (@chunks)");
 my $ex = `dpkg-deb --fsys-tarfile '$deb' | tar -xO ./usr/share/bedrud/examples/bedrud-https.conf`;
 unlike($ex, qr/@[A-Z_]+@/, 'the example has no placeholder left');
 like(`dpkg-deb --fsys-tarfile '$deb' | tar -xO ./usr/share/bedrud/examples/livekit.yaml`,

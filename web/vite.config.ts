@@ -1,9 +1,13 @@
+/// <reference types="vitest/config" />
 import { defineConfig } from 'vite';
 
-// Served by the module's nginx from web/dist (conf/bedrud.conf): same
+// Served by the module's nginx from web/dist (conf/bedrud-server.conf): same
 // origin as the API and LiveKit's signalling, so the CSP can say 'self'.
+// React's JSX is compiled by Vite's esbuild (no plugin: no fast refresh
+// needed, and @vitejs/plugin-react would pull a newer Vite).
 export default defineConfig({
   base: '/',
+  esbuild: { jsx: 'automatic' },
   build: {
     outDir: 'dist',
     emptyOutDir: true,
@@ -11,8 +15,12 @@ export default defineConfig({
     target: 'es2022',
     // no inline data: URLs, so that the CSP needs no data: for scripts
     assetsInlineLimit: 0,
-    // livekit-client is most of it
-    chunkSizeWarningLimit: 800,
+    // the meeting chunk is livekit-client and LiveKit's components
+    chunkSizeWarningLimit: 900,
   },
   worker: { format: 'es' },
+  test: {
+    include: ['test/unit/**/*.test.ts'],
+    environment: 'node',
+  },
 });

@@ -5,11 +5,14 @@
 # the test file ends.
 #
 #   my $e = E2E::start();      # dies (BAIL_OUT) if either cannot start
+#   E2E::start(web => $dir)    # serve another build of the client
 #   E2E::start(server => '...') # more in its server{} block
 #   $e->{url}                  # http://127.0.0.1:<port>
 #   $e->{dir}                  # logs/error.log, logs/access.log, livekit.log
+#   $e->{livekit}              # LiveKit itself (API key "testkey")
 #   E2E::api($e, POST => '/api/...', {json}, $token) -> (status, data)
-#   E2E::browser($url, %env) -> (room, key, output lines of e2ee.mjs)
+#   E2E::browser_run($e or $url, 'test/e2ee.mjs', %env)
+#                              -> (exit code, {room, key, other}, lines)
 
 package E2E;
 
@@ -75,6 +78,7 @@ sub wait_for {
 sub start {
     my (%o) = @_;
     my $top = $ENV{TEST_NGINX_TOP};
+    my $web = $o{web} // "$top/web/dist";
     my $nginx = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
     my @modules = split ' ', ($ENV{TEST_NGINX_LOAD_MODULES}
                               || "$top/build/ngx_bedrud_module.so");
@@ -134,6 +138,9 @@ YAML
     my $conf = http_config(extra => '    bedrud_livekit_api /_livekit/;',
                            livekit_host => "http://127.0.0.1:$port/livekit");
     my $twirp = twirp_location($lk_port);
+    my ($csp) = slurp("$top/conf/bedrud-server.conf")
+        =~ /^\s*add_header Content-Security-Policy ("[^"\n]+") always;/m
+        or BAIL_OUT('no Content-Security-Policy in conf/bedrud-server.conf');
 
     open $fh, '>', "$dir/conf/nginx.conf" or die $!;
     print $fh <<"CONF";
@@ -164,11 +171,11 @@ $conf
         $twirp
         @{[ $o{server} // '' ]}
         location / {
-            root $top/web/dist;
+            root $web;
             try_files \$uri /index.html =404;
             add_header Referrer-Policy no-referrer always;
-            # as conf/bedrud.conf
-            add_header Content-Security-Policy "default-src 'self'; script-src 'self'; worker-src 'self'; connect-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; style-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'" always;
+            # the shipped one (conf/bedrud-server.conf)
+            add_header Content-Security-Policy $csp always;
         }
     }
 }
@@ -185,7 +192,8 @@ CONF
         ($nginx_pid) = <$p> =~ /(\d+)/;
     }
 
-    return { url => "http://127.0.0.1:$port", port => $port, dir => $dir };
+    return { url => "http://127.0.0.1:$port", port => $port, dir => $dir,
+             livekit => "http://127.0.0.1:$lk_port" };
 }
 
 sub api {
@@ -199,30 +207,53 @@ sub api {
     return ($res->{status}, $data);
 }
 
-# Runs web/test/e2ee.mjs against $url in chromium, each of its checks
-# one test of ours; %env: more environment (HOME, E2EE_RELAY, ...).
-# Returns the room's name and key (BAIL_OUT without them) and its lines.
-sub browser {
-    my ($url, %env) = @_;
+# every value in the test Redis, as one text (to check that no key
+# material was ever stored): strings, hashes, sets, sorted sets, lists
+sub redis_values {
+    my $lua = <<'LUA';
+local out = {}
+for _, k in ipairs(redis.call('KEYS', '*')) do
+    local t = redis.call('TYPE', k).ok
+    local v = {}
+    if t == 'string' then v = {redis.call('GET', k)}
+    elseif t == 'hash' then v = redis.call('HGETALL', k)
+    elseif t == 'set' then v = redis.call('SMEMBERS', k)
+    elseif t == 'zset' then v = redis.call('ZRANGE', k, 0, -1)
+    elseif t == 'list' then v = redis.call('LRANGE', k, 0, -1) end
+    table.insert(out, k .. ' ' .. table.concat(v, ' '))
+end
+return table.concat(out, '\n')
+LUA
+    return scalar redis_cli('EVAL', $lua, 0);
+}
+
+# A browser script of web/test (e2ee.mjs, meeting.mjs) against $e (or a
+# base URL), in Debian's chromium; %env: more environment (HOME,
+# E2EE_RELAY, ...).  Each "ok - ..."/"not ok - ..." line it prints becomes
+# a test of ours, anything else a diag.  Returns its exit code, what it
+# named ({ room => , key => , other => }) and its output lines.
+sub browser_run {
+    my ($e, $script, %env) = @_;
+    my $url = ref $e ? $e->{url} : $e;
     my $top = $ENV{TEST_NGINX_TOP};
     my $chromium = $ENV{CHROMIUM} || '/usr/bin/chromium';
     my $vars = join ' ', map { "$_='$env{$_}'" } sort keys %env;
-    my @out = `cd '$top/web' && $vars CHROMIUM='$chromium' timeout 180 node test/e2ee.mjs '$url' 2>&1`;
+    my @out = `cd '$top/web' && CHROMIUM='$chromium' $vars timeout 300 node '$script' '$url' 2>&1`;
     my $rc = $? >> 8;
-    my ($room, $key);
+    my %named;
     for (@out) {
         chomp;
         if (/^(not )?ok - (.*)$/) {
             ok(!$1, "browser: $2");
         } elsif (/^room (\S+) key (\S+)$/) {
-            ($room, $key) = ($1, $2);
+            @named{qw(room key)} = ($1, $2);
+        } elsif (/^other key (\S+)$/) {
+            $named{other} = $1;
         } else {
             diag($_);
         }
     }
-    is($rc, 0, 'the browser run ended well');
-    ok($room && $key, 'it named the room and its key') or BAIL_OUT('no room');
-    return ($room, $key, @out);
+    return ($rc, \%named, @out);
 }
 
 sub slurp {

@@ -9,6 +9,9 @@ export interface User {
   accesses?: string[];
 }
 
+export const isSuperadmin = (u: User | null): boolean =>
+  !!u?.accesses?.includes('superadmin');
+
 export interface Tokens {
   accessToken: string;
   refreshToken: string;
@@ -37,6 +40,11 @@ export interface Join {
   token: string;
   livekitHost: string;
   settings: RoomSettings;
+  /** the owner's user id ("creator" in Bedrud's client) */
+  adminId?: string;
+  createdBy?: string;
+  isPublic?: boolean;
+  maxParticipants?: number;
 }
 
 export class ApiError extends Error {
@@ -56,24 +64,36 @@ function remember(tokens: Tokens | null): void {
   else sessionStorage.removeItem(STORE);
 }
 
+// body: undefined (none), FormData (multipart, as the browser encodes
+// it) or anything else (JSON)
 async function call<T>(method: string, path: string, body?: unknown,
                        retry = true): Promise<T> {
   const headers: Record<string, string> = {};
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const form = body instanceof FormData;
+  if (body !== undefined && !form) headers['Content-Type'] = 'application/json';
   if (access) headers.Authorization = `Bearer ${access}`;
   const res = await fetch(path, {
     method,
     headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: body === undefined ? undefined
+      : form ? body : JSON.stringify(body),
     credentials: 'same-origin',
   });
   if (res.status === 401 && retry && access && path !== '/api/auth/refresh') {
     if (await refresh()) return call<T>(method, path, body, false);
   }
-  const data = await res.json().catch(() => ({}));
+  // a few routes answer plain text (Bedrud's moderation 404 "Not Found")
+  const text = await res.text().catch(() => '');
+  let data: unknown = {};
+  try {
+    data = text ? JSON.parse(text) : {};
+  } catch {
+    data = { error: text.trim().slice(0, 200) || res.statusText };
+  }
   if (!res.ok) {
-    const msg = typeof data?.error === 'string' ? data.error : res.statusText;
-    throw new ApiError(res.status, msg);
+    const err = (data as { error?: unknown })?.error;
+    throw new ApiError(res.status, typeof err === 'string' && err
+      ? err : res.statusText || `HTTP ${res.status}`);
   }
   return data as T;
 }
@@ -134,3 +154,65 @@ export const joinRoom = (roomName: string): Promise<Join> =>
 /** A public room, without an account: LiveKit identity "guest-...". */
 export const guestJoin = (roomName: string, guestName: string): Promise<Join> =>
   call<Join>('POST', '/api/room/guest-join', { roomName, guestName });
+
+// ------------------------------------------------------------ moderation
+// In-room moderation (bedrud-api.md §6): all POST, no body, by room id and
+// LiveKit identity. Owner level: kick, mute, ban, unban, promote, demote;
+// moderator level (owner, promoted moderators, superadmins): camera off,
+// stop screen share. Errors come back as ApiError with the server's text.
+
+export type ModAction = 'mute' | 'video-off' | 'screenshare-stop' | 'kick'
+  | 'ban' | 'unban' | 'promote' | 'demote';
+
+/** Who may do what, as the server checks it. */
+export const OWNER_LEVEL: readonly ModAction[] =
+  ['mute', 'kick', 'ban', 'unban', 'promote', 'demote'];
+export const MODERATOR_LEVEL: readonly ModAction[] =
+  ['video-off', 'screenshare-stop'];
+
+export function moderationPath(roomId: string, action: ModAction,
+                               identity: string): string {
+  const r = encodeURIComponent(roomId);
+  const i = encodeURIComponent(identity);
+  switch (action) {
+  case 'video-off': return `/api/room/${r}/video/${i}/off`;
+  case 'screenshare-stop': return `/api/room/${r}/screenshare/${i}/stop`;
+  default: return `/api/room/${r}/${action}/${i}`;
+  }
+}
+
+/** "success", or Bedrud's "already_moderator" for a second promote. */
+export const moderate = (roomId: string, action: ModAction,
+                         identity: string): Promise<{ status: string }> =>
+  call<{ status: string }>('POST', moderationPath(roomId, action, identity));
+
+export interface Ban {
+  identity: string;
+  /** the guest's name, or the user's name; "" when unknown */
+  name: string;
+}
+
+/** The room's ban list (owner or superadmin). */
+export const listBans = (roomId: string): Promise<Ban[]> =>
+  call<{ bans: Ban[] }>('GET', `/api/room/${encodeURIComponent(roomId)}/bans`)
+    .then((r) => r.bans);
+
+export interface Upload {
+  url: string;
+  mime: string;
+  size: number;
+  w: number;
+  h: number;
+}
+
+/**
+ * An image for the chat of a room WITHOUT end-to-end encryption (§5.7).
+ * E2EE rooms never use it: their images go through LiveKit's encrypted
+ * byte streams, and the server refuses the upload for them.
+ */
+export function uploadChatImage(roomId: string, file: File): Promise<Upload> {
+  const f = new FormData();
+  f.append('file', file, file.name);
+  return call<Upload>('POST',
+    `/api/room/${encodeURIComponent(roomId)}/chat/upload`, f);
+}

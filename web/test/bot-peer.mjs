@@ -23,53 +23,17 @@
 //   BEDRUD_BOT   the bot's launcher (tools/bedrud-bot/bedrud-bot)
 //   CHROMIUM     the browser binary
 
-import { launch } from './chromium.mjs';
+import * as web from './lib.mjs';
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 
-// ---- The web client's UI: every step that uses its selectors is here ----
-
-async function signUp(page, name, email) {
-  await page.waitForSelector('#register');
-  await page.fill('#register input[name=name]', name);
-  await page.fill('#register input[name=email]', email);
-  await page.fill('#register input[name=password]', 'correct horse battery');
-  await page.click('#register button[type=submit]');
-}
-
-// a new end-to-end encrypted room that guests may join; its link
-async function createE2eeRoom(page, room) {
-  await page.waitForSelector('#create');
-  await page.check('#create input[name=e2ee]');
-  await page.check('#create input[name=guests]');
-  await page.fill('#create input[name=room]', room);
-  await page.click('#create button[type=submit]');
-  await page.waitForURL(/\/r\/.+#key=/, { timeout: 15000 });
-  return page.url();
-}
-
-const connected = (page) => page.waitForFunction(
-  () => document.getElementById('status')?.dataset.kind === 'ok',
-  null, { timeout: 30000 }).then(() => true, () => false);
-
-// the tile of the participant called `name` says they are encrypted
-const shownEncrypted = (page, name) => page.waitForFunction((n) =>
-  [...document.querySelectorAll('.tile')].some((t) =>
-    t.querySelector('figcaption')?.textContent === n
-    && t.dataset.encrypted === 'true'), name, { timeout: 15000 })
-  .then(() => true, () => false);
-
-// ---------------------------------------------------------------------------
+// The web client is driven by the shared steps of lib.mjs (its stable
+// test hooks); nothing here knows its markup.
 
 const [base, out, tone] = process.argv.slice(2);
 const bot = process.env.BEDRUD_BOT;
-const n = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6)}`;
-let failed = 0;
-
-function check(ok, what, detail = '') {
-  console.log(`${ok ? 'ok' : 'not ok'} - ${what}${!ok && detail ? `: ${detail}` : ''}`);
-  if (!ok) failed++;
-}
+const t = web.checker();
+const { check } = t;
 const info = (name, value) => console.log(`info ${name} ${value}`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -98,7 +62,7 @@ async function until(cond, ms) {
   return cond();
 }
 
-const browser = await launch();
+const browser = await web.launch();
 
 // what the page receives, from its RTCPeerConnections (test-only hook)
 const inboundAudio = (page) => page.evaluate(async () => {
@@ -132,8 +96,8 @@ const outboundVideo = (page) => page.evaluate(async () => {
 });
 
 try {
-  const ctx = await browser.newContext();
-  await ctx.addInitScript(() => {
+  const alice = await web.person(browser, 'Alice', t);
+  await alice.context().addInitScript(() => {
     const Pc = window.RTCPeerConnection;
     window.__pcs = [];
     window.RTCPeerConnection = function RTCPeerConnection(...a) {
@@ -144,16 +108,14 @@ try {
     window.RTCPeerConnection.prototype = Pc.prototype;
     Object.setPrototypeOf(window.RTCPeerConnection, Pc);
   });
-  const alice = await ctx.newPage();
 
-  // 1. Alice and her room
-  await alice.goto(`${base}/`);
-  await signUp(alice, 'Alice', `alice-${n}@example.com`);
-  const link = await createE2eeRoom(alice, `bot-${n}`);
-  const key = /#key=([A-Za-z0-9_-]{43})$/.exec(link)?.[1];
-  check(!!key, 'Alice\'s link carries a room key', link);
-  check(await connected(alice), 'Alice is connected');
-  info('room', `bot-${n}`);
+  // 1. Alice and her room (createRoom joins it: she is connected)
+  await web.signUp(alice, base, 'Alice');
+  const { room, link, key } = await web.createRoom(alice,
+    { name: `bot-${web.run}`, e2ee: true, guests: true });
+  check(/^[A-Za-z0-9_-]{43}$/.test(key), 'Alice\'s link carries a room key', link);
+  check(await web.connected(alice, 5000), 'Alice is connected');
+  info('room', room);
   info('key', key);
 
   // 2. the recorder
@@ -168,7 +130,7 @@ try {
   const say = run('say', ['say', '-', tone], link, { BEDRUD_GUEST: 'Announcer' });
   check(await until(() => /: speaking/.test(say.output()), 30000),
         'the announcer starts speaking', say.output());
-  check(await shownEncrypted(alice, 'Announcer'),
+  check(await web.tileState(alice, 'Announcer', 'encrypted'),
         'Alice\'s page shows the announcer as encrypted');
   await sleep(5000);
   const during = await inboundAudio(alice);
@@ -226,7 +188,8 @@ try {
   const last = run('last', ['record', '-', '--out', `${out}/last`, '--audio-only',
                             '--alone-exit', '3'], link, { BEDRUD_GUEST: 'Last' });
   check(await until(last.joined, 20000), 'a last recorder joins', last.output());
-  await sleep(2000);
+  check(await web.waitTrue(alice, (who) => [...document.querySelectorAll('[data-testid=tile]')]
+    .some((x) => x.dataset.name === who), 'Last'), 'Alice sees it in the meeting');
   await alice.close();
   const t0 = Date.now();
   const l = await Promise.race([last.done, sleep(30000).then(() => null)]);
@@ -236,10 +199,11 @@ try {
   else last.signal('SIGKILL');
 
   info('out', out);
+  check(t.problems.length === 0, 'no CSP violation or page error', t.problems.join(' | '));
 } catch (e) {
   check(false, 'the run', e.stack ?? String(e));
 } finally {
   await browser.close();
 }
 
-process.exit(failed ? 1 : 0);
+process.exit(t.failed ? 1 : 0);

@@ -1,4 +1,4 @@
-// A browser participant of an E2EE room, for t/905-moderation-e2e.t: does
+// A browser participant of an E2EE room, for t/906-moderation-e2e.t: does
 // a client with LiveKit's end-to-end encryption on (the `encryption`
 // option, which also encrypts data packets) receive the server's system
 // messages, which the server cannot encrypt?
