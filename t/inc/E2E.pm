@@ -138,8 +138,9 @@ YAML
     my $conf = http_config(extra => '    bedrud_livekit_api /_livekit/;',
                            livekit_host => "http://127.0.0.1:$port/livekit");
     my $twirp = twirp_location($lk_port);
+    # the web client's (the chat images have their own, without scripts)
     my ($csp) = slurp("$top/conf/bedrud-server.conf")
-        =~ /^\s*add_header Content-Security-Policy ("[^"\n]+") always;/m
+        =~ /^\s*add_header Content-Security-Policy ("[^"\n]*script-src[^"\n]*") always;/m
         or BAIL_OUT('no Content-Security-Policy in conf/bedrud-server.conf');
 
     open $fh, '>', "$dir/conf/nginx.conf" or die $!;
