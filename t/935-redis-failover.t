@@ -1,0 +1,219 @@
+# Redis fails over without losing an acknowledged room (plain
+# Test::More).  A primary, two replicas and three Sentinels on loopback;
+# two nginx nodes whose bedrud_redis names the sentinels: W acknowledges
+# a write only once a replica has it (bedrud_redis_wait 1), N does not.
+# Two replicas, so that one is left for W's WAIT after a failover (with a
+# single replica, W refuses writes until a second node is back).
+#
+#   A. kill -9 of the primary under a create-and-join load on both nodes:
+#      no room acknowledged by W is lost; every error is a 503 within
+#      the Redis timeout (no 500, no hang); joins succeed again on both
+#      nodes, in seconds (printed); N's losses are printed.
+#   B. the same with a replica that lags (its link to the primary held
+#      back by a proxy) and is promoted: W still loses nothing (its
+#      writes during the lag were answered 503), N loses the rooms it
+#      acknowledged during the lag: what bedrud_redis_wait is for.
+#   C. LiveKit (conf/livekit-production.yaml) on the same sentinels, if
+#      built: it registers through them and follows the failover.
+#
+# The figures are printed (diag); bench/README.md and the README quote
+# them.  BEDRUD_E2E=0 skips LiveKit only.
+
+use strict;
+use warnings;
+
+use lib 't/inc';
+use BedrudTest;
+use Sentinel;
+use Test::More;
+use JSON::PP ();
+use Time::HiRes qw(sleep time);
+
+my $top = $ENV{TEST_NGINX_TOP};
+my $timeout = 0.5;                 # bedrud_redis_timeout
+my $slack = 1.0;                   # a busy two-core machine's scheduling
+
+my $p = Sentinel::node();
+my $r1 = Sentinel::node(replicaof => $p->{port});
+my $r2 = Sentinel::node(replicaof => $p->{port});
+my $s = Sentinel::sentinels(master => $p->{port});
+ok(Sentinel::wait_for(15, sub {
+       Sentinel::replica_ok($s, $r1->{port})
+       && Sentinel::replica_ok($s, $r2->{port})
+   }), 'three sentinels watch a primary and its two replicas');
+
+# LiveKit first: it registers in Redis through the sentinels
+my $lk;
+if (($ENV{BEDRUD_E2E} // '1') ne '0' && -x "$top/var/bin/livekit-server") {
+    require Prod;
+    my $sentinels = join '', map { "    - 127.0.0.1:$_->{port}\n" } @$s;
+    $lk = Prod::livekit(name => 'livekit-sentinel',
+        webhook => 'http://127.0.0.1:9/api/livekit/webhook',
+        extra => "redis:\n  sentinel_master_name: $Sentinel::MASTER\n"
+                 . "  sentinel_addresses:\n$sentinels");
+    ok(Sentinel::wait_for(10, sub {
+           Sentinel::cli($p->{port}, 'HEXISTS', 'nodes', $lk->{node}) eq '1'
+       }), "LiveKit registered its node in the primary through the sentinels");
+}
+
+my $w = Sentinel::nginx(name => 'w', sentinels => $s, workers => 2,
+                        timeout => '500ms',
+                        extra => '    bedrud_redis_wait 1 100ms;');
+my $n = Sentinel::nginx(name => 'n', sentinels => $s, timeout => '500ms');
+
+like(Sentinel::slurp($w->{log}), qr/redis primary "bedrud" is 127\.0\.0\.1:$p->{port}/,
+     'W found the primary through the sentinels');
+
+# --- A: kill -9 of the primary under load ----------------------------------
+
+my $load = Sentinel::load(nodes => [$w, $n], clients => 3, tag => 'a');
+sleep 1.5;
+my $kill = time;
+Sentinel::kill9($p);
+my %back = resumed($load, $kill, 20);
+sleep 1;
+my @a = Sentinel::load_stop($load);
+
+my $x = Sentinel::primary($s);
+ok($x == $r1->{port} || $x == $r2->{port}, 'a replica was promoted');
+my ($y) = grep { $_->{port} != $x } $r1, $r2;
+my $switch = (values %{ Sentinel::switch_times($s) })[0];
+
+my %fa = figures('A', \@a, $kill, $x);
+is($fa{w}{lost}, 0, "A: W lost none of its $fa{w}{acked} acknowledged rooms");
+diag(sprintf 'A: N lost %d of its %d acknowledged rooms (no WAIT)',
+     $fa{n}{lost}, $fa{n}{acked});
+for my $node ($w, $n) {
+    my $k = $node->{name};
+    ok(defined $back{$k}, "A: joins succeed again on $k");
+    diag(sprintf 'A: %s: joins again %.2f s after the kill, %.2f s after '
+         . 'the sentinels switched', uc $k, $back{$k} // -1,
+         ($back{$k} // -1) - ($switch ? $switch - $kill : 0));
+}
+like(Sentinel::slurp($n->{log}), qr/redis primary "bedrud" moved to 127\.0\.0\.1:$x/,
+     'N heard of the failover from a sentinel (+switch-master)');
+
+# LiveKit follows the failover: a room created through it lands in the
+# new primary
+if ($lk) {
+    my $room = "lk-failover-$$";
+    my $ok = Sentinel::wait_for(15, sub {
+        my $st = lk_create($lk->{port}, $room);
+        $st == 200
+            && Sentinel::cli($x, 'HEXISTS', 'rooms', $room) eq '1';
+    });
+    ok($ok, 'LiveKit writes to the new primary after the failover');
+}
+
+# --- B: the replica left lags, then the primary dies ------------------------
+
+# the other replica goes; the old primary comes back as the only replica,
+# its link through a proxy that can hold the primary's stream back
+Sentinel::kill9($y);
+my $proxy = Sentinel::proxy($x);
+my $pb = Sentinel::node(port => $p->{port}, replicaof => $proxy->{port});
+ok(Sentinel::wait_for(20, sub { Sentinel::replica_ok($s, $pb->{port}) }),
+   'B: the old primary is back as the replica, the sentinels see it');
+
+$load = Sentinel::load(nodes => [$w, $n], clients => 3, tag => 'b');
+sleep 1;
+my $lag = time;
+Sentinel::hold($proxy);
+sleep 0.6;
+$kill = time;
+Sentinel::kill9((grep { $_->{port} == $x } $r1, $r2)[0]);
+Sentinel::kill_proxy($proxy);
+%back = resumed($load, $kill, 20, 'n');
+sleep 0.5;
+my @b = Sentinel::load_stop($load);
+
+is(Sentinel::primary($s), $pb->{port}, 'B: the lagging replica was promoted');
+my %fb = figures('B', \@b, $kill, $pb->{port});
+my @w_lag = grep { $_->{node} eq 'w' } acked_between(\@b, $lag, $kill);
+my @n_lag = grep { $_->{node} eq 'n' } acked_between(\@b, $lag, $kill);
+# (W's few answers of the lag's first moments: writes the replica had
+# before the hold took effect)
+is($fb{w}{lost}, 0, "B: W lost none of its $fb{w}{acked} acknowledged rooms, "
+   . scalar(@w_lag) . ' of them acknowledged during the lag');
+cmp_ok($fb{n}{lost}, '>', 0,
+       "B: N lost $fb{n}{lost} of its $fb{n}{acked} acknowledged rooms, "
+       . scalar(@n_lag) . ' of them acknowledged during the lag');
+ok(defined $back{n}, 'B: joins succeed again on N');
+diag(sprintf 'B: N: joins again %.2f s after the kill', $back{n} // -1);
+
+for my $node ($w, $n) {
+    unlike(Sentinel::slurp($node->{log}), qr/\[(?:alert|crit|emerg)\]/,
+           "no [alert], [crit] or [emerg] in $node->{name}'s error log");
+}
+
+done_testing();
+
+
+# seconds from $since until each node (or only those named) answered a
+# join with 200, waiting at most $max seconds
+sub resumed {
+    my ($l, $since, $max, @only) = @_;
+    @only = qw(w n) unless @only;
+    my %back;
+    Sentinel::wait_for($max, sub {
+        for my $r (Sentinel::load_results($l)) {
+            next unless $r->{op} eq 'join' && $r->{status} == 200
+                        && $r->{t0} > $since;
+            my $d = $r->{t1} - $since;
+            $back{$r->{node}} = $d
+                if !defined $back{$r->{node}} || $d < $back{$r->{node}};
+        }
+        return !grep { !defined $back{$_} } @only;
+    });
+    return %back;
+}
+
+sub acked_between {
+    my ($r, $from, $to) = @_;
+    return grep { $_->{op} eq 'create' && $_->{status} == 200
+                  && $_->{t1} > $from && $_->{t1} < $to } @$r;
+}
+
+# per node: acknowledged rooms, those missing from the primary, the
+# answers; tests that every error was a fast 503
+sub figures {
+    my ($phase, $r, $kill, $primary) = @_;
+    my %f;
+    for my $k (qw(w n)) {
+        my @mine = grep { $_->{node} eq $k } @$r;
+        my @acked = grep { $_->{op} eq 'create' && $_->{status} == 200 } @mine;
+        my @names = Sentinel::hget_many($primary, 'name',
+                                        map { "bedrud:room:{$_->{id}}" } @acked);
+        my $lost = grep { ($names[$_] // '') ne $acked[$_]{name} } 0 .. $#acked;
+        my %st;
+        $st{$_->{status}}++ for @mine;
+        my @err = grep { $_->{status} != 200 } @mine;
+        my @bad = grep { $_->{status} != 503 } @err;
+        my ($slowest) = sort { $b <=> $a } map { $_->{t1} - $_->{t0} } @err;
+        $slowest //= 0;
+        $f{$k} = { acked => scalar @acked, lost => $lost };
+        is(scalar @bad, 0, "$phase: $k answered only 200 and 503")
+            or diag(join ', ', map { "$_ x $st{$_}" } sort keys %st);
+        cmp_ok($slowest, '<', $timeout + $slack,
+               "$phase: $k answered each error within the Redis timeout");
+        diag(sprintf '%s: %s: %s; slowest error %.3f s', $phase, uc $k,
+             join(', ', map { "$_ x $st{$_}" } sort keys %st), $slowest);
+    }
+    return %f;
+}
+
+# RoomService CreateRoom on a LiveKit node: its HTTP status
+sub lk_create {
+    my ($port, $room) = @_;
+    require LiveKitMock;
+    my $now = int time;
+    my $token = jwt_sign({ alg => 'HS256', typ => 'JWT' },
+                         { iss => 'testkey', nbf => $now - 5,
+                           exp => $now + 600,
+                           video => { roomCreate => JSON::PP::true() } },
+                         LiveKitMock::lk_secret());
+    my ($st) = Sentinel::http({ port => $port }, 'POST',
+                              '/twirp/livekit.RoomService/CreateRoom',
+                              qq({"name":"$room"}), $token);
+    return $st;
+}
