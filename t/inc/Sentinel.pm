@@ -326,8 +326,9 @@ sub kill_proxy {
     waitpid $p->{pid}, 0;
 }
 
-# An nginx node with the module whose bedrud_redis names the sentinels.
-# %o: name, sentinels, extra (more http{} directives), workers.
+# An nginx node with the module whose bedrud_redis names the sentinels
+# (or one Redis).  %o: name, sentinels, redis (a port instead), extra (more
+# http{} directives), timeout (bedrud_redis_timeout), workers.
 sub nginx {
     my (%o) = @_;
     my $name = $o{name} // 'nginx';
@@ -338,10 +339,14 @@ sub nginx {
     my @modules = split ' ', ($ENV{TEST_NGINX_LOAD_MODULES}
                               || "$top/build/ngx_bedrud_module.so");
     my $load = join "\n", map { "load_module $_;" } @modules;
-    my $sentinels = join ' ', map { "127.0.0.1:$_->{port}" } @{ $o{sentinels} };
-    my $conf = http_config(extra => $o{extra} // '');
-    $conf =~ s/bedrud_redis 127\.0\.0\.1:\d+[^;]*;/bedrud_redis sentinel:$MASTER $sentinels;/
-        or die 'no bedrud_redis line';
+    my $conf = http_config(extra => $o{extra} // '',
+                           redis_port => $o{redis} // 1);
+    if ($o{sentinels}) {
+        my $sentinels = join ' ', map { "127.0.0.1:$_->{port}" }
+                                  @{ $o{sentinels} };
+        $conf =~ s/bedrud_redis 127\.0\.0\.1:\d+[^;]*;/bedrud_redis sentinel:$MASTER $sentinels;/
+            or die 'no bedrud_redis line';
+    }
     $conf =~ s/bedrud_redis_timeout \S+;/bedrud_redis_timeout $o{timeout};/
         if $o{timeout};
     my $user = $> == 0 ? 'user root;' : '';
