@@ -107,6 +107,7 @@ typedef struct {
     unsigned                       refused:1;   /* wrong credentials */
     unsigned                       no_replicas:1; /* writes refused */
     unsigned                       probing:1;   /* a ROLE on its way */
+    unsigned                       waiting:1;   /* a WAIT on its way */
     unsigned                       discovering:1;
     unsigned                       discovered:1;
     unsigned                       exiting:1;
@@ -1465,9 +1466,11 @@ ngx_http_bedrud_redis_writes(ngx_http_bedrud_cmd_t *cmds, ngx_uint_t n)
 
 
 /*
- * One WAIT for the writes of this event loop turn, after them on the same
- * connection: WAIT holds up the connection's later commands until the
- * replicas answer, so one per write would serialize them.
+ * One WAIT for the writes sent since the last one, after them on the same
+ * connection.  WAIT holds up the connection's later commands until the
+ * replicas answer, so one per write would serialize them: a batch is the
+ * writes of an event loop turn, or all of those sent while the WAIT
+ * before was on its way (group commit).
  */
 
 static void
@@ -1479,6 +1482,11 @@ ngx_http_bedrud_redis_wait_handler(ngx_event_t *ev)
     u_char                      n[NGX_INT_T_LEN], ms[NGX_INT_T_LEN];
 
     rd = ev->data;
+
+    if (rd->waiting && rd->ac == rd->wait_ac) {
+        /* sent when the WAIT before comes back */
+        return;
+    }
 
     batch = rd->wait_batch;
     rd->wait_batch = NULL;
@@ -1505,6 +1513,7 @@ ngx_http_bedrud_redis_wait_handler(ngx_event_t *ev)
     }
 
     rd->inflight++;
+    rd->waiting = 1;
 }
 
 
@@ -1554,6 +1563,14 @@ ngx_http_bedrud_redis_wait_cb(redisAsyncContext *ac, void *reply,
     }
 
     ngx_http_bedrud_redis_wait_done(privdata, ok);
+
+    /* the writes sent meanwhile */
+
+    rd->waiting = 0;
+
+    if (rd->wait_batch && !rd->wait_event.posted && !rd->exiting) {
+        ngx_post_event(&rd->wait_event, &ngx_posted_events);
+    }
 }
 
 
