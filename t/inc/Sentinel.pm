@@ -19,6 +19,7 @@ use strict;
 use warnings;
 
 use BedrudTest;
+use E2E ();
 use Test::More;
 use File::Temp qw(tempdir);
 use IO::Select;
@@ -33,7 +34,14 @@ my $top = $ENV{TEST_NGINX_TOP};
 my $parent = $$;
 my $dir = tempdir('bedrud-sentinel-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 chmod 0755, $dir;
+# the sentinels fsync their configuration on every change: on a busy disk
+# that can stall them for seconds, and a stalled sentinel enters TILT mode
+# (no failover for 30 s); memory does not stall
+my $fast = -d '/dev/shm' && -w '/dev/shm'
+    ? tempdir('bedrud-sentinel-XXXXXX', DIR => '/dev/shm', CLEANUP => 1)
+    : $dir;
 my (@children, @nginx_pids);
+my %auth;                       # port => password (the sentinels')
 
 # a test killed by the runner's timeout still stops what it started
 $SIG{TERM} = $SIG{INT} = sub { exit 1 };
@@ -74,7 +82,8 @@ sub cli {
     my $pid = open(my $fh, '-|') // die "fork: $!";
     if ($pid == 0) {
         open STDERR, '>', '/dev/null';
-        exec 'timeout', '3', 'redis-cli', '-p', $port, '--raw', @cmd
+        my @a = $auth{$port} ? ('-a', $auth{$port}, '--no-auth-warning') : ();
+        exec 'timeout', '3', 'redis-cli', '-p', $port, @a, '--raw', @cmd
             or POSIX::_exit(127);
     }
     local $/;
@@ -86,12 +95,7 @@ sub cli {
 
 sub wait_for {
     my ($secs, $ok) = @_;
-    my $deadline = time + $secs;
-    until ($ok->()) {
-        return 0 if time > $deadline;
-        sleep 0.05;
-    }
-    return 1;
+    return E2E::wait_for('', $secs, $ok);
 }
 
 # A Redis data node on a free port (or $o{port}), no persistence: what is
@@ -166,14 +170,17 @@ sub kill9 {
 }
 
 # Three sentinels watching the primary on port $o{master}: quorum 2, down
-# after $o{down_after} ms (default 1000).
+# after $o{down_after} ms (default 1000), $o{password} (if any) theirs.
 sub sentinels {
     my (%o) = @_;
     my $down = $o{down_after} // 1000;
+    my $pass = $o{password}
+        ? "requirepass $o{password}\nsentinel sentinel-pass $o{password}\n"
+        : '';
     my @s;
     for my $i (1 .. 3) {
         my $port = free_port();
-        my $d = "$dir/sentinel-$port";
+        my $d = "$fast/sentinel-$port";
         mkdir $d;
         # sentinels rewrite their configuration file: one of their own
         open my $fh, '>', "$d/sentinel.conf" or die $!;
@@ -185,8 +192,10 @@ sentinel monitor $MASTER 127.0.0.1 $o{master} 2
 sentinel down-after-milliseconds $MASTER $down
 sentinel failover-timeout $MASTER 60000
 sentinel parallel-syncs $MASTER 1
+$pass
 CONF
         close $fh;
+        $auth{$port} = $o{password} if $o{password};
         my $pid = spawn("$d/sentinel.log", 'redis-server', "$d/sentinel.conf",
                         '--sentinel');
         push @s, { port => $port, pid => $pid, log => "$d/sentinel.log" };
@@ -196,6 +205,17 @@ CONF
             or BAIL_OUT("sentinel on $s->{port} did not start");
     }
     return \@s;
+}
+
+# does each sentinel know the others (so that they can agree)?
+sub agreed {
+    my ($s) = @_;
+    for my $x (@$s) {
+        my @n = grep { $_ eq 'name' }
+                split /\n/, cli($x->{port}, 'SENTINEL', 'sentinels', $MASTER);
+        return 0 unless @n == @$s - 1;
+    }
+    return 1;
 }
 
 # the primary's port as the sentinels name it ('' if none answers)
@@ -327,8 +347,9 @@ sub kill_proxy {
 }
 
 # An nginx node with the module whose bedrud_redis names the sentinels
-# (or one Redis).  %o: name, sentinels, redis (a port instead), extra (more
-# http{} directives), timeout (bedrud_redis_timeout), workers.
+# (or one Redis).  %o: name, sentinels, params (more of bedrud_redis's),
+# redis (a port instead), extra (more http{} directives), timeout
+# (bedrud_redis_timeout), workers, unhealthy (do not wait for health).
 sub nginx {
     my (%o) = @_;
     my $name = $o{name} // 'nginx';
@@ -344,7 +365,8 @@ sub nginx {
     if ($o{sentinels}) {
         my $sentinels = join ' ', map { "127.0.0.1:$_->{port}" }
                                   @{ $o{sentinels} };
-        $conf =~ s/bedrud_redis 127\.0\.0\.1:\d+[^;]*;/bedrud_redis sentinel:$MASTER $sentinels;/
+        my $params = $o{params} ? " $o{params}" : '';
+        $conf =~ s/bedrud_redis 127\.0\.0\.1:\d+[^;]*;/bedrud_redis sentinel:$MASTER $sentinels$params;/
             or die 'no bedrud_redis line';
     }
     $conf =~ s/bedrud_redis_timeout \S+;/bedrud_redis_timeout $o{timeout};/
@@ -379,15 +401,26 @@ CONF
         or BAIL_OUT("nginx -t failed for $name: "
                     . `tail -3 $prefix/logs/error.log`);
     system($nginx, @args) == 0 or BAIL_OUT("cannot start nginx $name");
+    my $pid;
     if (open my $p, '<', "$prefix/logs/nginx.pid") {
-        my ($pid) = <$p> =~ /(\d+)/;
+        ($pid) = <$p> =~ /(\d+)/;
         push @nginx_pids, $pid;
     }
-    my %n = (name => $name, port => $port, log => "$prefix/logs/error.log");
+    my %n = (name => $name, port => $port, log => "$prefix/logs/error.log",
+             pid => $pid);
+    return \%n if $o{unhealthy};
     wait_for(10, sub { (http(\%n, 'GET', '/api/health'))[0] == 200 })
         or BAIL_OUT("nginx $name did not become healthy: "
                     . `tail -5 $prefix/logs/error.log`);
     return \%n;
+}
+
+sub stop_nginx {
+    my ($n) = @_;
+    return unless $n->{pid};
+    kill 'QUIT', $n->{pid};
+    wait_for(10, sub { !kill 0, $n->{pid} });
+    @nginx_pids = grep { $_ != $n->{pid} } @nginx_pids;
 }
 
 # One HTTP/1.0 request with a deadline: (status, body, seconds); status 0
