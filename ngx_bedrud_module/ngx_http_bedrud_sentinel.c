@@ -14,7 +14,8 @@
  * Watching: one connection to a sentinel is subscribed to +switch-master,
  * so that a failover moves the Redis layer at once, also while the old
  * primary still answers (a manual failover, a partition).  A watch that
- * is lost is made again, to the next sentinel, a second later.
+ * is lost is made again, to the next sentinel, a second later (up to 30 s
+ * later while they keep failing: a wrong password, say).
  *
  * Both are hiredis connections driven by nginx's event loop, like the
  * Redis layer's own (ngx_http_bedrud_redis_attach()).
@@ -31,7 +32,8 @@
 #include "ngx_http_bedrud_module.h"
 
 
-#define NGX_HTTP_BEDRUD_SENTINEL_RETRY  1000
+#define NGX_HTTP_BEDRUD_SENTINEL_RETRY      1000
+#define NGX_HTTP_BEDRUD_SENTINEL_RETRY_MAX  30000
 
 
 typedef struct {
@@ -50,6 +52,7 @@ typedef struct {
     redisAsyncContext                 *watch;
     ngx_uint_t                         watch_index;
     ngx_event_t                        watch_timer;
+    ngx_msec_t                         watch_retry;
     u_char                             moved[NGX_INET6_ADDRSTRLEN + 1];
 
     unsigned                           exiting:1;
@@ -118,6 +121,7 @@ ngx_http_bedrud_sentinel_init_process(ngx_cycle_t *cycle)
 
     sl->current = ngx_worker % bmcf->sentinels->nelts;
     sl->watch_index = sl->current;
+    sl->watch_retry = NGX_HTTP_BEDRUD_SENTINEL_RETRY;
 
     ngx_http_bedrud_sentinel_watch();
 
@@ -414,7 +418,7 @@ ngx_http_bedrud_sentinel_watch(void)
 }
 
 
-/* the next sentinel, a little later */
+/* the next sentinel, a little later, and later each time in a row */
 
 static void
 ngx_http_bedrud_sentinel_rewatch(void)
@@ -433,7 +437,10 @@ ngx_http_bedrud_sentinel_rewatch(void)
         ngx_del_timer(&sl->watch_timer);
     }
 
-    ngx_add_timer(&sl->watch_timer, NGX_HTTP_BEDRUD_SENTINEL_RETRY);
+    ngx_add_timer(&sl->watch_timer, sl->watch_retry);
+
+    sl->watch_retry = ngx_min(sl->watch_retry * 2,
+                              NGX_HTTP_BEDRUD_SENTINEL_RETRY_MAX);
 }
 
 
@@ -520,6 +527,8 @@ ngx_http_bedrud_sentinel_message(redisAsyncContext *ac, void *reply,
         if (sl->watch_timer.timer_set) {
             ngx_del_timer(&sl->watch_timer);
         }
+
+        sl->watch_retry = NGX_HTTP_BEDRUD_SENTINEL_RETRY;
 
         ngx_log_error(NGX_LOG_INFO, sl->log, 0,
                       "bedrud: watching sentinel %V:%d for failovers",
@@ -669,6 +678,10 @@ ngx_http_bedrud_sentinel_send(redisAsyncContext *ac, redisCallbackFn *fn,
     ngx_uint_t   i;
     const char  *args[4];
     size_t       lens[4];
+
+    if (argc > 4) {
+        return NGX_ERROR;
+    }
 
     for (i = 0; i < argc; i++) {
         args[i] = (const char *) argv[i].data;

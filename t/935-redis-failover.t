@@ -5,6 +5,10 @@
 # Two replicas, so that one is left for W's WAIT after a failover (with a
 # single replica, W refuses writes until a second node is back).
 #
+#   M. a manual failover (SENTINEL FAILOVER), the old primary still up:
+#      both nodes move to the new one on +switch-master, without waiting
+#      for the old one to close their connections (seconds later, when
+#      the sentinels demote it; writes there meanwhile would be lost).
 #   A. kill -9 of the primary under a create-and-join load on both nodes:
 #      no room acknowledged by W is lost; every error is a 503 within
 #      the Redis timeout (no 500, no hang); joins succeed again on both
@@ -96,21 +100,54 @@ my $n = Sentinel::nginx(name => 'n', sentinels => $s, timeout => '500ms',
 like(Sentinel::slurp($w->{log}), qr/redis primary "bedrud" is 127\.0\.0\.1:$p->{port}/,
      'W found the primary through the sentinels');
 
+my %node = map { $_->{port} => $_ } $p, $r1, $r2;
+
+# --- M: a manual failover, the old primary still answering -----------------
+
+is(Sentinel::cli($s->[0]{port}, 'SENTINEL', 'FAILOVER', $Sentinel::MASTER),
+   'OK', 'M: SENTINEL FAILOVER');
+my $m;
+ok(Sentinel::wait_for(15, sub {
+       $m = Sentinel::primary($s);
+       $m && $m ne $p->{port};
+   }), 'M: a replica was promoted') or nofailover($s);
+for my $nd ($w, $n) {
+    ok(Sentinel::wait_for(5, sub {
+           Sentinel::slurp($nd->{log}) =~ /primary "bedrud" moved to 127\.0\.0\.1:$m\b/
+       }), "M: $nd->{name} moved to the new primary on +switch-master");
+    my $room = "m-$nd->{name}-$$";
+    my ($st, $body);
+    Sentinel::wait_for(10, sub {
+        ($st, $body) = Sentinel::http($nd, 'POST', '/api/room/create',
+                                      qq({"name":"$room"}), mint());
+        $st == 200;
+    });
+    my ($id) = $body =~ /"id":"([0-9a-f-]{36})"/;
+    ok($st == 200
+       && Sentinel::cli($m, 'HGET', "bedrud:room:{$id}", 'name') eq $room,
+       "M: a room created on $nd->{name} is on the new primary")
+        or diag("$st $body");
+}
+# the old primary becomes a replica once the sentinels demote it
+ok(Sentinel::wait_for(30, sub {
+       !grep { !Sentinel::replica_ok($s, $_) } grep { $_ != $m } keys %node
+   }), 'M: the two others are replicas of the new primary');
+
 # --- A: kill -9 of the primary under load ----------------------------------
 
 my $load = Sentinel::load(nodes => [$w, $n], clients => 3, tag => 'a');
 sleep 1.5;
 my $kill = time;
-Sentinel::kill9($p);
+Sentinel::kill9($node{$m});
 my %back = resumed($load, $kill, 20);
 sleep 1;
 my @a = Sentinel::load_stop($load);
 
 my $x = Sentinel::primary($s);
-ok($x eq $r1->{port} || $x eq $r2->{port}, 'a replica was promoted')
+ok($x && $x ne $m && $node{$x}, 'A: a replica was promoted')
     or nofailover($s);
-my ($y) = grep { $_->{port} != $x } $r1, $r2;
-my $switch = (values %{ Sentinel::switch_times($s) })[0];
+my ($y) = grep { $_ != $x && $_ != $m } keys %node;
+my $switch = Sentinel::switch_times($s)->{"$m>$x"};
 
 my %fa = figures('A', \@a, $kill, $x);
 is($fa{w}{lost}, 0, "A: W lost none of its $fa{w}{acked} acknowledged rooms");
@@ -140,11 +177,11 @@ if ($lk) {
 
 # --- B: the replica left lags, then the primary dies ------------------------
 
-# the other replica goes; the old primary comes back as the only replica,
-# its link through a proxy that can hold the primary's stream back
-Sentinel::kill9($y);
+# the other replica goes; the one killed in A comes back as the only
+# replica, its link through a proxy that can hold the primary's stream back
+Sentinel::kill9($node{$y});
 my $proxy = Sentinel::proxy($x);
-my $pb = Sentinel::node(port => $p->{port}, replicaof => $proxy->{port});
+my $pb = Sentinel::node(port => $m, replicaof => $proxy->{port});
 ok(Sentinel::wait_for(20, sub { Sentinel::replica_ok($s, $pb->{port}) }),
    'B: the old primary is back as the replica, the sentinels see it');
 
@@ -154,7 +191,7 @@ my $lag = time;
 Sentinel::hold($proxy);
 sleep 0.6;
 $kill = time;
-Sentinel::kill9((grep { $_->{port} == $x } $r1, $r2)[0]);
+Sentinel::kill9($node{$x});
 Sentinel::kill_proxy($proxy);
 %back = resumed($load, $kill, 20, 'n');
 sleep 0.5;
