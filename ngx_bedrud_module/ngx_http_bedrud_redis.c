@@ -315,6 +315,11 @@ ngx_http_bedrud_redis_connect(void)
     rd = &ngx_http_bedrud_rd;
     bmcf = rd->bmcf;
 
+    if (rd->ac != NULL || rd->discovering) {
+        /* one connection, or one ask, at a time */
+        return;
+    }
+
     rd->attempt = ngx_current_msec;
 
     /* a new connection, its own replicas */
@@ -1698,6 +1703,12 @@ ngx_http_bedrud_redis_moved(u_char *host, in_port_t port)
 
     if (rd->ac) {
         ngx_http_bedrud_redis_drop("primary moved: reconnecting");
+    }
+
+    /* the requests answered meanwhile may have had one tried already */
+
+    if (rd->state != NGX_HTTP_BEDRUD_RS_DISCONNECTED || rd->discovering) {
+        return;
     }
 
     if (rd->reconnect.timer_set) {

@@ -170,10 +170,11 @@ sub kill9 {
 }
 
 # Three sentinels watching the primary on port $o{master}: quorum 2, down
-# after $o{down_after} ms (default 1000), $o{password} (if any) theirs.
+# after $o{down_after} ms (default 2000: less, and a busy machine makes
+# them doubt a primary that is fine), $o{password} (if any) theirs.
 sub sentinels {
     my (%o) = @_;
-    my $down = $o{down_after} // 1000;
+    my $down = $o{down_after} // 2000;
     my $pass = $o{password}
         ? "requirepass $o{password}\nsentinel sentinel-pass $o{password}\n"
         : '';
@@ -214,6 +215,22 @@ sub agreed {
         my @n = grep { $_ eq 'name' }
                 split /\n/, cli($x->{port}, 'SENTINEL', 'sentinels', $MASTER);
         return 0 unless @n == @$s - 1;
+    }
+    return 1;
+}
+
+# do all sentinels see the primary on $port up, no failover under way, its
+# last PING answered within a second?  (Before killing anything: a
+# sentinel that still doubts the last primary may start a failover of
+# its own, and then none for twice failover-timeout.)
+sub settled {
+    my ($s, $port) = @_;
+    for my $x (@$s) {
+        my %m = split /\n/, cli($x->{port}, 'SENTINEL', 'master', $MASTER);
+        return 0 unless ($m{ip} // '') eq '127.0.0.1'
+                        && ($m{port} // '') eq $port
+                        && ($m{flags} // '') eq 'master'
+                        && ($m{'last-ok-ping-reply'} // 1e9) < 1000;
     }
     return 1;
 }
