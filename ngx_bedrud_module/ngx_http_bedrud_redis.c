@@ -1325,20 +1325,22 @@ ngx_http_bedrud_redis_unavailable(redisAsyncContext *ac, redisReply *reply)
     ngx_uint_t                i;
     ngx_http_bedrud_redis_t  *rd;
 
+    /* why to reconnect, if that helps */
+
     static struct {
         const char  *prefix;
         size_t       len;
-        ngx_uint_t   reconnect;
+        const char  *reconnect;
     } errors[] = {
-        { "READONLY ", sizeof("READONLY ") - 1, 1 },
+        { "READONLY ", sizeof("READONLY ") - 1, "is a replica now" },
         { "ERR Function not found", sizeof("ERR Function not found") - 1,
-          1 },
-        { "LOADING ", sizeof("LOADING ") - 1, 0 },
-        { "MASTERDOWN ", sizeof("MASTERDOWN ") - 1, 0 },
-        { "NOREPLICAS ", sizeof("NOREPLICAS ") - 1, 0 },
-        { "BUSY ", sizeof("BUSY ") - 1, 0 },
-        { "TRYAGAIN ", sizeof("TRYAGAIN ") - 1, 0 },
-        { NULL, 0, 0 }
+          "lost its functions" },
+        { "LOADING ", sizeof("LOADING ") - 1, NULL },
+        { "MASTERDOWN ", sizeof("MASTERDOWN ") - 1, NULL },
+        { "NOREPLICAS ", sizeof("NOREPLICAS ") - 1, NULL },
+        { "BUSY ", sizeof("BUSY ") - 1, NULL },
+        { "TRYAGAIN ", sizeof("TRYAGAIN ") - 1, NULL },
+        { NULL, 0, NULL }
     };
 
     if (reply->type != REDIS_REPLY_ERROR) {
@@ -1364,7 +1366,7 @@ ngx_http_bedrud_redis_unavailable(redisAsyncContext *ac, redisReply *reply)
                   reply->str);
 
     if (errors[i].reconnect && ac == rd->ac) {
-        ngx_http_bedrud_redis_reconnect("answered so");
+        ngx_http_bedrud_redis_reconnect(errors[i].reconnect);
     }
 
     return NGX_DECLINED;

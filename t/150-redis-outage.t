@@ -233,3 +233,48 @@ few connects (one per 250 ms at most, and the first backoff steps), not 30
 --- grep_error_log: redis connect failed
 --- grep_error_log_out eval
 qr/\A(?:redis connect failed\n){0,8}\z/
+
+
+
+=== TEST 8: functions flushed under our feet: a call of one is a 503, not a
+500, and the next connection loads them again, no restart needed
+--- http_config eval: $::http_config
+--- config eval
+"location /api/ { bedrud_api; }
+ location /ctl/ { proxy_pass http://127.0.0.1:$::cport/; proxy_read_timeout 20s; }"
+--- request eval
+[
+  "GET /api/health",
+  "GET /ctl/sleep?ms=1100",
+  "GET /ctl/flush-functions",
+  "POST /api/auth/login\n{\"email\":\"f\@example.com\",\"password\":\"whatever it is\"}",
+  "GET /ctl/sleep?ms=400",
+  "GET /api/health",
+  "GET /ctl/sleep?ms=1100",
+  "GET /ctl/flush-functions",
+  "GET /api/health",
+  "GET /ctl/sleep?ms=400",
+  "GET /api/health",
+]
+--- more_headers
+Content-Type: application/json
+--- timeout: 10
+--- error_code eval
+[200, 200, 200, 503, 200, 200, 200, 200, 503, 200, 200]
+--- response_body_like eval
+[
+  qr/"functions":"loaded"/,
+  qr/ok/,
+  qr/ok/,
+  qr/^\{"error":"service unavailable"\}$/,
+  qr/ok/,
+  qr/"functions":"loaded"/,
+  qr/ok/,
+  qr/ok/,
+  qr/"functions":"missing"/,
+  qr/ok/,
+  qr/"functions":"loaded"/,
+]
+--- no_error_log
+[alert]
+[crit]
