@@ -45,6 +45,12 @@ static char *ngx_http_bedrud_redis(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_int_t ngx_http_bedrud_redis_address(ngx_conf_t *cf,
     ngx_http_bedrud_main_conf_t *bmcf, ngx_str_t *addr);
+static ngx_int_t ngx_http_bedrud_sentinel_address(ngx_conf_t *cf,
+    ngx_http_bedrud_main_conf_t *bmcf, ngx_str_t *addr);
+static ngx_int_t ngx_http_bedrud_inet_address(ngx_conf_t *cf,
+    ngx_str_t *addr, in_port_t default_port, ngx_http_bedrud_addr_t *out);
+static char *ngx_http_bedrud_redis_wait(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static char *ngx_http_bedrud_file_slot(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_bedrud_functions(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -74,7 +80,7 @@ static ngx_command_t  ngx_http_bedrud_commands[] = {
       NULL },
 
     { ngx_string("bedrud_redis"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE123,
+      NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
       ngx_http_bedrud_redis,
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,
@@ -85,6 +91,13 @@ static ngx_command_t  ngx_http_bedrud_commands[] = {
       ngx_conf_set_msec_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_bedrud_main_conf_t, redis_timeout),
+      NULL },
+
+    { ngx_string("bedrud_redis_wait"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE12,
+      ngx_http_bedrud_redis_wait,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
       NULL },
 
     { ngx_string("bedrud_redis_functions"),
@@ -328,6 +341,7 @@ ngx_http_bedrud_create_main_conf(ngx_conf_t *cf)
 
     bmcf->redis_db = NGX_CONF_UNSET;
     bmcf->redis_timeout = NGX_CONF_UNSET_MSEC;
+    bmcf->redis_wait = NGX_CONF_UNSET_UINT;
     bmcf->access_ttl = NGX_CONF_UNSET;
     bmcf->refresh_ttl = NGX_CONF_UNSET;
     bmcf->cookie_secure = NGX_CONF_UNSET;
@@ -352,6 +366,17 @@ ngx_http_bedrud_init_main_conf(ngx_conf_t *cf, void *conf)
 
     ngx_conf_init_value(bmcf->redis_db, 0);
     ngx_conf_init_msec_value(bmcf->redis_timeout, 500);
+    ngx_conf_init_uint_value(bmcf->redis_wait, 0);
+
+    /* a write waits for its replicas within the request's own deadline */
+
+    if (bmcf->redis_wait && bmcf->redis_wait_timeout >= bmcf->redis_timeout) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "the \"bedrud_redis_wait\" timeout must be "
+                           "shorter than \"bedrud_redis_timeout\" (%M ms)",
+                           bmcf->redis_timeout);
+        return NGX_CONF_ERROR;
+    }
 
     /* Bedrud's web client refreshes on 401, so short access tokens work */
     ngx_conf_init_value(bmcf->access_ttl, 3600);
@@ -425,7 +450,7 @@ ngx_http_bedrud_init_main_conf(ngx_conf_t *cf, void *conf)
 static ngx_int_t
 ngx_http_bedrud_api_conf(ngx_conf_t *cf, ngx_http_bedrud_main_conf_t *bmcf)
 {
-    if (bmcf->redis_host.len == 0 && bmcf->redis_unix.len == 0) {
+    if (!ngx_http_bedrud_redis_configured(bmcf)) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"bedrud_api\" needs \"bedrud_redis\"");
         return NGX_ERROR;
@@ -568,6 +593,7 @@ static ngx_int_t
 ngx_http_bedrud_init_process(ngx_cycle_t *cycle)
 {
     if (ngx_http_bedrud_token_cache_init(cycle) != NGX_OK
+        || ngx_http_bedrud_sentinel_init_process(cycle) != NGX_OK
         || ngx_http_bedrud_redis_init_process(cycle) != NGX_OK
         || ngx_http_bedrud_revlog_init_process(cycle) != NGX_OK)
     {
@@ -583,6 +609,7 @@ ngx_http_bedrud_exit_process(ngx_cycle_t *cycle)
 {
     ngx_http_bedrud_revlog_exit_process(cycle);
     ngx_http_bedrud_redis_exit_process(cycle);
+    ngx_http_bedrud_sentinel_exit_process(cycle);
 }
 
 
@@ -885,9 +912,14 @@ ngx_http_bedrud_metrics(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 /*
  * bedrud_redis 127.0.0.1:6379 | [::1]:6379 | unix:/path
  *              [db=N] [password_file=/path];
+ * bedrud_redis sentinel:NAME 10.0.0.1:26379 10.0.0.2:26379 ...
+ *              [db=N] [password_file=/path] [sentinel_password_file=/path];
  *
  * Host names are resolved here, at configuration time: hiredis 0.14 would
- * resolve them with a blocking getaddrinfo() in the worker.
+ * resolve them with a blocking getaddrinfo() in the worker.  With
+ * "sentinel:", the primary of that name is whatever the sentinels (26379
+ * by default) say it is; "password_file" is the data nodes' password,
+ * "sentinel_password_file" the sentinels'.
  */
 
 static char *
@@ -895,16 +927,33 @@ ngx_http_bedrud_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_bedrud_main_conf_t *bmcf = conf;
 
-    ngx_str_t  *value, s, file;
+    ngx_str_t  *value, s, file, *password;
     ngx_uint_t  i;
 
-    if (bmcf->redis_host.len || bmcf->redis_unix.len) {
+    if (ngx_http_bedrud_redis_configured(bmcf)) {
         return "is duplicate";
     }
 
     value = cf->args->elts;
 
-    if (ngx_http_bedrud_redis_address(cf, bmcf, &value[1]) != NGX_OK) {
+    if (ngx_strncmp(value[1].data, "sentinel:", 9) == 0) {
+        bmcf->sentinel_master.data = value[1].data + 9;
+        bmcf->sentinel_master.len = value[1].len - 9;
+
+        if (bmcf->sentinel_master.len == 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"bedrud_redis\" needs the primary's name "
+                               "after \"sentinel:\"");
+            return NGX_CONF_ERROR;
+        }
+
+        bmcf->sentinels = ngx_array_create(cf->pool, 3,
+                                           sizeof(ngx_http_bedrud_addr_t));
+        if (bmcf->sentinels == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+    } else if (ngx_http_bedrud_redis_address(cf, bmcf, &value[1]) != NGX_OK) {
         return NGX_CONF_ERROR;
     }
 
@@ -923,10 +972,23 @@ ngx_http_bedrud_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             continue;
         }
 
+        password = NULL;
+
         if (ngx_strncmp(value[i].data, "password_file=", 14) == 0) {
             file.data = value[i].data + 14;
             file.len = value[i].len - 14;
+            password = &bmcf->redis_password;
 
+        } else if (bmcf->sentinels
+                   && ngx_strncmp(value[i].data, "sentinel_password_file=",
+                                  23) == 0)
+        {
+            file.data = value[i].data + 23;
+            file.len = value[i].len - 23;
+            password = &bmcf->sentinel_password;
+        }
+
+        if (password) {
             if (ngx_http_bedrud_read_file(cf, &file, &s, 4096) != NGX_OK) {
                 return NGX_CONF_ERROR;
             }
@@ -938,12 +1000,32 @@ ngx_http_bedrud_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
                 return NGX_CONF_ERROR;
             }
 
-            bmcf->redis_password = s;
+            *password = s;
+            continue;
+        }
+
+        if (bmcf->sentinels && ngx_strlchr(value[i].data,
+                                           value[i].data + value[i].len, '=')
+                               == NULL)
+        {
+            if (ngx_http_bedrud_sentinel_address(cf, bmcf, &value[i])
+                != NGX_OK)
+            {
+                return NGX_CONF_ERROR;
+            }
+
             continue;
         }
 
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "invalid parameter \"%V\"", &value[i]);
+        return NGX_CONF_ERROR;
+    }
+
+    if (bmcf->sentinels && bmcf->sentinels->nelts == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"bedrud_redis sentinel:%V\" needs the "
+                           "sentinels' addresses", &bmcf->sentinel_master);
         return NGX_CONF_ERROR;
     }
 
@@ -960,10 +1042,7 @@ static ngx_int_t
 ngx_http_bedrud_redis_address(ngx_conf_t *cf,
     ngx_http_bedrud_main_conf_t *bmcf, ngx_str_t *addr)
 {
-    u_char     *p;
-    size_t      len;
-    ngx_url_t   u;
-    u_char      text[NGX_SOCKADDR_STRLEN];
+    ngx_http_bedrud_addr_t  a;
 
     if (ngx_strncmp(addr->data, "unix:", 5) == 0) {
         if (addr->len <= 5) {
@@ -976,50 +1055,169 @@ ngx_http_bedrud_redis_address(ngx_conf_t *cf,
         bmcf->redis_unix.data = addr->data + 5;
         bmcf->redis_unix.len = addr->len - 5;
 
-    } else {
-        ngx_memzero(&u, sizeof(ngx_url_t));
+        return NGX_OK;
+    }
 
-        u.url = *addr;
-        u.default_port = 6379;
+    if (ngx_http_bedrud_inet_address(cf, addr, 6379, &a) != NGX_OK) {
+        return NGX_ERROR;
+    }
 
-        if (ngx_parse_url(cf->pool, &u) != NGX_OK) {
+    bmcf->redis_host = a.host;
+    bmcf->redis_port = a.port;
+
+    return NGX_OK;
+}
+
+
+/* a sentinel's address: an IP literal or a host name, port 26379 */
+
+static ngx_int_t
+ngx_http_bedrud_sentinel_address(ngx_conf_t *cf,
+    ngx_http_bedrud_main_conf_t *bmcf, ngx_str_t *addr)
+{
+    ngx_uint_t               i;
+    ngx_http_bedrud_addr_t  *a, *s;
+
+    if (bmcf->sentinels->nelts == 16) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "too many sentinels (16 at most)");
+        return NGX_ERROR;
+    }
+
+    a = ngx_array_push(bmcf->sentinels);
+    if (a == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_bedrud_inet_address(cf, addr, 26379, a) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    s = bmcf->sentinels->elts;
+
+    for (i = 0; i < bmcf->sentinels->nelts - 1; i++) {
+        if (s[i].port == a->port
+            && ngx_strcmp(s[i].host.data, a->host.data) == 0)
+        {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "invalid Redis address \"%V\"%s%s", addr,
-                               u.err ? ": " : "", u.err ? u.err : "");
+                               "sentinel \"%V\" is listed twice", addr);
             return NGX_ERROR;
         }
-
-        if (u.naddrs == 0) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "Redis host \"%V\" has no address", addr);
-            return NGX_ERROR;
-        }
-
-        len = ngx_sock_ntop(u.addrs[0].sockaddr, u.addrs[0].socklen, text,
-                            NGX_SOCKADDR_STRLEN, 0);
-
-        p = ngx_pnalloc(cf->pool, len + 1);
-        if (p == NULL) {
-            return NGX_ERROR;
-        }
-
-        /* hiredis wants "::1", not "[::1]", and a NUL-terminated string */
-        if (len > 2 && text[0] == '[') {
-            ngx_memcpy(p, text + 1, len - 2);
-            len -= 2;
-
-        } else {
-            ngx_memcpy(p, text, len);
-        }
-
-        p[len] = '\0';
-
-        bmcf->redis_host.data = p;
-        bmcf->redis_host.len = len;
-        bmcf->redis_port = u.port;
     }
 
     return NGX_OK;
+}
+
+
+/* An IP literal or a host name with an optional port, resolved here. */
+
+static ngx_int_t
+ngx_http_bedrud_inet_address(ngx_conf_t *cf, ngx_str_t *addr,
+    in_port_t default_port, ngx_http_bedrud_addr_t *out)
+{
+    u_char     *p;
+    size_t      len;
+    ngx_url_t   u;
+    u_char      text[NGX_SOCKADDR_STRLEN];
+
+    ngx_memzero(&u, sizeof(ngx_url_t));
+
+    u.url = *addr;
+    u.default_port = default_port;
+
+    if (ngx_parse_url(cf->pool, &u) != NGX_OK) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid Redis address \"%V\"%s%s", addr,
+                           u.err ? ": " : "", u.err ? u.err : "");
+        return NGX_ERROR;
+    }
+
+    if (u.naddrs == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "Redis host \"%V\" has no address", addr);
+        return NGX_ERROR;
+    }
+
+    len = ngx_sock_ntop(u.addrs[0].sockaddr, u.addrs[0].socklen, text,
+                        NGX_SOCKADDR_STRLEN, 0);
+
+    p = ngx_pnalloc(cf->pool, len + 1);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    /* hiredis wants "::1", not "[::1]", and a NUL-terminated string */
+    if (len > 2 && text[0] == '[') {
+        ngx_memcpy(p, text + 1, len - 2);
+        len -= 2;
+
+    } else {
+        ngx_memcpy(p, text, len);
+    }
+
+    p[len] = '\0';
+
+    out->host.data = p;
+    out->host.len = len;
+    out->port = u.port;
+
+    return NGX_OK;
+}
+
+
+/*
+ * bedrud_redis_wait replicas [timeout] | off;
+ *
+ * A write is answered only once that many replicas have it (WAIT), else
+ * 503 (fail closed).
+ */
+
+static char *
+ngx_http_bedrud_redis_wait(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_bedrud_main_conf_t *bmcf = conf;
+
+    ngx_int_t   n;
+    ngx_str_t  *value;
+
+    if (bmcf->redis_wait != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (cf->args->nelts == 2
+        && value[1].len == 3 && ngx_strncmp(value[1].data, "off", 3) == 0)
+    {
+        bmcf->redis_wait = 0;
+        return NGX_CONF_OK;
+    }
+
+    n = ngx_atoi(value[1].data, value[1].len);
+
+    if (n < 1 || n > 64) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid number of replicas \"%V\" (1..64, or "
+                           "\"off\")", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    bmcf->redis_wait = n;
+    bmcf->redis_wait_timeout = 100;
+
+    if (cf->args->nelts == 3) {
+        bmcf->redis_wait_timeout = ngx_parse_time(&value[2], 0);
+
+        if (bmcf->redis_wait_timeout == (ngx_msec_t) NGX_ERROR
+            || bmcf->redis_wait_timeout == 0)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid timeout \"%V\"", &value[2]);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    return NGX_CONF_OK;
 }
 
 

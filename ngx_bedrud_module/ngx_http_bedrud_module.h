@@ -63,6 +63,13 @@ typedef struct {
 } ngx_http_bedrud_scrypt_t;
 
 
+/* an address resolved at configuration time */
+typedef struct {
+    ngx_str_t                   host;      /* IP literal, NUL-terminated */
+    in_port_t                   port;
+} ngx_http_bedrud_addr_t;
+
+
 typedef struct {
     /* Redis */
     ngx_str_t                   redis_host;     /* IP literal, or "" */
@@ -72,6 +79,15 @@ typedef struct {
     ngx_int_t                   redis_db;
     ngx_msec_t                  redis_timeout;
     ngx_array_t                *redis_functions; /* ngx_str_t: libraries */
+
+    /* Redis Sentinel: the primary's name, or "" */
+    ngx_str_t                   sentinel_master;
+    ngx_array_t                *sentinels;      /* ngx_http_bedrud_addr_t */
+    ngx_str_t                   sentinel_password; /* from a file */
+
+    /* WAIT after writes: replicas, 0 (off), and how long */
+    ngx_uint_t                  redis_wait;
+    ngx_msec_t                  redis_wait_timeout;
 
     /* tokens */
     ngx_str_t                   jwt_secret;     /* from a file */
@@ -258,6 +274,10 @@ ngx_int_t ngx_http_bedrud_arg_int(ngx_http_request_t *r, const char *name,
 
 /* ngx_http_bedrud_redis.c: the connection; it reports, never answers */
 
+#define ngx_http_bedrud_redis_configured(bmcf)                               \
+    ((bmcf)->redis_host.len || (bmcf)->redis_unix.len                       \
+     || (bmcf)->sentinel_master.len)
+
 /* what became of a request's commands: NGX_OK, NGX_ERROR, NGX_DECLINED */
 typedef void (*ngx_http_bedrud_redis_done_pt)(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx, ngx_int_t rc);
@@ -284,6 +304,26 @@ ngx_str_t *ngx_http_bedrud_reply_str(ngx_http_bedrud_reply_t *reply,
     ngx_uint_t i);
 ngx_int_t ngx_http_bedrud_reply_is(ngx_http_bedrud_reply_t *reply,
     const char *status);
+/* drives a hiredis context from nginx's event loop (and frees it there) */
+struct redisAsyncContext;
+ngx_int_t ngx_http_bedrud_redis_attach(struct redisAsyncContext *ac,
+    ngx_log_t *log);
+/* the sentinels name another primary: go there */
+void ngx_http_bedrud_redis_moved(u_char *host, in_port_t port);
+/* reconnect, e.g. to load the functions again; safe inside callbacks */
+void ngx_http_bedrud_redis_reconnect(const char *why);
+
+
+/* ngx_http_bedrud_sentinel.c: which node is the primary */
+
+/* the primary's address (host NUL-terminated), or NULL if none answered */
+typedef void (*ngx_http_bedrud_sentinel_found_pt)(u_char *host,
+    in_port_t port);
+
+ngx_int_t ngx_http_bedrud_sentinel_init_process(ngx_cycle_t *cycle);
+void ngx_http_bedrud_sentinel_exit_process(ngx_cycle_t *cycle);
+ngx_int_t ngx_http_bedrud_sentinel_discover(
+    ngx_http_bedrud_sentinel_found_pt found);
 
 
 /* ngx_http_bedrud_revlog.c: revocations from Redis into the zone */

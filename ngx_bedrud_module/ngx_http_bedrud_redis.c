@@ -7,7 +7,21 @@
  * States: DISCONNECTED -> CONNECTING (TCP connect and handshake: AUTH,
  * SELECT, FUNCTION LOAD) -> READY -> DISCONNECTED.  A watchdog timer
  * bounds connects, detects a Redis that stopped answering and pings an
- * idle connection.  Reconnects back off exponentially.
+ * idle connection.  Reconnects back off exponentially while nothing asks
+ * for Redis; a request that finds no connection has one tried at once,
+ * or within NGX_HTTP_BEDRUD_PROBE ms of the last try.
+ *
+ * With Sentinel, each connect first asks the sentinels for the primary
+ * (ngx_http_bedrud_sentinel.c), the handshake checks with ROLE that the
+ * node is one, and a failover they announce moves the connection.  A
+ * READONLY answer (the node was demoted) or missing functions make it
+ * reconnect.
+ *
+ * With bedrud_redis_wait, the writes of one event loop turn are followed
+ * by one WAIT, and answered only once enough replicas have them.  When a
+ * WAIT comes back short, writes are refused unsent (503: nothing happened)
+ * until ROLE, asked every NGX_HTTP_BEDRUD_PROBE ms, lists enough replicas
+ * again; reads go on meanwhile.
  *
  * This layer reports to its callers and never answers a request itself.
  * A request's commands are refused at once when there is no connection;
@@ -36,12 +50,16 @@
 #define NGX_HTTP_BEDRUD_BACKOFF_MAX      5000
 #define NGX_HTTP_BEDRUD_PING_IDLE        5000
 
+/* while requests ask: a connect at least this often (ms), not more */
+#define NGX_HTTP_BEDRUD_PROBE            250
+
 
 struct ngx_http_bedrud_tracker_s {
     ngx_http_request_t            *r;       /* NULL once orphaned */
     ngx_http_bedrud_redis_done_pt  done;
     ngx_uint_t                     pending;
     ngx_uint_t                     index;
+    ngx_http_bedrud_tracker_t     *wait_next; /* in a WAIT's batch */
     unsigned                       failed:1;
 };
 
@@ -63,18 +81,48 @@ typedef struct {
     ngx_msec_t                     backoff;
     ngx_msec_t                     connect_start;
     ngx_msec_t                     last_io;     /* last reply or send */
+    ngx_msec_t                     attempt;     /* last connect (or ask) */
+    ngx_msec_t                     ready_at;
     ngx_uint_t                     inflight;
     ngx_http_bedrud_main_conf_t   *bmcf;
     ngx_log_t                     *log;
     ngx_http_bedrud_redis_ready_pt ready;
+
+    /* the node: bedrud_redis's, or the primary the sentinels name */
+    char                          *host;
+    in_port_t                      port;
+    u_char                         primary[NGX_INET6_ADDRSTRLEN + 1];
+
+    /* WAIT: the writes sent this turn, on this connection */
+    ngx_http_bedrud_tracker_t     *wait_batch;
+    redisAsyncContext             *wait_ac;
+    ngx_event_t                    wait_event;
+    ngx_event_t                    replicas_probe;
+
+    /* the functions flagged no-writes (ngx_str_t), from FUNCTION LIST */
+    ngx_pool_t                    *ro_pool;
+    ngx_array_t                   *ro;
+
     unsigned                       handshake_failed:1;
+    unsigned                       refused:1;   /* wrong credentials */
+    unsigned                       no_replicas:1; /* writes refused */
+    unsigned                       probing:1;   /* a ROLE on its way */
+    unsigned                       waiting:1;   /* a WAIT on its way */
+    unsigned                       discovering:1;
+    unsigned                       discovered:1;
     unsigned                       exiting:1;
 } ngx_http_bedrud_redis_t;
 
 
 static void ngx_http_bedrud_redis_connect(void);
+static void ngx_http_bedrud_redis_discovered(u_char *host, in_port_t port);
+static void ngx_http_bedrud_redis_probe(void);
 static void ngx_http_bedrud_redis_handshake(
     ngx_http_bedrud_main_conf_t *bmcf);
+static ngx_int_t ngx_http_bedrud_redis_handshake_step(
+    ngx_http_bedrud_redis_t *rd, redisReply *rr, void *privdata);
+static void ngx_http_bedrud_redis_functions(ngx_http_bedrud_redis_t *rd,
+    redisReply *list);
 static void ngx_http_bedrud_redis_schedule(void);
 static void ngx_http_bedrud_redis_drop(const char *why);
 static void ngx_http_bedrud_redis_reconnect_handler(ngx_event_t *ev);
@@ -90,6 +138,19 @@ static void ngx_http_bedrud_redis_command_cb(redisAsyncContext *ac,
 static void ngx_http_bedrud_redis_ping_cb(redisAsyncContext *ac,
     void *reply, void *privdata);
 static void ngx_http_bedrud_redis_cmd_cb(redisAsyncContext *ac,
+    void *reply, void *privdata);
+static ngx_int_t ngx_http_bedrud_redis_unavailable(redisAsyncContext *ac,
+    redisReply *reply);
+static void ngx_http_bedrud_redis_finish(ngx_http_bedrud_tracker_t *t);
+static ngx_uint_t ngx_http_bedrud_redis_writes(ngx_http_bedrud_cmd_t *cmds,
+    ngx_uint_t n);
+static void ngx_http_bedrud_redis_wait_handler(ngx_event_t *ev);
+static void ngx_http_bedrud_redis_wait_cb(redisAsyncContext *ac,
+    void *reply, void *privdata);
+static void ngx_http_bedrud_redis_wait_done(ngx_http_bedrud_tracker_t *t,
+    ngx_uint_t ok);
+static void ngx_http_bedrud_redis_replicas_handler(ngx_event_t *ev);
+static void ngx_http_bedrud_redis_replicas_cb(redisAsyncContext *ac,
     void *reply, void *privdata);
 static ngx_int_t ngx_http_bedrud_redis_send(redisCallbackFn *fn,
     void *privdata, ngx_uint_t argc, ngx_str_t *argv);
@@ -110,6 +171,11 @@ static void ngx_http_bedrud_redis_write_handler(ngx_event_t *ev);
 /* per worker process: the connection belongs to the process, not a cycle */
 static ngx_http_bedrud_redis_t  ngx_http_bedrud_rd;
 
+/* what a handshake step's reply says (its privdata) */
+static u_char  ngx_http_bedrud_redis_step_role;
+static u_char  ngx_http_bedrud_redis_step_list;
+static u_char  ngx_http_bedrud_redis_step_last;
+
 
 ngx_int_t
 ngx_http_bedrud_redis_init_process(ngx_cycle_t *cycle)
@@ -124,8 +190,7 @@ ngx_http_bedrud_redis_init_process(ngx_cycle_t *cycle)
      * would use the connection: bedrud_api requires them.
      */
 
-    if (bmcf == NULL
-        || (bmcf->redis_host.len == 0 && bmcf->redis_unix.len == 0)
+    if (bmcf == NULL || !ngx_http_bedrud_redis_configured(bmcf)
         || bmcf->redis_functions == NULL)
     {
         return NGX_OK;
@@ -137,6 +202,17 @@ ngx_http_bedrud_redis_init_process(ngx_cycle_t *cycle)
     rd->bmcf = bmcf;
     rd->log = cycle->log;
     rd->backoff = NGX_HTTP_BEDRUD_BACKOFF_MIN;
+    rd->host = (char *) bmcf->redis_host.data;
+    rd->port = bmcf->redis_port;
+
+    rd->wait_event.handler = ngx_http_bedrud_redis_wait_handler;
+    rd->wait_event.log = cycle->log;
+    rd->wait_event.data = rd;
+
+    rd->replicas_probe.handler = ngx_http_bedrud_redis_replicas_handler;
+    rd->replicas_probe.log = cycle->log;
+    rd->replicas_probe.data = rd;
+    rd->replicas_probe.cancelable = 1;
 
     rd->reconnect.handler = ngx_http_bedrud_redis_reconnect_handler;
     rd->reconnect.log = cycle->log;
@@ -177,21 +253,44 @@ ngx_http_bedrud_redis_exit_process(ngx_cycle_t *cycle)
         ngx_del_timer(&rd->watchdog);
     }
 
+    if (rd->wait_event.posted) {
+        ngx_delete_posted_event(&rd->wait_event);
+    }
+
+    if (rd->replicas_probe.timer_set) {
+        ngx_del_timer(&rd->replicas_probe);
+    }
+
     if (rd->ac != NULL) {
         /* pending callbacks get NULL replies; the fd is closed by hiredis */
         redisAsyncFree(rd->ac);
         rd->ac = NULL;
     }
 
+    /* writes whose WAIT was never sent */
+
+    if (rd->wait_batch) {
+        ngx_http_bedrud_redis_wait_done(rd->wait_batch, 0);
+        rd->wait_batch = NULL;
+    }
+
+    if (rd->ro_pool) {
+        ngx_destroy_pool(rd->ro_pool);
+        rd->ro_pool = NULL;
+        rd->ro = NULL;
+    }
+
     rd->state = NGX_HTTP_BEDRUD_RS_DISCONNECTED;
 }
 
 
-/* NGX_OK when connected or connecting */
+/* NGX_OK when connected or connecting; asking counts as a request */
 
 ngx_int_t
 ngx_http_bedrud_redis_ready(void)
 {
+    ngx_http_bedrud_redis_probe();
+
     return ngx_http_bedrud_rd.state != NGX_HTTP_BEDRUD_RS_DISCONNECTED
            ? NGX_OK : NGX_DECLINED;
 }
@@ -209,7 +308,6 @@ ngx_http_bedrud_redis_on_ready(ngx_http_bedrud_redis_ready_pt handler)
 static void
 ngx_http_bedrud_redis_connect(void)
 {
-    ngx_connection_t             *c;
     redisAsyncContext            *ac;
     ngx_http_bedrud_redis_t      *rd;
     ngx_http_bedrud_main_conf_t  *bmcf;
@@ -217,14 +315,42 @@ ngx_http_bedrud_redis_connect(void)
     rd = &ngx_http_bedrud_rd;
     bmcf = rd->bmcf;
 
+    if (rd->ac != NULL || rd->discovering) {
+        /* one connection, or one ask, at a time */
+        return;
+    }
+
+    rd->attempt = ngx_current_msec;
+
+    /* a new connection, its own replicas */
+    rd->no_replicas = 0;
+
+    if (bmcf->sentinels && !rd->discovered) {
+
+        /* which node is the primary now: the answer comes back here */
+
+        rd->discovering = 1;
+
+        if (ngx_http_bedrud_sentinel_discover(
+                                           ngx_http_bedrud_redis_discovered)
+            != NGX_OK)
+        {
+            rd->discovering = 0;
+            ngx_http_bedrud_redis_schedule();
+        }
+
+        return;
+    }
+
+    rd->discovered = 0;
+
     /* addresses are IP literals or paths: hiredis does no DNS lookup */
 
     if (bmcf->redis_unix.len) {
         ac = redisAsyncConnectUnix((char *) bmcf->redis_unix.data);
 
     } else {
-        ac = redisAsyncConnect((char *) bmcf->redis_host.data,
-                               bmcf->redis_port);
+        ac = redisAsyncConnect(rd->host, rd->port);
     }
 
     if (ac == NULL) {
@@ -242,30 +368,16 @@ ngx_http_bedrud_redis_connect(void)
         return;
     }
 
-    c = ngx_get_connection(ac->c.fd, rd->log);
-    if (c == NULL) {
+    /* the hooks first: setting the connect callback already adds a write */
+
+    if (ngx_http_bedrud_redis_attach(ac, rd->log) != NGX_OK) {
         redisAsyncFree(ac);
         ngx_http_bedrud_redis_schedule();
         return;
     }
 
-    c->data = ac;
-    c->read->handler = ngx_http_bedrud_redis_read_handler;
-    c->write->handler = ngx_http_bedrud_redis_write_handler;
-    c->read->log = rd->log;
-    c->write->log = rd->log;
-
-    /* the hooks first: setting the connect callback already adds a write */
-
-    ac->ev.data = c;
-    ac->ev.addRead = ngx_http_bedrud_redis_add_read;
-    ac->ev.delRead = ngx_http_bedrud_redis_del_read;
-    ac->ev.addWrite = ngx_http_bedrud_redis_add_write;
-    ac->ev.delWrite = ngx_http_bedrud_redis_del_write;
-    ac->ev.cleanup = ngx_http_bedrud_redis_ev_cleanup;
-
     rd->ac = ac;
-    rd->conn = c;
+    rd->conn = ac->ev.data;
     rd->state = NGX_HTTP_BEDRUD_RS_CONNECTING;
     rd->connect_start = ngx_current_msec;
     rd->last_io = ngx_current_msec;
@@ -281,14 +393,136 @@ ngx_http_bedrud_redis_connect(void)
 }
 
 
-/* AUTH, SELECT, FUNCTION LOAD of each library: the last one marks READY */
+/*
+ * The hooks that let nginx's event loop drive a hiredis context: a
+ * connection of nginx for its socket.  hiredis frees it (the cleanup hook)
+ * with the context.
+ */
+
+ngx_int_t
+ngx_http_bedrud_redis_attach(redisAsyncContext *ac, ngx_log_t *log)
+{
+    ngx_connection_t  *c;
+
+    c = ngx_get_connection(ac->c.fd, log);
+    if (c == NULL) {
+        return NGX_ERROR;
+    }
+
+    c->data = ac;
+    c->read->handler = ngx_http_bedrud_redis_read_handler;
+    c->write->handler = ngx_http_bedrud_redis_write_handler;
+    c->read->log = log;
+    c->write->log = log;
+
+    ac->ev.data = c;
+    ac->ev.addRead = ngx_http_bedrud_redis_add_read;
+    ac->ev.delRead = ngx_http_bedrud_redis_del_read;
+    ac->ev.addWrite = ngx_http_bedrud_redis_add_write;
+    ac->ev.delWrite = ngx_http_bedrud_redis_del_write;
+    ac->ev.cleanup = ngx_http_bedrud_redis_ev_cleanup;
+
+    return NGX_OK;
+}
+
+
+/* the sentinels' answer: the primary's address, or NULL */
+
+static void
+ngx_http_bedrud_redis_discovered(u_char *host, in_port_t port)
+{
+    size_t                    len;
+    ngx_http_bedrud_redis_t  *rd;
+
+    rd = &ngx_http_bedrud_rd;
+
+    rd->discovering = 0;
+
+    if (rd->exiting || ngx_exiting) {
+        return;
+    }
+
+    if (host == NULL) {
+        ngx_http_bedrud_redis_schedule();
+        return;
+    }
+
+    len = ngx_min(ngx_strlen(host), NGX_INET6_ADDRSTRLEN);
+
+    if (rd->port != port || ngx_strncmp(rd->primary, host, len + 1) != 0) {
+        ngx_log_error(NGX_LOG_NOTICE, rd->log, 0,
+                      "bedrud: redis primary \"%V\" is %s:%d",
+                      &rd->bmcf->sentinel_master, host, (int) port);
+    }
+
+    ngx_memcpy(rd->primary, host, len);
+    rd->primary[len] = '\0';
+
+    rd->host = (char *) rd->primary;
+    rd->port = port;
+    rd->discovered = 1;
+
+    ngx_http_bedrud_redis_connect();
+}
+
+
+/*
+ * A request found no connection.  Idle, reconnects back off up to
+ * NGX_HTTP_BEDRUD_BACKOFF_MAX; while requests keep asking, one is tried
+ * NGX_HTTP_BEDRUD_PROBE ms after the last at the latest, so service
+ * resumes within that of Redis answering again, and a Redis that is still
+ * down gets a few connects a second from each worker, no more.  Not with
+ * wrong credentials: trying again soon would not help.
+ */
+
+static void
+ngx_http_bedrud_redis_probe(void)
+{
+    ngx_msec_t                since;
+    ngx_http_bedrud_redis_t  *rd;
+
+    rd = &ngx_http_bedrud_rd;
+
+    if (rd->bmcf == NULL || rd->state != NGX_HTTP_BEDRUD_RS_DISCONNECTED
+        || rd->discovering || rd->refused || rd->exiting || ngx_exiting)
+    {
+        return;
+    }
+
+    since = ngx_current_msec - rd->attempt;
+
+    if (since >= NGX_HTTP_BEDRUD_PROBE) {
+        if (rd->reconnect.timer_set) {
+            ngx_del_timer(&rd->reconnect);
+        }
+
+        ngx_http_bedrud_redis_connect();
+        return;
+    }
+
+    if (rd->reconnect.timer_set
+        && (ngx_msec_int_t) (rd->reconnect.timer.key - ngx_current_msec)
+           > (ngx_msec_int_t) (NGX_HTTP_BEDRUD_PROBE - since))
+    {
+        /* ngx_add_timer() would keep a timer it finds close enough */
+        ngx_del_timer(&rd->reconnect);
+        ngx_add_timer(&rd->reconnect, NGX_HTTP_BEDRUD_PROBE - since);
+    }
+}
+
+
+/*
+ * AUTH, (with Sentinel) ROLE, SELECT, FUNCTION LOAD of each library, and
+ * (with WAIT) FUNCTION LIST: the last step marks READY.
+ */
 
 static void
 ngx_http_bedrud_redis_handshake(ngx_http_bedrud_main_conf_t *bmcf)
 {
-    ngx_str_t   argv[4], *libs;
-    ngx_uint_t  i, n;
-    u_char      db[NGX_INT_T_LEN];
+    void        *last;
+    ngx_str_t    argv[4], *libs;
+    ngx_uint_t   i, n;
+    u_char       db[NGX_INT_T_LEN];
 
     if (bmcf->redis_password.len) {
         ngx_str_set(&argv[0], "AUTH");
@@ -296,6 +530,20 @@ ngx_http_bedrud_redis_handshake(ngx_http_bedrud_main_conf_t *bmcf)
 
         if (ngx_http_bedrud_redis_send(ngx_http_bedrud_redis_handshake_cb,
                                        NULL, 2, argv)
+            != NGX_OK)
+        {
+            return;
+        }
+    }
+
+    /* a node the sentinels named may have been demoted since */
+
+    if (bmcf->sentinels) {
+        ngx_str_set(&argv[0], "ROLE");
+
+        if (ngx_http_bedrud_redis_send(ngx_http_bedrud_redis_handshake_cb,
+                                       &ngx_http_bedrud_redis_step_role,
+                                       1, argv)
             != NGX_OK)
         {
             return;
@@ -318,22 +566,37 @@ ngx_http_bedrud_redis_handshake(ngx_http_bedrud_main_conf_t *bmcf)
     libs = bmcf->redis_functions->elts;
     n = bmcf->redis_functions->nelts;
 
+    last = bmcf->redis_wait ? NULL : &ngx_http_bedrud_redis_step_last;
+
+    /*
+     * REPLACE: the libraries may be there already (loaded by another node,
+     * or replicated to a promoted replica) and are loaded again as this
+     * node has them; a replica refuses (READONLY), ROLE said so before.
+     */
+
     for (i = 0; i < n; i++) {
         ngx_str_set(&argv[0], "FUNCTION");
         ngx_str_set(&argv[1], "LOAD");
         ngx_str_set(&argv[2], "REPLACE");
         argv[3] = libs[i];
 
-        /* a non-NULL privdata marks the last handshake step */
-
         if (ngx_http_bedrud_redis_send(ngx_http_bedrud_redis_handshake_cb,
-                                       i == n - 1 ? &ngx_http_bedrud_rd
-                                                  : NULL,
-                                       4, argv)
+                                       i == n - 1 ? last : NULL, 4, argv)
             != NGX_OK)
         {
             return;
         }
+    }
+
+    /* which functions write, and so wait for the replicas */
+
+    if (bmcf->redis_wait) {
+        ngx_str_set(&argv[0], "FUNCTION");
+        ngx_str_set(&argv[1], "LIST");
+
+        (void) ngx_http_bedrud_redis_send(ngx_http_bedrud_redis_handshake_cb,
+                                          &ngx_http_bedrud_redis_step_list,
+                                          2, argv);
     }
 }
 
@@ -528,40 +791,216 @@ ngx_http_bedrud_redis_handshake_cb(redisAsyncContext *ac, void *reply,
 
     rd->last_io = ngx_current_msec;
 
-    if (rr->type == REDIS_REPLY_ERROR) {
+    if (rd->handshake_failed) {
+        return;
+    }
+
+    if (ngx_http_bedrud_redis_handshake_step(rd, rr, privdata) != NGX_OK) {
+
         /*
-         * Wrong password, bad db, an old Redis without functions, ...
-         * The first error says why; the queued steps after it only fail
-         * with NOAUTH and the like.
+         * Wrong password, bad db, an old Redis without functions, a
+         * replica, ...  The first error says why; the queued steps after
+         * it only fail with NOAUTH and the like.
          */
 
-        if (!rd->handshake_failed) {
-            rd->handshake_failed = 1;
+        rd->handshake_failed = 1;
+        ngx_http_bedrud_metrics_count(NGX_HTTP_BEDRUD_REDIS_ERROR);
 
-            ngx_log_error(NGX_LOG_ERR, rd->log, 0,
-                          "bedrud: redis handshake failed: %*s",
-                          (size_t) rr->len, rr->str);
-            ngx_http_bedrud_metrics_count(NGX_HTTP_BEDRUD_REDIS_ERROR);
-
-            /* not freed here (inside a callback): hiredis disconnects */
-            redisAsyncDisconnect(ac);
-        }
+        /* not freed here (inside a callback): hiredis disconnects */
+        redisAsyncDisconnect(ac);
 
         return;
     }
 
-    if (privdata == NULL) {
+    if (privdata != &ngx_http_bedrud_redis_step_last
+        && privdata != &ngx_http_bedrud_redis_step_list)
+    {
         return;
     }
 
     rd->state = NGX_HTTP_BEDRUD_RS_READY;
     rd->backoff = NGX_HTTP_BEDRUD_BACKOFF_MIN;
+    rd->ready_at = ngx_current_msec;
+    rd->refused = 0;
 
     ngx_log_error(NGX_LOG_INFO, rd->log, 0, "bedrud: redis ready");
 
     if (rd->ready) {
         rd->ready();
     }
+}
+
+
+/* NGX_OK: the step went well; else it is logged why not */
+
+static ngx_int_t
+ngx_http_bedrud_redis_handshake_step(ngx_http_bedrud_redis_t *rd,
+    redisReply *rr, void *privdata)
+{
+    ngx_str_t    name;
+    redisReply  *role;
+
+    if (rr->type == REDIS_REPLY_ERROR) {
+        ngx_log_error(NGX_LOG_ERR, rd->log, 0,
+                      "bedrud: redis handshake failed: %*s",
+                      (size_t) rr->len, rr->str);
+
+        /* credentials do not get better by asking sooner */
+
+        rd->refused = (ngx_strncmp(rr->str, "WRONGPASS", 9) == 0
+                       || ngx_strncmp(rr->str, "NOAUTH", 6) == 0
+                       || ngx_strncmp(rr->str, "NOPERM", 6) == 0
+                       || ngx_strncmp(rr->str, "ERR AUTH", 8) == 0
+                       || ngx_strncmp(rr->str, "ERR invalid password", 20)
+                          == 0);
+        return NGX_ERROR;
+    }
+
+    if (privdata == &ngx_http_bedrud_redis_step_role) {
+        role = (rr->type == REDIS_REPLY_ARRAY && rr->elements > 0)
+               ? rr->element[0] : NULL;
+
+        ngx_str_set(&name, "?");
+
+        if (role && role->type == REDIS_REPLY_STRING) {
+            name.len = role->len;
+            name.data = (u_char *) role->str;
+        }
+
+        if (name.len != 6 || ngx_strncmp(name.data, "master", 6) != 0) {
+            ngx_log_error(NGX_LOG_ERR, rd->log, 0,
+                          "bedrud: redis handshake failed: %s:%d is no "
+                          "primary (ROLE: %V); asking the sentinels again",
+                          rd->host, (int) rd->port, &name);
+            return NGX_ERROR;
+        }
+    }
+
+    if (privdata == &ngx_http_bedrud_redis_step_list) {
+        ngx_http_bedrud_redis_functions(rd, rr);
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * The functions registered with the no-writes flag, from FUNCTION LIST
+ * (RESP2: per library and per function, name/value pairs).  Any other
+ * FCALL is a write.  Without a list, every FCALL counts as one.
+ */
+
+static void
+ngx_http_bedrud_redis_functions(ngx_http_bedrud_redis_t *rd,
+    redisReply *list)
+{
+    size_t       i, j, k, f;
+    ngx_str_t   *name, text;
+    redisReply  *lib, *fn, *flags, *fname;
+
+    if (rd->ro_pool) {
+        ngx_destroy_pool(rd->ro_pool);
+        rd->ro_pool = NULL;
+        rd->ro = NULL;
+    }
+
+    if (list->type != REDIS_REPLY_ARRAY) {
+        return;
+    }
+
+    rd->ro_pool = ngx_create_pool(NGX_DEFAULT_POOL_SIZE, rd->log);
+    if (rd->ro_pool == NULL) {
+        return;
+    }
+
+    rd->ro = ngx_array_create(rd->ro_pool, 16, sizeof(ngx_str_t));
+    if (rd->ro == NULL) {
+        return;
+    }
+
+    for (i = 0; i < list->elements; i++) {
+        lib = list->element[i];
+
+        if (lib->type != REDIS_REPLY_ARRAY) {
+            continue;
+        }
+
+        for (j = 0; j + 1 < lib->elements; j += 2) {
+            if (lib->element[j]->type != REDIS_REPLY_STRING
+                || ngx_strcmp(lib->element[j]->str, "functions") != 0
+                || lib->element[j + 1]->type != REDIS_REPLY_ARRAY)
+            {
+                continue;
+            }
+
+            for (f = 0; f < lib->element[j + 1]->elements; f++) {
+                fn = lib->element[j + 1]->element[f];
+                fname = NULL;
+                flags = NULL;
+
+                if (fn->type != REDIS_REPLY_ARRAY) {
+                    continue;
+                }
+
+                for (k = 0; k + 1 < fn->elements; k += 2) {
+                    if (fn->element[k]->type != REDIS_REPLY_STRING) {
+                        continue;
+                    }
+
+                    if (ngx_strcmp(fn->element[k]->str, "name") == 0) {
+                        fname = fn->element[k + 1];
+
+                    } else if (ngx_strcmp(fn->element[k]->str, "flags")
+                               == 0)
+                    {
+                        flags = fn->element[k + 1];
+                    }
+                }
+
+                if (fname == NULL || fname->type != REDIS_REPLY_STRING
+                    || flags == NULL || flags->type != REDIS_REPLY_ARRAY)
+                {
+                    continue;
+                }
+
+                /* the flags are status replies */
+
+                for (k = 0; k < flags->elements; k++) {
+                    if ((flags->element[k]->type == REDIS_REPLY_STATUS
+                         || flags->element[k]->type == REDIS_REPLY_STRING)
+                        && ngx_strcmp(flags->element[k]->str, "no-writes")
+                           == 0)
+                    {
+                        break;
+                    }
+                }
+
+                if (k == flags->elements) {
+                    continue;
+                }
+
+                name = ngx_array_push(rd->ro);
+                if (name == NULL) {
+                    rd->ro = NULL;
+                    return;
+                }
+
+                text.len = fname->len;
+                text.data = (u_char *) fname->str;
+
+                name->len = text.len;
+                name->data = ngx_pstrdup(rd->ro_pool, &text);
+                if (name->data == NULL) {
+                    rd->ro = NULL;
+                    return;
+                }
+            }
+        }
+    }
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, rd->log, 0,
+                   "bedrud: %ui redis functions do not write",
+                   rd->ro->nelts);
 }
 
 
@@ -625,7 +1064,7 @@ ngx_http_bedrud_redis_request(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx, ngx_http_bedrud_cmd_t *cmds, ngx_uint_t n,
     ngx_http_bedrud_redis_done_pt done)
 {
-    ngx_uint_t                  i;
+    ngx_uint_t                  i, wait;
     ngx_pool_cleanup_t         *cln;
     ngx_http_bedrud_tracker_t  *t;
     ngx_http_bedrud_redis_t    *rd;
@@ -635,12 +1074,24 @@ ngx_http_bedrud_redis_request(ngx_http_request_t *r,
     /*
      * While connecting, commands queue behind the handshake (hiredis keeps
      * their order): a request right after a (re)start waits a little
-     * instead of failing.  Its timer still bounds the wait.
+     * instead of failing.  Its timer still bounds the wait.  Without a
+     * connection, the request may have one tried now.
      */
+
+    if (rd->state == NGX_HTTP_BEDRUD_RS_DISCONNECTED) {
+        ngx_http_bedrud_redis_probe();
+    }
 
     if (rd->state == NGX_HTTP_BEDRUD_RS_DISCONNECTED || n == 0
         || n > NGX_HTTP_BEDRUD_MAX_CMDS)
     {
+        return NGX_DECLINED;
+    }
+
+    wait = rd->bmcf->redis_wait && ngx_http_bedrud_redis_writes(cmds, n);
+
+    if (wait && rd->no_replicas) {
+        /* not sent: the client learns that nothing happened */
         return NGX_DECLINED;
     }
 
@@ -689,6 +1140,20 @@ ngx_http_bedrud_redis_request(ngx_http_request_t *r,
         /* the sent ones still call back: let them find an orphan */
         t->r = NULL;
         return NGX_DECLINED;
+    }
+
+    /* a write is answered once the replicas have it: one more reply */
+
+    if (wait) {
+
+        if (rd->wait_batch == NULL) {
+            rd->wait_ac = rd->ac;
+            ngx_post_event(&rd->wait_event, &ngx_posted_events);
+        }
+
+        t->wait_next = rd->wait_batch;
+        rd->wait_batch = t;
+        t->pending++;
     }
 
     ctx->tracker = t;
@@ -797,15 +1262,11 @@ static void
 ngx_http_bedrud_redis_cmd_cb(redisAsyncContext *ac, void *reply,
     void *privdata)
 {
-    ngx_int_t                       rc;
-    ngx_uint_t                      i, nreplies, failed;
-    ngx_connection_t               *c;
-    ngx_http_request_t             *r;
-    ngx_http_bedrud_ctx_t          *ctx;
-    ngx_http_bedrud_reply_t        *copy;
-    ngx_http_bedrud_tracker_t      *t;
-    ngx_http_bedrud_redis_t        *rd;
-    ngx_http_bedrud_redis_done_pt   done;
+    ngx_http_request_t         *r;
+    ngx_http_bedrud_ctx_t      *ctx;
+    ngx_http_bedrud_reply_t    *copy;
+    ngx_http_bedrud_tracker_t  *t;
+    ngx_http_bedrud_redis_t    *rd;
 
     rd = &ngx_http_bedrud_rd;
     t = privdata;
@@ -814,30 +1275,32 @@ ngx_http_bedrud_redis_cmd_cb(redisAsyncContext *ac, void *reply,
     rd->last_io = ngx_current_msec;
     t->pending--;
 
+    /*
+     * A command sent while the handshake was still on its way is
+     * answered after it; if the handshake failed (a wrong password),
+     * its error (NOAUTH) says that Redis is unusable, not that the
+     * request was wrong: 503, as for a Redis that is down.  So do the
+     * errors of a Redis that cannot serve now (a replica, loading, ...).
+     */
+
+    if (reply == NULL || (rd->handshake_failed && ac == rd->ac)
+        || ngx_http_bedrud_redis_unavailable(ac, reply) != NGX_OK)
+    {
+        t->failed = 1;
+    }
+
     r = t->r;
 
-    if (r != NULL) {
+    if (r != NULL && !t->failed) {
         ctx = ngx_http_get_module_ctx(r, ngx_http_bedrud_module);
 
-        /*
-         * A command sent while the handshake was still on its way is
-         * answered after it; if the handshake failed (a wrong password),
-         * its error (NOAUTH) says that Redis is unusable, not that the
-         * request was wrong: 503, as for a Redis that is down.
-         */
+        copy = ngx_http_bedrud_redis_copy(r->pool, reply, 0);
 
-        if (reply == NULL || (rd->handshake_failed && ac == rd->ac)) {
+        if (copy == NULL || t->index >= NGX_HTTP_BEDRUD_MAX_CMDS) {
             t->failed = 1;
 
-        } else if (!t->failed) {
-            copy = ngx_http_bedrud_redis_copy(r->pool, reply, 0);
-
-            if (copy == NULL || t->index >= NGX_HTTP_BEDRUD_MAX_CMDS) {
-                t->failed = 1;
-
-            } else {
-                ctx->replies[t->index++] = copy;
-            }
+        } else {
+            ctx->replies[t->index++] = copy;
         }
     }
 
@@ -845,6 +1308,84 @@ ngx_http_bedrud_redis_cmd_cb(redisAsyncContext *ac, void *reply,
         return;
     }
 
+    ngx_http_bedrud_redis_finish(t);
+}
+
+
+/*
+ * NGX_DECLINED for an error reply that says Redis cannot serve now rather
+ * than that the command was wrong; the request gets a 503.  A node that
+ * became a replica, or lost its functions, is reconnected: the sentinels
+ * name the primary, the handshake loads the functions.
+ */
+
+static ngx_int_t
+ngx_http_bedrud_redis_unavailable(redisAsyncContext *ac, redisReply *reply)
+{
+    ngx_uint_t                i;
+    ngx_http_bedrud_redis_t  *rd;
+
+    /* why to reconnect, if that helps */
+
+    static struct {
+        const char  *prefix;
+        size_t       len;
+        const char  *reconnect;
+    } errors[] = {
+        { "READONLY ", sizeof("READONLY ") - 1, "is a replica now" },
+        { "ERR Function not found", sizeof("ERR Function not found") - 1,
+          "lost its functions" },
+        { "LOADING ", sizeof("LOADING ") - 1, NULL },
+        { "MASTERDOWN ", sizeof("MASTERDOWN ") - 1, NULL },
+        { "NOREPLICAS ", sizeof("NOREPLICAS ") - 1, NULL },
+        { "BUSY ", sizeof("BUSY ") - 1, NULL },
+        { "TRYAGAIN ", sizeof("TRYAGAIN ") - 1, NULL },
+        { NULL, 0, NULL }
+    };
+
+    if (reply->type != REDIS_REPLY_ERROR) {
+        return NGX_OK;
+    }
+
+    for (i = 0; errors[i].prefix; i++) {
+        if ((size_t) reply->len >= errors[i].len
+            && ngx_strncmp(reply->str, errors[i].prefix, errors[i].len) == 0)
+        {
+            break;
+        }
+    }
+
+    if (errors[i].prefix == NULL) {
+        return NGX_OK;
+    }
+
+    rd = &ngx_http_bedrud_rd;
+
+    ngx_log_error(NGX_LOG_ERR, rd->log, 0,
+                  "bedrud: redis cannot serve: %*s", (size_t) reply->len,
+                  reply->str);
+
+    if (errors[i].reconnect && ac == rd->ac) {
+        ngx_http_bedrud_redis_reconnect(errors[i].reconnect);
+    }
+
+    return NGX_DECLINED;
+}
+
+
+/* the request's commands are answered: its handler continues */
+
+static void
+ngx_http_bedrud_redis_finish(ngx_http_bedrud_tracker_t *t)
+{
+    ngx_int_t                       rc;
+    ngx_uint_t                      i, nreplies, failed;
+    ngx_connection_t               *c;
+    ngx_http_request_t             *r;
+    ngx_http_bedrud_ctx_t          *ctx;
+    ngx_http_bedrud_redis_done_pt   done;
+
+    r = t->r;
     failed = t->failed;
     nreplies = t->index;
     done = t->done;
@@ -856,6 +1397,7 @@ ngx_http_bedrud_redis_cmd_cb(redisAsyncContext *ac, void *reply,
     }
 
     c = r->connection;
+    ctx = ngx_http_get_module_ctx(r, ngx_http_bedrud_module);
 
     ctx->tracker = NULL;
     ctx->nreplies = nreplies;
@@ -885,6 +1427,325 @@ ngx_http_bedrud_redis_cmd_cb(redisAsyncContext *ac, void *reply,
     done(r, ctx, rc);
 
     ngx_http_run_posted_requests(c);
+}
+
+
+/* Does a request's command write: an FCALL of a function not no-writes? */
+
+static ngx_uint_t
+ngx_http_bedrud_redis_writes(ngx_http_bedrud_cmd_t *cmds, ngx_uint_t n)
+{
+    ngx_str_t                *fn, *ro;
+    ngx_uint_t                i, j;
+    ngx_http_bedrud_redis_t  *rd;
+
+    rd = &ngx_http_bedrud_rd;
+
+    for (i = 0; i < n; i++) {
+        if (cmds[i].argc < 2 || cmds[i].argv[0].len != 5
+            || ngx_strncmp(cmds[i].argv[0].data, "FCALL", 5) != 0)
+        {
+            continue;
+        }
+
+        if (rd->ro == NULL) {
+            return 1;
+        }
+
+        fn = &cmds[i].argv[1];
+        ro = rd->ro->elts;
+
+        for (j = 0; j < rd->ro->nelts; j++) {
+            if (ro[j].len == fn->len
+                && ngx_strncmp(ro[j].data, fn->data, fn->len) == 0)
+            {
+                break;
+            }
+        }
+
+        if (j == rd->ro->nelts) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/*
+ * One WAIT for the writes sent since the last one, after them on the same
+ * connection.  WAIT holds up the connection's later commands until the
+ * replicas answer, so one per write would serialize them: a batch is the
+ * writes of an event loop turn, or all of those sent while the WAIT
+ * before was on its way (group commit).
+ */
+
+static void
+ngx_http_bedrud_redis_wait_handler(ngx_event_t *ev)
+{
+    ngx_str_t                   argv[3];
+    ngx_http_bedrud_redis_t    *rd;
+    ngx_http_bedrud_tracker_t  *batch;
+    u_char                      n[NGX_INT_T_LEN], ms[NGX_INT_T_LEN];
+
+    rd = ev->data;
+
+    if (rd->waiting && rd->ac == rd->wait_ac) {
+        /* sent when the WAIT before comes back */
+        return;
+    }
+
+    batch = rd->wait_batch;
+    rd->wait_batch = NULL;
+
+    if (batch == NULL) {
+        return;
+    }
+
+    ngx_str_set(&argv[0], "WAIT");
+    argv[1].data = n;
+    argv[1].len = ngx_sprintf(n, "%ui", rd->bmcf->redis_wait) - n;
+    argv[2].data = ms;
+    argv[2].len = ngx_sprintf(ms, "%M", rd->bmcf->redis_wait_timeout) - ms;
+
+    /* the writes went out on a connection that is gone: they failed */
+
+    if (rd->ac == NULL || rd->ac != rd->wait_ac
+        || ngx_http_bedrud_redis_send(ngx_http_bedrud_redis_wait_cb, batch,
+                                      3, argv)
+           != NGX_OK)
+    {
+        ngx_http_bedrud_redis_wait_done(batch, 0);
+        return;
+    }
+
+    rd->inflight++;
+    rd->waiting = 1;
+}
+
+
+static void
+ngx_http_bedrud_redis_wait_cb(redisAsyncContext *ac, void *reply,
+    void *privdata)
+{
+    redisReply               *rr;
+    ngx_uint_t                ok;
+    ngx_http_bedrud_redis_t  *rd;
+
+    rd = &ngx_http_bedrud_rd;
+    rr = reply;
+
+    rd->inflight--;
+    rd->last_io = ngx_current_msec;
+
+    ok = (rr && rr->type == REDIS_REPLY_INTEGER
+          && rr->integer >= (long long) rd->bmcf->redis_wait);
+
+    if (rr && rr->type == REDIS_REPLY_INTEGER && !ok) {
+        ngx_log_error(NGX_LOG_ERR, rd->log, 0,
+                      "bedrud: redis WAIT: %L of %ui replicas within %M ms; "
+                      "writes are answered 503 until enough are back",
+                      rr->integer, rd->bmcf->redis_wait,
+                      rd->bmcf->redis_wait_timeout);
+        ngx_http_bedrud_metrics_count(NGX_HTTP_BEDRUD_REDIS_TIMEOUT);
+
+        /*
+         * Each WAIT holds the connection up to its timeout: the next
+         * writes are refused before they are sent, and reads go on.
+         */
+
+        if (ac == rd->ac && !rd->no_replicas) {
+            rd->no_replicas = 1;
+
+            if (!rd->replicas_probe.timer_set) {
+                ngx_add_timer(&rd->replicas_probe, NGX_HTTP_BEDRUD_PROBE);
+            }
+        }
+
+    } else if (rr && !ok) {
+        ngx_log_error(NGX_LOG_ERR, rd->log, 0,
+                      "bedrud: redis WAIT failed: %*s", (size_t) rr->len,
+                      rr->str);
+        ngx_http_bedrud_metrics_count(NGX_HTTP_BEDRUD_REDIS_ERROR);
+    }
+
+    ngx_http_bedrud_redis_wait_done(privdata, ok);
+
+    /* the writes sent meanwhile */
+
+    rd->waiting = 0;
+
+    if (rd->wait_batch && !rd->wait_event.posted && !rd->exiting) {
+        ngx_post_event(&rd->wait_event, &ngx_posted_events);
+    }
+}
+
+
+/* the WAIT of a batch answered: ok, or too few replicas (503) */
+
+static void
+ngx_http_bedrud_redis_wait_done(ngx_http_bedrud_tracker_t *t, ngx_uint_t ok)
+{
+    ngx_http_bedrud_tracker_t  *next;
+
+    for ( /* void */ ; t; t = next) {
+        next = t->wait_next;
+
+        if (!ok) {
+            t->failed = 1;
+        }
+
+        if (--t->pending == 0) {
+            ngx_http_bedrud_redis_finish(t);
+        }
+    }
+}
+
+
+/*
+ * While writes are refused for want of replicas: ROLE (it never blocks)
+ * lists the replicas the primary has online.
+ */
+
+static void
+ngx_http_bedrud_redis_replicas_handler(ngx_event_t *ev)
+{
+    ngx_str_t                 argv[1];
+    ngx_http_bedrud_redis_t  *rd;
+
+    rd = ev->data;
+
+    if (!rd->no_replicas || rd->exiting || ngx_exiting) {
+        return;
+    }
+
+    if (rd->state == NGX_HTTP_BEDRUD_RS_READY && !rd->probing) {
+        ngx_str_set(&argv[0], "ROLE");
+
+        if (ngx_http_bedrud_redis_send(ngx_http_bedrud_redis_replicas_cb,
+                                       rd->ac, 1, argv)
+            == NGX_OK)
+        {
+            rd->inflight++;
+            rd->probing = 1;
+        }
+    }
+
+    ngx_add_timer(ev, NGX_HTTP_BEDRUD_PROBE);
+}
+
+
+static void
+ngx_http_bedrud_redis_replicas_cb(redisAsyncContext *ac, void *reply,
+    void *privdata)
+{
+    redisReply               *rr, *replicas;
+    ngx_http_bedrud_redis_t  *rd;
+
+    rd = &ngx_http_bedrud_rd;
+    rr = reply;
+
+    rd->inflight--;
+    rd->last_io = ngx_current_msec;
+    rd->probing = 0;
+
+    if (rr == NULL || ac != rd->ac) {
+        return;
+    }
+
+    if (rr->type != REDIS_REPLY_ARRAY || rr->elements < 3
+        || rr->element[0]->type != REDIS_REPLY_STRING
+        || ngx_strcmp(rr->element[0]->str, "master") != 0)
+    {
+        /* demoted since: the sentinels know where the primary is now */
+        ngx_http_bedrud_redis_reconnect("is no primary any more");
+        return;
+    }
+
+    replicas = rr->element[2];
+
+    if (replicas->type == REDIS_REPLY_ARRAY
+        && replicas->elements >= rd->bmcf->redis_wait)
+    {
+        ngx_log_error(NGX_LOG_NOTICE, rd->log, 0,
+                      "bedrud: redis has %uz replicas online again: writes "
+                      "resume", replicas->elements);
+
+        rd->no_replicas = 0;
+
+        if (rd->replicas_probe.timer_set) {
+            ngx_del_timer(&rd->replicas_probe);
+        }
+    }
+}
+
+
+/*
+ * The sentinels announce another primary (+switch-master): in-flight
+ * commands get a 503, and the connection moves there now.
+ */
+
+void
+ngx_http_bedrud_redis_moved(u_char *host, in_port_t port)
+{
+    ngx_http_bedrud_redis_t  *rd;
+
+    rd = &ngx_http_bedrud_rd;
+
+    if (rd->bmcf == NULL || rd->exiting || ngx_exiting || rd->discovering) {
+        /* an ask under way gets the new answer */
+        return;
+    }
+
+    if (rd->state != NGX_HTTP_BEDRUD_RS_DISCONNECTED && rd->port == port
+        && ngx_strcmp(rd->host, host) == 0)
+    {
+        return;
+    }
+
+    if (rd->ac) {
+        ngx_http_bedrud_redis_drop("primary moved: reconnecting");
+    }
+
+    /* the requests answered meanwhile may have had one tried already */
+
+    if (rd->state != NGX_HTTP_BEDRUD_RS_DISCONNECTED || rd->discovering) {
+        return;
+    }
+
+    if (rd->reconnect.timer_set) {
+        ngx_del_timer(&rd->reconnect);
+    }
+
+    rd->backoff = NGX_HTTP_BEDRUD_BACKOFF_MIN;
+
+    ngx_http_bedrud_redis_connect();
+}
+
+
+/*
+ * Closes a READY connection once its replies are in (also from inside a
+ * hiredis callback) and lets a new one be made: at most once a second.
+ */
+
+void
+ngx_http_bedrud_redis_reconnect(const char *why)
+{
+    ngx_http_bedrud_redis_t  *rd;
+
+    rd = &ngx_http_bedrud_rd;
+
+    if (rd->ac == NULL || rd->state != NGX_HTTP_BEDRUD_RS_READY
+        || ngx_current_msec - rd->ready_at < 1000)
+    {
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_WARN, rd->log, 0,
+                  "bedrud: redis %s: reconnecting", why);
+
+    /* new commands are refused at once from now on: 503 */
+    redisAsyncDisconnect(rd->ac);
 }
 
 

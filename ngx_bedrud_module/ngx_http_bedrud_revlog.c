@@ -51,9 +51,7 @@ ngx_http_bedrud_revlog_init_process(ngx_cycle_t *cycle)
 
     bmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_bedrud_module);
 
-    if (bmcf == NULL
-        || (bmcf->redis_host.len == 0 && bmcf->redis_unix.len == 0))
-    {
+    if (bmcf == NULL || !ngx_http_bedrud_redis_configured(bmcf)) {
         return NGX_OK;
     }
 

@@ -260,6 +260,67 @@ refused('a bad timeout',
         set => { timeout => 'bedrud_redis_timeout soon;' });
 
 
+# Redis Sentinel and WAIT
+
+accepted('Sentinel: a primary\'s name, three sentinels, passwords, db',
+         set => { redis => 'bedrud_redis sentinel:bedrud 127.0.0.1:26379 '
+                           . '127.0.0.1:26380 [::1] db=2 '
+                           . "password_file=$secret "
+                           . "sentinel_password_file=$secret;" });
+accepted('Sentinel: one sentinel, default port',
+         set => { redis => 'bedrud_redis sentinel:mymaster 127.0.0.1;' });
+refused('Sentinel without a name',
+        '"bedrud_redis" needs the primary\'s name after "sentinel:"',
+        set => { redis => 'bedrud_redis sentinel: 127.0.0.1:26379;' });
+refused('Sentinel without sentinels',
+        '"bedrud_redis sentinel:bedrud" needs the sentinels\' addresses',
+        set => { redis => "bedrud_redis sentinel:bedrud password_file=$secret;" });
+refused('a sentinel listed twice',
+        'sentinel "127.0.0.1:26379" is listed twice',
+        set => { redis => 'bedrud_redis sentinel:bedrud 127.0.0.1:26379 '
+                          . '127.0.0.1:26379;' });
+refused('a sentinel port out of range',
+        'invalid Redis address "127.0.0.1:0": invalid port',
+        set => { redis => 'bedrud_redis sentinel:bedrud 127.0.0.1:0;' });
+refused('seventeen sentinels', 'too many sentinels (16 at most)',
+        set => { redis => 'bedrud_redis sentinel:bedrud '
+                          . join(' ', map { "127.0.0.1:$_" } 26001 .. 26017)
+                          . ';' });
+refused('a sentinel password without Sentinel',
+        "invalid parameter \"sentinel_password_file=$secret\"",
+        set => { redis => 'bedrud_redis 127.0.0.1:6379 '
+                          . "sentinel_password_file=$secret;" });
+refused('an empty sentinel password file',
+        "Redis password file \"$empty\" is empty",
+        set => { redis => 'bedrud_redis sentinel:bedrud 127.0.0.1 '
+                          . "sentinel_password_file=$empty;" });
+refused('an unknown parameter with Sentinel', 'invalid parameter "quorum=2"',
+        set => { redis => 'bedrud_redis sentinel:bedrud 127.0.0.1 quorum=2;' });
+refused('a second address without Sentinel', 'invalid parameter "127.0.0.1:6380"',
+        set => { redis => 'bedrud_redis 127.0.0.1:6379 127.0.0.1:6380;' });
+accepted('WAIT for one replica, 100ms by default',
+         add => ['bedrud_redis_wait 1;']);
+accepted('WAIT for two replicas within 250ms',
+         set => { timeout => 'bedrud_redis_timeout 500ms;' },
+         add => ['bedrud_redis_wait 2 250ms;']);
+accepted('WAIT off', add => ['bedrud_redis_wait off;']);
+for my $n ('0', '65', 'abc', '-1') {
+    refused("WAIT for $n replicas",
+            "invalid number of replicas \"$n\" (1..64, or \"off\")",
+            add => ["bedrud_redis_wait $n;"]);
+}
+for my $t ('0', 'soon', '0ms') {
+    refused("a WAIT timeout of $t", "invalid timeout \"$t\"",
+            add => ["bedrud_redis_wait 1 $t;"]);
+}
+refused('a WAIT timeout as long as the Redis timeout',
+        'the "bedrud_redis_wait" timeout must be shorter than '
+        . '"bedrud_redis_timeout" (300 ms)',
+        add => ['bedrud_redis_wait 1 300ms;']);
+refused('bedrud_redis_wait twice', '"bedrud_redis_wait" directive is duplicate',
+        add => ['bedrud_redis_wait 1;', 'bedrud_redis_wait 2;']);
+
+
 # the shared zone
 
 refused('a zone of 16k', 'zone "bedrud" is too small',
