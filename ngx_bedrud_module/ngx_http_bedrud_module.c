@@ -468,6 +468,14 @@ ngx_http_bedrud_api_conf(ngx_conf_t *cf, ngx_http_bedrud_main_conf_t *bmcf)
 static ngx_int_t
 ngx_http_bedrud_init_process(ngx_cycle_t *cycle)
 {
+    /*
+     * A worker inherits the master's cached clock, which is stale by the
+     * time the master took to load the configuration: timers started
+     * from it (the Redis connect deadline) would fire that much early.
+     */
+
+    ngx_time_update();
+
     if (ngx_http_bedrud_token_cache_init(cycle) != NGX_OK
         || ngx_http_bedrud_redis_init_process(cycle) != NGX_OK
         || ngx_http_bedrud_revlog_init_process(cycle) != NGX_OK)
