@@ -429,13 +429,18 @@ ngx_int_t ngx_http_bedrud_json_depth_ok(const u_char *p, size_t len,
 ngx_int_t ngx_http_bedrud_uuid_valid(ngx_str_t *id);
 /* the error text for a bad room name (Bedrud's), or NULL */
 const char *ngx_http_bedrud_room_name_error(ngx_str_t *name);
-/* the error text for a bad guest name, or NULL; the length comes last */
-const char *ngx_http_bedrud_guest_name_error(ngx_str_t *name);
+/* a display name: NGX_HTTP_BEDRUD_NAME_OK, _LONG or _INVALID */
+ngx_uint_t ngx_http_bedrud_display_name(ngx_str_t *name);
 ngx_int_t ngx_http_bedrud_identity_valid(ngx_str_t *id);
 /* a user or room id that can be a key of ours (OAuth ids too) */
 ngx_int_t ngx_http_bedrud_id_valid(ngx_str_t *id);
 /* a role: 1..32 bytes of [a-z0-9_-] */
 ngx_int_t ngx_http_bedrud_role_valid(const char *role, size_t len);
+
+
+#define NGX_HTTP_BEDRUD_NAME_OK          0
+#define NGX_HTTP_BEDRUD_NAME_LONG        1
+#define NGX_HTTP_BEDRUD_NAME_INVALID     2
 
 
 /* ngx_http_bedrud_string.c: text we write or trim; no request state */

@@ -17,7 +17,6 @@
 
 
 #define NGX_HTTP_BEDRUD_NAME_MIN      2
-#define NGX_HTTP_BEDRUD_NAME_MAX      100
 #define NGX_HTTP_BEDRUD_PREFS_MAX     4096
 
 
@@ -362,7 +361,11 @@ ngx_http_bedrud_user_json(ngx_http_bedrud_user_t *user)
 }
 
 
-/* Display names: Bedrud's minimum, plus a maximum and no control bytes. */
+/*
+ * An account's display name (register, guest login, a rename): Bedrud's
+ * minimum, then the rule every display name follows
+ * (ngx_http_bedrud_display_name(), guests joining a room included).
+ */
 
 ngx_int_t
 ngx_http_bedrud_name_check(ngx_http_request_t *r, ngx_str_t *name,
@@ -373,17 +376,19 @@ ngx_http_bedrud_name_check(ngx_http_request_t *r, ngx_str_t *name,
         return NGX_DECLINED;
     }
 
-    if (name->len > NGX_HTTP_BEDRUD_NAME_MAX) {
+    switch (ngx_http_bedrud_display_name(name)) {
+
+    case NGX_HTTP_BEDRUD_NAME_OK:
+        return NGX_OK;
+
+    case NGX_HTTP_BEDRUD_NAME_LONG:
         ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST,
                               "Name must be at most 100 characters");
         return NGX_DECLINED;
-    }
 
-    if (ngx_http_bedrud_has_ctl(name->data, name->len)) {
+    default:
         ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST,
-                              "Name must not contain control characters");
+                              "Name contains invalid characters");
         return NGX_DECLINED;
     }
-
-    return NGX_OK;
 }

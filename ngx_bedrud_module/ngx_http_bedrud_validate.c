@@ -3,7 +3,7 @@
  * Copyright (C) ngx_bedrud authors
  *
  * What input may be: well-formed UTF-8, no control bytes, an address,
- * JSON not nested too deep, an id of ours, a room name, a guest name, a
+ * JSON not nested too deep, an id of ours, a room name, a display name, a
  * LiveKit identity, a role.  No request state.
  */
 
@@ -19,7 +19,7 @@
 #define NGX_HTTP_BEDRUD_DNS_LABEL_MAX    63
 #define NGX_HTTP_BEDRUD_ROOM_NAME_MIN    3
 #define NGX_HTTP_BEDRUD_ROOM_NAME_MAX    63
-#define NGX_HTTP_BEDRUD_GUEST_NAME_MAX   100
+#define NGX_HTTP_BEDRUD_DISPLAY_NAME_MAX 100
 #define NGX_HTTP_BEDRUD_IDENTITY_MAX     256    /* LiveKit's limit */
 #define NGX_HTTP_BEDRUD_ID_MAX           64
 #define NGX_HTTP_BEDRUD_ROLE_LEN         32
@@ -400,28 +400,39 @@ invalid:
 
 
 /*
- * Guest display names go to every participant: no control characters
- * (C0, DEL, C1), no line or paragraph separators, no bidirectional
- * overrides or marks that would let one name spoof another.
+ * The one rule for display names (accounts and guests alike): they go to
+ * every participant, in LiveKit tokens too.  At most 100 bytes of UTF-8,
+ * no control characters (C0, DEL, C1), no line or paragraph separators,
+ * no bidirectional overrides, isolates or marks that would let one name
+ * spoof another.  The minimum length is the caller's (Bedrud's differ).
  */
 
-const char *
-ngx_http_bedrud_guest_name_error(ngx_str_t *name)
+ngx_uint_t
+ngx_http_bedrud_display_name(ngx_str_t *name)
 {
     u_char  *p, *last;
 
     p = name->data;
     last = p + name->len;
 
+    if (ngx_http_bedrud_utf8_valid(p, name->len) != NGX_OK) {
+        return NGX_HTTP_BEDRUD_NAME_INVALID;
+    }
+
     for ( /* void */ ; p < last; p++) {
 
         if (*p < 0x20 || *p == 0x7f) {
-            goto invalid;
+            return NGX_HTTP_BEDRUD_NAME_INVALID;
         }
 
         /* U+0080..U+009F */
         if (*p == 0xc2 && p + 1 < last && p[1] >= 0x80 && p[1] <= 0x9f) {
-            goto invalid;
+            return NGX_HTTP_BEDRUD_NAME_INVALID;
+        }
+
+        /* U+061C, the Arabic letter mark */
+        if (*p == 0xd8 && p + 1 < last && p[1] == 0x9c) {
+            return NGX_HTTP_BEDRUD_NAME_INVALID;
         }
 
         if (*p == 0xe2 && p + 2 < last) {
@@ -431,25 +442,21 @@ ngx_http_bedrud_guest_name_error(ngx_str_t *name)
                 && (p[2] == 0x8e || p[2] == 0x8f
                     || (p[2] >= 0xa8 && p[2] <= 0xae)))
             {
-                goto invalid;
+                return NGX_HTTP_BEDRUD_NAME_INVALID;
             }
 
             /* U+2066..U+2069 */
             if (p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9) {
-                goto invalid;
+                return NGX_HTTP_BEDRUD_NAME_INVALID;
             }
         }
     }
 
-    if (name->len > NGX_HTTP_BEDRUD_GUEST_NAME_MAX) {
-        return "Guest name must be at most 100 characters";
+    if (name->len > NGX_HTTP_BEDRUD_DISPLAY_NAME_MAX) {
+        return NGX_HTTP_BEDRUD_NAME_LONG;
     }
 
-    return NULL;
-
-invalid:
-
-    return "Guest name contains invalid characters";
+    return NGX_HTTP_BEDRUD_NAME_OK;
 }
 
 

@@ -102,8 +102,8 @@ Content-Type: application/json
   '{"error":"Password must be at least 12 characters"}',
   '{"error":"Password must be at most 128 characters"}',
   '{"error":"Name must be at most 100 characters"}',
-  '{"error":"Name must not contain control characters"}',
-  '{"error":"Name must not contain control characters"}',
+  '{"error":"Name contains invalid characters"}',
+  '{"error":"Name contains invalid characters"}',
   '{"error":"Invalid input"}',
   '{"error":"Invalid input"}',
 ]

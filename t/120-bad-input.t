@@ -415,10 +415,10 @@ my $reg = sub { "POST /api/auth/register\n" . ::json_of({ %reg, @_ }) };
 --- response_body_like eval
 [qr/^\{"error":"Invalid email format"\}$/,
  qr/^\{"error":"Invalid email format"\}$/,
- (qr/^\{"error":"Name must not contain control characters"\}$/) x 3,
+ (qr/^\{"error":"Name contains invalid characters"\}$/) x 3,
  qr/^\{"error":"Password contains invalid characters"\}$/,
  (qr/^\{"error":"Invalid credentials"\}$/) x 3,
- (qr/^\{"error":"Name must not contain control characters"\}$/) x 4,
+ (qr/^\{"error":"Name contains invalid characters"\}$/) x 4,
  qr/^\{"error":"Invalid credentials"\}$/,
  qr/^\{"id":.*"name":"Keeper",/]
 --- raw_response_headers_unlike eval
@@ -706,3 +706,41 @@ $::a22 = $a;
  "Content-Length: 33", "Content-Length: [1-9]\\d*", "Content-Length: 21"]
 --- response_body eval
 ['', '', '', '', '']
+
+
+
+=== TEST 23: one display-name rule: bidi overrides and marks, C1 controls and line separators are refused by register, guest login, rename and guest join alike
+--- http_config eval: $::http_config
+--- config
+    location /api/ { bedrud_api; }
+--- request eval
+my (undef, $a) = ::user('dn');
+$::a23 = $a;
+my $room = "dn-$::n";
+::redis_cli('HSET', "bedrud:room:{dn-$::n}", 'id', "dn-$::n", 'name', $room,
+            'createdBy', 'x', 'isActive', '1', 'isPublic', '1',
+            'maxParticipants', '20', 'settings', '{}');
+::redis_cli('SET', "bedrud:roomname:$room", "dn-$::n");
+my @bad = ("Gus\x{202e}gnp.exe", "Gus\x{85}Gus", "Gus\x{2028}Gus",
+           "Gus\x{200f}", "Gus\x{2066}x", "Gus\x{61c}x");
+my @req;
+for my $name (@bad) {
+    push @req,
+        "POST /api/auth/register\n" . ::body(email => "dn" . @req . "-$::n\@example.com",
+                                             password => $::pw, name => $name),
+        "POST /api/auth/guest-login\n" . ::body(name => $name),
+        "PUT /api/auth/me\n" . ::body(name => $name),
+        "POST /api/room/guest-join\n" . ::json_of({roomName => $room, guestName => $name});
+}
+utf8::encode($_) for @req;
+[@req, "GET /api/auth/me"]
+--- more_headers eval
+"$::json\nAuthorization: Bearer $::a23"
+--- error_code eval
+[(400) x 24, 200]
+--- response_body_like eval
+[(qr/^\{"error":"Name contains invalid characters"\}$/,
+  qr/^\{"error":"Name contains invalid characters"\}$/,
+  qr/^\{"error":"Name contains invalid characters"\}$/,
+  qr/^\{"error":"Guest name contains invalid characters"\}$/) x 6,
+ qr/^\{"id":.*"name":"Keeper",/]

@@ -2405,18 +2405,32 @@ t_names(void)
         { "a bc", "lowercase" }
     };
 
+    /* the one rule of display names: accounts and guests */
     static struct {
         const char  *name;
-        const char  *error;
-    } guests[] = {
-        { "Alice", NULL },
-        { "J\xc3\xb6rg \xe2\x80\x94 the host", NULL },
-        { "tab\there", "invalid" },
-        { "del\x7f", "invalid" },
-        { "c1 \xc2\x85", "invalid" },
-        { "rlo \xe2\x80\xae", "invalid" },
-        { "isolate \xe2\x81\xa6", "invalid" },
-        { "line \xe2\x80\xa8", "invalid" }
+        ngx_uint_t   rc;
+    } names[] = {
+        { "Alice", NGX_HTTP_BEDRUD_NAME_OK },
+        { "J\xc3\xb6rg \xe2\x80\x94 the host", NGX_HTTP_BEDRUD_NAME_OK },
+        { "\xd9\x85\xd8\xb1\xdb\x8c\xd9\x85", NGX_HTTP_BEDRUD_NAME_OK },
+        { "emoji \xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x92\xbb",
+          NGX_HTTP_BEDRUD_NAME_OK },
+        { "tab\there", NGX_HTTP_BEDRUD_NAME_INVALID },
+        { "new\nline", NGX_HTTP_BEDRUD_NAME_INVALID },
+        { "del\x7f", NGX_HTTP_BEDRUD_NAME_INVALID },
+        { "c1 \xc2\x85", NGX_HTTP_BEDRUD_NAME_INVALID },
+        { "c1 \xc2\x9f", NGX_HTTP_BEDRUD_NAME_INVALID },
+        { "alm \xd8\x9c", NGX_HTTP_BEDRUD_NAME_INVALID },
+        { "lrm \xe2\x80\x8e", NGX_HTTP_BEDRUD_NAME_INVALID },
+        { "rlm \xe2\x80\x8f", NGX_HTTP_BEDRUD_NAME_INVALID },
+        { "rlo \xe2\x80\xae", NGX_HTTP_BEDRUD_NAME_INVALID },
+        { "lre \xe2\x80\xaa", NGX_HTTP_BEDRUD_NAME_INVALID },
+        { "isolate \xe2\x81\xa6", NGX_HTTP_BEDRUD_NAME_INVALID },
+        { "pdi \xe2\x81\xa9", NGX_HTTP_BEDRUD_NAME_INVALID },
+        { "line \xe2\x80\xa8", NGX_HTTP_BEDRUD_NAME_INVALID },
+        { "paragraph \xe2\x80\xa9", NGX_HTTP_BEDRUD_NAME_INVALID },
+        { "broken \xc3", NGX_HTTP_BEDRUD_NAME_INVALID },
+        { "overlong \xc0\xaf", NGX_HTTP_BEDRUD_NAME_INVALID }
     };
 
     static struct {
@@ -2447,20 +2461,27 @@ t_names(void)
     err = ngx_http_bedrud_room_name_error(&s);
     t_ok(err && strstr(err, "at most 63") != NULL, "room name of 64 bytes");
 
-    for (i = 0; i < sizeof(guests) / sizeof(guests[0]); i++) {
-        s = t_str(guests[i].name);
-        err = ngx_http_bedrud_guest_name_error(&s);
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        s = t_str(names[i].name);
 
-        t_ok(guests[i].error ? (err && strstr(err, guests[i].error) != NULL)
-                             : err == NULL,
-             "guest name case %u: %s", (unsigned) i, err ? err : "valid");
+        t_ok(ngx_http_bedrud_display_name(&s) == names[i].rc,
+             "display name case %u", (unsigned) i);
     }
 
     ngx_memset(longname, 'a', 101);
     s.data = longname;
+    s.len = 100;
+    t_ok(ngx_http_bedrud_display_name(&s) == NGX_HTTP_BEDRUD_NAME_OK,
+         "display name of 100 bytes");
+
     s.len = 101;
-    err = ngx_http_bedrud_guest_name_error(&s);
-    t_ok(err && strstr(err, "at most 100") != NULL, "guest name of 101");
+    t_ok(ngx_http_bedrud_display_name(&s) == NGX_HTTP_BEDRUD_NAME_LONG,
+         "display name of 101 bytes");
+
+    /* a bad character is told before the length */
+    longname[100] = '\x7f';
+    t_ok(ngx_http_bedrud_display_name(&s) == NGX_HTTP_BEDRUD_NAME_INVALID,
+         "display name of 101 bytes with DEL");
 
     for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
         s = t_str(ids[i].id);
