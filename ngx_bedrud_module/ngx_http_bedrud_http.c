@@ -16,7 +16,7 @@
 
 
 #define NGX_HTTP_BEDRUD_JSON_DEPTH    16
-#define NGX_HTTP_BEDRUD_QUERY_DIGITS  9
+#define NGX_HTTP_BEDRUD_QUERY_MAX     1000000000
 
 
 static void ngx_http_bedrud_body_handler(ngx_http_request_t *r);
@@ -634,7 +634,7 @@ ngx_int_t
 ngx_http_bedrud_body_json(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
     ngx_str_t *raw)
 {
-    u_char        *p;
+    u_char        *p, *copy;
     size_t         len;
     json_t        *json;
     json_error_t   err;
@@ -670,6 +670,22 @@ ngx_http_bedrud_body_json(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
     json = json_loadb((const char *) p, len,
                       JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &err);
 
+    if (json == NULL && json_error_code(&err) == json_error_numeric_overflow) {
+        /* Go skips unknown keys unread, whatever number they hold */
+
+        copy = ngx_pnalloc(r->pool, len);
+        if (copy == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_memcpy(copy, p, len);
+
+        if (ngx_http_bedrud_json_tame_numbers(copy, len)) {
+            json = json_loadb((const char *) copy, len,
+                              JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &err);
+        }
+    }
+
     if (json == NULL) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "bedrud: invalid JSON body: %s", err.text);
@@ -694,7 +710,9 @@ ngx_http_bedrud_body_json(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
 
 /*
  * An optionally signed decimal query argument; absent or empty gives the
- * default.  Nine digits at most keep page * limit far from overflow.
+ * default, anything but digits NGX_ERROR.  Any number of digits is read,
+ * the value clamped to +-10^9: the callers' ranges are far inside, and
+ * page * limit stays far from overflow.
  */
 
 ngx_int_t
@@ -721,7 +739,7 @@ ngx_http_bedrud_arg_int(ngx_http_request_t *r, const char *name,
         p++;
     }
 
-    if (p == last || last - p > NGX_HTTP_BEDRUD_QUERY_DIGITS) {
+    if (p == last) {
         return NGX_ERROR;
     }
 
@@ -730,7 +748,9 @@ ngx_http_bedrud_arg_int(ngx_http_request_t *r, const char *name,
             return NGX_ERROR;
         }
 
-        n = n * 10 + (*p - '0');
+        if (n < NGX_HTTP_BEDRUD_QUERY_MAX) {
+            n = ngx_min(n * 10 + (*p - '0'), NGX_HTTP_BEDRUD_QUERY_MAX);
+        }
     }
 
     *value = neg ? -n : n;

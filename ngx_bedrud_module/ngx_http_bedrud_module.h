@@ -426,6 +426,7 @@ ngx_int_t ngx_http_bedrud_has_ctl(const u_char *p, size_t len);
 ngx_int_t ngx_http_bedrud_email_valid(const u_char *p, size_t len);
 ngx_int_t ngx_http_bedrud_json_depth_ok(const u_char *p, size_t len,
     ngx_uint_t max);
+ngx_uint_t ngx_http_bedrud_json_tame_numbers(u_char *p, size_t len);
 ngx_int_t ngx_http_bedrud_uuid_valid(ngx_str_t *id);
 /* the error text for a bad room name (Bedrud's), or NULL */
 const char *ngx_http_bedrud_room_name_error(ngx_str_t *name);

@@ -13,6 +13,8 @@
 #include <ngx_http.h>
 #include "ngx_http_bedrud_module.h"
 
+#include <math.h>
+
 
 #define NGX_HTTP_BEDRUD_EMAIL_MAX        254
 #define NGX_HTTP_BEDRUD_EMAIL_LOCAL_MAX  64
@@ -319,6 +321,105 @@ ngx_http_bedrud_json_depth_ok(const u_char *p, size_t len, ngx_uint_t max)
     }
 
     return NGX_OK;
+}
+
+
+/*
+ * Numbers jansson cannot hold (integers beyond int64, reals beyond a
+ * double) fail the whole body, where Go's decoder skips unknown keys
+ * without converting them: such a number becomes "0.0" padded with
+ * spaces, in place.  No field of ours takes a real, so one that was read
+ * still fails its type check, as in Go; an unknown key is ignored.  The
+ * number of tokens changed.
+ */
+
+ngx_uint_t
+ngx_http_bedrud_json_tame_numbers(u_char *p, size_t len)
+{
+    u_char      *start, *last, *copy;
+    size_t       n;
+    double       d;
+    ngx_uint_t   changed, real, string;
+    u_char       buf[64];
+
+    changed = 0;
+    string = 0;
+    last = p + len;
+
+    while (p < last) {
+
+        if (string) {
+            if (*p == '\\') {
+                p++;
+
+            } else if (*p == '"') {
+                string = 0;
+            }
+
+            p++;
+            continue;
+        }
+
+        if (*p == '"') {
+            string = 1;
+            p++;
+            continue;
+        }
+
+        if (*p != '-' && (*p < '0' || *p > '9')) {
+            p++;
+            continue;
+        }
+
+        /* a number token; JSON's grammar is jansson's to check */
+
+        start = p++;
+        real = 0;
+
+        while (p < last
+               && ((*p >= '0' && *p <= '9') || *p == '.' || *p == 'e'
+                   || *p == 'E' || *p == '+' || *p == '-'))
+        {
+            if (*p == '.' || *p == 'e' || *p == 'E') {
+                real = 1;
+            }
+
+            p++;
+        }
+
+        n = p - start;
+
+        copy = (n < sizeof(buf)) ? buf : malloc(n + 1);
+        if (copy == NULL) {
+            continue;
+        }
+
+        ngx_memcpy(copy, start, n);
+        copy[n] = '\0';
+
+        errno = 0;
+
+        if (real) {
+            d = strtod((char *) copy, NULL);
+            real = (errno == ERANGE && (d == HUGE_VAL || d == -HUGE_VAL));
+
+        } else {
+            (void) strtoll((char *) copy, NULL, 10);
+            real = (errno == ERANGE);
+        }
+
+        if (copy != buf) {
+            free(copy);
+        }
+
+        if (real && n >= 3) {
+            ngx_memset(start, ' ', n);
+            ngx_memcpy(start, "0.0", 3);
+            changed++;
+        }
+    }
+
+    return changed;
 }
 
 

@@ -744,3 +744,30 @@ utf8::encode($_) for @req;
   qr/^\{"error":"Name contains invalid characters"\}$/,
   qr/^\{"error":"Guest name contains invalid characters"\}$/) x 6,
  qr/^\{"id":.*"name":"Keeper",/]
+
+
+
+=== TEST 24: unknown keys are ignored whatever number they hold; a known field with a number out of range is still refused
+--- http_config eval: $::http_config
+--- config
+    location /api/ { bedrud_api; }
+--- request eval
+my (undef, $a) = ::user('bignum');
+$::a24 = $a;
+["POST /api/auth/guest-login\n{\"name\":\"Gus\",\"x\":99999999999999999999}",
+ "POST /api/auth/guest-login\n{\"name\":\"Gus\",\"x\":{\"y\":[1e400,-1e999]}}",
+ "POST /api/auth/register\n{\"email\":\"bignum-new$::n\@example.com\",\"password\":\"$::pw\",\"name\":\"Al\",\"id\":-99999999999999999999}",
+ "POST /api/room/create\n{\"name\":\"bignum-$::n\",\"maxParticipants\":99999999999999999999}",
+ "POST /api/room/create\n{\"name\":\"bignum-$::n\",\"maxParticipants\":1e400}",
+ "POST /api/room/create\n{\"name\":\"bignum-$::n\",\"maxParticipants\":3,\"x\":1e400}"]
+--- more_headers eval
+"$::json\nAuthorization: Bearer $::a24"
+--- error_code eval
+[200, 200, 200, 400, 400, 200]
+--- response_body_like eval
+[qr/^\{"user":\{"id":"[0-9a-f-]{36}".*"name":"Gus"/,
+ qr/^\{"user":\{"id":"[0-9a-f-]{36}".*"name":"Gus"/,
+ qr/^\{"user":\{"id":"[0-9a-f-]{36}","email":"bignum-new\d+\@example.com"/,
+ qr/^\{"error":"Invalid request body"\}$/,
+ qr/^\{"error":"Invalid request body"\}$/,
+ qr/^\{"id":"[0-9a-f-]{36}","name":"bignum-\d+",.*"maxParticipants":3,/]

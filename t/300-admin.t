@@ -181,11 +181,12 @@ $::a4 = $a;
   "GET /api/admin/users?limit=1.5",
   "GET /api/admin/users?page=1e3",
   "GET /api/admin/users?page=12345678901",
+  "GET /api/admin/users?page=-99999999999999999999&limit=99999999999999999999",
 ]
 --- more_headers eval
 "Authorization: Bearer $::a4"
 --- error_code eval
-[200, 200, 200, 200, 200, 200, 400, 400, 400, 400]
+[200, 200, 200, 200, 200, 200, 400, 400, 400, 200, 200]
 --- response_body eval
 my $u3 = '{"id":"00000000-0000-4000-8000-000000000003","email":"p3@example.com","name":"P3","provider":"local","isActive":true,"isAdmin":true,"accesses":["user","admin"],"createdAt":"2026-03-04 01:36:07"}';
 my $u2 = '{"id":"00000000-0000-4000-8000-000000000002","email":"p2@example.com","name":"P2","provider":"local","isActive":false,"isAdmin":false,"accesses":["user"],"createdAt":"2026-01-01 00:00:00"}';
@@ -200,7 +201,8 @@ my $u1 = '{"id":"00000000-0000-4000-8000-000000000001","email":"p1@example.com",
   '{"error":"Invalid input"}',
   '{"error":"Invalid input"}',
   '{"error":"Invalid input"}',
-  '{"error":"Invalid input"}',
+  qq({"users":[],"total":4,"page":1000000000,"limit":50}),
+  qq({"users":[$u3,$u2,$u1],"total":4,"page":-1000000000,"limit":1000000000}),
 ]
 
 

@@ -116,6 +116,7 @@ static void t_datetime(void);
 static void t_ids(void);
 static void t_keys(void);
 static void t_json_depth(void);
+static void t_json_tame(void);
 static void t_base64(void);
 static void t_json_escape(void);
 
@@ -2663,6 +2664,78 @@ t_keys(void)
 
 
 static void
+t_json_tame(void)
+{
+    json_t        *j;
+    size_t         n;
+    ngx_uint_t     i, changed;
+    json_error_t   err;
+    u_char         buf[512], big[400];
+
+    static struct {
+        const char  *in;
+        const char  *out;
+        ngx_uint_t   changed;
+    } cases[] = {
+        { "{\"a\":1}", "{\"a\":1}", 0 },
+        { "{\"x\":99999999999999999999,\"a\":1}",
+          "{\"x\":0.0                 ,\"a\":1}", 1 },
+        { "{\"x\":-99999999999999999999}",
+          "{\"x\":0.0                  }", 1 },
+        { "{\"x\":9223372036854775807}", "{\"x\":9223372036854775807}", 0 },
+        { "{\"x\":9223372036854775808}", "{\"x\":0.0                }", 1 },
+        { "{\"x\":1e400,\"y\":[1e-400,-1E+999]}",
+          "{\"x\":0.0  ,\"y\":[1e-400,0.0    ]}", 2 },
+        { "{\"s\":\"99999999999999999999\"}",
+          "{\"s\":\"99999999999999999999\"}", 0 },
+        { "{\"s\":\"\\\"99999999999999999999\"}",
+          "{\"s\":\"\\\"99999999999999999999\"}", 0 },
+        { "[1.5, 2e10, 123]", "[1.5, 2e10, 123]", 0 },
+        { NULL, NULL, 0 }
+    };
+
+    for (i = 0; cases[i].in; i++) {
+        n = strlen(cases[i].in);
+        ngx_memcpy(buf, cases[i].in, n);
+
+        changed = ngx_http_bedrud_json_tame_numbers(buf, n);
+
+        t_ok(changed == cases[i].changed
+             && ngx_memcmp(buf, cases[i].out, n) == 0,
+             "tame numbers: %s", cases[i].in);
+    }
+
+    /* a token longer than the scratch buffer */
+
+    big[0] = '[';
+    ngx_memset(big + 1, '7', 300);
+    big[301] = ']';
+
+    t_ok(ngx_http_bedrud_json_tame_numbers(big, 302) == 1
+         && big[1] == '0' && big[4] == ' ',
+         "tame numbers: an integer of 300 digits");
+
+    /* what jansson refused, it now reads, the number as a real */
+
+    n = strlen(cases[1].in);
+    ngx_memcpy(buf, cases[1].in, n);
+
+    j = json_loadb((char *) buf, n, 0, &err);
+    t_ok(j == NULL && json_error_code(&err) == json_error_numeric_overflow,
+         "jansson refuses an integer beyond int64");
+
+    (void) ngx_http_bedrud_json_tame_numbers(buf, n);
+
+    j = json_loadb((char *) buf, n, 0, &err);
+    t_ok(j != NULL && json_is_real(json_object_get(j, "x"))
+         && json_integer_value(json_object_get(j, "a")) == 1,
+         "and reads it once tamed");
+
+    json_decref(j);
+}
+
+
+static void
 t_json_depth(void)
 {
     ngx_uint_t  i;
@@ -2810,6 +2883,7 @@ main(void)
     t_ids();
     t_keys();
     t_json_depth();
+    t_json_tame();
     t_base64();
     t_json_escape();
 
