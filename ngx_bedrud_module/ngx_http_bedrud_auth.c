@@ -1139,6 +1139,7 @@ ngx_http_bedrud_mint(ngx_http_request_t *r, ngx_http_bedrud_user_t *user,
     c.provider = user->provider;
     c.accesses = user->accesses;
     c.fam = *fam;
+    c.version = user->version;
 
     now = ngx_time();
 

@@ -649,6 +649,7 @@ ngx_http_bedrud_authenticate(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
     ngx_int_t                     rc;
     ngx_str_t                     v;
     ngx_http_bedrud_main_conf_t  *bmcf;
+    u_char                        buf[NGX_HTTP_BEDRUD_STALE_ID_LEN];
 
     bmcf = ngx_http_get_module_main_conf(r, ngx_http_bedrud_module);
 
@@ -679,6 +680,19 @@ ngx_http_bedrud_authenticate(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
     {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "bedrud: revoked token used");
+        rc = NGX_DECLINED;
+    }
+
+    /* older than a role or status change: the client refreshes */
+
+    if (rc == NGX_OK
+        && ngx_http_bedrud_stale_id(&ctx->claims.user_id,
+                                    ctx->claims.version + 1, buf, &v)
+           == NGX_OK
+        && ngx_http_bedrud_shm_revoked(&v) == NGX_OK)
+    {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "bedrud: stale token used");
         rc = NGX_DECLINED;
     }
 

@@ -126,6 +126,8 @@ typedef struct {
     ngx_str_t                   fam;       /* login session (token family) */
     time_t                      iat;
     time_t                      exp;
+    uint64_t                    version;   /* "ver": the user's token
+                                              version at issue */
     unsigned                    superadmin:1;
 } ngx_http_bedrud_claims_t;
 
@@ -273,6 +275,8 @@ ngx_int_t ngx_http_bedrud_revlog_init_process(ngx_cycle_t *cycle);
 void ngx_http_bedrud_revlog_exit_process(ngx_cycle_t *cycle);
 ngx_uint_t ngx_http_bedrud_revlog_revoke(ngx_http_bedrud_reply_t *reply,
     ngx_uint_t from, time_t exp);
+void ngx_http_bedrud_revlog_stale(ngx_str_t *uid,
+    ngx_http_bedrud_reply_t *reply, time_t exp);
 
 
 
@@ -471,6 +475,8 @@ ngx_int_t ngx_http_bedrud_key(ngx_pool_t *pool, ngx_uint_t kind,
     ngx_str_t *id, ngx_str_t *key);
 ngx_int_t ngx_http_bedrud_session_key(ngx_pool_t *pool, ngx_str_t *uid,
     ngx_str_t *fam, ngx_str_t *key);
+ngx_int_t ngx_http_bedrud_stale_id(ngx_str_t *uid, uint64_t ver, u_char *buf,
+    ngx_str_t *id);
 ngx_int_t ngx_http_bedrud_num(ngx_pool_t *pool, int64_t n, ngx_str_t *s);
 void ngx_http_bedrud_bit(ngx_str_t *s, ngx_uint_t on);
 ngx_int_t ngx_http_bedrud_now_stamp(ngx_pool_t *pool, ngx_str_t *s);
@@ -502,6 +508,10 @@ extern ngx_str_t  ngx_http_bedrud_settings[];
 #define NGX_HTTP_BEDRUD_ROOMS_KEY        "bedrud:rooms"
 #define NGX_HTTP_BEDRUD_INVITES_KEY      "bedrud:invites"
 #define NGX_HTTP_BEDRUD_REVLOG_KEY       "bedrud:revlog"
+#define NGX_HTTP_BEDRUD_SUPERADMINS_KEY  "bedrud:superadmins"
+
+/* "u:<user id>:<version>", a user id being 64 bytes at most */
+#define NGX_HTTP_BEDRUD_STALE_ID_LEN     96
 
 /* bedrud:settings' switches: registration, invite only, passkeys */
 #define NGX_HTTP_BEDRUD_SETTINGS_N       3
@@ -539,6 +549,7 @@ typedef struct {
     ngx_str_t                   created;
     ngx_str_t                   updated;
     ngx_str_t                   prefs;
+    uint64_t                    version;   /* "tokv", 0 when absent */
     ngx_flag_t                  active;
 } ngx_http_bedrud_user_t;
 

@@ -4,7 +4,9 @@
  *
  * The revocation log mirror.  Redis keeps every revoked login session
  * ("family") in the sorted set bedrud:revlog, member "<fam> <expiry>"
- * scored by the revocation time in ms.  Each worker reads the entries new
+ * scored by the revocation time in ms; and every role or status change,
+ * member "u:<user id>:<version> <expiry>" (the user's access tokens of
+ * older versions are stale).  Each worker reads the entries new
  * since its last read every second, and all of them again after each
  * (re)connect, into the shared zone's denylist, which the pipeline checks
  * on every request without a Redis round trip.
@@ -247,4 +249,32 @@ ngx_http_bedrud_revlog_revoke(ngx_http_bedrud_reply_t *reply, ngx_uint_t from,
     }
 
     return n;
+}
+
+
+/*
+ * A role or status change: element 1 of the Redis function's reply is
+ * the user's new token version, and this node refuses the user's older
+ * access tokens at once (the others learn it from the log).
+ */
+
+void
+ngx_http_bedrud_revlog_stale(ngx_str_t *uid, ngx_http_bedrud_reply_t *reply,
+    time_t exp)
+{
+    ngx_str_t                 id;
+    ngx_http_bedrud_reply_t  *ver;
+    u_char                    buf[NGX_HTTP_BEDRUD_STALE_ID_LEN];
+
+    ver = ngx_http_bedrud_reply_elt(reply, 1);
+
+    if (ver == NULL || ver->type != NGX_HTTP_BEDRUD_REPLY_INTEGER
+        || ver->integer <= 0
+        || ngx_http_bedrud_stale_id(uid, (uint64_t) ver->integer, buf, &id)
+           != NGX_OK)
+    {
+        return;
+    }
+
+    ngx_http_bedrud_shm_revoke(&id, exp);
 }

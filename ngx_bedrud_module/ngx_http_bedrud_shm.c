@@ -59,7 +59,7 @@
 /* class, family, IPv6 address */
 #define NGX_HTTP_BEDRUD_SHM_KEY_LEN      (1 + 1 + 16)
 
-#define NGX_HTTP_BEDRUD_SHM_ID_MAX       64
+#define NGX_HTTP_BEDRUD_SHM_ID_MAX       NGX_HTTP_BEDRUD_STALE_ID_LEN
 
 /* expired denylist nodes freed at once when memory is short */
 #define NGX_HTTP_BEDRUD_SHM_EXPIRE_MAX   64

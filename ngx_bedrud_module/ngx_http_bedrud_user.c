@@ -282,6 +282,7 @@ ngx_int_t
 ngx_http_bedrud_user_parse(ngx_http_bedrud_reply_t *reply, ngx_uint_t from,
     ngx_http_bedrud_user_t *user)
 {
+    off_t                     n;
     ngx_str_t                *f, *v;
     ngx_uint_t                i;
     ngx_http_bedrud_reply_t  *k, *val;
@@ -328,6 +329,12 @@ ngx_http_bedrud_user_parse(ngx_http_bedrud_reply_t *reply, ngx_uint_t from,
 
         if (f->len == 8 && ngx_strncmp(f->data, "isActive", 8) == 0) {
             user->active = (v->len == 1 && v->data[0] == '1');
+            continue;
+        }
+
+        if (f->len == 4 && ngx_strncmp(f->data, "tokv", 4) == 0) {
+            n = ngx_atoof(v->data, v->len);
+            user->version = (n > 0) ? (uint64_t) n : 0;
         }
     }
 

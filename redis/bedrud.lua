@@ -63,6 +63,14 @@ local function revlog_add(revlog, fam, exp)
     redis.call('ZREMRANGEBYSCORE', revlog, '-inf', ms - 8 * 86400 * 1000)
 end
 
+-- a role change: the user's access tokens issued before it are stale
+-- (the same as admin.lua's, which says more)
+local function tokens_stale(ukey, revlog, uid, exp)
+    local v = redis.call('HINCRBY', ukey, 'tokv', 1)
+    revlog_add(revlog, 'u:' .. uid .. ':' .. v, exp)
+    return v
+end
+
 local function session_put(skey, sset, fam, jti, ttl)
     redis.call('HSET', skey, 'jti', jti)
     redis.call('EXPIRE', skey, ttl)
@@ -336,10 +344,15 @@ end
 
 --[[
   bedrud_user_access: add or remove one role (the superadmin tool).
-  The user's key is read from the email index.
-  action: "add" | "remove"
+  The user's key is read from the email index.  As a role change through
+  the API, it makes the user's access tokens stale on every node (see
+  tokens_stale() in admin.lua), and keeps the superadmins' index.
+  action: "add" | "remove"; revoke_exp: when the last access token issued
+  before expires
 ]]
-local K, A = declare('bedrud_user_access', {'email'}, {'role', 'action'})
+local K, A = declare('bedrud_user_access',
+    {'email', 'revlog', 'superadmins'},
+    {'role', 'action', 'revoke_exp'})
 local function user_access(keys, args)
     local uid = redis.call('GET', keys[K.email])
     if not uid then
@@ -368,6 +381,14 @@ local function user_access(keys, args)
         text = cjson.encode(out)
     end
     redis.call('HSET', ukey, 'accesses', text)
+    if role == 'superadmin' then
+        if add then
+            redis.call('SADD', keys[K.superadmins], uid)
+        else
+            redis.call('SREM', keys[K.superadmins], uid)
+        end
+    end
+    tokens_stale(ukey, keys[K.revlog], uid, args[A.revoke_exp])
     return {'OK', uid, text}
 end
 
@@ -377,7 +398,7 @@ end
   accesses: a JSON array
 ]]
 local K, A = declare('bedrud_user_create',
-    {'email', 'user', 'users'},
+    {'email', 'user', 'users', 'superadmins'},
     {'id', 'email', 'name', 'pwhash', 'stamp', 'now', 'accesses'})
 local function user_create(keys, args)
     if redis.call('EXISTS', keys[K.email]) == 1 then
@@ -390,6 +411,11 @@ local function user_create(keys, args)
         'createdAt', args[A.stamp], 'updatedAt', args[A.stamp])
     redis.call('SET', keys[K.email], args[A.id])
     redis.call('ZADD', keys[K.users], tonumber(args[A.now]), args[A.id])
+    for _, a in ipairs(cjson.decode(args[A.accesses])) do
+        if a == 'superadmin' then
+            redis.call('SADD', keys[K.superadmins], args[A.id])
+        end
+    end
     return {'OK', args[A.id]}
 end
 

@@ -2592,6 +2592,7 @@ t_keys(void)
 {
     ngx_str_t   k, id, fam;
     ngx_uint_t  i;
+    u_char      stale[NGX_HTTP_BEDRUD_STALE_ID_LEN], longid[200];
 
     static struct {
         ngx_uint_t   kind;
@@ -2646,6 +2647,31 @@ t_keys(void)
          && k.len == sizeof("bedrud:session:{x1}:f2") - 1
          && ngx_strncmp(k.data, "bedrud:session:{x1}:f2", k.len) == 0,
          "session key");
+
+    /* the revocation log's name of a user's stale tokens (admin.lua) */
+
+    t_ok(ngx_http_bedrud_stale_id(&id, 0, stale, &k) == NGX_OK
+         && k.len == 6 && ngx_strncmp(k.data, "u:x1:0", 6) == 0,
+         "stale id, version 0");
+
+    t_ok(ngx_http_bedrud_stale_id(&id, 18446744073709551615ULL, stale, &k)
+         == NGX_OK
+         && k.len == sizeof("u:x1:18446744073709551615") - 1
+         && ngx_strncmp(k.data, "u:x1:18446744073709551615", k.len) == 0,
+         "stale id, the largest version");
+
+    ngx_memset(longid, 'a', sizeof(longid));
+    fam.data = longid;
+    fam.len = 64;
+
+    t_ok(ngx_http_bedrud_stale_id(&fam, 18446744073709551615ULL, stale, &k)
+         == NGX_OK && k.len == 2 + 64 + 1 + 20
+         && k.len <= NGX_HTTP_BEDRUD_STALE_ID_LEN,
+         "stale id of a 64-byte user id fits");
+
+    fam.len = 65 + NGX_HTTP_BEDRUD_STALE_ID_LEN;
+    t_ok(ngx_http_bedrud_stale_id(&fam, 1, stale, &k) == NGX_DECLINED,
+         "stale id of an id too long");
 
     for (i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
         t_ok(ngx_http_bedrud_num(&ngx_stub_pool, nums[i].n, &k) == NGX_OK
