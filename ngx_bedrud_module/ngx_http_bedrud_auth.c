@@ -50,7 +50,7 @@ static ngx_int_t ngx_http_bedrud_new_session(ngx_http_request_t *r,
     ngx_http_bedrud_auth_t *st);
 static ngx_int_t ngx_http_bedrud_mint(ngx_http_request_t *r,
     ngx_http_bedrud_user_t *user, ngx_str_t *fam, ngx_str_t *rjti,
-    ngx_str_t *access, ngx_str_t *refresh);
+    ngx_str_t *ajti, time_t now, ngx_str_t *access, ngx_str_t *refresh);
 static void ngx_http_bedrud_send_login(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 
@@ -607,6 +607,15 @@ ngx_http_bedrud_auth_refresh(ngx_http_request_t *r,
     st->fam = c->fam;
 
     if (ngx_http_bedrud_new_uuid(r->pool, &st->jti) != NGX_OK
+        || ngx_http_bedrud_new_uuid(r->pool,
+                                    &a[NGX_HTTP_BEDRUD_REFRESH_A_NEW_AJTI])
+           != NGX_OK
+        || ngx_http_bedrud_num(r->pool, ngx_time(),
+                               &a[NGX_HTTP_BEDRUD_REFRESH_A_NOW])
+           != NGX_OK
+        || ngx_http_bedrud_num(r->pool, bmcf->refresh_grace,
+                               &a[NGX_HTTP_BEDRUD_REFRESH_A_GRACE])
+           != NGX_OK
         || ngx_http_bedrud_session_key(r->pool, &c->user_id, &c->fam,
                                        &a[NGX_HTTP_BEDRUD_REFRESH_K_SESSION])
            != NGX_OK
@@ -642,8 +651,9 @@ static void
 ngx_http_bedrud_refresh_done(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
+    time_t                        iat;
     json_t                       *json;
-    ngx_str_t                     access, refresh;
+    ngx_str_t                     access, refresh, *jti, *ajti, *at;
     ngx_http_bedrud_auth_t       *st;
     ngx_http_bedrud_main_conf_t  *bmcf;
 
@@ -662,17 +672,39 @@ ngx_http_bedrud_refresh_done(ngx_http_request_t *r,
     }
 
     if (!ngx_http_bedrud_reply_is(ctx->replies[0], "OK")
-        || ngx_http_bedrud_user_parse(ctx->replies[0], 1, &st->user) != NGX_OK)
+        || ngx_http_bedrud_user_parse(ctx->replies[0],
+                                      1 + NGX_HTTP_BEDRUD_ROTATION_NFIELDS,
+                                      &st->user)
+           != NGX_OK)
     {
         ngx_http_bedrud_error(r, NGX_HTTP_UNAUTHORIZED,
                               "Invalid or expired refresh token");
         return;
     }
 
-    /* claims come from the user record now, not from the old token */
+    /*
+     * The successor pair: new, or, for the token rotated last and within
+     * bedrud_refresh_grace, the one it already got (the same ids and
+     * time, so the same tokens).  Its claims come from the user record
+     * now, not from the old token.
+     */
 
-    if (ngx_http_bedrud_mint(r, &st->user, &st->fam, &st->jti, &access,
-                             &refresh)
+    jti = ngx_http_bedrud_reply_str(ctx->replies[0],
+                                    1 + NGX_HTTP_BEDRUD_ROTATION_F_JTI);
+    ajti = ngx_http_bedrud_reply_str(ctx->replies[0],
+                                     1 + NGX_HTTP_BEDRUD_ROTATION_F_AJTI);
+    at = ngx_http_bedrud_reply_str(ctx->replies[0],
+                                   1 + NGX_HTTP_BEDRUD_ROTATION_F_ROTATED);
+
+    iat = at ? ngx_atotm(at->data, at->len) : NGX_ERROR;
+
+    if (jti == NULL || ajti == NULL || iat == NGX_ERROR) {
+        ngx_http_bedrud_internal_error(r);
+        return;
+    }
+
+    if (ngx_http_bedrud_mint(r, &st->user, &st->fam, jti, ajti, iat,
+                             &access, &refresh)
         != NGX_OK)
     {
         return;
@@ -1112,22 +1144,27 @@ ngx_http_bedrud_new_session(ngx_http_request_t *r, ngx_http_bedrud_auth_t *st)
 
 
 /*
- * Mints an access and a refresh token of one session for a user, and sets
- * their cookies; NGX_ERROR when the 500 has been answered.
+ * Mints an access and a refresh token of one session for a user, issued
+ * at "now", and sets their cookies; NGX_ERROR when the 500 has been
+ * answered.  The access token's jti is "ajti", or a new one when NULL:
+ * the same arguments and user give the same tokens, byte for byte.
  */
 
 static ngx_int_t
 ngx_http_bedrud_mint(ngx_http_request_t *r, ngx_http_bedrud_user_t *user,
-    ngx_str_t *fam, ngx_str_t *rjti, ngx_str_t *access, ngx_str_t *refresh)
+    ngx_str_t *fam, ngx_str_t *rjti, ngx_str_t *ajti, time_t now,
+    ngx_str_t *access, ngx_str_t *refresh)
 {
-    time_t                        now;
-    ngx_str_t                     ajti;
+    ngx_str_t                     jti;
     ngx_http_bedrud_claims_t      c;
     ngx_http_bedrud_main_conf_t  *bmcf;
 
     bmcf = ngx_http_get_module_main_conf(r, ngx_http_bedrud_module);
 
-    if (ngx_http_bedrud_new_uuid(r->pool, &ajti) != NGX_OK) {
+    if (ajti) {
+        jti = *ajti;
+
+    } else if (ngx_http_bedrud_new_uuid(r->pool, &jti) != NGX_OK) {
         goto failed;
     }
 
@@ -1141,10 +1178,8 @@ ngx_http_bedrud_mint(ngx_http_request_t *r, ngx_http_bedrud_user_t *user,
     c.fam = *fam;
     c.version = user->version;
 
-    now = ngx_time();
-
     c.type = NGX_HTTP_BEDRUD_TOKEN_ACCESS;
-    c.jti = ajti;
+    c.jti = jti;
 
     if (ngx_http_bedrud_jwt_issue(r->pool, &bmcf->jwt_secret, &c, now,
                                   bmcf->access_ttl, access)
@@ -1199,8 +1234,8 @@ ngx_http_bedrud_send_login(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
         return;
     }
 
-    if (ngx_http_bedrud_mint(r, &st->user, &st->fam, &st->jti, &access,
-                             &refresh)
+    if (ngx_http_bedrud_mint(r, &st->user, &st->fam, &st->jti, NULL,
+                             ngx_time(), &access, &refresh)
         != NGX_OK)
     {
         return;

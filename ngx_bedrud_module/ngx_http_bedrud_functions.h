@@ -105,10 +105,13 @@
 #define NGX_HTTP_BEDRUD_REFRESH_NKEYS                         4
 #define NGX_HTTP_BEDRUD_REFRESH_A_JTI                         4
 #define NGX_HTTP_BEDRUD_REFRESH_A_NEW_JTI                     5
-#define NGX_HTTP_BEDRUD_REFRESH_A_TTL                         6
-#define NGX_HTTP_BEDRUD_REFRESH_A_FAM                         7
-#define NGX_HTTP_BEDRUD_REFRESH_A_REVOKE_EXP                  8
-#define NGX_HTTP_BEDRUD_REFRESH_N                             9
+#define NGX_HTTP_BEDRUD_REFRESH_A_NEW_AJTI                    6
+#define NGX_HTTP_BEDRUD_REFRESH_A_NOW                         7
+#define NGX_HTTP_BEDRUD_REFRESH_A_GRACE                       8
+#define NGX_HTTP_BEDRUD_REFRESH_A_TTL                         9
+#define NGX_HTTP_BEDRUD_REFRESH_A_FAM                         10
+#define NGX_HTTP_BEDRUD_REFRESH_A_REVOKE_EXP                  11
+#define NGX_HTTP_BEDRUD_REFRESH_N                             12
 
 
 /*
@@ -402,6 +405,13 @@
 #define NGX_HTTP_BEDRUD_JOIN_F_UPDATED_AT                     10
 #define NGX_HTTP_BEDRUD_JOIN_F_EXPIRES_AT                     11
 #define NGX_HTTP_BEDRUD_JOIN_NFIELDS                          12
+
+
+/* ROTATION_FIELDS (redis/bedrud.lua): bedrud_refresh's pair after "OK" */
+#define NGX_HTTP_BEDRUD_ROTATION_F_JTI                        0
+#define NGX_HTTP_BEDRUD_ROTATION_F_AJTI                       1
+#define NGX_HTTP_BEDRUD_ROTATION_F_ROTATED                    2
+#define NGX_HTTP_BEDRUD_ROTATION_NFIELDS                      3
 
 
 /* USER_FIELDS (redis/admin.lua): an admin user item */

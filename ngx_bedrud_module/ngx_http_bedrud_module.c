@@ -114,6 +114,13 @@ static ngx_command_t  ngx_http_bedrud_commands[] = {
       offsetof(ngx_http_bedrud_main_conf_t, refresh_ttl),
       NULL },
 
+    { ngx_string("bedrud_refresh_grace"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_bedrud_main_conf_t, refresh_grace),
+      NULL },
+
     { ngx_string("bedrud_cookie_secure"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_FLAG,
       ngx_conf_set_flag_slot,
@@ -309,6 +316,7 @@ ngx_http_bedrud_create_main_conf(ngx_conf_t *cf)
     bmcf->redis_timeout = NGX_CONF_UNSET_MSEC;
     bmcf->access_ttl = NGX_CONF_UNSET;
     bmcf->refresh_ttl = NGX_CONF_UNSET;
+    bmcf->refresh_grace = NGX_CONF_UNSET;
     bmcf->cookie_secure = NGX_CONF_UNSET;
     bmcf->body_limit = NGX_CONF_UNSET_SIZE;
     bmcf->scrypt.ln = NGX_CONF_UNSET_UINT;
@@ -334,6 +342,9 @@ ngx_http_bedrud_init_main_conf(ngx_conf_t *cf, void *conf)
     /* Bedrud's web client refreshes on 401, so short access tokens work */
     ngx_conf_init_value(bmcf->access_ttl, 3600);
     ngx_conf_init_value(bmcf->refresh_ttl, 7 * 86400);
+
+    /* two tabs refreshing at once must not end the session */
+    ngx_conf_init_value(bmcf->refresh_grace, 30);
     ngx_conf_init_value(bmcf->cookie_secure, 0);
     ngx_conf_init_size_value(bmcf->body_limit, 64 * 1024);
 
@@ -364,6 +375,12 @@ ngx_http_bedrud_init_main_conf(ngx_conf_t *cf, void *conf)
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "bedrud_access_token_ttl must be at least 60s and "
                            "not longer than bedrud_refresh_token_ttl");
+        return NGX_CONF_ERROR;
+    }
+
+    if (bmcf->refresh_grace > 600) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "bedrud_refresh_grace must be at most 10m");
         return NGX_CONF_ERROR;
     }
 

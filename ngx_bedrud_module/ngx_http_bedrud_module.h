@@ -77,6 +77,7 @@ typedef struct {
     ngx_str_t                   jwt_secret;     /* from a file */
     time_t                      access_ttl;
     time_t                      refresh_ttl;
+    time_t                      refresh_grace;
     ngx_str_t                   cookie_domain;
     ngx_flag_t                  cookie_secure;
 

@@ -220,37 +220,61 @@ local function login(keys, args)
     return user_reply(keys[K.user])
 end
 
+-- a refresh's successor pair, as the session keeps it and the reply
+-- carries it after "OK" (NGX_HTTP_BEDRUD_ROTATION_F_*): the new refresh
+-- token's jti, its access token's jti, and the time both were issued
+local ROTATION_FIELDS = {'jti', 'ajti', 'rotated'}
+
 --[[
   bedrud_refresh: rotate a refresh token.  A token whose jti is not the
   family's current one was already rotated: it is being replayed, so the
-  whole family is revoked.
-  jti: the presented token's; revoke_exp: how long a revocation lasts.
+  whole family is revoked; except the token rotated last, within "grace"
+  seconds of its rotation (two tabs, or a page's own requests, refreshing
+  at once): it gets the same successor pair again.
+  jti: the presented token's; new_jti, new_ajti: the successor's, should
+  this be a rotation; now: unix s; revoke_exp: how long a revocation lasts
+  Reply: {'OK', ROTATION_FIELDS values..., user...} or {status}
 ]]
 local K, A = declare('bedrud_refresh',
     {'session', 'user', 'sessions', 'revlog'},
-    {'jti', 'new_jti', 'ttl', 'fam', 'revoke_exp'})
+    {'jti', 'new_jti', 'new_ajti', 'now', 'grace', 'ttl', 'fam',
+     'revoke_exp'})
 local function refresh(keys, args)
-    local cur = redis.call('HGET', keys[K.session], 'jti')
-    if not cur then
+    local skey, jti = keys[K.session], args[A.jti]
+    -- prev, then the current pair
+    local s = redis.call('HMGET', skey, 'prev', unpack(ROTATION_FIELDS))
+    if not s[2] then
         return {'INVALID'}
     end
+    local grace = tonumber(args[A.grace])
+    local again = s[2] ~= jti and s[1] == jti and grace > 0
+        and tonumber(args[A.now]) <= (tonumber(s[4]) or 0) + grace
     local ended
-    if cur ~= args[A.jti] then
+    if s[2] ~= jti and not again then
         ended = 'REUSED'
     elseif redis.call('HGET', keys[K.user], 'isActive') ~= '1' then
         ended = 'INACTIVE'
     end
     if ended then
-        redis.call('DEL', keys[K.session])
+        redis.call('DEL', skey)
         redis.call('SREM', keys[K.sessions], args[A.fam])
         revlog_add(keys[K.revlog], args[A.fam], args[A.revoke_exp])
         return {ended}
     end
-    local ttl = tonumber(args[A.ttl])
-    redis.call('HSET', keys[K.session], 'jti', args[A.new_jti])
-    redis.call('EXPIRE', keys[K.session], ttl)
-    redis.call('EXPIRE', keys[K.sessions], ttl)
-    return user_reply(keys[K.user])
+    local pair = {s[2], s[3], s[4]}
+    if not again then
+        local ttl = tonumber(args[A.ttl])
+        pair = {args[A.new_jti], args[A.new_ajti], args[A.now]}
+        redis.call('HSET', skey, 'prev', jti, 'jti', pair[1],
+                   'ajti', pair[2], 'rotated', pair[3])
+        redis.call('EXPIRE', skey, ttl)
+        redis.call('EXPIRE', keys[K.sessions], ttl)
+    end
+    local r = user_reply(keys[K.user])
+    for i = 1, #pair do
+        table.insert(r, 1 + i, pair[i])
+    end
+    return r
 end
 
 --[[

@@ -10,6 +10,7 @@ no_shuffle();
 no_long_string();
 
 our $http_config = http_config();
+our $http_config_nograce = http_config(extra => "    bedrud_refresh_grace 0;");
 our $n = int(rand(1_000_000_000));
 our $pw = $BedrudTest::PW;
 
@@ -243,8 +244,8 @@ null
 
 
 
-=== TEST 8: refresh rotates; the rotated token replayed revokes the session
---- http_config eval: $::http_config
+=== TEST 8: refresh rotates; the rotated token replayed revokes the session (no grace: t/105-refresh-grace.t has it)
+--- http_config eval: $::http_config_nograce
 --- config
     location /api/ { bedrud_api; }
 --- request eval
@@ -288,7 +289,7 @@ refresh token reuse detected
 
 
 === TEST 9: refresh from the cookie with no body (Bedrud's web client), errors
---- http_config eval: $::http_config
+--- http_config eval: $::http_config_nograce
 --- config
     location /api/ { bedrud_api; }
 --- request eval

@@ -13,14 +13,8 @@ use lib 't/inc';
 use BedrudTest;
 use Race qw(http_req);
 use Test::More;
-use File::Temp qw(tempdir);
 use POSIX ();
 use Time::HiRes qw(sleep time);
-
-my $top = $ENV{TEST_NGINX_TOP};
-my $nginx = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
-my @modules = split ' ', ($ENV{TEST_NGINX_LOAD_MODULES}
-                          || "$top/build/ngx_bedrud_module.so");
 
 plan skip_all => "no Redis on port $ENV{TEST_NGINX_REDIS_PORT}"
     unless redis_cli('PING') eq 'PONG';
@@ -28,47 +22,14 @@ plan skip_all => "no Redis on port $ENV{TEST_NGINX_REDIS_PORT}"
 my $RELOADS = 20;
 my $CLIENTS = 4;
 
-my $dir = tempdir('bedrud-reload-load-XXXXXX', TMPDIR => 1, CLEANUP => 1);
-my $port = free_port();
-mkdir "$dir/$_" for qw(conf logs);
-
-my $load = join '', map { "load_module $_;\n" } @modules;
-my $user = $> == 0 ? 'user root;' : '';
 my $http = http_config();
 $http =~ s/bedrud_password_scrypt [^;]*;/bedrud_password_scrypt ln=19 r=8 p=1;/;
 
-open my $fh, '>', "$dir/conf/nginx.conf" or die $!;
-print $fh <<"CONF";
-$load
-$user
-master_process on;
-worker_processes 2;
-daemon on;
-pid $dir/logs/nginx.pid;
-error_log $dir/logs/error.log info;
-events { worker_connections 256; }
-http {
-    access_log off;
-    client_body_temp_path $dir/body;
-$http
-    server {
-        listen 127.0.0.1:$port;
-        location /api/ { bedrud_api; }
-    }
-}
-CONF
-close $fh;
+my $ngx = BedrudTest::own_nginx(http => $http, workers => 2);
+my ($port, $dir) = ($ngx->{port}, $ngx->{dir});
+my @ngx = @{ $ngx->{cmd} };
 
-my @ngx = ($nginx, '-p', "$dir/", '-c', "$dir/conf/nginx.conf",
-           '-e', "$dir/logs/error.log");
-
-system(@ngx) == 0 or BAIL_OUT('nginx did not start');
-
-sub log_text {
-    open my $in, '<', "$dir/logs/error.log" or return '';
-    local $/;
-    return <$in> // '';
-}
+sub log_text { BedrudTest::slurp_file($ngx->{log}) }
 
 # every worker of a generation says "redis ready" once connected
 sub ready_count { my @m = log_text() =~ /bedrud: redis ready/g; return 0 + @m }
