@@ -24,11 +24,22 @@
 #define NGX_HTTP_BEDRUD_PW_MIN        12
 #define NGX_HTTP_BEDRUD_PW_MAX        128
 
+/*
+ * Failed logins of one address: the first three are free, then each one
+ * makes the next login wait 2, 4, 8 ... seconds, at most a minute; the
+ * count is forgotten 15 minutes after the last failure.  Per address,
+ * whichever client guesses, on top of the per-client rate limit.
+ */
+#define NGX_HTTP_BEDRUD_LOGIN_FREE    "3"
+#define NGX_HTTP_BEDRUD_LOGIN_WAIT    "60"
+#define NGX_HTTP_BEDRUD_LOGIN_MEMORY  "900"
+
 
 /* per-request state of the auth handlers */
 typedef struct {
     ngx_str_t                   email;
     ngx_str_t                   email_key; /* bedrud:email:<lowercased> */
+    ngx_str_t                   throttle;  /* bedrud:loginfail:<same> */
     ngx_str_t                   name;
     ngx_str_t                   password;
     ngx_str_t                   new_password;
@@ -39,13 +50,14 @@ typedef struct {
     ngx_http_bedrud_claims_t    rclaims;   /* presented refresh token */
     ngx_http_bedrud_user_t      user;
     unsigned                    found:1;
+    unsigned                    throttled:1;
 } ngx_http_bedrud_auth_t;
 
 
 static ngx_http_bedrud_auth_t *ngx_http_bedrud_credentials(
     ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx);
 static ngx_int_t ngx_http_bedrud_email_key(ngx_pool_t *pool,
-    ngx_str_t *email, ngx_str_t *key);
+    ngx_uint_t kind, ngx_str_t *email, ngx_str_t *key);
 static ngx_int_t ngx_http_bedrud_new_session(ngx_http_request_t *r,
     ngx_http_bedrud_auth_t *st);
 static ngx_int_t ngx_http_bedrud_mint(ngx_http_request_t *r,
@@ -63,6 +75,10 @@ static void ngx_http_bedrud_register_done(ngx_http_request_t *r,
 static void ngx_http_bedrud_login_found(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 static void ngx_http_bedrud_login_verified(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+static void ngx_http_bedrud_login_failed(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+static void ngx_http_bedrud_login_refused(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 static void ngx_http_bedrud_login_open(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
@@ -156,7 +172,8 @@ ngx_http_bedrud_auth_register(ngx_http_request_t *r,
                 NGX_HTTP_BEDRUD_SETTINGS_KEY);
     a[NGX_HTTP_BEDRUD_REGISTER_CHECK_A_INVITE] = st->invite;
 
-    if (ngx_http_bedrud_email_key(r->pool, &st->email, &st->email_key)
+    if (ngx_http_bedrud_email_key(r->pool, NGX_HTTP_BEDRUD_KEY_EMAIL,
+                                  &st->email, &st->email_key)
         != NGX_OK
         || ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_INVITE,
                                &st->invite,
@@ -344,13 +361,22 @@ ngx_http_bedrud_auth_login(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
         return;
     }
 
-    if (ngx_http_bedrud_email_key(r->pool, &st->email,
+    if (ngx_http_bedrud_email_key(r->pool, NGX_HTTP_BEDRUD_KEY_EMAIL,
+                                  &st->email,
                                   &a[NGX_HTTP_BEDRUD_USER_BY_EMAIL_K_EMAIL])
-        != NGX_OK)
+        != NGX_OK
+        || ngx_http_bedrud_email_key(r->pool, NGX_HTTP_BEDRUD_KEY_LOGINFAIL,
+                                     &st->email, &st->throttle)
+           != NGX_OK
+        || ngx_http_bedrud_num(r->pool, ngx_time(),
+                               &a[NGX_HTTP_BEDRUD_USER_BY_EMAIL_A_NOW])
+           != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
         return;
     }
+
+    a[NGX_HTTP_BEDRUD_USER_BY_EMAIL_K_THROTTLE] = st->throttle;
 
     ngx_http_bedrud_call(r, ctx, USER_BY_EMAIL, a, ngx_http_bedrud_login_found);
 }
@@ -364,6 +390,13 @@ ngx_http_bedrud_login_found(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 
     st = ctx->data;
     phc = NULL;
+
+    /*
+     * Throttled: refused unchecked, with the answer, and the work, of a
+     * wrong password (the dummy hash), so that it tells nothing more.
+     */
+
+    st->throttled = ngx_http_bedrud_reply_is(ctx->replies[0], "THROTTLED");
 
     if (ngx_http_bedrud_reply_is(ctx->replies[0], "OK")
         && ngx_http_bedrud_user_parse(ctx->replies[0], 1, &st->user) == NGX_OK)
@@ -392,8 +425,7 @@ ngx_http_bedrud_login_verified(ngx_http_request_t *r,
     if (!ctx->pw_ok || !st->found || !st->user.active
         || st->user.pwhash.len == 0)
     {
-        ngx_http_bedrud_error(r, NGX_HTTP_UNAUTHORIZED,
-                              "Invalid credentials");
+        ngx_http_bedrud_login_failed(r, ctx);
         return;
     }
 
@@ -407,6 +439,51 @@ ngx_http_bedrud_login_verified(ngx_http_request_t *r,
     ngx_str_null(&ctx->pw_hash);
 
     ngx_http_bedrud_login_open(r, ctx);
+}
+
+
+/* A failed login counts against its address (none when throttled). */
+
+static void
+ngx_http_bedrud_login_failed(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx)
+{
+    ngx_str_t                a[NGX_HTTP_BEDRUD_LOGIN_FAILED_N];
+    ngx_http_bedrud_auth_t  *st;
+
+    st = ctx->data;
+
+    if (st->throttled || st->throttle.len == 0) {
+        ngx_http_bedrud_login_refused(r, ctx);
+        return;
+    }
+
+    a[NGX_HTTP_BEDRUD_LOGIN_FAILED_K_THROTTLE] = st->throttle;
+    ngx_str_set(&a[NGX_HTTP_BEDRUD_LOGIN_FAILED_A_FREE],
+                NGX_HTTP_BEDRUD_LOGIN_FREE);
+    ngx_str_set(&a[NGX_HTTP_BEDRUD_LOGIN_FAILED_A_MAX],
+                NGX_HTTP_BEDRUD_LOGIN_WAIT);
+    ngx_str_set(&a[NGX_HTTP_BEDRUD_LOGIN_FAILED_A_TTL],
+                NGX_HTTP_BEDRUD_LOGIN_MEMORY);
+
+    if (ngx_http_bedrud_num(r->pool, ngx_time(),
+                            &a[NGX_HTTP_BEDRUD_LOGIN_FAILED_A_NOW])
+        != NGX_OK)
+    {
+        ngx_http_bedrud_internal_error(r);
+        return;
+    }
+
+    ngx_http_bedrud_call(r, ctx, LOGIN_FAILED, a,
+                         ngx_http_bedrud_login_refused);
+}
+
+
+static void
+ngx_http_bedrud_login_refused(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx)
+{
+    ngx_http_bedrud_error(r, NGX_HTTP_UNAUTHORIZED, "Invalid credentials");
 }
 
 
@@ -428,6 +505,7 @@ ngx_http_bedrud_login_open(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
     a[NGX_HTTP_BEDRUD_LOGIN_A_FAM] = st->fam;
     a[NGX_HTTP_BEDRUD_LOGIN_A_JTI] = st->jti;
     a[NGX_HTTP_BEDRUD_LOGIN_A_PWHASH] = ctx->pw_hash;
+    a[NGX_HTTP_BEDRUD_LOGIN_K_THROTTLE] = st->throttle;
 
     if (ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_USER, &st->user.id,
                             &a[NGX_HTTP_BEDRUD_LOGIN_K_USER])
@@ -1111,14 +1189,16 @@ ngx_http_bedrud_credentials(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 }
 
 
-/* "bedrud:email:<address>": one account per address, whatever its case */
+/*
+ * "bedrud:email:<address>" (one account per address, whatever its case)
+ * or "bedrud:loginfail:<address>", the address lowercased.
+ */
 
 static ngx_int_t
-ngx_http_bedrud_email_key(ngx_pool_t *pool, ngx_str_t *email, ngx_str_t *key)
+ngx_http_bedrud_email_key(ngx_pool_t *pool, ngx_uint_t kind,
+    ngx_str_t *email, ngx_str_t *key)
 {
-    if (ngx_http_bedrud_key(pool, NGX_HTTP_BEDRUD_KEY_EMAIL, email, key)
-        != NGX_OK)
-    {
+    if (ngx_http_bedrud_key(pool, kind, email, key) != NGX_OK) {
         return NGX_ERROR;
     }
 

@@ -78,8 +78,21 @@
 /* bedrud_user_by_email (redis/bedrud.lua) */
 #define NGX_HTTP_BEDRUD_USER_BY_EMAIL  "bedrud_user_by_email"
 #define NGX_HTTP_BEDRUD_USER_BY_EMAIL_K_EMAIL                 0
-#define NGX_HTTP_BEDRUD_USER_BY_EMAIL_NKEYS                   1
-#define NGX_HTTP_BEDRUD_USER_BY_EMAIL_N                       1
+#define NGX_HTTP_BEDRUD_USER_BY_EMAIL_K_THROTTLE              1
+#define NGX_HTTP_BEDRUD_USER_BY_EMAIL_NKEYS                   2
+#define NGX_HTTP_BEDRUD_USER_BY_EMAIL_A_NOW                   2
+#define NGX_HTTP_BEDRUD_USER_BY_EMAIL_N                       3
+
+
+/* bedrud_login_failed (redis/bedrud.lua) */
+#define NGX_HTTP_BEDRUD_LOGIN_FAILED  "bedrud_login_failed"
+#define NGX_HTTP_BEDRUD_LOGIN_FAILED_K_THROTTLE               0
+#define NGX_HTTP_BEDRUD_LOGIN_FAILED_NKEYS                    1
+#define NGX_HTTP_BEDRUD_LOGIN_FAILED_A_NOW                    1
+#define NGX_HTTP_BEDRUD_LOGIN_FAILED_A_FREE                   2
+#define NGX_HTTP_BEDRUD_LOGIN_FAILED_A_MAX                    3
+#define NGX_HTTP_BEDRUD_LOGIN_FAILED_A_TTL                    4
+#define NGX_HTTP_BEDRUD_LOGIN_FAILED_N                        5
 
 
 /* bedrud_login (redis/bedrud.lua) */
@@ -87,13 +100,14 @@
 #define NGX_HTTP_BEDRUD_LOGIN_K_USER                          0
 #define NGX_HTTP_BEDRUD_LOGIN_K_SESSION                       1
 #define NGX_HTTP_BEDRUD_LOGIN_K_SESSIONS                      2
-#define NGX_HTTP_BEDRUD_LOGIN_NKEYS                           3
-#define NGX_HTTP_BEDRUD_LOGIN_A_FAM                           3
-#define NGX_HTTP_BEDRUD_LOGIN_A_JTI                           4
-#define NGX_HTTP_BEDRUD_LOGIN_A_TTL                           5
-#define NGX_HTTP_BEDRUD_LOGIN_A_PWHASH                        6
-#define NGX_HTTP_BEDRUD_LOGIN_A_STAMP                         7
-#define NGX_HTTP_BEDRUD_LOGIN_N                               8
+#define NGX_HTTP_BEDRUD_LOGIN_K_THROTTLE                      3
+#define NGX_HTTP_BEDRUD_LOGIN_NKEYS                           4
+#define NGX_HTTP_BEDRUD_LOGIN_A_FAM                           4
+#define NGX_HTTP_BEDRUD_LOGIN_A_JTI                           5
+#define NGX_HTTP_BEDRUD_LOGIN_A_TTL                           6
+#define NGX_HTTP_BEDRUD_LOGIN_A_PWHASH                        7
+#define NGX_HTTP_BEDRUD_LOGIN_A_STAMP                         8
+#define NGX_HTTP_BEDRUD_LOGIN_N                               9
 
 
 /* bedrud_refresh (redis/bedrud.lua) */

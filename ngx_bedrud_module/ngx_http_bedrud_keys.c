@@ -39,7 +39,8 @@ static ngx_http_bedrud_key_name_t  ngx_http_bedrud_key_names[] = {
     { ngx_string("bedrud:room:{"), ngx_string("}:mods") },
     { ngx_string("bedrud:room:{"), ngx_string("}:presence") },
     { ngx_string("bedrud:roomname:"), ngx_null_string },
-    { ngx_string("bedrud:lkevent:"), ngx_null_string }
+    { ngx_string("bedrud:lkevent:"), ngx_null_string },
+    { ngx_string("bedrud:loginfail:"), ngx_null_string }
 };
 
 

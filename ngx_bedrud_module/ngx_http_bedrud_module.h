@@ -502,6 +502,7 @@ extern ngx_str_t  ngx_http_bedrud_settings[];
 #define NGX_HTTP_BEDRUD_KEY_ROOM_PRESENCE   13  /* bedrud:room:{<>}:presence */
 #define NGX_HTTP_BEDRUD_KEY_ROOM_NAME       14  /* bedrud:roomname:<> */
 #define NGX_HTTP_BEDRUD_KEY_LK_EVENT        15  /* bedrud:lkevent:<> */
+#define NGX_HTTP_BEDRUD_KEY_LOGINFAIL       16  /* bedrud:loginfail:<> */
 
 /* keys of their own */
 #define NGX_HTTP_BEDRUD_SETTINGS_KEY     "bedrud:settings"

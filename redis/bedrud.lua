@@ -184,11 +184,17 @@ local function guest(keys, args)
 end
 
 --[[
-  bedrud_user_by_email: the user record behind an email, for login.
+  bedrud_user_by_email: the user record behind an email, for login; or
+  THROTTLED while the address's login throttle (bedrud_login_failed)
+  holds, whether or not an account has it.
   The user's key is read from the email index.
 ]]
-local K, A = declare('bedrud_user_by_email', {'email'}, {})
+local K, A = declare('bedrud_user_by_email', {'email', 'throttle'}, {'now'})
 local function user_by_email(keys, args)
+    local till = redis.call('HGET', keys[K.throttle], 'until')
+    if till and tonumber(args[A.now]) < tonumber(till) then
+        return {'THROTTLED'}
+    end
     local uid = redis.call('GET', keys[K.email])
     if not uid then
         return {'NOTFOUND'}
@@ -201,16 +207,42 @@ local function user_by_email(keys, args)
 end
 
 --[[
+  bedrud_login_failed: a login of an address failed (any account, or
+  none).  After "free" failures each one more makes the next login of the
+  address wait 2^(failures - free) seconds, at most "max": logins in
+  that time are refused unchecked.  Refused logins count for nothing,
+  so nobody can keep an account closed longer than "max" after a guess.
+  The count lasts "ttl" seconds after the last failure; a login resets it.
+  Returns OK, the failures so far and the wait (0: none).
+]]
+local K, A = declare('bedrud_login_failed', {'throttle'},
+    {'now', 'free', 'max', 'ttl'})
+local function login_failed(keys, args)
+    local key = keys[K.throttle]
+    local n = redis.call('HINCRBY', key, 'n', 1)
+    local wait = 0
+    if n > tonumber(args[A.free]) then
+        wait = math.min(2 ^ (n - tonumber(args[A.free])),
+                        tonumber(args[A.max]))
+        redis.call('HSET', key, 'until', tonumber(args[A.now]) + wait)
+    end
+    redis.call('EXPIRE', key, tonumber(args[A.ttl]))
+    return {'OK', n, wait}
+end
+
+--[[
   bedrud_login: open a session for a user whose password was verified.
   pwhash: the rehashed password, "" to keep the stored one.
 ]]
 local K, A = declare('bedrud_login',
-    {'user', 'session', 'sessions'},
+    {'user', 'session', 'sessions', 'throttle'},
     {'fam', 'jti', 'ttl', 'pwhash', 'stamp'})
 local function login(keys, args)
     if redis.call('HGET', keys[K.user], 'isActive') ~= '1' then
         return {'INACTIVE'}
     end
+    -- the right password: the address's failures are forgiven
+    redis.call('DEL', keys[K.throttle])
     if args[A.pwhash] ~= '' then
         -- parameters were upgraded: store the rehashed password
         redis.call('HSET', keys[K.user], 'pwhash', args[A.pwhash])
@@ -450,6 +482,7 @@ redis.register_function('bedrud_guest', guest)
 redis.register_function{function_name = 'bedrud_user_by_email',
     callback = user_by_email, flags = {'no-writes'}}
 redis.register_function('bedrud_login', login)
+redis.register_function('bedrud_login_failed', login_failed)
 redis.register_function('bedrud_refresh', refresh)
 redis.register_function('bedrud_logout', logout)
 redis.register_function{function_name = 'bedrud_user_get',

@@ -532,3 +532,79 @@ Content-Type: application/json
 --- error_code: 200
 --- response_body_like eval
 qr/^\{"user":\{"id"/
+
+
+
+=== TEST 20: failed logins of one address make its next logins wait, with a wrong password's answer; the right one afterwards works
+--- http_config eval: $::http_config
+--- config
+    location /api/ { bedrud_api; }
+--- request eval
+my $e = "Thr$::n\@example.com";
+$::e20 = lc $e;
+BedrudTest::mint_pair(email => lc $e, pwhash => $BedrudTest::PW_HASH);
+my $bad = "POST /api/auth/login\n{\"email\":\"$e\",\"password\":\"not the password\"}";
+my $good = "POST /api/auth/login\n{\"email\":\"" . lc($e) . "\",\"password\":\"$::pw\"}";
+[($bad) x 4, $good]
+--- more_headers
+Content-Type: application/json
+--- error_code eval
+[401, 401, 401, 401, 401]
+--- response_body eval
+[('{"error":"Invalid credentials"}') x 5]
+
+
+
+=== TEST 21: the wait ended: the right password logs in and forgets the failures
+--- http_config eval: $::http_config
+--- config
+    location /api/ { bedrud_api; }
+--- init
+# four failures were counted and the wait has not grown since (the
+# refused logins counted for nothing); let it end
+my $k = "bedrud:loginfail:$::e20";
+die "failures: " . BedrudTest::redis_cli('HGET', $k, 'n')
+    unless BedrudTest::redis_cli('HGET', $k, 'n') eq '4';
+BedrudTest::redis_cli('HSET', $k, 'until', time - 1);
+--- request eval
+["POST /api/auth/login\n{\"email\":\"$::e20\",\"password\":\"$::pw\"}"]
+--- more_headers
+Content-Type: application/json
+--- error_code eval
+[200]
+--- response_body_like eval
+[qr/^\{"user":/]
+
+
+
+=== TEST 22: an address without an account is throttled the same way: the wait tells nothing
+--- http_config eval: $::http_config
+--- config
+    location /api/ { bedrud_api; }
+--- request eval
+my $e = "nobody-thr$::n\@example.com";
+$::e22 = $e;
+[("POST /api/auth/login\n{\"email\":\"$e\",\"password\":\"not the password\"}") x 5]
+--- more_headers
+Content-Type: application/json
+--- error_code eval
+[401, 401, 401, 401, 401]
+--- response_body_like eval
+[(qr/^\{"error":"Invalid credentials"\}$/) x 5]
+--- no_error_log
+[error]
+
+
+
+=== TEST 23: its four failures are counted, the fifth login was refused unchecked
+--- http_config eval: $::http_config
+--- config
+    location /api/ { bedrud_api; }
+--- init
+my $k = "bedrud:loginfail:$::e22";
+my $n = BedrudTest::redis_cli('HGET', $k, 'n');
+my $ttl = BedrudTest::redis_cli('TTL', $k);
+die "failures $n, ttl $ttl" unless $n eq '4' && $ttl > 800 && $ttl <= 900;
+--- request
+GET /api/health
+--- error_code: 200
