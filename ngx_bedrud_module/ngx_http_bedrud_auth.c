@@ -676,6 +676,8 @@ ngx_http_bedrud_auth_refresh(ngx_http_request_t *r,
         return;
     }
 
+    /* an unknown family (a full zone) is the refresh function's to judge */
+
     if (rc != NGX_OK || ngx_http_bedrud_shm_revoked(&c->fam) == NGX_OK) {
         ngx_http_bedrud_error(r, NGX_HTTP_UNAUTHORIZED,
                               "Invalid or expired refresh token");

@@ -520,7 +520,7 @@ ngx_http_bedrud_body_handler(ngx_http_request_t *r)
     if (rc == NGX_OK && ctx->route->raw) {
         /* checked (a signature) before it is parsed */
         ctx->raw = raw;
-        ctx->route->handler(r, ctx);
+        ngx_http_bedrud_run(r, ctx);
         return;
     }
 
@@ -550,7 +550,7 @@ ngx_http_bedrud_body_handler(ngx_http_request_t *r)
         ctx->body_error = 1;
     }
 
-    ctx->route->handler(r, ctx);
+    ngx_http_bedrud_run(r, ctx);
 }
 
 

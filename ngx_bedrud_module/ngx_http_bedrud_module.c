@@ -35,6 +35,8 @@ static ngx_int_t ngx_http_bedrud_authenticate(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 static ngx_int_t ngx_http_bedrud_token_verify(ngx_http_request_t *r,
     ngx_str_t *token, ngx_str_t *secret, ngx_http_bedrud_claims_t *claims);
+static ngx_int_t ngx_http_bedrud_token_revoked(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
 
 static char *ngx_http_bedrud_api(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
@@ -565,9 +567,22 @@ ngx_http_bedrud_handler(ngx_http_request_t *r)
 
     ctx->route = route;
 
-    if (route->limit != NGX_HTTP_BEDRUD_LIMIT_NONE
-        && ngx_http_bedrud_shm_limit(r, route->limit, &retry) == NGX_BUSY)
-    {
+    rc = (route->limit == NGX_HTTP_BEDRUD_LIMIT_NONE)
+         ? NGX_OK : ngx_http_bedrud_shm_limit(r, route->limit, &retry);
+
+    if (rc == NGX_ERROR) {
+        /* no room to count: refused rather than unlimited */
+        ngx_str_set(&v, "1");
+
+        if (ngx_http_bedrud_add_header(r, "Retry-After", &v) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return ngx_http_bedrud_early(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                     "service unavailable");
+    }
+
+    if (rc == NGX_BUSY) {
         v.data = buf;
         v.len = ngx_sprintf(buf, "%T", retry) - buf;
 
@@ -600,9 +615,27 @@ ngx_http_bedrud_handler(ngx_http_request_t *r)
 
     r->main->count++;
 
-    route->handler(r, ctx);
+    ngx_http_bedrud_run(r, ctx);
 
     return NGX_DONE;
+}
+
+
+/*
+ * Runs the route's handler, once its body is read; first, when the zone
+ * could not vouch for the access token, Redis checks it.
+ */
+
+void
+ngx_http_bedrud_run(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
+{
+    if (ctx->recheck) {
+        ctx->recheck = 0;
+        ngx_http_bedrud_revlog_check(r, ctx);
+        return;
+    }
+
+    ctx->route->handler(r, ctx);
 }
 
 
@@ -666,7 +699,6 @@ ngx_http_bedrud_authenticate(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
     ngx_int_t                     rc;
     ngx_str_t                     v;
     ngx_http_bedrud_main_conf_t  *bmcf;
-    u_char                        buf[NGX_HTTP_BEDRUD_STALE_ID_LEN];
 
     bmcf = ngx_http_get_module_main_conf(r, ngx_http_bedrud_module);
 
@@ -692,25 +724,8 @@ ngx_http_bedrud_authenticate(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (rc == NGX_OK && ngx_http_bedrud_shm_revoked(&ctx->claims.fam)
-                        == NGX_OK)
-    {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "bedrud: revoked token used");
-        rc = NGX_DECLINED;
-    }
-
-    /* older than a role or status change: the client refreshes */
-
-    if (rc == NGX_OK
-        && ngx_http_bedrud_stale_id(&ctx->claims.user_id,
-                                    ctx->claims.version + 1, buf, &v)
-           == NGX_OK
-        && ngx_http_bedrud_shm_revoked(&v) == NGX_OK)
-    {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "bedrud: stale token used");
-        rc = NGX_DECLINED;
+    if (rc == NGX_OK) {
+        rc = ngx_http_bedrud_token_revoked(r, ctx);
     }
 
     if (rc != NGX_OK) {
@@ -726,6 +741,53 @@ ngx_http_bedrud_authenticate(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
         return ngx_http_bedrud_early(r, NGX_HTTP_FORBIDDEN,
                                      "Insufficient access rights");
     }
+
+    return NGX_OK;
+}
+
+
+/*
+ * A valid token's session ended (logout, ...) or its version is older
+ * than the user's (a role change): NGX_DECLINED.  When the zone cannot
+ * tell (revocations were evicted from it), Redis will: ctx->recheck.
+ */
+
+static ngx_int_t
+ngx_http_bedrud_token_revoked(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx)
+{
+    ngx_int_t  rc;
+    ngx_str_t  id;
+    u_char     buf[NGX_HTTP_BEDRUD_STALE_ID_LEN];
+
+    rc = ngx_http_bedrud_shm_revoked(&ctx->claims.fam);
+
+    if (rc == NGX_OK) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "bedrud: revoked token used");
+        return NGX_DECLINED;
+    }
+
+    ctx->recheck = (rc == NGX_AGAIN);
+
+    /* older than a role or status change: the client refreshes */
+
+    if (ngx_http_bedrud_stale_id(&ctx->claims.user_id,
+                                 ctx->claims.version + 1, buf, &id)
+        != NGX_OK)
+    {
+        return NGX_DECLINED;
+    }
+
+    rc = ngx_http_bedrud_shm_revoked(&id);
+
+    if (rc == NGX_OK) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "bedrud: stale token used");
+        return NGX_DECLINED;
+    }
+
+    ctx->recheck |= (rc == NGX_AGAIN);
 
     return NGX_OK;
 }

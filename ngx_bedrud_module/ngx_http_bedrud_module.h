@@ -176,6 +176,8 @@ struct ngx_http_bedrud_ctx_s {
 
     ngx_msec_t                  start;
     unsigned                    done:1;
+    unsigned                    recheck:1; /* the zone could not vouch for
+                                              the token: ask Redis */
 };
 
 
@@ -187,6 +189,10 @@ typedef struct {
 
 
 extern ngx_module_t  ngx_http_bedrud_module;
+
+
+/* ngx_http_bedrud_module.c: the pipeline */
+void ngx_http_bedrud_run(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx);
 
 
 /* ngx_http_bedrud_router.c */
@@ -278,6 +284,8 @@ ngx_uint_t ngx_http_bedrud_revlog_revoke(ngx_http_bedrud_reply_t *reply,
     ngx_uint_t from, time_t exp);
 void ngx_http_bedrud_revlog_stale(ngx_str_t *uid,
     ngx_http_bedrud_reply_t *reply, time_t exp);
+void ngx_http_bedrud_revlog_check(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
 
 
 
@@ -320,9 +328,13 @@ ngx_int_t ngx_http_bedrud_reply_check(ngx_http_request_t *r,
 
 /* ngx_http_bedrud_shm.c: the shared zone, rate limits, the denylist */
 char *ngx_http_bedrud_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
-/* NGX_BUSY over the limit: *retry_after is when the window resets */
+/*
+ * NGX_BUSY over the limit: *retry_after is when the window resets;
+ * NGX_ERROR: the zone has no room to count, the request is refused
+ */
 ngx_int_t ngx_http_bedrud_shm_limit(ngx_http_request_t *r,
     ngx_uint_t cls, time_t *retry_after);
+/* NGX_OK: revoked; NGX_DECLINED: not; NGX_AGAIN: unknown, ask Redis */
 ngx_int_t ngx_http_bedrud_shm_revoked(ngx_str_t *id);
 void ngx_http_bedrud_shm_revoke(ngx_str_t *id, time_t exp);
 
@@ -330,8 +342,10 @@ void ngx_http_bedrud_shm_revoke(ngx_str_t *id, time_t exp);
 typedef struct {
     ngx_atomic_uint_t           deny_entries;
     ngx_atomic_uint_t           limit_entries;
+    ngx_uint_t                  deny_max;
     ngx_uint_t                  pages_free;
     size_t                      size;
+    ngx_uint_t                  lossy;     /* revocations evicted live */
 } ngx_http_bedrud_shm_stats_t;
 
 ngx_int_t ngx_http_bedrud_shm_stats(ngx_http_bedrud_shm_stats_t *stats);
@@ -342,7 +356,7 @@ ngx_int_t ngx_http_bedrud_shm_stats(ngx_http_bedrud_shm_stats_t *stats);
 #define NGX_HTTP_BEDRUD_METRICS_CODES    5     /* 2xx, 3xx, 4xx, 5xx, other */
 #define NGX_HTTP_BEDRUD_METRICS_STATUSES 4     /* 401, 403, 429, 503 */
 #define NGX_HTTP_BEDRUD_METRICS_BUCKETS  12    /* the last one is +Inf */
-#define NGX_HTTP_BEDRUD_METRICS_EVENTS   6
+#define NGX_HTTP_BEDRUD_METRICS_EVENTS   11
 
 /* in the zone: a new field changes NGX_HTTP_BEDRUD_SHM_VERSION */
 typedef struct {
@@ -371,6 +385,9 @@ ngx_int_t ngx_http_bedrud_metrics_handler(ngx_http_request_t *r);
 #define NGX_HTTP_BEDRUD_BANNED_REMOVED   5
 #define NGX_HTTP_BEDRUD_RATE_LIMITED     6
 #define NGX_HTTP_BEDRUD_DENY_DROPPED     7
+#define NGX_HTTP_BEDRUD_LIMIT_EVICTED    8
+#define NGX_HTTP_BEDRUD_LIMIT_REFUSED    9
+#define NGX_HTTP_BEDRUD_REVOKED_CHECKED  10
 
 
 /* ngx_http_bedrud_password.c */
