@@ -664,6 +664,14 @@ ngx_http_bedrud_auth_refresh(ngx_http_request_t *r,
                                   "No refresh token provided");
             return;
         }
+
+        /* the cookie alone: for our own pages only (CSRF) */
+
+        if (ngx_http_bedrud_same_origin(r) != NGX_OK) {
+            ngx_http_bedrud_error(r, NGX_HTTP_FORBIDDEN,
+                                  "cross-site request refused");
+            return;
+        }
     }
 
     c = &st->rclaims;

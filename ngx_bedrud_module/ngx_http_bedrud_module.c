@@ -54,6 +54,8 @@ static char *ngx_http_bedrud_scrypt(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_bedrud_limit(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_bedrud_origins(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static ngx_int_t ngx_http_bedrud_read_file(ngx_conf_t *cf, ngx_str_t *name,
     ngx_str_t *content, size_t max);
 
@@ -128,6 +130,13 @@ static ngx_command_t  ngx_http_bedrud_commands[] = {
       ngx_conf_set_flag_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_bedrud_main_conf_t, cookie_secure),
+      NULL },
+
+    { ngx_string("bedrud_trusted_origins"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
+      ngx_http_bedrud_origins,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
       NULL },
 
     { ngx_string("bedrud_cookie_domain"),
@@ -602,6 +611,18 @@ ngx_http_bedrud_handler(ngx_http_request_t *r)
         if (rc != NGX_OK) {
             return rc;
         }
+
+        /* a cookie changes nothing for another site (CSRF) */
+
+        if (ctx->cookie && !(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))
+            && ngx_http_bedrud_same_origin(r) != NGX_OK)
+        {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "bedrud: cross-site request with a cookie "
+                          "refused");
+            return ngx_http_bedrud_early(r, NGX_HTTP_FORBIDDEN,
+                                         "cross-site request refused");
+        }
     }
 
     if (route->body) {
@@ -708,6 +729,7 @@ ngx_http_bedrud_authenticate(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 
     if (rc == NGX_DECLINED) {
         rc = ngx_http_bedrud_get_cookie(r, "access_token", &ctx->token);
+        ctx->cookie = 1;
     }
 
     if (rc != NGX_OK) {
@@ -1303,6 +1325,68 @@ ngx_http_bedrud_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     bmcf->limits[cls].limit = n;
     bmcf->limits[cls].window = window;
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * bedrud_trusted_origins https://meet.example.com ...;  origins, besides
+ * the request's own (its scheme and Host), whose pages may change things
+ * with the cookies: "scheme://host[:port]", nothing after.
+ */
+
+static char *
+ngx_http_bedrud_origins(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_bedrud_main_conf_t *bmcf = conf;
+
+    ngx_str_t   *value, *o, scheme, host;
+    ngx_uint_t   i;
+
+    if (bmcf->trusted_origins) {
+        return "is duplicate";
+    }
+
+    bmcf->trusted_origins = ngx_array_create(cf->pool, cf->args->nelts - 1,
+                                             sizeof(ngx_str_t));
+    if (bmcf->trusted_origins == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        if (ngx_strncasecmp(value[i].data, (u_char *) "https://", 8) == 0) {
+            ngx_str_set(&scheme, "https");
+
+        } else {
+            ngx_str_set(&scheme, "http");
+        }
+
+        host.data = value[i].data + scheme.len + 3;
+        host.len = value[i].len - ngx_min(value[i].len, scheme.len + 3);
+
+        /* it must name itself: scheme, host, port, nothing else */
+
+        if (host.len == 0
+            || ngx_http_bedrud_origin_match(&value[i], &scheme, &host)
+               != NGX_OK)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid origin \"%V\" (scheme://host[:port], "
+                               "as browsers send it)", &value[i]);
+            return NGX_CONF_ERROR;
+        }
+
+        o = ngx_array_push(bmcf->trusted_origins);
+        if (o == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        *o = value[i];
+    }
 
     return NGX_CONF_OK;
 }

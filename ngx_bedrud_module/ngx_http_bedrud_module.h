@@ -80,6 +80,7 @@ typedef struct {
     time_t                      refresh_grace;
     ngx_str_t                   cookie_domain;
     ngx_flag_t                  cookie_secure;
+    ngx_array_t                *trusted_origins; /* ngx_str_t, or NULL */
 
     /* passwords */
     ngx_http_bedrud_scrypt_t    scrypt;
@@ -178,6 +179,7 @@ struct ngx_http_bedrud_ctx_s {
     unsigned                    done:1;
     unsigned                    recheck:1; /* the zone could not vouch for
                                               the token: ask Redis */
+    unsigned                    cookie:1;  /* the token came in a cookie */
 };
 
 
@@ -223,6 +225,7 @@ ngx_int_t ngx_http_bedrud_set_cookie(ngx_http_request_t *r,
     const char *name, ngx_str_t *value, time_t max_age);
 ngx_int_t ngx_http_bedrud_get_cookie(ngx_http_request_t *r,
     const char *name, ngx_str_t *value);
+ngx_int_t ngx_http_bedrud_same_origin(ngx_http_request_t *r);
 ngx_int_t ngx_http_bedrud_read_body(ngx_http_request_t *r);
 /* a raw body as the JSON object ctx->body: NGX_OK, NGX_DECLINED (bad) */
 ngx_int_t ngx_http_bedrud_body_json(ngx_http_request_t *r,
@@ -449,6 +452,10 @@ ngx_int_t ngx_http_bedrud_email_valid(const u_char *p, size_t len);
 ngx_int_t ngx_http_bedrud_json_depth_ok(const u_char *p, size_t len,
     ngx_uint_t max);
 ngx_uint_t ngx_http_bedrud_json_tame_numbers(u_char *p, size_t len);
+ngx_int_t ngx_http_bedrud_json_media_type(ngx_str_t *type);
+/* "scheme" is "http" or "https"; "host" a Host header's value */
+ngx_int_t ngx_http_bedrud_origin_match(ngx_str_t *origin, ngx_str_t *scheme,
+    ngx_str_t *host);
 ngx_int_t ngx_http_bedrud_uuid_valid(ngx_str_t *id);
 /* the error text for a bad room name (Bedrud's), or NULL */
 const char *ngx_http_bedrud_room_name_error(ngx_str_t *name);

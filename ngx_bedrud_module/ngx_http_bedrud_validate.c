@@ -30,6 +30,8 @@
 static ngx_int_t ngx_http_bedrud_email_local(const u_char *p, size_t len);
 static ngx_uint_t ngx_http_bedrud_email_atext(u_char ch);
 static ngx_int_t ngx_http_bedrud_email_domain(const u_char *p, size_t len);
+static ngx_int_t ngx_http_bedrud_host_port(ngx_str_t *host, ngx_str_t *port,
+    ngx_str_t *def);
 
 
 ngx_int_t
@@ -420,6 +422,170 @@ ngx_http_bedrud_json_tame_numbers(u_char *p, size_t len)
     }
 
     return changed;
+}
+
+
+/*
+ * A Content-Type that says JSON: exactly the media type application/json
+ * (any case), optionally followed by parameters (";charset=utf-8").
+ * "text/plain; a=json", which a browser sends cross-site without asking
+ * first, is not.
+ */
+
+ngx_int_t
+ngx_http_bedrud_json_media_type(ngx_str_t *type)
+{
+    u_char  *p, *last;
+
+    p = type->data;
+    last = p + type->len;
+
+    while (p < last && (*p == ' ' || *p == '\t')) {
+        p++;
+    }
+
+    if ((size_t) (last - p) < sizeof("application/json") - 1
+        || ngx_strncasecmp(p, (u_char *) "application/json",
+                           sizeof("application/json") - 1)
+           != 0)
+    {
+        return NGX_DECLINED;
+    }
+
+    p += sizeof("application/json") - 1;
+
+    while (p < last && (*p == ' ' || *p == '\t')) {
+        p++;
+    }
+
+    return (p == last || *p == ';') ? NGX_OK : NGX_DECLINED;
+}
+
+
+/*
+ * Does an Origin header ("https://meet.example.com", "http://[::1]:8080")
+ * name the origin of "scheme" and a Host header value?  Both sides in
+ * any case, a default port written or not; a path, user info or any
+ * other part makes it no origin at all.
+ */
+
+ngx_int_t
+ngx_http_bedrud_origin_match(ngx_str_t *origin, ngx_str_t *scheme,
+    ngx_str_t *host)
+{
+    ngx_str_t  o, h, oport, hport, def;
+
+    o = *origin;
+
+    if (o.len <= scheme->len + 3
+        || ngx_strncasecmp(o.data, scheme->data, scheme->len) != 0
+        || ngx_strncmp(o.data + scheme->len, "://", 3) != 0)
+    {
+        return NGX_DECLINED;
+    }
+
+    o.data += scheme->len + 3;
+    o.len -= scheme->len + 3;
+
+    if (scheme->len == 5) {
+        ngx_str_set(&def, "443");
+
+    } else {
+        ngx_str_set(&def, "80");
+    }
+
+    h = *host;
+
+    if (ngx_http_bedrud_host_port(&o, &oport, &def) != NGX_OK
+        || ngx_http_bedrud_host_port(&h, &hport, &def) != NGX_OK)
+    {
+        return NGX_DECLINED;
+    }
+
+    if (o.len != h.len || ngx_strncasecmp(o.data, h.data, o.len) != 0
+        || oport.len != hport.len
+        || ngx_strncmp(oport.data, hport.data, oport.len) != 0)
+    {
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * Splits "host[:port]" ("[v6]:port" too) in place into the host and
+ * the port, "def" when none is written.  Only the characters of a host
+ * name or address literal are allowed.
+ */
+
+static ngx_int_t
+ngx_http_bedrud_host_port(ngx_str_t *host, ngx_str_t *port, ngx_str_t *def)
+{
+    u_char      *p, *last, *colon, ch;
+    ngx_uint_t   n;
+
+    p = host->data;
+    last = p + host->len;
+    colon = NULL;
+
+    if (p < last && *p == '[') {
+        p = ngx_strlchr(p, last, ']');
+        if (p == NULL) {
+            return NGX_DECLINED;
+        }
+
+        p++;
+
+        if (p < last && *p != ':') {
+            return NGX_DECLINED;
+        }
+
+        colon = (p < last) ? p : NULL;
+
+    } else {
+        for ( /* void */ ; p < last; p++) {
+            ch = *p;
+
+            if (ch == ':') {
+                colon = p;
+                break;
+            }
+
+            if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')
+                  || (ch >= '0' && ch <= '9') || ch == '-' || ch == '.'))
+            {
+                return NGX_DECLINED;
+            }
+        }
+    }
+
+    if (colon == NULL) {
+        *port = *def;
+
+    } else {
+        port->data = colon + 1;
+        port->len = last - colon - 1;
+        host->len = colon - host->data;
+
+        if (port->len == 0 || port->len > 5) {
+            return NGX_DECLINED;
+        }
+
+        for (n = 0, p = port->data; p < last; p++) {
+            if (*p < '0' || *p > '9') {
+                return NGX_DECLINED;
+            }
+
+            n = n * 10 + (*p - '0');
+        }
+
+        if (n > 65535) {
+            return NGX_DECLINED;
+        }
+    }
+
+    return host->len ? NGX_OK : NGX_DECLINED;
 }
 
 

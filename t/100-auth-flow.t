@@ -301,7 +301,7 @@ $::r9 = $r;
   "POST /api/auth/refresh\nnot json at all",
 ]
 --- more_headers eval
-"Cookie: refresh_token=$::r9"
+"Cookie: refresh_token=$::r9\nOrigin: http://localhost"
 --- error_code eval
 [200, 401, 401]
 --- response_body_like eval

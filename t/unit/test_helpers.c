@@ -117,6 +117,7 @@ static void t_ids(void);
 static void t_keys(void);
 static void t_json_depth(void);
 static void t_json_tame(void);
+static void t_media_origin(void);
 static void t_base64(void);
 static void t_json_escape(void);
 
@@ -2762,6 +2763,88 @@ t_json_tame(void)
 
 
 static void
+t_media_origin(void)
+{
+    ngx_str_t   a, b, c;
+    ngx_uint_t  i;
+
+    static struct {
+        const char  *type;
+        ngx_int_t    rc;
+    } types[] = {
+        { "application/json", NGX_OK },
+        { "Application/JSON", NGX_OK },
+        { "application/json; charset=utf-8", NGX_OK },
+        { "application/json;charset=UTF-8", NGX_OK },
+        { " application/json ", NGX_OK },
+        { "text/plain; a=json", NGX_DECLINED },
+        { "text/plain", NGX_DECLINED },
+        { "application/x-www-form-urlencoded", NGX_DECLINED },
+        { "multipart/form-data; boundary=json", NGX_DECLINED },
+        { "application/jsonx", NGX_DECLINED },
+        { "application/json-seq", NGX_DECLINED },
+        { "application/merge-patch+json", NGX_DECLINED },
+        { "application/json, text/plain", NGX_DECLINED },
+        { "json", NGX_DECLINED },
+        { "", NGX_DECLINED }
+    };
+
+    static struct {
+        const char  *origin;
+        const char  *scheme;
+        const char  *host;
+        ngx_int_t    rc;
+    } origins[] = {
+        { "http://127.0.0.1:8080", "http", "127.0.0.1:8080", NGX_OK },
+        { "http://127.0.0.1:8081", "http", "127.0.0.1:8080", NGX_DECLINED },
+        { "https://127.0.0.1:8080", "http", "127.0.0.1:8080", NGX_DECLINED },
+        { "https://Meet.Example.com", "https", "meet.example.com", NGX_OK },
+        { "https://meet.example.com", "https", "meet.example.com:443",
+          NGX_OK },
+        { "https://meet.example.com:443", "https", "meet.example.com",
+          NGX_OK },
+        { "http://meet.example.com", "http", "meet.example.com:80", NGX_OK },
+        { "http://meet.example.com:80", "http", "meet.example.com:8080",
+          NGX_DECLINED },
+        { "https://meet.example.com.evil.io", "https", "meet.example.com",
+          NGX_DECLINED },
+        { "https://evil.io", "https", "meet.example.com", NGX_DECLINED },
+        { "https://meet.example.com/", "https", "meet.example.com",
+          NGX_DECLINED },
+        { "https://user@meet.example.com", "https", "meet.example.com",
+          NGX_DECLINED },
+        { "null", "https", "meet.example.com", NGX_DECLINED },
+        { "", "https", "meet.example.com", NGX_DECLINED },
+        { "http://[::1]:8080", "http", "[::1]:8080", NGX_OK },
+        { "http://[::1]", "http", "[::1]:80", NGX_OK },
+        { "http://[::1]:8080", "http", "[::2]:8080", NGX_DECLINED },
+        { "http://a:", "http", "a", NGX_DECLINED },
+        { "http://a:123456", "http", "a:123456", NGX_DECLINED },
+        { "http://a:65536", "http", "a:65536", NGX_DECLINED },
+        { "http://a:65535", "http", "a:65535", NGX_OK },
+        { "http://:80", "http", ":80", NGX_DECLINED }
+    };
+
+    for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+        a = t_str(types[i].type);
+
+        t_ok(ngx_http_bedrud_json_media_type(&a) == types[i].rc,
+             "media type \"%s\"", types[i].type);
+    }
+
+    for (i = 0; i < sizeof(origins) / sizeof(origins[0]); i++) {
+        a = t_str(origins[i].origin);
+        b = t_str(origins[i].scheme);
+        c = t_str(origins[i].host);
+
+        t_ok(ngx_http_bedrud_origin_match(&a, &b, &c) == origins[i].rc,
+             "origin \"%s\" of %s://%s", origins[i].origin,
+             origins[i].scheme, origins[i].host);
+    }
+}
+
+
+static void
 t_json_depth(void)
 {
     ngx_uint_t  i;
@@ -2910,6 +2993,7 @@ main(void)
     t_keys();
     t_json_depth();
     t_json_tame();
+    t_media_origin();
     t_base64();
     t_json_escape();
 
