@@ -102,17 +102,11 @@ end
 
 -- Is any active superadmin left besides uid?  "supers" is an index of
 -- the superadmins' ids, a hint only: each member is checked against its
--- record, and a stale one dropped.  When uid (a superadmin) is missing
--- from it, it was made by another path or before the index existed: it
--- is rebuilt once from every user.
+-- record, and a stale one dropped.  When it names no other active
+-- superadmin, every user is read (the index may miss accounts made
+-- before it, or by hand), and the index completed: a refusal is never
+-- wrong, and the full read happens only when one is likely.
 local function other_superadmin(supers, users, uid)
-    if redis.call('SISMEMBER', supers, uid) == 0 then
-        for _, id in ipairs(redis.call('ZRANGE', users, 0, -1)) do
-            if is_superadmin(redis.call('HGET', user_key(id), 'accesses')) then
-                redis.call('SADD', supers, id)
-            end
-        end
-    end
     for _, id in ipairs(redis.call('SMEMBERS', supers)) do
         if id ~= uid then
             local u = redis.call('HMGET', user_key(id), 'accesses', 'isActive')
@@ -123,7 +117,17 @@ local function other_superadmin(supers, users, uid)
             end
         end
     end
-    return false
+    local found = false
+    for _, id in ipairs(redis.call('ZRANGE', users, 0, -1)) do
+        local u = redis.call('HMGET', user_key(id), 'accesses', 'isActive')
+        if is_superadmin(u[1]) then
+            redis.call('SADD', supers, id)
+            if id ~= uid and u[2] == '1' then
+                found = true
+            end
+        end
+    end
+    return found
 end
 
 -- the same as bedrud.lua's: every node mirrors the log into its zone

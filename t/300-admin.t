@@ -601,13 +601,18 @@ $::fam12b = $fam;
     location /api/ { bedrud_api; }
 --- request eval
 local $BedrudTest::DB = 15;
-# two superadmins, not in the superadmins' index (made before it existed)
+# two superadmins not in the superadmins' index (made before it
+# existed), and a third that is: the index alone does not tell that the
+# other two are there when the third is deactivated
 my ($s1, $a1) = BedrudTest::mint_pair(accesses => ['user', 'superadmin']);
 my ($s2) = BedrudTest::mint_pair(accesses => ['user', 'superadmin']);
+my ($s3) = BedrudTest::mint_pair(accesses => ['user', 'superadmin']);
 my ($u) = BedrudTest::mint_pair();
-BedrudTest::redis_cli('ZADD', 'bedrud:users', 1, $s1, 2, $s2, 3, $u);
+BedrudTest::redis_cli('ZADD', 'bedrud:users', 1, $s1, 2, $s2, 3, $u, 4, $s3);
+BedrudTest::redis_cli('SADD', 'bedrud:superadmins', $s3);
 $::a12c = $a1;
 [
+  "PUT /api/admin/users/$s3/status\n{\"active\":false}",
   "PUT /api/admin/users/$s2/status\n{\"active\":false}",
   "PUT /api/admin/users/$s1/accesses\n{\"accesses\":[\"user\"]}",
   "PUT /api/admin/users/$s1/status\n{\"active\":false}",
@@ -620,10 +625,11 @@ $::a12c = $a1;
 --- more_headers eval
 "Content-Type: application/json\nAuthorization: Bearer $::a12c"
 --- error_code eval
-[200, 409, 409, 200, 200, 200, 200, 401]
+[200, 200, 409, 409, 200, 200, 200, 200, 401]
 --- response_body eval
 my $last = '{"error":"the last active superadmin cannot be demoted or deactivated"}';
-['{"message":"User status updated successfully"}', $last, $last,
+['{"message":"User status updated successfully"}',
+ '{"message":"User status updated successfully"}', $last, $last,
  '{"message":"User accesses updated"}',
  qr/"isActive":true,"isAdmin":false,"accesses":\["user","superadmin"\]/,
  '{"message":"User status updated successfully"}',
