@@ -21,8 +21,14 @@
 #include "ngx_http_bedrud_module.h"
 
 
+/*
+ * Password lengths in characters (Unicode code points), as the messages
+ * say and as a JSON Schema counts (openapi.yaml); Bedrud counted bytes.
+ */
 #define NGX_HTTP_BEDRUD_PW_MIN        12
 #define NGX_HTTP_BEDRUD_PW_MAX        128
+
+#define ngx_http_bedrud_chars(s)  ngx_utf8_length((s)->data, (s)->len)
 
 /*
  * Failed logins of one address: the first three are free, then each one
@@ -218,13 +224,13 @@ ngx_http_bedrud_register_checked(ngx_http_request_t *r,
         return;
     }
 
-    if (st->password.len < NGX_HTTP_BEDRUD_PW_MIN) {
+    if (ngx_http_bedrud_chars(&st->password) < NGX_HTTP_BEDRUD_PW_MIN) {
         ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST,
                               "Password must be at least 12 characters");
         return;
     }
 
-    if (st->password.len > NGX_HTTP_BEDRUD_PW_MAX) {
+    if (ngx_http_bedrud_chars(&st->password) > NGX_HTTP_BEDRUD_PW_MAX) {
         ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST,
                               "Password must be at most 128 characters");
         return;
@@ -348,7 +354,7 @@ ngx_http_bedrud_auth_login(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
         return;
     }
 
-    if (st->password.len > NGX_HTTP_BEDRUD_PW_MAX) {
+    if (ngx_http_bedrud_chars(&st->password) > NGX_HTTP_BEDRUD_PW_MAX) {
         ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST,
                               "Password must be at most 128 characters");
         return;
@@ -978,14 +984,14 @@ ngx_http_bedrud_auth_password(ngx_http_request_t *r,
         return;
     }
 
-    if (st->new_password.len < NGX_HTTP_BEDRUD_PW_MIN) {
+    if (ngx_http_bedrud_chars(&st->new_password) < NGX_HTTP_BEDRUD_PW_MIN) {
         ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST,
                               "New password must be at least 12 characters");
         return;
     }
 
-    if (st->new_password.len > NGX_HTTP_BEDRUD_PW_MAX
-        || st->password.len > NGX_HTTP_BEDRUD_PW_MAX)
+    if (ngx_http_bedrud_chars(&st->new_password) > NGX_HTTP_BEDRUD_PW_MAX
+        || ngx_http_bedrud_chars(&st->password) > NGX_HTTP_BEDRUD_PW_MAX)
     {
         ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST,
                               "New password must be at most 128 characters");

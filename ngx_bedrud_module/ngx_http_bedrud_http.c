@@ -785,8 +785,11 @@ ngx_http_bedrud_body_json(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
     json = json_loadb((const char *) p, len,
                       JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &err);
 
-    if (json == NULL && json_error_code(&err) == json_error_numeric_overflow) {
-        /* Go skips unknown keys unread, whatever number they hold */
+    if (json == NULL
+        && (json_error_code(&err) == json_error_numeric_overflow
+            || json_error_code(&err) == json_error_null_byte_in_key))
+    {
+        /* Go skips unknown keys unread: whatever they hold, or are */
 
         copy = ngx_pnalloc(r->pool, len);
         if (copy == NULL) {
@@ -795,7 +798,7 @@ ngx_http_bedrud_body_json(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
 
         ngx_memcpy(copy, p, len);
 
-        if (ngx_http_bedrud_json_tame_numbers(copy, len)) {
+        if (ngx_http_bedrud_json_tame(copy, len)) {
             json = json_loadb((const char *) copy, len,
                               JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &err);
         }

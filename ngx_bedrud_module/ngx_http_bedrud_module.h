@@ -451,7 +451,7 @@ ngx_int_t ngx_http_bedrud_has_ctl(const u_char *p, size_t len);
 ngx_int_t ngx_http_bedrud_email_valid(const u_char *p, size_t len);
 ngx_int_t ngx_http_bedrud_json_depth_ok(const u_char *p, size_t len,
     ngx_uint_t max);
-ngx_uint_t ngx_http_bedrud_json_tame_numbers(u_char *p, size_t len);
+ngx_uint_t ngx_http_bedrud_json_tame(u_char *p, size_t len);
 ngx_int_t ngx_http_bedrud_json_media_type(ngx_str_t *type);
 /* "scheme" is "http" or "https"; "host" a Host header's value */
 ngx_int_t ngx_http_bedrud_origin_match(ngx_str_t *origin, ngx_str_t *scheme,

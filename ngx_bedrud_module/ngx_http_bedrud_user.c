@@ -370,7 +370,8 @@ ngx_http_bedrud_user_json(ngx_http_bedrud_user_t *user)
 
 /*
  * An account's display name (register, guest login, a rename): Bedrud's
- * minimum, then the rule every display name follows
+ * minimum (in characters: Bedrud counted bytes), then the rule every
+ * display name follows
  * (ngx_http_bedrud_display_name(), guests joining a room included).
  */
 
@@ -378,7 +379,7 @@ ngx_int_t
 ngx_http_bedrud_name_check(ngx_http_request_t *r, ngx_str_t *name,
     const char *too_short)
 {
-    if (name->len < NGX_HTTP_BEDRUD_NAME_MIN) {
+    if (ngx_utf8_length(name->data, name->len) < NGX_HTTP_BEDRUD_NAME_MIN) {
         ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST, too_short);
         return NGX_DECLINED;
     }

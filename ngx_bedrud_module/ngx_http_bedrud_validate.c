@@ -32,6 +32,8 @@ static ngx_uint_t ngx_http_bedrud_email_atext(u_char ch);
 static ngx_int_t ngx_http_bedrud_email_domain(const u_char *p, size_t len);
 static ngx_int_t ngx_http_bedrud_host_port(ngx_str_t *host, ngx_str_t *port,
     ngx_str_t *def);
+static ngx_uint_t ngx_http_bedrud_json_key_nul(u_char *p, u_char *last);
+static ngx_uint_t ngx_http_bedrud_json_number(u_char **pp, u_char *last);
 
 
 ngx_int_t
@@ -327,101 +329,157 @@ ngx_http_bedrud_json_depth_ok(const u_char *p, size_t len, ngx_uint_t max)
 
 
 /*
- * Numbers jansson cannot hold (integers beyond int64, reals beyond a
- * double) fail the whole body, where Go's decoder skips unknown keys
- * without converting them: such a number becomes "0.0" padded with
- * spaces, in place.  No field of ours takes a real, so one that was read
- * still fails its type check, as in Go; an unknown key is ignored.  The
- * number of tokens changed.
+ * What jansson refuses in a whole body where Go's decoder skips unknown
+ * keys unread: numbers it cannot hold (integers beyond int64, reals
+ * beyond a double) become "0.0" padded with spaces, and "\u0000" in an
+ * object key becomes "\ufffd", in place.  No field of ours takes a real
+ * or a NUL in its name, so a known field still fails its check, as in
+ * Go; an unknown key is ignored.  The number of changes.
  */
 
 ngx_uint_t
-ngx_http_bedrud_json_tame_numbers(u_char *p, size_t len)
+ngx_http_bedrud_json_tame(u_char *p, size_t len)
 {
-    u_char      *start, *last, *copy;
-    size_t       n;
-    double       d;
-    ngx_uint_t   changed, real, string;
-    u_char       buf[64];
+    u_char      *start, *last, *q;
+    ngx_uint_t   changed;
 
     changed = 0;
-    string = 0;
     last = p + len;
 
     while (p < last) {
 
-        if (string) {
-            if (*p == '\\') {
-                p++;
-
-            } else if (*p == '"') {
-                string = 0;
-            }
-
-            p++;
-            continue;
-        }
-
         if (*p == '"') {
-            string = 1;
-            p++;
-            continue;
-        }
+            start = p++;
 
-        if (*p != '-' && (*p < '0' || *p > '9')) {
-            p++;
-            continue;
-        }
+            while (p < last && *p != '"') {
+                p += (*p == '\\') ? 2 : 1;
+            }
 
-        /* a number token; JSON's grammar is jansson's to check */
+            if (p >= last) {
+                break;
+            }
 
-        start = p++;
-        real = 0;
+            /* a key is followed by a colon */
 
-        while (p < last
-               && ((*p >= '0' && *p <= '9') || *p == '.' || *p == 'e'
-                   || *p == 'E' || *p == '+' || *p == '-'))
-        {
-            if (*p == '.' || *p == 'e' || *p == 'E') {
-                real = 1;
+            for (q = p + 1; q < last && (*q == ' ' || *q == '\t'
+                                         || *q == '\r' || *q == '\n'); q++)
+            {
+                /* void */
+            }
+
+            if (q < last && *q == ':') {
+                changed += ngx_http_bedrud_json_key_nul(start + 1, p);
             }
 
             p++;
-        }
-
-        n = p - start;
-
-        copy = (n < sizeof(buf)) ? buf : malloc(n + 1);
-        if (copy == NULL) {
             continue;
         }
 
-        ngx_memcpy(copy, start, n);
-        copy[n] = '\0';
-
-        errno = 0;
-
-        if (real) {
-            d = strtod((char *) copy, NULL);
-            real = (errno == ERANGE && (d == HUGE_VAL || d == -HUGE_VAL));
-
-        } else {
-            (void) strtoll((char *) copy, NULL, 10);
-            real = (errno == ERANGE);
+        if (*p == '-' || (*p >= '0' && *p <= '9')) {
+            changed += ngx_http_bedrud_json_number(&p, last);
+            continue;
         }
 
-        if (copy != buf) {
-            free(copy);
-        }
-
-        if (real && n >= 3) {
-            ngx_memset(start, ' ', n);
-            ngx_memcpy(start, "0.0", 3);
-            changed++;
-        }
+        p++;
     }
 
     return changed;
+}
+
+
+/* "\u0000" escapes of a key's text become "\ufffd" */
+
+static ngx_uint_t
+ngx_http_bedrud_json_key_nul(u_char *p, u_char *last)
+{
+    ngx_uint_t  n;
+
+    n = 0;
+
+    while (p < last) {
+
+        if (*p != '\\') {
+            p++;
+            continue;
+        }
+
+        if (last - p >= 6 && p[1] == 'u'
+            && ngx_strncmp(p + 2, "0000", 4) == 0)
+        {
+            ngx_memcpy(p + 2, "fffd", 4);
+            n++;
+        }
+
+        p += 2;
+    }
+
+    return n;
+}
+
+
+/*
+ * The number token at *p, tamed if jansson could not hold it; *p moves
+ * past it.  JSON's grammar is jansson's to check.
+ */
+
+static ngx_uint_t
+ngx_http_bedrud_json_number(u_char **pp, u_char *last)
+{
+    u_char      *p, *start, *copy;
+    size_t       n;
+    double       d;
+    ngx_uint_t   real, over;
+    u_char       buf[64];
+
+    start = *pp;
+    p = start + 1;
+    real = 0;
+
+    while (p < last
+           && ((*p >= '0' && *p <= '9') || *p == '.' || *p == 'e'
+               || *p == 'E' || *p == '+' || *p == '-'))
+    {
+        if (*p == '.' || *p == 'e' || *p == 'E') {
+            real = 1;
+        }
+
+        p++;
+    }
+
+    *pp = p;
+    n = p - start;
+
+    copy = (n < sizeof(buf)) ? buf : malloc(n + 1);
+    if (copy == NULL) {
+        return 0;
+    }
+
+    ngx_memcpy(copy, start, n);
+    copy[n] = '\0';
+
+    errno = 0;
+
+    if (real) {
+        d = strtod((char *) copy, NULL);
+        over = (errno == ERANGE && (d == HUGE_VAL || d == -HUGE_VAL));
+
+    } else {
+        (void) strtoll((char *) copy, NULL, 10);
+        over = (errno == ERANGE);
+    }
+
+    if (copy != buf) {
+        free(copy);
+    }
+
+    if (!over || n < 3) {
+        return 0;
+    }
+
+    ngx_memset(start, ' ', n);
+    ngx_memcpy(start, "0.0", 3);
+
+    return 1;
 }
 
 
@@ -668,7 +726,7 @@ invalid:
 
 /*
  * The one rule for display names (accounts and guests alike): they go to
- * every participant, in LiveKit tokens too.  At most 100 bytes of UTF-8,
+ * every participant, in LiveKit tokens too.  At most 100 characters,
  * no control characters (C0, DEL, C1), no line or paragraph separators,
  * no bidirectional overrides, isolates or marks that would let one name
  * spoof another.  The minimum length is the caller's (Bedrud's differ).
@@ -719,7 +777,9 @@ ngx_http_bedrud_display_name(ngx_str_t *name)
         }
     }
 
-    if (name->len > NGX_HTTP_BEDRUD_DISPLAY_NAME_MAX) {
+    if (ngx_utf8_length(name->data, name->len)
+        > NGX_HTTP_BEDRUD_DISPLAY_NAME_MAX)
+    {
         return NGX_HTTP_BEDRUD_NAME_LONG;
     }
 

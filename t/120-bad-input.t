@@ -772,3 +772,23 @@ $::a24 = $a;
  qr/^\{"error":"Invalid request body"\}$/,
  qr/^\{"error":"Invalid request body"\}$/,
  qr/^\{"id":"[0-9a-f-]{36}","name":"bignum-\d+",.*"maxParticipants":3,/]
+
+
+
+=== TEST 25: a path with a route of its own is no other route's parameter: /api/room/create and /api/room/list are not rooms to delete
+--- http_config eval: $::http_config
+--- config
+    location /api/ { bedrud_api; }
+--- request eval
+my (undef, $a) = ::mint_pair();
+$::a25 = $a;
+["DELETE /api/room/create", "OPTIONS /api/room/list", "DELETE /api/room/list/",
+ "OPTIONS /api/room/" . ::uuid()]
+--- more_headers eval
+"Authorization: Bearer $::a25"
+--- error_code eval
+[405, 405, 405, 405]
+--- response_headers eval
+["Allow: POST", "Allow: GET, HEAD", "Allow: GET, HEAD", "Allow: DELETE"]
+--- response_body eval
+[('{"error":"method not allowed"}') x 4]

@@ -103,6 +103,27 @@ ngx_libc_gmtime(time_t s, struct tm *tm)
 }
 
 
+/*
+ * The characters of a text, as nginx's ngx_utf8_length() counts them for
+ * well-formed UTF-8 (the only kind the helpers pass): every byte but the
+ * continuation bytes starts one.
+ */
+
+size_t
+ngx_utf8_length(u_char *p, size_t n)
+{
+    size_t  len;
+
+    for (len = 0; n; n--, p++) {
+        if ((*p & 0xc0) != 0x80) {
+            len++;
+        }
+    }
+
+    return len;
+}
+
+
 /* as nginx's (src/core/ngx_string.c): ASCII only */
 
 ngx_int_t

@@ -2390,7 +2390,7 @@ t_names(void)
     ngx_str_t    s;
     ngx_uint_t   i;
     const char  *err;
-    u_char       longname[300];
+    u_char       longname[300], longutf8[202];
 
     static struct {
         const char  *name;
@@ -2479,6 +2479,24 @@ t_names(void)
     s.len = 101;
     t_ok(ngx_http_bedrud_display_name(&s) == NGX_HTTP_BEDRUD_NAME_LONG,
          "display name of 101 bytes");
+
+    /* characters, not bytes: 100 two-byte characters are fine */
+    for (i = 0; i < 101; i++) {
+        longutf8[2 * i] = 0xc3;
+        longutf8[2 * i + 1] = 0xa9;
+    }
+
+    s.data = longutf8;
+    s.len = 200;
+    t_ok(ngx_http_bedrud_display_name(&s) == NGX_HTTP_BEDRUD_NAME_OK,
+         "display name of 100 two-byte characters");
+
+    s.len = 202;
+    t_ok(ngx_http_bedrud_display_name(&s) == NGX_HTTP_BEDRUD_NAME_LONG,
+         "display name of 101 two-byte characters");
+
+    s.data = longname;
+    s.len = 101;
 
     /* a bad character is told before the length */
     longname[100] = '\x7f';
@@ -2718,6 +2736,10 @@ t_json_tame(void)
         { "{\"s\":\"\\\"99999999999999999999\"}",
           "{\"s\":\"\\\"99999999999999999999\"}", 0 },
         { "[1.5, 2e10, 123]", "[1.5, 2e10, 123]", 0 },
+        { "{\"a\\u0000b\":1,\"x\":\"\\u0000\"}",
+          "{\"a\\ufffdb\":1,\"x\":\"\\u0000\"}", 1 },
+        { "{\"\\\\u0000\" : {\"\\u0000\"\n:\"\\u0000\"}}",
+          "{\"\\\\u0000\" : {\"\\ufffd\"\n:\"\\u0000\"}}", 1 },
         { NULL, NULL, 0 }
     };
 
@@ -2725,7 +2747,7 @@ t_json_tame(void)
         n = strlen(cases[i].in);
         ngx_memcpy(buf, cases[i].in, n);
 
-        changed = ngx_http_bedrud_json_tame_numbers(buf, n);
+        changed = ngx_http_bedrud_json_tame(buf, n);
 
         t_ok(changed == cases[i].changed
              && ngx_memcmp(buf, cases[i].out, n) == 0,
@@ -2738,7 +2760,7 @@ t_json_tame(void)
     ngx_memset(big + 1, '7', 300);
     big[301] = ']';
 
-    t_ok(ngx_http_bedrud_json_tame_numbers(big, 302) == 1
+    t_ok(ngx_http_bedrud_json_tame(big, 302) == 1
          && big[1] == '0' && big[4] == ' ',
          "tame numbers: an integer of 300 digits");
 
@@ -2751,7 +2773,7 @@ t_json_tame(void)
     t_ok(j == NULL && json_error_code(&err) == json_error_numeric_overflow,
          "jansson refuses an integer beyond int64");
 
-    (void) ngx_http_bedrud_json_tame_numbers(buf, n);
+    (void) ngx_http_bedrud_json_tame(buf, n);
 
     j = json_loadb((char *) buf, n, 0, &err);
     t_ok(j != NULL && json_is_real(json_object_get(j, "x"))
