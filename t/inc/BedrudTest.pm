@@ -241,7 +241,8 @@ END {
 # for the plain Test::More files that cannot use Test::Nginx (races,
 # reloads, browsers).  %o: http (http{} text, default http_config()),
 # server (more text in the server{}), servers (more server{} blocks),
-# workers (default 1).  Returns a hash: port, dir, conf (its nginx.conf),
+# workers (default 1), site (the shipped conf/bedrud-server.conf instead
+# of bare /api/ and /metrics locations).  Returns a hash: port, dir, conf (its nginx.conf),
 # cmd (the command line: append '-s', 'reload'); it is stopped at exit.
 
 my @own_nginx;
@@ -263,6 +264,20 @@ sub own_nginx {
     my $workers = $o{workers} // 1;
     my $server = $o{server} // '';
     my $servers = $o{servers} // '';
+    my $locations = "        location /api/ { bedrud_api; }\n"
+                  . "        location = /metrics { bedrud_metrics; }";
+
+    if ($o{site}) {
+        # the shipped locations (conf/bedrud-server.conf), and what a site
+        # defines around them
+        $locations = "        root $top/web/dist;\n"
+                   . "        include $top/conf/bedrud-server.conf;";
+        $http .= <<'CONF';
+    upstream bedrud_livekit { server 127.0.0.1:1; }
+    map $http_upgrade $bedrud_connection_upgrade { default upgrade; '' close; }
+    map $https $bedrud_hsts { on "max-age=63072000"; default ""; }
+CONF
+    }
 
     open my $fh, '>', "$dir/conf/nginx.conf" or die $!;
     print $fh <<"CONF";
@@ -280,8 +295,7 @@ http {
 $http
     server {
         listen 127.0.0.1:$port backlog=511;
-        location /api/ { bedrud_api; }
-        location = /metrics { bedrud_metrics; }
+$locations
 $server
     }
 $servers
