@@ -639,6 +639,23 @@ ngx_http_bedrud_body_handler(ngx_http_request_t *r)
         return;
     }
 
+    /*
+     * The content type must be JSON's, exactly: a browser sends other
+     * types cross-site without asking the server first (CORS).  (A raw
+     * route, LiveKit's webhook, checks its signature instead.)
+     */
+
+    if (rc == NGX_OK
+        && (r->headers_in.content_type == NULL
+            || ngx_http_bedrud_json_media_type(
+                                       &r->headers_in.content_type->value)
+               != NGX_OK))
+    {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "bedrud: request body is not declared as JSON");
+        rc = NGX_DECLINED;
+    }
+
     if (rc == NGX_OK) {
         rc = ngx_http_bedrud_body_json(r, ctx, &raw);
     }
@@ -756,20 +773,6 @@ ngx_http_bedrud_body_json(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
 
     p = raw->data;
     len = raw->len;
-
-    /*
-     * The content type must be JSON's, exactly: a browser sends other
-     * types cross-site without asking the server first (CORS).
-     */
-
-    if (r->headers_in.content_type == NULL
-        || ngx_http_bedrud_json_media_type(&r->headers_in.content_type->value)
-           != NGX_OK)
-    {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "bedrud: request body is not declared as JSON");
-        return NGX_DECLINED;
-    }
 
     if (len == 0 || ngx_strlchr(p, p + len, '\0') != NULL
         || ngx_http_bedrud_json_depth_ok(p, len, NGX_HTTP_BEDRUD_JSON_DEPTH)
