@@ -5,6 +5,7 @@
 #   make test   install what is missing, build, run every test
 #   make web    the web client only (web/dist; npm ci + vite build)
 #   make bot    bedrud-bot's Python environment (var/bedrud-bot/venv)
+#   make fuzz   schemathesis for the schema fuzz run (var/fuzz-api/venv)
 #   make bench  join/static benchmark (bench/)
 #   make deb    the Debian package libnginx-mod-http-bedrud (build/deb/)
 
@@ -23,7 +24,7 @@ LD_OPT     := -Wl,-z,relro -Wl,-z,now -fPIC
 WEB_SRCS   := $(shell find web/src -type f) web/index.html \
               web/vite.config.ts web/tsconfig.json web/package.json
 
-.PHONY: all build deps run test unit bench clean web bot deb
+.PHONY: all build deps run test unit bench clean web bot fuzz deb
 
 all: build
 
@@ -60,11 +61,15 @@ web: web/dist/index.html
 bot:
 	@tools/bedrud-bot/install
 
+# a no-op while var/fuzz-api/venv matches tools/fuzz-api/requirements.lock
+fuzz:
+	@tools/fuzz-api/install
+
 run: deps build web
 	@# Ctrl-C (130) is the normal way to stop it
 	@tools/run-dev $(PORT) || [ $$? -eq 130 ]
 
-test: deps build web bot
+test: deps build web bot fuzz
 	@# the SFU and a Go participant for t/900 (built once, into var/bin)
 	@tools/install-livekit all
 	@tools/run-tests

@@ -127,6 +127,15 @@ static ngx_http_bedrud_status_t  ngx_http_bedrud_admin_no_user[] = {
     { NULL, 0, NULL }
 };
 
+/* a role or status change: nobody may lock everyone out of this API */
+
+static ngx_http_bedrud_status_t  ngx_http_bedrud_admin_user_change[] = {
+    { "NOTFOUND", NGX_HTTP_NOT_FOUND, "User not found" },
+    { "LAST_SUPERADMIN", NGX_HTTP_CONFLICT,
+      "the last active superadmin cannot be demoted or deactivated" },
+    { NULL, 0, NULL }
+};
+
 
 /* GET /api/admin/rooms?page=&limit= */
 
@@ -473,6 +482,10 @@ ngx_http_bedrud_admin_user_status(ngx_http_request_t *r,
 
     ngx_str_set(&a[NGX_HTTP_BEDRUD_ADMIN_USER_STATUS_K_REVLOG],
                 NGX_HTTP_BEDRUD_REVLOG_KEY);
+    ngx_str_set(&a[NGX_HTTP_BEDRUD_ADMIN_USER_STATUS_K_SUPERADMINS],
+                NGX_HTTP_BEDRUD_SUPERADMINS_KEY);
+    ngx_str_set(&a[NGX_HTTP_BEDRUD_ADMIN_USER_STATUS_K_USERS],
+                NGX_HTTP_BEDRUD_USERS_KEY);
 
     ngx_http_bedrud_bit(&a[NGX_HTTP_BEDRUD_ADMIN_USER_STATUS_A_ACTIVE],
                         active);
@@ -507,14 +520,17 @@ ngx_http_bedrud_admin_user_status_done(ngx_http_request_t *r,
     st = ctx->data;
     rep = ctx->replies[0];
 
-    if (ngx_http_bedrud_reply_check(r, rep, ngx_http_bedrud_admin_no_user,
+    if (ngx_http_bedrud_reply_check(r, rep,
+                                    ngx_http_bedrud_admin_user_change,
                                     "Failed to update user status")
         != NGX_OK)
     {
         return;
     }
 
-    n = ngx_http_bedrud_revlog_revoke(rep, 1, st->revoke_exp);
+    ngx_http_bedrud_revlog_stale(&ctx->params[0], rep, st->revoke_exp);
+
+    n = ngx_http_bedrud_revlog_revoke(rep, 2, st->revoke_exp);
 
     if (n) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
@@ -532,17 +548,21 @@ ngx_http_bedrud_admin_user_status_done(ngx_http_request_t *r,
 /*
  * PUT /api/admin/users/:id/accesses {"accesses": [role, ...]}
  *
- * The user's open sessions get the new roles at their next refresh,
- * which re-reads the user (at most one access token lifetime).
+ * The user's access tokens become stale on every node within the
+ * revocation log's delay (at once on this one); the refresh that their
+ * clients then make re-reads the user, and so the roles.
  */
 
 void
 ngx_http_bedrud_admin_user_accesses(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
-    json_t     *list;
-    ngx_int_t   rc;
-    ngx_str_t   a[NGX_HTTP_BEDRUD_ADMIN_USER_ACCESSES_N];
+    json_t                       *list;
+    ngx_int_t                     rc;
+    ngx_str_t                     a[NGX_HTTP_BEDRUD_ADMIN_USER_ACCESSES_N];
+    ngx_http_bedrud_main_conf_t  *bmcf;
+
+    bmcf = ngx_http_get_module_main_conf(r, ngx_http_bedrud_module);
 
     list = ngx_http_bedrud_json_get(ctx->body, "accesses");
 
@@ -574,6 +594,23 @@ ngx_http_bedrud_admin_user_accesses(ngx_http_request_t *r,
         return;
     }
 
+    ngx_str_set(&a[NGX_HTTP_BEDRUD_ADMIN_USER_ACCESSES_K_REVLOG],
+                NGX_HTTP_BEDRUD_REVLOG_KEY);
+    ngx_str_set(&a[NGX_HTTP_BEDRUD_ADMIN_USER_ACCESSES_K_SUPERADMINS],
+                NGX_HTTP_BEDRUD_SUPERADMINS_KEY);
+    ngx_str_set(&a[NGX_HTTP_BEDRUD_ADMIN_USER_ACCESSES_K_USERS],
+                NGX_HTTP_BEDRUD_USERS_KEY);
+
+    a[NGX_HTTP_BEDRUD_ADMIN_USER_ACCESSES_A_UID] = ctx->params[0];
+
+    if (ngx_http_bedrud_num(r->pool, ngx_time() + bmcf->access_ttl,
+                        &a[NGX_HTTP_BEDRUD_ADMIN_USER_ACCESSES_A_REVOKE_EXP])
+        != NGX_OK)
+    {
+        ngx_http_bedrud_internal_error(r);
+        return;
+    }
+
     ngx_http_bedrud_call(r, ctx, ADMIN_USER_ACCESSES, a,
                          ngx_http_bedrud_admin_user_accesses_done);
 }
@@ -583,13 +620,22 @@ static void
 ngx_http_bedrud_admin_user_accesses_done(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
+    ngx_http_bedrud_main_conf_t  *bmcf;
+
     if (ngx_http_bedrud_reply_check(r, ctx->replies[0],
-                                    ngx_http_bedrud_admin_no_user,
+                                    ngx_http_bedrud_admin_user_change,
                                     "Failed to update user accesses")
         != NGX_OK)
     {
         return;
     }
+
+    /* this node refuses the older tokens at once */
+
+    bmcf = ngx_http_get_module_main_conf(r, ngx_http_bedrud_module);
+
+    ngx_http_bedrud_revlog_stale(&ctx->params[0], ctx->replies[0],
+                                 ngx_time() + bmcf->access_ttl);
 
     ngx_http_bedrud_admin_send(r, NGX_HTTP_OK,
                                json_pack("{ss}", "message",

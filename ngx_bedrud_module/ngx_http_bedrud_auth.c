@@ -21,14 +21,31 @@
 #include "ngx_http_bedrud_module.h"
 
 
+/*
+ * Password lengths in characters (Unicode code points), as the messages
+ * say and as a JSON Schema counts (openapi.yaml); Bedrud counted bytes.
+ */
 #define NGX_HTTP_BEDRUD_PW_MIN        12
 #define NGX_HTTP_BEDRUD_PW_MAX        128
+
+#define ngx_http_bedrud_chars(s)  ngx_utf8_length((s)->data, (s)->len)
+
+/*
+ * Failed logins of one address: the first three are free, then each one
+ * makes the next login wait 2, 4, 8 ... seconds, at most a minute; the
+ * count is forgotten 15 minutes after the last failure.  Per address,
+ * whichever client guesses, on top of the per-client rate limit.
+ */
+#define NGX_HTTP_BEDRUD_LOGIN_FREE    "3"
+#define NGX_HTTP_BEDRUD_LOGIN_WAIT    "60"
+#define NGX_HTTP_BEDRUD_LOGIN_MEMORY  "900"
 
 
 /* per-request state of the auth handlers */
 typedef struct {
     ngx_str_t                   email;
     ngx_str_t                   email_key; /* bedrud:email:<lowercased> */
+    ngx_str_t                   throttle;  /* bedrud:loginfail:<same> */
     ngx_str_t                   name;
     ngx_str_t                   password;
     ngx_str_t                   new_password;
@@ -39,18 +56,19 @@ typedef struct {
     ngx_http_bedrud_claims_t    rclaims;   /* presented refresh token */
     ngx_http_bedrud_user_t      user;
     unsigned                    found:1;
+    unsigned                    throttled:1;
 } ngx_http_bedrud_auth_t;
 
 
 static ngx_http_bedrud_auth_t *ngx_http_bedrud_credentials(
     ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx);
 static ngx_int_t ngx_http_bedrud_email_key(ngx_pool_t *pool,
-    ngx_str_t *email, ngx_str_t *key);
+    ngx_uint_t kind, ngx_str_t *email, ngx_str_t *key);
 static ngx_int_t ngx_http_bedrud_new_session(ngx_http_request_t *r,
     ngx_http_bedrud_auth_t *st);
 static ngx_int_t ngx_http_bedrud_mint(ngx_http_request_t *r,
     ngx_http_bedrud_user_t *user, ngx_str_t *fam, ngx_str_t *rjti,
-    ngx_str_t *access, ngx_str_t *refresh);
+    ngx_str_t *ajti, time_t now, ngx_str_t *access, ngx_str_t *refresh);
 static void ngx_http_bedrud_send_login(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 
@@ -63,6 +81,10 @@ static void ngx_http_bedrud_register_done(ngx_http_request_t *r,
 static void ngx_http_bedrud_login_found(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 static void ngx_http_bedrud_login_verified(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+static void ngx_http_bedrud_login_failed(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+static void ngx_http_bedrud_login_refused(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 static void ngx_http_bedrud_login_open(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
@@ -156,7 +178,8 @@ ngx_http_bedrud_auth_register(ngx_http_request_t *r,
                 NGX_HTTP_BEDRUD_SETTINGS_KEY);
     a[NGX_HTTP_BEDRUD_REGISTER_CHECK_A_INVITE] = st->invite;
 
-    if (ngx_http_bedrud_email_key(r->pool, &st->email, &st->email_key)
+    if (ngx_http_bedrud_email_key(r->pool, NGX_HTTP_BEDRUD_KEY_EMAIL,
+                                  &st->email, &st->email_key)
         != NGX_OK
         || ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_INVITE,
                                &st->invite,
@@ -201,13 +224,13 @@ ngx_http_bedrud_register_checked(ngx_http_request_t *r,
         return;
     }
 
-    if (st->password.len < NGX_HTTP_BEDRUD_PW_MIN) {
+    if (ngx_http_bedrud_chars(&st->password) < NGX_HTTP_BEDRUD_PW_MIN) {
         ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST,
                               "Password must be at least 12 characters");
         return;
     }
 
-    if (st->password.len > NGX_HTTP_BEDRUD_PW_MAX) {
+    if (ngx_http_bedrud_chars(&st->password) > NGX_HTTP_BEDRUD_PW_MAX) {
         ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST,
                               "Password must be at most 128 characters");
         return;
@@ -331,7 +354,7 @@ ngx_http_bedrud_auth_login(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
         return;
     }
 
-    if (st->password.len > NGX_HTTP_BEDRUD_PW_MAX) {
+    if (ngx_http_bedrud_chars(&st->password) > NGX_HTTP_BEDRUD_PW_MAX) {
         ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST,
                               "Password must be at most 128 characters");
         return;
@@ -344,13 +367,22 @@ ngx_http_bedrud_auth_login(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
         return;
     }
 
-    if (ngx_http_bedrud_email_key(r->pool, &st->email,
+    if (ngx_http_bedrud_email_key(r->pool, NGX_HTTP_BEDRUD_KEY_EMAIL,
+                                  &st->email,
                                   &a[NGX_HTTP_BEDRUD_USER_BY_EMAIL_K_EMAIL])
-        != NGX_OK)
+        != NGX_OK
+        || ngx_http_bedrud_email_key(r->pool, NGX_HTTP_BEDRUD_KEY_LOGINFAIL,
+                                     &st->email, &st->throttle)
+           != NGX_OK
+        || ngx_http_bedrud_num(r->pool, ngx_time(),
+                               &a[NGX_HTTP_BEDRUD_USER_BY_EMAIL_A_NOW])
+           != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
         return;
     }
+
+    a[NGX_HTTP_BEDRUD_USER_BY_EMAIL_K_THROTTLE] = st->throttle;
 
     ngx_http_bedrud_call(r, ctx, USER_BY_EMAIL, a, ngx_http_bedrud_login_found);
 }
@@ -364,6 +396,13 @@ ngx_http_bedrud_login_found(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 
     st = ctx->data;
     phc = NULL;
+
+    /*
+     * Throttled: refused unchecked, with the answer, and the work, of a
+     * wrong password (the dummy hash), so that it tells nothing more.
+     */
+
+    st->throttled = ngx_http_bedrud_reply_is(ctx->replies[0], "THROTTLED");
 
     if (ngx_http_bedrud_reply_is(ctx->replies[0], "OK")
         && ngx_http_bedrud_user_parse(ctx->replies[0], 1, &st->user) == NGX_OK)
@@ -392,8 +431,7 @@ ngx_http_bedrud_login_verified(ngx_http_request_t *r,
     if (!ctx->pw_ok || !st->found || !st->user.active
         || st->user.pwhash.len == 0)
     {
-        ngx_http_bedrud_error(r, NGX_HTTP_UNAUTHORIZED,
-                              "Invalid credentials");
+        ngx_http_bedrud_login_failed(r, ctx);
         return;
     }
 
@@ -407,6 +445,51 @@ ngx_http_bedrud_login_verified(ngx_http_request_t *r,
     ngx_str_null(&ctx->pw_hash);
 
     ngx_http_bedrud_login_open(r, ctx);
+}
+
+
+/* A failed login counts against its address (none when throttled). */
+
+static void
+ngx_http_bedrud_login_failed(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx)
+{
+    ngx_str_t                a[NGX_HTTP_BEDRUD_LOGIN_FAILED_N];
+    ngx_http_bedrud_auth_t  *st;
+
+    st = ctx->data;
+
+    if (st->throttled || st->throttle.len == 0) {
+        ngx_http_bedrud_login_refused(r, ctx);
+        return;
+    }
+
+    a[NGX_HTTP_BEDRUD_LOGIN_FAILED_K_THROTTLE] = st->throttle;
+    ngx_str_set(&a[NGX_HTTP_BEDRUD_LOGIN_FAILED_A_FREE],
+                NGX_HTTP_BEDRUD_LOGIN_FREE);
+    ngx_str_set(&a[NGX_HTTP_BEDRUD_LOGIN_FAILED_A_MAX],
+                NGX_HTTP_BEDRUD_LOGIN_WAIT);
+    ngx_str_set(&a[NGX_HTTP_BEDRUD_LOGIN_FAILED_A_TTL],
+                NGX_HTTP_BEDRUD_LOGIN_MEMORY);
+
+    if (ngx_http_bedrud_num(r->pool, ngx_time(),
+                            &a[NGX_HTTP_BEDRUD_LOGIN_FAILED_A_NOW])
+        != NGX_OK)
+    {
+        ngx_http_bedrud_internal_error(r);
+        return;
+    }
+
+    ngx_http_bedrud_call(r, ctx, LOGIN_FAILED, a,
+                         ngx_http_bedrud_login_refused);
+}
+
+
+static void
+ngx_http_bedrud_login_refused(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx)
+{
+    ngx_http_bedrud_error(r, NGX_HTTP_UNAUTHORIZED, "Invalid credentials");
 }
 
 
@@ -428,6 +511,7 @@ ngx_http_bedrud_login_open(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
     a[NGX_HTTP_BEDRUD_LOGIN_A_FAM] = st->fam;
     a[NGX_HTTP_BEDRUD_LOGIN_A_JTI] = st->jti;
     a[NGX_HTTP_BEDRUD_LOGIN_A_PWHASH] = ctx->pw_hash;
+    a[NGX_HTTP_BEDRUD_LOGIN_K_THROTTLE] = st->throttle;
 
     if (ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_USER, &st->user.id,
                             &a[NGX_HTTP_BEDRUD_LOGIN_K_USER])
@@ -586,6 +670,14 @@ ngx_http_bedrud_auth_refresh(ngx_http_request_t *r,
                                   "No refresh token provided");
             return;
         }
+
+        /* the cookie alone: for our own pages only (CSRF) */
+
+        if (ngx_http_bedrud_same_origin(r) != NGX_OK) {
+            ngx_http_bedrud_error(r, NGX_HTTP_FORBIDDEN,
+                                  "cross-site request refused");
+            return;
+        }
     }
 
     c = &st->rclaims;
@@ -598,6 +690,8 @@ ngx_http_bedrud_auth_refresh(ngx_http_request_t *r,
         return;
     }
 
+    /* an unknown family (a full zone) is the refresh function's to judge */
+
     if (rc != NGX_OK || ngx_http_bedrud_shm_revoked(&c->fam) == NGX_OK) {
         ngx_http_bedrud_error(r, NGX_HTTP_UNAUTHORIZED,
                               "Invalid or expired refresh token");
@@ -607,6 +701,15 @@ ngx_http_bedrud_auth_refresh(ngx_http_request_t *r,
     st->fam = c->fam;
 
     if (ngx_http_bedrud_new_uuid(r->pool, &st->jti) != NGX_OK
+        || ngx_http_bedrud_new_uuid(r->pool,
+                                    &a[NGX_HTTP_BEDRUD_REFRESH_A_NEW_AJTI])
+           != NGX_OK
+        || ngx_http_bedrud_num(r->pool, ngx_time(),
+                               &a[NGX_HTTP_BEDRUD_REFRESH_A_NOW])
+           != NGX_OK
+        || ngx_http_bedrud_num(r->pool, bmcf->refresh_grace,
+                               &a[NGX_HTTP_BEDRUD_REFRESH_A_GRACE])
+           != NGX_OK
         || ngx_http_bedrud_session_key(r->pool, &c->user_id, &c->fam,
                                        &a[NGX_HTTP_BEDRUD_REFRESH_K_SESSION])
            != NGX_OK
@@ -642,8 +745,9 @@ static void
 ngx_http_bedrud_refresh_done(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
+    time_t                        iat;
     json_t                       *json;
-    ngx_str_t                     access, refresh;
+    ngx_str_t                     access, refresh, *jti, *ajti, *at;
     ngx_http_bedrud_auth_t       *st;
     ngx_http_bedrud_main_conf_t  *bmcf;
 
@@ -662,17 +766,39 @@ ngx_http_bedrud_refresh_done(ngx_http_request_t *r,
     }
 
     if (!ngx_http_bedrud_reply_is(ctx->replies[0], "OK")
-        || ngx_http_bedrud_user_parse(ctx->replies[0], 1, &st->user) != NGX_OK)
+        || ngx_http_bedrud_user_parse(ctx->replies[0],
+                                      1 + NGX_HTTP_BEDRUD_ROTATION_NFIELDS,
+                                      &st->user)
+           != NGX_OK)
     {
         ngx_http_bedrud_error(r, NGX_HTTP_UNAUTHORIZED,
                               "Invalid or expired refresh token");
         return;
     }
 
-    /* claims come from the user record now, not from the old token */
+    /*
+     * The successor pair: new, or, for the token rotated last and within
+     * bedrud_refresh_grace, the one it already got (the same ids and
+     * time, so the same tokens).  Its claims come from the user record
+     * now, not from the old token.
+     */
 
-    if (ngx_http_bedrud_mint(r, &st->user, &st->fam, &st->jti, &access,
-                             &refresh)
+    jti = ngx_http_bedrud_reply_str(ctx->replies[0],
+                                    1 + NGX_HTTP_BEDRUD_ROTATION_F_JTI);
+    ajti = ngx_http_bedrud_reply_str(ctx->replies[0],
+                                     1 + NGX_HTTP_BEDRUD_ROTATION_F_AJTI);
+    at = ngx_http_bedrud_reply_str(ctx->replies[0],
+                                   1 + NGX_HTTP_BEDRUD_ROTATION_F_ROTATED);
+
+    iat = at ? ngx_atotm(at->data, at->len) : NGX_ERROR;
+
+    if (jti == NULL || ajti == NULL || iat == NGX_ERROR) {
+        ngx_http_bedrud_internal_error(r);
+        return;
+    }
+
+    if (ngx_http_bedrud_mint(r, &st->user, &st->fam, jti, ajti, iat,
+                             &access, &refresh)
         != NGX_OK)
     {
         return;
@@ -858,14 +984,14 @@ ngx_http_bedrud_auth_password(ngx_http_request_t *r,
         return;
     }
 
-    if (st->new_password.len < NGX_HTTP_BEDRUD_PW_MIN) {
+    if (ngx_http_bedrud_chars(&st->new_password) < NGX_HTTP_BEDRUD_PW_MIN) {
         ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST,
                               "New password must be at least 12 characters");
         return;
     }
 
-    if (st->new_password.len > NGX_HTTP_BEDRUD_PW_MAX
-        || st->password.len > NGX_HTTP_BEDRUD_PW_MAX)
+    if (ngx_http_bedrud_chars(&st->new_password) > NGX_HTTP_BEDRUD_PW_MAX
+        || ngx_http_bedrud_chars(&st->password) > NGX_HTTP_BEDRUD_PW_MAX)
     {
         ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST,
                               "New password must be at most 128 characters");
@@ -1079,14 +1205,16 @@ ngx_http_bedrud_credentials(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 }
 
 
-/* "bedrud:email:<address>": one account per address, whatever its case */
+/*
+ * "bedrud:email:<address>" (one account per address, whatever its case)
+ * or "bedrud:loginfail:<address>", the address lowercased.
+ */
 
 static ngx_int_t
-ngx_http_bedrud_email_key(ngx_pool_t *pool, ngx_str_t *email, ngx_str_t *key)
+ngx_http_bedrud_email_key(ngx_pool_t *pool, ngx_uint_t kind,
+    ngx_str_t *email, ngx_str_t *key)
 {
-    if (ngx_http_bedrud_key(pool, NGX_HTTP_BEDRUD_KEY_EMAIL, email, key)
-        != NGX_OK)
-    {
+    if (ngx_http_bedrud_key(pool, kind, email, key) != NGX_OK) {
         return NGX_ERROR;
     }
 
@@ -1112,22 +1240,27 @@ ngx_http_bedrud_new_session(ngx_http_request_t *r, ngx_http_bedrud_auth_t *st)
 
 
 /*
- * Mints an access and a refresh token of one session for a user, and sets
- * their cookies; NGX_ERROR when the 500 has been answered.
+ * Mints an access and a refresh token of one session for a user, issued
+ * at "now", and sets their cookies; NGX_ERROR when the 500 has been
+ * answered.  The access token's jti is "ajti", or a new one when NULL:
+ * the same arguments and user give the same tokens, byte for byte.
  */
 
 static ngx_int_t
 ngx_http_bedrud_mint(ngx_http_request_t *r, ngx_http_bedrud_user_t *user,
-    ngx_str_t *fam, ngx_str_t *rjti, ngx_str_t *access, ngx_str_t *refresh)
+    ngx_str_t *fam, ngx_str_t *rjti, ngx_str_t *ajti, time_t now,
+    ngx_str_t *access, ngx_str_t *refresh)
 {
-    time_t                        now;
-    ngx_str_t                     ajti;
+    ngx_str_t                     jti;
     ngx_http_bedrud_claims_t      c;
     ngx_http_bedrud_main_conf_t  *bmcf;
 
     bmcf = ngx_http_get_module_main_conf(r, ngx_http_bedrud_module);
 
-    if (ngx_http_bedrud_new_uuid(r->pool, &ajti) != NGX_OK) {
+    if (ajti) {
+        jti = *ajti;
+
+    } else if (ngx_http_bedrud_new_uuid(r->pool, &jti) != NGX_OK) {
         goto failed;
     }
 
@@ -1139,11 +1272,10 @@ ngx_http_bedrud_mint(ngx_http_request_t *r, ngx_http_bedrud_user_t *user,
     c.provider = user->provider;
     c.accesses = user->accesses;
     c.fam = *fam;
-
-    now = ngx_time();
+    c.version = user->version;
 
     c.type = NGX_HTTP_BEDRUD_TOKEN_ACCESS;
-    c.jti = ajti;
+    c.jti = jti;
 
     if (ngx_http_bedrud_jwt_issue(r->pool, &bmcf->jwt_secret, &c, now,
                                   bmcf->access_ttl, access)
@@ -1198,8 +1330,8 @@ ngx_http_bedrud_send_login(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
         return;
     }
 
-    if (ngx_http_bedrud_mint(r, &st->user, &st->fam, &st->jti, &access,
-                             &refresh)
+    if (ngx_http_bedrud_mint(r, &st->user, &st->fam, &st->jti, NULL,
+                             ngx_time(), &access, &refresh)
         != NGX_OK)
     {
         return;

@@ -78,8 +78,21 @@
 /* bedrud_user_by_email (redis/bedrud.lua) */
 #define NGX_HTTP_BEDRUD_USER_BY_EMAIL  "bedrud_user_by_email"
 #define NGX_HTTP_BEDRUD_USER_BY_EMAIL_K_EMAIL                 0
-#define NGX_HTTP_BEDRUD_USER_BY_EMAIL_NKEYS                   1
-#define NGX_HTTP_BEDRUD_USER_BY_EMAIL_N                       1
+#define NGX_HTTP_BEDRUD_USER_BY_EMAIL_K_THROTTLE              1
+#define NGX_HTTP_BEDRUD_USER_BY_EMAIL_NKEYS                   2
+#define NGX_HTTP_BEDRUD_USER_BY_EMAIL_A_NOW                   2
+#define NGX_HTTP_BEDRUD_USER_BY_EMAIL_N                       3
+
+
+/* bedrud_login_failed (redis/bedrud.lua) */
+#define NGX_HTTP_BEDRUD_LOGIN_FAILED  "bedrud_login_failed"
+#define NGX_HTTP_BEDRUD_LOGIN_FAILED_K_THROTTLE               0
+#define NGX_HTTP_BEDRUD_LOGIN_FAILED_NKEYS                    1
+#define NGX_HTTP_BEDRUD_LOGIN_FAILED_A_NOW                    1
+#define NGX_HTTP_BEDRUD_LOGIN_FAILED_A_FREE                   2
+#define NGX_HTTP_BEDRUD_LOGIN_FAILED_A_MAX                    3
+#define NGX_HTTP_BEDRUD_LOGIN_FAILED_A_TTL                    4
+#define NGX_HTTP_BEDRUD_LOGIN_FAILED_N                        5
 
 
 /* bedrud_login (redis/bedrud.lua) */
@@ -87,13 +100,14 @@
 #define NGX_HTTP_BEDRUD_LOGIN_K_USER                          0
 #define NGX_HTTP_BEDRUD_LOGIN_K_SESSION                       1
 #define NGX_HTTP_BEDRUD_LOGIN_K_SESSIONS                      2
-#define NGX_HTTP_BEDRUD_LOGIN_NKEYS                           3
-#define NGX_HTTP_BEDRUD_LOGIN_A_FAM                           3
-#define NGX_HTTP_BEDRUD_LOGIN_A_JTI                           4
-#define NGX_HTTP_BEDRUD_LOGIN_A_TTL                           5
-#define NGX_HTTP_BEDRUD_LOGIN_A_PWHASH                        6
-#define NGX_HTTP_BEDRUD_LOGIN_A_STAMP                         7
-#define NGX_HTTP_BEDRUD_LOGIN_N                               8
+#define NGX_HTTP_BEDRUD_LOGIN_K_THROTTLE                      3
+#define NGX_HTTP_BEDRUD_LOGIN_NKEYS                           4
+#define NGX_HTTP_BEDRUD_LOGIN_A_FAM                           4
+#define NGX_HTTP_BEDRUD_LOGIN_A_JTI                           5
+#define NGX_HTTP_BEDRUD_LOGIN_A_TTL                           6
+#define NGX_HTTP_BEDRUD_LOGIN_A_PWHASH                        7
+#define NGX_HTTP_BEDRUD_LOGIN_A_STAMP                         8
+#define NGX_HTTP_BEDRUD_LOGIN_N                               9
 
 
 /* bedrud_refresh (redis/bedrud.lua) */
@@ -105,10 +119,13 @@
 #define NGX_HTTP_BEDRUD_REFRESH_NKEYS                         4
 #define NGX_HTTP_BEDRUD_REFRESH_A_JTI                         4
 #define NGX_HTTP_BEDRUD_REFRESH_A_NEW_JTI                     5
-#define NGX_HTTP_BEDRUD_REFRESH_A_TTL                         6
-#define NGX_HTTP_BEDRUD_REFRESH_A_FAM                         7
-#define NGX_HTTP_BEDRUD_REFRESH_A_REVOKE_EXP                  8
-#define NGX_HTTP_BEDRUD_REFRESH_N                             9
+#define NGX_HTTP_BEDRUD_REFRESH_A_NEW_AJTI                    6
+#define NGX_HTTP_BEDRUD_REFRESH_A_NOW                         7
+#define NGX_HTTP_BEDRUD_REFRESH_A_GRACE                       8
+#define NGX_HTTP_BEDRUD_REFRESH_A_TTL                         9
+#define NGX_HTTP_BEDRUD_REFRESH_A_FAM                         10
+#define NGX_HTTP_BEDRUD_REFRESH_A_REVOKE_EXP                  11
+#define NGX_HTTP_BEDRUD_REFRESH_N                             12
 
 
 /*
@@ -357,21 +374,28 @@
 #define NGX_HTTP_BEDRUD_ADMIN_USER_STATUS_K_USER              0
 #define NGX_HTTP_BEDRUD_ADMIN_USER_STATUS_K_SESSIONS          1
 #define NGX_HTTP_BEDRUD_ADMIN_USER_STATUS_K_REVLOG            2
-#define NGX_HTTP_BEDRUD_ADMIN_USER_STATUS_NKEYS               3
-#define NGX_HTTP_BEDRUD_ADMIN_USER_STATUS_A_ACTIVE            3
-#define NGX_HTTP_BEDRUD_ADMIN_USER_STATUS_A_STAMP             4
-#define NGX_HTTP_BEDRUD_ADMIN_USER_STATUS_A_REVOKE_EXP        5
-#define NGX_HTTP_BEDRUD_ADMIN_USER_STATUS_A_UID               6
-#define NGX_HTTP_BEDRUD_ADMIN_USER_STATUS_N                   7
+#define NGX_HTTP_BEDRUD_ADMIN_USER_STATUS_K_SUPERADMINS       3
+#define NGX_HTTP_BEDRUD_ADMIN_USER_STATUS_K_USERS             4
+#define NGX_HTTP_BEDRUD_ADMIN_USER_STATUS_NKEYS               5
+#define NGX_HTTP_BEDRUD_ADMIN_USER_STATUS_A_ACTIVE            5
+#define NGX_HTTP_BEDRUD_ADMIN_USER_STATUS_A_STAMP             6
+#define NGX_HTTP_BEDRUD_ADMIN_USER_STATUS_A_REVOKE_EXP        7
+#define NGX_HTTP_BEDRUD_ADMIN_USER_STATUS_A_UID               8
+#define NGX_HTTP_BEDRUD_ADMIN_USER_STATUS_N                   9
 
 
 /* bedrud_admin_user_accesses (redis/admin.lua) */
 #define NGX_HTTP_BEDRUD_ADMIN_USER_ACCESSES  "bedrud_admin_user_accesses"
 #define NGX_HTTP_BEDRUD_ADMIN_USER_ACCESSES_K_USER            0
-#define NGX_HTTP_BEDRUD_ADMIN_USER_ACCESSES_NKEYS             1
-#define NGX_HTTP_BEDRUD_ADMIN_USER_ACCESSES_A_ACCESSES        1
-#define NGX_HTTP_BEDRUD_ADMIN_USER_ACCESSES_A_STAMP           2
-#define NGX_HTTP_BEDRUD_ADMIN_USER_ACCESSES_N                 3
+#define NGX_HTTP_BEDRUD_ADMIN_USER_ACCESSES_K_REVLOG          1
+#define NGX_HTTP_BEDRUD_ADMIN_USER_ACCESSES_K_SUPERADMINS     2
+#define NGX_HTTP_BEDRUD_ADMIN_USER_ACCESSES_K_USERS           3
+#define NGX_HTTP_BEDRUD_ADMIN_USER_ACCESSES_NKEYS             4
+#define NGX_HTTP_BEDRUD_ADMIN_USER_ACCESSES_A_ACCESSES        4
+#define NGX_HTTP_BEDRUD_ADMIN_USER_ACCESSES_A_STAMP           5
+#define NGX_HTTP_BEDRUD_ADMIN_USER_ACCESSES_A_UID             6
+#define NGX_HTTP_BEDRUD_ADMIN_USER_ACCESSES_A_REVOKE_EXP      7
+#define NGX_HTTP_BEDRUD_ADMIN_USER_ACCESSES_N                 8
 
 
 /*
@@ -456,6 +480,13 @@
 #define NGX_HTTP_BEDRUD_BAN_F_IDENTITY                        0
 #define NGX_HTTP_BEDRUD_BAN_F_NAME                            1
 #define NGX_HTTP_BEDRUD_BAN_NFIELDS                           2
+
+
+/* ROTATION_FIELDS (redis/bedrud.lua): bedrud_refresh's pair after "OK" */
+#define NGX_HTTP_BEDRUD_ROTATION_F_JTI                        0
+#define NGX_HTTP_BEDRUD_ROTATION_F_AJTI                       1
+#define NGX_HTTP_BEDRUD_ROTATION_F_ROTATED                    2
+#define NGX_HTTP_BEDRUD_ROTATION_NFIELDS                      3
 
 
 /* USER_FIELDS (redis/admin.lua): an admin user item */

@@ -16,10 +16,12 @@
 
 
 #define NGX_HTTP_BEDRUD_JSON_DEPTH    16
-#define NGX_HTTP_BEDRUD_QUERY_DIGITS  9
+#define NGX_HTTP_BEDRUD_QUERY_MAX     1000000000
 
 
 static void ngx_http_bedrud_body_handler(ngx_http_request_t *r);
+static ngx_uint_t ngx_http_bedrud_header_in(ngx_http_request_t *r,
+    const char *name, ngx_str_t *value);
 static ngx_int_t ngx_http_bedrud_body_bytes(ngx_http_request_t *r,
     ngx_str_t *raw);
 static void ngx_http_bedrud_json_cleanup(void *data);
@@ -339,7 +341,7 @@ ngx_http_bedrud_add_header(ngx_http_request_t *r, const char *key,
 }
 
 
-/* Cookies as Bedrud sets them: HttpOnly, Path=/, SameSite by Secure. */
+/* Cookies as Bedrud sets them, HttpOnly, Path=/, but SameSite=Lax always. */
 
 ngx_int_t
 ngx_http_bedrud_set_cookie(ngx_http_request_t *r, const char *name,
@@ -355,7 +357,7 @@ ngx_http_bedrud_set_cookie(ngx_http_request_t *r, const char *name,
     len = ngx_strlen(name) + 1 + value->len
           + sizeof("; Path=/; Max-Age=") - 1 + NGX_TIME_T_LEN
           + sizeof("; Expires=Thu, 01 Jan 1970 00:00:00 GMT") - 1
-          + sizeof("; HttpOnly; SameSite=None; Secure") - 1
+          + sizeof("; HttpOnly; SameSite=Lax; Secure") - 1
           + sizeof("; Domain=") - 1 + bmcf->cookie_domain.len;
 
     p = ngx_pnalloc(r->pool, len);
@@ -380,13 +382,16 @@ ngx_http_bedrud_set_cookie(ngx_http_request_t *r, const char *name,
         p = ngx_sprintf(p, "; Domain=%V", &bmcf->cookie_domain);
     }
 
-    if (bmcf->cookie_secure == 1) {
-        p = ngx_cpymem(p, "; HttpOnly; SameSite=None; Secure",
-                       sizeof("; HttpOnly; SameSite=None; Secure") - 1);
+    /*
+     * Lax, Secure or not: Bedrud's clients are same-origin, and None
+     * would hand the cookies to any site's requests (Bedrud's choice).
+     */
 
-    } else {
-        p = ngx_cpymem(p, "; HttpOnly; SameSite=Lax",
-                       sizeof("; HttpOnly; SameSite=Lax") - 1);
+    p = ngx_cpymem(p, "; HttpOnly; SameSite=Lax",
+                   sizeof("; HttpOnly; SameSite=Lax") - 1);
+
+    if (bmcf->cookie_secure == 1) {
+        p = ngx_cpymem(p, "; Secure", sizeof("; Secure") - 1);
     }
 
     v.len = p - v.data;
@@ -411,6 +416,116 @@ ngx_http_bedrud_get_cookie(ngx_http_request_t *r, const char *name,
     }
 
     return value->len ? NGX_OK : NGX_DECLINED;
+}
+
+
+/*
+ * Whether a request that a cookie authenticates comes from our own pages:
+ * its Origin is the request's own (scheme and Host) or one of
+ * bedrud_trusted_origins; without an Origin, Sec-Fetch-Site must say
+ * "same-origin".  Browsers send one or the other with every request but
+ * GET and HEAD, so another site's form, fetch or beacon, another port of
+ * the same host included (SameSite does not tell those apart), is
+ * refused: NGX_DECLINED.
+ */
+
+ngx_int_t
+ngx_http_bedrud_same_origin(ngx_http_request_t *r)
+{
+    ngx_str_t                     origin, site, scheme, *o;
+    ngx_uint_t                    i, n;
+    ngx_http_bedrud_main_conf_t  *bmcf;
+
+    n = ngx_http_bedrud_header_in(r, "Origin", &origin);
+
+    if (n > 1) {
+        return NGX_DECLINED;
+    }
+
+    if (n == 0) {
+        return (ngx_http_bedrud_header_in(r, "Sec-Fetch-Site", &site) == 1
+                && site.len == sizeof("same-origin") - 1
+                && ngx_strncasecmp(site.data, (u_char *) "same-origin",
+                                   site.len)
+                   == 0)
+               ? NGX_OK : NGX_DECLINED;
+    }
+
+#if (NGX_HTTP_SSL)
+    if (r->connection->ssl) {
+        ngx_str_set(&scheme, "https");
+
+    } else
+#endif
+    {
+        ngx_str_set(&scheme, "http");
+    }
+
+    if (r->headers_in.host
+        && ngx_http_bedrud_origin_match(&origin, &scheme,
+                                        &r->headers_in.host->value)
+           == NGX_OK)
+    {
+        return NGX_OK;
+    }
+
+    bmcf = ngx_http_get_module_main_conf(r, ngx_http_bedrud_module);
+
+    if (bmcf->trusted_origins) {
+        o = bmcf->trusted_origins->elts;
+
+        for (i = 0; i < bmcf->trusted_origins->nelts; i++) {
+            if (origin.len == o[i].len
+                && ngx_strncasecmp(origin.data, o[i].data, origin.len) == 0)
+            {
+                return NGX_OK;
+            }
+        }
+    }
+
+    return NGX_DECLINED;
+}
+
+
+/* A request header by name: how many there are, the first one's value. */
+
+static ngx_uint_t
+ngx_http_bedrud_header_in(ngx_http_request_t *r, const char *name,
+    ngx_str_t *value)
+{
+    size_t            len;
+    ngx_uint_t        i, n;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    len = ngx_strlen(name);
+    n = 0;
+
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len == len
+            && ngx_strncasecmp(h[i].key.data, (u_char *) name, len) == 0)
+        {
+            if (n++ == 0) {
+                *value = h[i].value;
+            }
+        }
+    }
+
+    return n;
 }
 
 
@@ -520,8 +635,25 @@ ngx_http_bedrud_body_handler(ngx_http_request_t *r)
     if (rc == NGX_OK && ctx->route->raw) {
         /* checked (a signature) before it is parsed */
         ctx->raw = raw;
-        ctx->route->handler(r, ctx);
+        ngx_http_bedrud_run(r, ctx);
         return;
+    }
+
+    /*
+     * The content type must be JSON's, exactly: a browser sends other
+     * types cross-site without asking the server first (CORS).  (A raw
+     * route, LiveKit's webhook, checks its signature instead.)
+     */
+
+    if (rc == NGX_OK
+        && (r->headers_in.content_type == NULL
+            || ngx_http_bedrud_json_media_type(
+                                       &r->headers_in.content_type->value)
+               != NGX_OK))
+    {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "bedrud: request body is not declared as JSON");
+        rc = NGX_DECLINED;
     }
 
     if (rc == NGX_OK) {
@@ -550,7 +682,7 @@ ngx_http_bedrud_body_handler(ngx_http_request_t *r)
         ctx->body_error = 1;
     }
 
-    ctx->route->handler(r, ctx);
+    ngx_http_bedrud_run(r, ctx);
 }
 
 
@@ -634,27 +766,13 @@ ngx_int_t
 ngx_http_bedrud_body_json(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
     ngx_str_t *raw)
 {
-    u_char        *p;
+    u_char        *p, *copy;
     size_t         len;
     json_t        *json;
     json_error_t   err;
 
     p = raw->data;
     len = raw->len;
-
-    /* like Bedrud's body parser: the content type must say JSON */
-
-    if (r->headers_in.content_type == NULL
-        || ngx_strlcasestrn(r->headers_in.content_type->value.data,
-                            r->headers_in.content_type->value.data
-                            + r->headers_in.content_type->value.len,
-                            (u_char *) "json", 4 - 1)
-           == NULL)
-    {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "bedrud: request body is not declared as JSON");
-        return NGX_DECLINED;
-    }
 
     if (len == 0 || ngx_strlchr(p, p + len, '\0') != NULL
         || ngx_http_bedrud_json_depth_ok(p, len, NGX_HTTP_BEDRUD_JSON_DEPTH)
@@ -669,6 +787,25 @@ ngx_http_bedrud_body_json(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
 
     json = json_loadb((const char *) p, len,
                       JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &err);
+
+    if (json == NULL
+        && (json_error_code(&err) == json_error_numeric_overflow
+            || json_error_code(&err) == json_error_null_byte_in_key))
+    {
+        /* Go skips unknown keys unread: whatever they hold, or are */
+
+        copy = ngx_pnalloc(r->pool, len);
+        if (copy == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_memcpy(copy, p, len);
+
+        if (ngx_http_bedrud_json_tame(copy, len)) {
+            json = json_loadb((const char *) copy, len,
+                              JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &err);
+        }
+    }
 
     if (json == NULL) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
@@ -694,7 +831,9 @@ ngx_http_bedrud_body_json(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
 
 /*
  * An optionally signed decimal query argument; absent or empty gives the
- * default.  Nine digits at most keep page * limit far from overflow.
+ * default, anything but digits NGX_ERROR.  Any number of digits is read,
+ * the value clamped to +-10^9: the callers' ranges are far inside, and
+ * page * limit stays far from overflow.
  */
 
 ngx_int_t
@@ -721,7 +860,7 @@ ngx_http_bedrud_arg_int(ngx_http_request_t *r, const char *name,
         p++;
     }
 
-    if (p == last || last - p > NGX_HTTP_BEDRUD_QUERY_DIGITS) {
+    if (p == last) {
         return NGX_ERROR;
     }
 
@@ -730,7 +869,9 @@ ngx_http_bedrud_arg_int(ngx_http_request_t *r, const char *name,
             return NGX_ERROR;
         }
 
-        n = n * 10 + (*p - '0');
+        if (n < NGX_HTTP_BEDRUD_QUERY_MAX) {
+            n = ngx_min(n * 10 + (*p - '0'), NGX_HTTP_BEDRUD_QUERY_MAX);
+        }
     }
 
     *value = neg ? -n : n;

@@ -186,6 +186,9 @@ ngx_http_bedrud_jwt_issue(ngx_pool_t *pool, ngx_str_t *secret,
         || json_object_set_new(grants, "sub",
                                ngx_http_bedrud_jwt_stringn(&claims->user_id))
            != 0
+        || json_object_set_new(grants, "ver",
+                               json_integer((json_int_t) claims->version))
+           != 0
         || json_object_set_new(grants, "iat", json_integer(now)) != 0
         || json_object_set_new(grants, "nbf", json_integer(now)) != 0
         || json_object_set_new(grants, "exp", json_integer(now + ttl)) != 0)
@@ -694,7 +697,7 @@ static ngx_int_t
 ngx_http_bedrud_jwt_claims(ngx_pool_t *pool, json_t *payload,
     ngx_uint_t type, time_t now, ngx_http_bedrud_claims_t *claims)
 {
-    time_t                      nbf;
+    time_t                      nbf, ver;
     json_t                     *aud;
     ngx_int_t                   rc;
     ngx_str_t                   sub, *value;
@@ -758,6 +761,14 @@ ngx_http_bedrud_jwt_claims(ngx_pool_t *pool, json_t *payload,
     if (ngx_http_bedrud_jwt_time(payload, "iat", 1, &claims->iat) != NGX_OK) {
         return NGX_DECLINED;
     }
+
+    /* the user's token version: tokens from before it existed have none */
+
+    if (ngx_http_bedrud_jwt_time(payload, "ver", 0, &ver) != NGX_OK) {
+        return NGX_DECLINED;
+    }
+
+    claims->version = (uint64_t) ver;
 
     for (f = ngx_http_bedrud_jwt_strings; f->name; f++) {
         value = (ngx_str_t *) ((u_char *) claims + f->offset);

@@ -39,7 +39,8 @@ static ngx_http_bedrud_key_name_t  ngx_http_bedrud_key_names[] = {
     { ngx_string("bedrud:room:{"), ngx_string("}:mods") },
     { ngx_string("bedrud:room:{"), ngx_string("}:presence") },
     { ngx_string("bedrud:roomname:"), ngx_null_string },
-    { ngx_string("bedrud:lkevent:"), ngx_null_string }
+    { ngx_string("bedrud:lkevent:"), ngx_null_string },
+    { ngx_string("bedrud:loginfail:"), ngx_null_string }
 };
 
 
@@ -198,4 +199,50 @@ ngx_http_bedrud_settings_cmd(ngx_http_bedrud_cmd_t *cmd, ngx_str_t *argv,
 
     cmd->argc = 2 + n;
     cmd->argv = argv;
+}
+
+
+/*
+ * The revocation log's entry for "the access tokens of user <uid> before
+ * version <ver> are stale": "u:<uid>:<ver>" (tokens_stale() in
+ * redis/admin.lua), into buf[NGX_HTTP_BEDRUD_STALE_ID_LEN].  A token of
+ * version v is stale once the entry of v + 1 exists.
+ */
+
+ngx_int_t
+ngx_http_bedrud_stale_id(ngx_str_t *uid, uint64_t ver, u_char *buf,
+    ngx_str_t *id)
+{
+    u_char  *p, *q, *last, ch;
+
+    if (uid->len == 0
+        || uid->len > NGX_HTTP_BEDRUD_STALE_ID_LEN - sizeof("u::") + 1
+                      - NGX_INT64_LEN)
+    {
+        return NGX_DECLINED;
+    }
+
+    p = ngx_cpymem(buf, "u:", 2);
+    p = ngx_cpymem(p, uid->data, uid->len);
+    *p++ = ':';
+
+    /* the digits, backwards, then turned around */
+
+    last = p;
+
+    do {
+        *last++ = (u_char) ('0' + ver % 10);
+        ver /= 10;
+    } while (ver);
+
+    for (q = last - 1; p < q; p++, q--) {
+        ch = *p;
+        *p = *q;
+        *q = ch;
+    }
+
+    id->data = buf;
+    id->len = last - buf;
+
+    return NGX_OK;
 }

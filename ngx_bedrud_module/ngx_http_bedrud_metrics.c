@@ -356,20 +356,50 @@ ngx_http_bedrud_metrics_events(ngx_http_bedrud_metrics_t *m,
                      m->events[NGX_HTTP_BEDRUD_E2EE_REMOVED],
                      m->events[NGX_HTTP_BEDRUD_BANNED_REMOVED]);
 
+    p = ngx_slprintf(p, last,
+                     "# HELP bedrud_denylist_entries "
+                     "Revoked tokens mirrored in the shared zone.\n"
+                     "# TYPE bedrud_denylist_entries gauge\n"
+                     "bedrud_denylist_entries %uA\n"
+                     "# HELP bedrud_denylist_capacity "
+                     "Revoked tokens the shared zone holds at most "
+                     "(three quarters of it).\n"
+                     "# TYPE bedrud_denylist_capacity gauge\n"
+                     "bedrud_denylist_capacity %ui\n"
+                     "# HELP bedrud_denylist_dropped_total "
+                     "Revocations evicted from the zone, or not stored, "
+                     "because it was full (Redis still has them).\n"
+                     "# TYPE bedrud_denylist_dropped_total counter\n"
+                     "bedrud_denylist_dropped_total %uA\n"
+                     "# HELP bedrud_denylist_in_redis "
+                     "1 while tokens the zone does not name are checked "
+                     "in Redis (revocations were evicted).\n"
+                     "# TYPE bedrud_denylist_in_redis gauge\n"
+                     "bedrud_denylist_in_redis %ui\n"
+                     "# HELP bedrud_revocation_redis_checks_total "
+                     "Tokens checked in Redis because the zone was "
+                     "full.\n"
+                     "# TYPE bedrud_revocation_redis_checks_total counter\n"
+                     "bedrud_revocation_redis_checks_total %uA\n",
+                     stats->deny_entries, stats->deny_max, m->deny_dropped,
+                     stats->lossy,
+                     m->events[NGX_HTTP_BEDRUD_REVOKED_CHECKED]);
+
     return ngx_slprintf(p, last,
-                        "# HELP bedrud_denylist_entries "
-                        "Revoked tokens mirrored in the shared zone.\n"
-                        "# TYPE bedrud_denylist_entries gauge\n"
-                        "bedrud_denylist_entries %uA\n"
-                        "# HELP bedrud_denylist_dropped_total "
-                        "Revocations not mirrored because the zone was "
-                        "full.\n"
-                        "# TYPE bedrud_denylist_dropped_total counter\n"
-                        "bedrud_denylist_dropped_total %uA\n"
                         "# HELP bedrud_rate_limit_entries "
                         "Rate limit windows kept in the shared zone.\n"
                         "# TYPE bedrud_rate_limit_entries gauge\n"
                         "bedrud_rate_limit_entries %uA\n"
+                        "# HELP bedrud_rate_limit_evicted_total "
+                        "Rate limit windows of the clients seen least "
+                        "recently, dropped because the zone was full.\n"
+                        "# TYPE bedrud_rate_limit_evicted_total counter\n"
+                        "bedrud_rate_limit_evicted_total %uA\n"
+                        "# HELP bedrud_rate_limit_refused_total "
+                        "Requests refused because the zone had no room "
+                        "to count them.\n"
+                        "# TYPE bedrud_rate_limit_refused_total counter\n"
+                        "bedrud_rate_limit_refused_total %uA\n"
                         "# HELP bedrud_zone_pages_free "
                         "Free pages in the shared zone.\n"
                         "# TYPE bedrud_zone_pages_free gauge\n"
@@ -378,7 +408,8 @@ ngx_http_bedrud_metrics_events(ngx_http_bedrud_metrics_t *m,
                         "Size of the shared zone.\n"
                         "# TYPE bedrud_zone_size_bytes gauge\n"
                         "bedrud_zone_size_bytes %uz\n",
-                        stats->deny_entries, m->deny_dropped,
-                        stats->limit_entries, stats->pages_free,
-                        stats->size);
+                        stats->limit_entries,
+                        m->events[NGX_HTTP_BEDRUD_LIMIT_EVICTED],
+                        m->events[NGX_HTTP_BEDRUD_LIMIT_REFUSED],
+                        stats->pages_free, stats->size);
 }

@@ -36,6 +36,8 @@ static ngx_int_t ngx_http_bedrud_authenticate(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 static ngx_int_t ngx_http_bedrud_token_verify(ngx_http_request_t *r,
     ngx_str_t *token, ngx_str_t *secret, ngx_http_bedrud_claims_t *claims);
+static ngx_int_t ngx_http_bedrud_token_revoked(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
 
 static char *ngx_http_bedrud_api(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
@@ -58,6 +60,8 @@ static char *ngx_http_bedrud_functions(ngx_conf_t *cf, ngx_command_t *cmd,
 static char *ngx_http_bedrud_scrypt(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_bedrud_limit(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_bedrud_origins(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_int_t ngx_http_bedrud_read_file(ngx_conf_t *cf, ngx_str_t *name,
     ngx_str_t *content, size_t max);
@@ -128,11 +132,25 @@ static ngx_command_t  ngx_http_bedrud_commands[] = {
       offsetof(ngx_http_bedrud_main_conf_t, refresh_ttl),
       NULL },
 
+    { ngx_string("bedrud_refresh_grace"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_bedrud_main_conf_t, refresh_grace),
+      NULL },
+
     { ngx_string("bedrud_cookie_secure"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_FLAG,
       ngx_conf_set_flag_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_bedrud_main_conf_t, cookie_secure),
+      NULL },
+
+    { ngx_string("bedrud_trusted_origins"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
+      ngx_http_bedrud_origins,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
       NULL },
 
     { ngx_string("bedrud_cookie_domain"),
@@ -344,6 +362,7 @@ ngx_http_bedrud_create_main_conf(ngx_conf_t *cf)
     bmcf->redis_wait = NGX_CONF_UNSET_UINT;
     bmcf->access_ttl = NGX_CONF_UNSET;
     bmcf->refresh_ttl = NGX_CONF_UNSET;
+    bmcf->refresh_grace = NGX_CONF_UNSET;
     bmcf->cookie_secure = NGX_CONF_UNSET;
     bmcf->body_limit = NGX_CONF_UNSET_SIZE;
     bmcf->upload_max = NGX_CONF_UNSET;
@@ -381,6 +400,9 @@ ngx_http_bedrud_init_main_conf(ngx_conf_t *cf, void *conf)
     /* Bedrud's web client refreshes on 401, so short access tokens work */
     ngx_conf_init_value(bmcf->access_ttl, 3600);
     ngx_conf_init_value(bmcf->refresh_ttl, 7 * 86400);
+
+    /* two tabs refreshing at once must not end the session */
+    ngx_conf_init_value(bmcf->refresh_grace, 30);
     ngx_conf_init_value(bmcf->cookie_secure, 0);
     ngx_conf_init_size_value(bmcf->body_limit, 64 * 1024);
 
@@ -414,6 +436,12 @@ ngx_http_bedrud_init_main_conf(ngx_conf_t *cf, void *conf)
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "bedrud_access_token_ttl must be at least 60s and "
                            "not longer than bedrud_refresh_token_ttl");
+        return NGX_CONF_ERROR;
+    }
+
+    if (bmcf->refresh_grace > 600) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "bedrud_refresh_grace must be at most 10m");
         return NGX_CONF_ERROR;
     }
 
@@ -592,6 +620,14 @@ ngx_http_bedrud_init_module(ngx_cycle_t *cycle)
 static ngx_int_t
 ngx_http_bedrud_init_process(ngx_cycle_t *cycle)
 {
+    /*
+     * A worker inherits the master's cached clock, which is stale by the
+     * time the master took to load the configuration: timers started
+     * from it (the Redis connect deadline) would fire that much early.
+     */
+
+    ngx_time_update();
+
     if (ngx_http_bedrud_token_cache_init(cycle) != NGX_OK
         || ngx_http_bedrud_sentinel_init_process(cycle) != NGX_OK
         || ngx_http_bedrud_redis_init_process(cycle) != NGX_OK
@@ -666,9 +702,22 @@ ngx_http_bedrud_handler(ngx_http_request_t *r)
 
     ctx->route = route;
 
-    if (route->limit != NGX_HTTP_BEDRUD_LIMIT_NONE
-        && ngx_http_bedrud_shm_limit(r, route->limit, &retry) == NGX_BUSY)
-    {
+    rc = (route->limit == NGX_HTTP_BEDRUD_LIMIT_NONE)
+         ? NGX_OK : ngx_http_bedrud_shm_limit(r, route->limit, &retry);
+
+    if (rc == NGX_ERROR) {
+        /* no room to count: refused rather than unlimited */
+        ngx_str_set(&v, "1");
+
+        if (ngx_http_bedrud_add_header(r, "Retry-After", &v) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return ngx_http_bedrud_early(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                     "service unavailable");
+    }
+
+    if (rc == NGX_BUSY) {
         v.data = buf;
         v.len = ngx_sprintf(buf, "%T", retry) - buf;
 
@@ -687,6 +736,18 @@ ngx_http_bedrud_handler(ngx_http_request_t *r)
         rc = ngx_http_bedrud_authenticate(r, ctx);
         if (rc != NGX_OK) {
             return rc;
+        }
+
+        /* a cookie changes nothing for another site (CSRF) */
+
+        if (ctx->cookie && !(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))
+            && ngx_http_bedrud_same_origin(r) != NGX_OK)
+        {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "bedrud: cross-site request with a cookie "
+                          "refused");
+            return ngx_http_bedrud_early(r, NGX_HTTP_FORBIDDEN,
+                                         "cross-site request refused");
         }
     }
 
@@ -708,9 +769,27 @@ ngx_http_bedrud_handler(ngx_http_request_t *r)
 
     r->main->count++;
 
-    route->handler(r, ctx);
+    ngx_http_bedrud_run(r, ctx);
 
     return NGX_DONE;
+}
+
+
+/*
+ * Runs the route's handler, once its body is read; first, when the zone
+ * could not vouch for the access token, Redis checks it.
+ */
+
+void
+ngx_http_bedrud_run(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
+{
+    if (ctx->recheck) {
+        ctx->recheck = 0;
+        ngx_http_bedrud_revlog_check(r, ctx);
+        return;
+    }
+
+    ctx->route->handler(r, ctx);
 }
 
 
@@ -783,6 +862,7 @@ ngx_http_bedrud_authenticate(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 
     if (rc == NGX_DECLINED) {
         rc = ngx_http_bedrud_get_cookie(r, "access_token", &ctx->token);
+        ctx->cookie = 1;
     }
 
     if (rc != NGX_OK) {
@@ -799,12 +879,8 @@ ngx_http_bedrud_authenticate(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (rc == NGX_OK && ngx_http_bedrud_shm_revoked(&ctx->claims.fam)
-                        == NGX_OK)
-    {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "bedrud: revoked token used");
-        rc = NGX_DECLINED;
+    if (rc == NGX_OK) {
+        rc = ngx_http_bedrud_token_revoked(r, ctx);
     }
 
     if (rc != NGX_OK) {
@@ -820,6 +896,53 @@ ngx_http_bedrud_authenticate(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
         return ngx_http_bedrud_early(r, NGX_HTTP_FORBIDDEN,
                                      "Insufficient access rights");
     }
+
+    return NGX_OK;
+}
+
+
+/*
+ * A valid token's session ended (logout, ...) or its version is older
+ * than the user's (a role change): NGX_DECLINED.  When the zone cannot
+ * tell (revocations were evicted from it), Redis will: ctx->recheck.
+ */
+
+static ngx_int_t
+ngx_http_bedrud_token_revoked(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx)
+{
+    ngx_int_t  rc;
+    ngx_str_t  id;
+    u_char     buf[NGX_HTTP_BEDRUD_STALE_ID_LEN];
+
+    rc = ngx_http_bedrud_shm_revoked(&ctx->claims.fam);
+
+    if (rc == NGX_OK) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "bedrud: revoked token used");
+        return NGX_DECLINED;
+    }
+
+    ctx->recheck = (rc == NGX_AGAIN);
+
+    /* older than a role or status change: the client refreshes */
+
+    if (ngx_http_bedrud_stale_id(&ctx->claims.user_id,
+                                 ctx->claims.version + 1, buf, &id)
+        != NGX_OK)
+    {
+        return NGX_DECLINED;
+    }
+
+    rc = ngx_http_bedrud_shm_revoked(&id);
+
+    if (rc == NGX_OK) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "bedrud: stale token used");
+        return NGX_DECLINED;
+    }
+
+    ctx->recheck |= (rc == NGX_AGAIN);
 
     return NGX_OK;
 }
@@ -1506,6 +1629,68 @@ ngx_http_bedrud_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     bmcf->limits[cls].limit = n;
     bmcf->limits[cls].window = window;
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * bedrud_trusted_origins https://meet.example.com ...;  origins, besides
+ * the request's own (its scheme and Host), whose pages may change things
+ * with the cookies: "scheme://host[:port]", nothing after.
+ */
+
+static char *
+ngx_http_bedrud_origins(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_bedrud_main_conf_t *bmcf = conf;
+
+    ngx_str_t   *value, *o, scheme, host;
+    ngx_uint_t   i;
+
+    if (bmcf->trusted_origins) {
+        return "is duplicate";
+    }
+
+    bmcf->trusted_origins = ngx_array_create(cf->pool, cf->args->nelts - 1,
+                                             sizeof(ngx_str_t));
+    if (bmcf->trusted_origins == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        if (ngx_strncasecmp(value[i].data, (u_char *) "https://", 8) == 0) {
+            ngx_str_set(&scheme, "https");
+
+        } else {
+            ngx_str_set(&scheme, "http");
+        }
+
+        host.data = value[i].data + scheme.len + 3;
+        host.len = value[i].len - ngx_min(value[i].len, scheme.len + 3);
+
+        /* it must name itself: scheme, host, port, nothing else */
+
+        if (host.len == 0
+            || ngx_http_bedrud_origin_match(&value[i], &scheme, &host)
+               != NGX_OK)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid origin \"%V\" (scheme://host[:port], "
+                               "as browsers send it)", &value[i]);
+            return NGX_CONF_ERROR;
+        }
+
+        o = ngx_array_push(bmcf->trusted_origins);
+        if (o == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        *o = value[i];
+    }
 
     return NGX_CONF_OK;
 }

@@ -93,8 +93,10 @@ typedef struct {
     ngx_str_t                   jwt_secret;     /* from a file */
     time_t                      access_ttl;
     time_t                      refresh_ttl;
+    time_t                      refresh_grace;
     ngx_str_t                   cookie_domain;
     ngx_flag_t                  cookie_secure;
+    ngx_array_t                *trusted_origins; /* ngx_str_t, or NULL */
 
     /* passwords */
     ngx_http_bedrud_scrypt_t    scrypt;
@@ -146,6 +148,8 @@ typedef struct {
     ngx_str_t                   fam;       /* login session (token family) */
     time_t                      iat;
     time_t                      exp;
+    uint64_t                    version;   /* "ver": the user's token
+                                              version at issue */
     unsigned                    superadmin:1;
 } ngx_http_bedrud_claims_t;
 
@@ -207,6 +211,9 @@ struct ngx_http_bedrud_ctx_s {
 
     ngx_msec_t                  start;
     unsigned                    done:1;
+    unsigned                    recheck:1; /* the zone could not vouch for
+                                              the token: ask Redis */
+    unsigned                    cookie:1;  /* the token came in a cookie */
 };
 
 
@@ -218,6 +225,10 @@ typedef struct {
 
 
 extern ngx_module_t  ngx_http_bedrud_module;
+
+
+/* ngx_http_bedrud_module.c: the pipeline */
+void ngx_http_bedrud_run(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx);
 
 
 /* ngx_http_bedrud_router.c */
@@ -248,6 +259,7 @@ ngx_int_t ngx_http_bedrud_set_cookie(ngx_http_request_t *r,
     const char *name, ngx_str_t *value, time_t max_age);
 ngx_int_t ngx_http_bedrud_get_cookie(ngx_http_request_t *r,
     const char *name, ngx_str_t *value);
+ngx_int_t ngx_http_bedrud_same_origin(ngx_http_request_t *r);
 ngx_int_t ngx_http_bedrud_read_body(ngx_http_request_t *r);
 /* a raw body as the JSON object ctx->body: NGX_OK, NGX_DECLINED (bad) */
 ngx_int_t ngx_http_bedrud_body_json(ngx_http_request_t *r,
@@ -331,6 +343,10 @@ ngx_int_t ngx_http_bedrud_revlog_init_process(ngx_cycle_t *cycle);
 void ngx_http_bedrud_revlog_exit_process(ngx_cycle_t *cycle);
 ngx_uint_t ngx_http_bedrud_revlog_revoke(ngx_http_bedrud_reply_t *reply,
     ngx_uint_t from, time_t exp);
+void ngx_http_bedrud_revlog_stale(ngx_str_t *uid,
+    ngx_http_bedrud_reply_t *reply, time_t exp);
+void ngx_http_bedrud_revlog_check(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
 
 
 
@@ -380,9 +396,13 @@ void ngx_http_bedrud_livekit_failed(ngx_http_request_t *r,
 
 /* ngx_http_bedrud_shm.c: the shared zone, rate limits, the denylist */
 char *ngx_http_bedrud_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
-/* NGX_BUSY over the limit: *retry_after is when the window resets */
+/*
+ * NGX_BUSY over the limit: *retry_after is when the window resets;
+ * NGX_ERROR: the zone has no room to count, the request is refused
+ */
 ngx_int_t ngx_http_bedrud_shm_limit(ngx_http_request_t *r,
     ngx_uint_t cls, time_t *retry_after);
+/* NGX_OK: revoked; NGX_DECLINED: not; NGX_AGAIN: unknown, ask Redis */
 ngx_int_t ngx_http_bedrud_shm_revoked(ngx_str_t *id);
 void ngx_http_bedrud_shm_revoke(ngx_str_t *id, time_t exp);
 
@@ -390,8 +410,10 @@ void ngx_http_bedrud_shm_revoke(ngx_str_t *id, time_t exp);
 typedef struct {
     ngx_atomic_uint_t           deny_entries;
     ngx_atomic_uint_t           limit_entries;
+    ngx_uint_t                  deny_max;
     ngx_uint_t                  pages_free;
     size_t                      size;
+    ngx_uint_t                  lossy;     /* revocations evicted live */
 } ngx_http_bedrud_shm_stats_t;
 
 ngx_int_t ngx_http_bedrud_shm_stats(ngx_http_bedrud_shm_stats_t *stats);
@@ -402,7 +424,7 @@ ngx_int_t ngx_http_bedrud_shm_stats(ngx_http_bedrud_shm_stats_t *stats);
 #define NGX_HTTP_BEDRUD_METRICS_CODES    5     /* 2xx, 3xx, 4xx, 5xx, other */
 #define NGX_HTTP_BEDRUD_METRICS_STATUSES 4     /* 401, 403, 429, 503 */
 #define NGX_HTTP_BEDRUD_METRICS_BUCKETS  12    /* the last one is +Inf */
-#define NGX_HTTP_BEDRUD_METRICS_EVENTS   6
+#define NGX_HTTP_BEDRUD_METRICS_EVENTS   11
 
 /* in the zone: a new field changes NGX_HTTP_BEDRUD_SHM_VERSION */
 typedef struct {
@@ -431,6 +453,9 @@ ngx_int_t ngx_http_bedrud_metrics_handler(ngx_http_request_t *r);
 #define NGX_HTTP_BEDRUD_BANNED_REMOVED   5
 #define NGX_HTTP_BEDRUD_RATE_LIMITED     6
 #define NGX_HTTP_BEDRUD_DENY_DROPPED     7
+#define NGX_HTTP_BEDRUD_LIMIT_EVICTED    8
+#define NGX_HTTP_BEDRUD_LIMIT_REFUSED    9
+#define NGX_HTTP_BEDRUD_REVOKED_CHECKED  10
 
 
 /* ngx_http_bedrud_password.c */
@@ -491,16 +516,26 @@ ngx_int_t ngx_http_bedrud_has_ctl(const u_char *p, size_t len);
 ngx_int_t ngx_http_bedrud_email_valid(const u_char *p, size_t len);
 ngx_int_t ngx_http_bedrud_json_depth_ok(const u_char *p, size_t len,
     ngx_uint_t max);
+ngx_uint_t ngx_http_bedrud_json_tame(u_char *p, size_t len);
+ngx_int_t ngx_http_bedrud_json_media_type(ngx_str_t *type);
+/* "scheme" is "http" or "https"; "host" a Host header's value */
+ngx_int_t ngx_http_bedrud_origin_match(ngx_str_t *origin, ngx_str_t *scheme,
+    ngx_str_t *host);
 ngx_int_t ngx_http_bedrud_uuid_valid(ngx_str_t *id);
 /* the error text for a bad room name (Bedrud's), or NULL */
 const char *ngx_http_bedrud_room_name_error(ngx_str_t *name);
-/* the error text for a bad guest name, or NULL; the length comes last */
-const char *ngx_http_bedrud_guest_name_error(ngx_str_t *name);
+/* a display name: NGX_HTTP_BEDRUD_NAME_OK, _LONG or _INVALID */
+ngx_uint_t ngx_http_bedrud_display_name(ngx_str_t *name);
 ngx_int_t ngx_http_bedrud_identity_valid(ngx_str_t *id);
 /* a user or room id that can be a key of ours (OAuth ids too) */
 ngx_int_t ngx_http_bedrud_id_valid(ngx_str_t *id);
 /* a role: 1..32 bytes of [a-z0-9_-] */
 ngx_int_t ngx_http_bedrud_role_valid(const char *role, size_t len);
+
+
+#define NGX_HTTP_BEDRUD_NAME_OK          0
+#define NGX_HTTP_BEDRUD_NAME_LONG        1
+#define NGX_HTTP_BEDRUD_NAME_INVALID     2
 
 
 /* ngx_http_bedrud_string.c: text we write or trim; no request state */
@@ -530,6 +565,8 @@ ngx_int_t ngx_http_bedrud_key(ngx_pool_t *pool, ngx_uint_t kind,
     ngx_str_t *id, ngx_str_t *key);
 ngx_int_t ngx_http_bedrud_session_key(ngx_pool_t *pool, ngx_str_t *uid,
     ngx_str_t *fam, ngx_str_t *key);
+ngx_int_t ngx_http_bedrud_stale_id(ngx_str_t *uid, uint64_t ver, u_char *buf,
+    ngx_str_t *id);
 ngx_int_t ngx_http_bedrud_num(ngx_pool_t *pool, int64_t n, ngx_str_t *s);
 void ngx_http_bedrud_bit(ngx_str_t *s, ngx_uint_t on);
 ngx_int_t ngx_http_bedrud_now_stamp(ngx_pool_t *pool, ngx_str_t *s);
@@ -554,6 +591,7 @@ extern ngx_str_t  ngx_http_bedrud_settings[];
 #define NGX_HTTP_BEDRUD_KEY_ROOM_PRESENCE   13  /* bedrud:room:{<>}:presence */
 #define NGX_HTTP_BEDRUD_KEY_ROOM_NAME       14  /* bedrud:roomname:<> */
 #define NGX_HTTP_BEDRUD_KEY_LK_EVENT        15  /* bedrud:lkevent:<> */
+#define NGX_HTTP_BEDRUD_KEY_LOGINFAIL       16  /* bedrud:loginfail:<> */
 
 /* keys of their own */
 #define NGX_HTTP_BEDRUD_SETTINGS_KEY     "bedrud:settings"
@@ -562,6 +600,10 @@ extern ngx_str_t  ngx_http_bedrud_settings[];
 #define NGX_HTTP_BEDRUD_INVITES_KEY      "bedrud:invites"
 #define NGX_HTTP_BEDRUD_REVLOG_KEY       "bedrud:revlog"
 #define NGX_HTTP_BEDRUD_LIVE_KEY         "bedrud:live"
+#define NGX_HTTP_BEDRUD_SUPERADMINS_KEY  "bedrud:superadmins"
+
+/* "u:<user id>:<version>", a user id being 64 bytes at most */
+#define NGX_HTTP_BEDRUD_STALE_ID_LEN     96
 
 /* bedrud:settings' switches: registration, invite only, passkeys */
 #define NGX_HTTP_BEDRUD_SETTINGS_N       3
@@ -599,6 +641,7 @@ typedef struct {
     ngx_str_t                   created;
     ngx_str_t                   updated;
     ngx_str_t                   prefs;
+    uint64_t                    version;   /* "tokv", 0 when absent */
     ngx_flag_t                  active;
 } ngx_http_bedrud_user_t;
 

@@ -56,6 +56,8 @@ static ngx_int_t ngx_http_bedrud_scrypt_params(
     ngx_http_bedrud_scrypt_t *params);
 static ngx_int_t ngx_http_bedrud_scrypt(ngx_http_bedrud_scrypt_t *params,
     const u_char *pw, size_t len, const u_char *salt, u_char *key);
+static u_char *ngx_http_bedrud_phc_write(u_char *p,
+    ngx_http_bedrud_scrypt_t *params, const u_char *salt, const u_char *key);
 static u_char *ngx_http_bedrud_phc_number(u_char *p, ngx_uint_t n);
 static ngx_int_t ngx_http_bedrud_phc_parse(const u_char *p, size_t len,
     ngx_http_bedrud_phc_t *phc);
@@ -103,7 +105,6 @@ ngx_int_t
 ngx_http_bedrud_scrypt_hash(ngx_http_bedrud_scrypt_t *params,
     const u_char *pw, size_t len, u_char *out, size_t *outlen)
 {
-    u_char     *p;
     ngx_int_t   rc;
     u_char      salt[NGX_HTTP_BEDRUD_SCRYPT_SALT];
     u_char      key[NGX_HTTP_BEDRUD_SCRYPT_KEY];
@@ -123,21 +124,7 @@ ngx_http_bedrud_scrypt_hash(ngx_http_bedrud_scrypt_t *params,
         return rc;
     }
 
-    /* "ln=22,r=32,p=16" at most: 90 bytes in all, within PHC_MAX */
-
-    p = ngx_cpymem(out, "$scrypt$ln=", sizeof("$scrypt$ln=") - 1);
-    p = ngx_http_bedrud_phc_number(p, params->ln);
-    p = ngx_cpymem(p, ",r=", 3);
-    p = ngx_http_bedrud_phc_number(p, params->r);
-    p = ngx_cpymem(p, ",p=", 3);
-    p = ngx_http_bedrud_phc_number(p, params->p);
-
-    *p++ = '$';
-    p = ngx_http_bedrud_base64_encode(p, salt, sizeof(salt), 0);
-    *p++ = '$';
-    p = ngx_http_bedrud_base64_encode(p, key, sizeof(key), 0);
-
-    *outlen = p - out;
+    *outlen = ngx_http_bedrud_phc_write(out, params, salt, key) - out;
 
     OPENSSL_cleanse(key, sizeof(key));
 
@@ -194,6 +181,28 @@ ngx_http_bedrud_scrypt_verify(const u_char *pw, size_t len,
     }
 
     return rc;
+}
+
+
+/* "$scrypt$ln=N,r=N,p=N$<salt>$<key>": 90 bytes at most, within PHC_MAX */
+
+static u_char *
+ngx_http_bedrud_phc_write(u_char *p, ngx_http_bedrud_scrypt_t *params,
+    const u_char *salt, const u_char *key)
+{
+    p = ngx_cpymem(p, "$scrypt$ln=", sizeof("$scrypt$ln=") - 1);
+    p = ngx_http_bedrud_phc_number(p, params->ln);
+    p = ngx_cpymem(p, ",r=", 3);
+    p = ngx_http_bedrud_phc_number(p, params->r);
+    p = ngx_cpymem(p, ",p=", 3);
+    p = ngx_http_bedrud_phc_number(p, params->p);
+
+    *p++ = '$';
+    p = ngx_http_bedrud_base64_encode(p, salt, NGX_HTTP_BEDRUD_SCRYPT_SALT, 0);
+    *p++ = '$';
+
+    return ngx_http_bedrud_base64_encode(p, key, NGX_HTTP_BEDRUD_SCRYPT_KEY,
+                                         0);
 }
 
 
@@ -391,10 +400,9 @@ ngx_int_t
 ngx_http_bedrud_password_init_conf(ngx_conf_t *cf,
     ngx_http_bedrud_main_conf_t *bmcf)
 {
-    u_char     *phc;
-    size_t      len;
+    u_char     *phc, *last;
     ngx_str_t  *name;
-    u_char      pw[32];
+    u_char      raw[NGX_HTTP_BEDRUD_SCRYPT_SALT + NGX_HTTP_BEDRUD_SCRYPT_KEY];
 
     ngx_conf_init_uint_value(bmcf->scrypt.ln, 17);
     ngx_conf_init_uint_value(bmcf->scrypt.r, 8);
@@ -425,13 +433,15 @@ ngx_http_bedrud_password_init_conf(ngx_conf_t *cf,
     }
 
     /*
-     * A hash of a random password with the configured parameters: login
-     * verifies against it when the user does not exist, so that unknown
-     * emails cost the same time as wrong passwords.  This takes as long
-     * as one login, once per configuration load.
+     * Login verifies unknown users against this "hash", so that unknown
+     * emails cost the same time as wrong passwords: the configured
+     * parameters, a random salt and a random key.  Verifying it is a full
+     * scrypt run that can never match; making it costs nothing, so a
+     * configuration load (a reload, "nginx -s reload" itself) does no
+     * hashing.
      */
 
-    if (RAND_bytes(pw, sizeof(pw)) != 1) {
+    if (RAND_bytes(raw, sizeof(raw)) != 1) {
         ERR_clear_error();
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "RAND_bytes() failed");
         return NGX_ERROR;
@@ -442,19 +452,11 @@ ngx_http_bedrud_password_init_conf(ngx_conf_t *cf,
         return NGX_ERROR;
     }
 
-    if (ngx_http_bedrud_scrypt_hash(&bmcf->scrypt, pw, sizeof(pw), phc, &len)
-        != NGX_OK)
-    {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "scrypt hashing failed (ln=%ui r=%ui p=%ui)",
-                           bmcf->scrypt.ln, bmcf->scrypt.r, bmcf->scrypt.p);
-        return NGX_ERROR;
-    }
-
-    OPENSSL_cleanse(pw, sizeof(pw));
+    last = ngx_http_bedrud_phc_write(phc, &bmcf->scrypt, raw,
+                                     raw + NGX_HTTP_BEDRUD_SCRYPT_SALT);
 
     bmcf->dummy_hash.data = phc;
-    bmcf->dummy_hash.len = len;
+    bmcf->dummy_hash.len = last - phc;
 
     return NGX_OK;
 }

@@ -4,7 +4,9 @@
  *
  * The revocation log mirror.  Redis keeps every revoked login session
  * ("family") in the sorted set bedrud:revlog, member "<fam> <expiry>"
- * scored by the revocation time in ms.  Each worker reads the entries new
+ * scored by the revocation time in ms; and every role or status change,
+ * member "u:<user id>:<version> <expiry>" (the user's access tokens of
+ * older versions are stale).  Each worker reads the entries new
  * since its last read every second, and all of them again after each
  * (re)connect, into the shared zone's denylist, which the pipeline checks
  * on every request without a Redis round trip.
@@ -37,6 +39,8 @@ static void ngx_http_bedrud_revlog_handler(ngx_http_bedrud_reply_t *reply,
     void *data);
 static ngx_uint_t ngx_http_bedrud_revlog_mirror(
     ngx_http_bedrud_reply_t *reply);
+static void ngx_http_bedrud_revlog_checked(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
 
 
 /* per worker process */
@@ -245,4 +249,107 @@ ngx_http_bedrud_revlog_revoke(ngx_http_bedrud_reply_t *reply, ngx_uint_t from,
     }
 
     return n;
+}
+
+
+/*
+ * A role or status change: element 1 of the Redis function's reply is
+ * the user's new token version, and this node refuses the user's older
+ * access tokens at once (the others learn it from the log).
+ */
+
+void
+ngx_http_bedrud_revlog_stale(ngx_str_t *uid, ngx_http_bedrud_reply_t *reply,
+    time_t exp)
+{
+    ngx_str_t                 id;
+    ngx_http_bedrud_reply_t  *ver;
+    u_char                    buf[NGX_HTTP_BEDRUD_STALE_ID_LEN];
+
+    ver = ngx_http_bedrud_reply_elt(reply, 1);
+
+    if (ver == NULL || ver->type != NGX_HTTP_BEDRUD_REPLY_INTEGER
+        || ver->integer <= 0
+        || ngx_http_bedrud_stale_id(uid, (uint64_t) ver->integer, buf, &id)
+           != NGX_OK)
+    {
+        return;
+    }
+
+    ngx_http_bedrud_shm_revoke(&id, exp);
+}
+
+
+/*
+ * The zone could not vouch for a token (revocations were evicted from
+ * it, ngx_http_bedrud_shm.c): Redis, where every revocation lives, does.
+ * The token's login session must still exist, and its version must be
+ * the user's; then the route's handler runs, else 401.
+ */
+
+void
+ngx_http_bedrud_revlog_check(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx)
+{
+    ngx_str_t              session[2], version[3];
+    ngx_http_bedrud_cmd_t  cmds[2];
+
+    ngx_http_bedrud_metrics_count(NGX_HTTP_BEDRUD_REVOKED_CHECKED);
+
+    ngx_str_set(&session[0], "EXISTS");
+    ngx_str_set(&version[0], "HGET");
+    ngx_str_set(&version[2], "tokv");
+
+    if (ngx_http_bedrud_session_key(r->pool, &ctx->claims.user_id,
+                                    &ctx->claims.fam, &session[1])
+        != NGX_OK
+        || ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_USER,
+                               &ctx->claims.user_id, &version[1])
+           != NGX_OK)
+    {
+        ngx_http_bedrud_internal_error(r);
+        return;
+    }
+
+    cmds[0].argc = 2;
+    cmds[0].argv = session;
+    cmds[1].argc = 3;
+    cmds[1].argv = version;
+
+    ngx_http_bedrud_query(r, ctx, cmds, 2, ngx_http_bedrud_revlog_checked);
+}
+
+
+static void
+ngx_http_bedrud_revlog_checked(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx)
+{
+    off_t                     v;
+    ngx_str_t                 h;
+    ngx_http_bedrud_reply_t  *session, *version;
+
+    session = ctx->replies[0];
+    version = ctx->replies[1];
+
+    v = 0;
+
+    if (version->type == NGX_HTTP_BEDRUD_REPLY_STRING) {
+        v = ngx_atoof(version->str.data, version->str.len);
+    }
+
+    if (session->type != NGX_HTTP_BEDRUD_REPLY_INTEGER
+        || session->integer != 1
+        || v == NGX_ERROR
+        || (uint64_t) v > ctx->claims.version)
+    {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "bedrud: revoked token used (checked in Redis)");
+
+        ngx_str_set(&h, "Bearer error=\"invalid_token\"");
+        (void) ngx_http_bedrud_add_header(r, "WWW-Authenticate", &h);
+        ngx_http_bedrud_error(r, NGX_HTTP_UNAUTHORIZED, "Invalid token");
+        return;
+    }
+
+    ctx->route->handler(r, ctx);
 }

@@ -485,7 +485,19 @@ ngx_http_bedrud_room_guest_join(ngx_http_request_t *r,
      * for a room with the guest name "\u0000" and only a 404 stops it.
      */
 
-    st->badname = ngx_http_bedrud_guest_name_error(&st->guest_name);
+    switch (ngx_http_bedrud_display_name(&st->guest_name)) {
+
+    case NGX_HTTP_BEDRUD_NAME_OK:
+        break;
+
+    case NGX_HTTP_BEDRUD_NAME_LONG:
+        st->badname = "Guest name must be at most 100 characters";
+        break;
+
+    default:
+        st->badname = "Guest name contains invalid characters";
+        break;
+    }
 
     p = ngx_pnalloc(r->pool, sizeof(NGX_HTTP_BEDRUD_GUEST_PREFIX) - 1
                              + NGX_HTTP_BEDRUD_GUEST_ID_LEN);

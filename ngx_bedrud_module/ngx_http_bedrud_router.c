@@ -300,6 +300,9 @@ static ngx_http_bedrud_route_t  ngx_http_bedrud_route_table[] = {
 /*
  * Finds the route for the request.  NULL with allow->len == 0 means no
  * such path (404); NULL with an Allow list means a wrong method (405).
+ * The routes of a path with the fewest parameters are its only ones:
+ * "/api/room/create" is not also "/api/room/:roomId", whatever the
+ * method.
  */
 
 ngx_http_bedrud_route_t *
@@ -308,8 +311,8 @@ ngx_http_bedrud_route(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
 {
     u_char                   *p;
     ngx_str_t                 uri, params[NGX_HTTP_BEDRUD_MAX_PARAMS];
-    ngx_uint_t                method, nparams, methods;
-    ngx_http_bedrud_route_t  *rt;
+    ngx_uint_t                method, nparams, methods, fewest;
+    ngx_http_bedrud_route_t  *rt, *found;
 
     uri = r->uri;
 
@@ -320,22 +323,36 @@ ngx_http_bedrud_route(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
 
     method = (r->method == NGX_HTTP_HEAD) ? NGX_HTTP_GET : r->method;
     methods = 0;
+    fewest = NGX_HTTP_BEDRUD_MAX_PARAMS + 1;
+    found = NULL;
 
     for (rt = ngx_http_bedrud_route_table; rt->pattern; rt++) {
 
         if (ngx_http_bedrud_match(rt->pattern, &uri, params, &nparams)
-            != NGX_OK)
+            != NGX_OK
+            || nparams > fewest)
         {
             continue;
         }
 
-        if (rt->method == method) {
+        if (nparams < fewest) {
+            /* a more specific path: forget the others */
+            fewest = nparams;
+            methods = 0;
+            found = NULL;
+        }
+
+        if (rt->method == method && found == NULL) {
             ngx_memcpy(ctx->params, params, sizeof(params));
             ctx->nparams = nparams;
-            return rt;
+            found = rt;
         }
 
         methods |= rt->method;
+    }
+
+    if (found) {
+        return found;
     }
 
     ngx_str_null(allow);

@@ -40,9 +40,17 @@
  * shpool->mutex only: it is the one lock the master force-unlocks when a
  * worker dies while holding it.  Nothing logs while holding it.
  *
- * The zone is a cache: Redis stays the source of truth.  Rate limit nodes
- * may be evicted, oldest first, to make room for any new node; a denylist
- * node is freed only once it has expired.
+ * The zone is a cache: Redis stays the source of truth, and a full zone
+ * never weakens security.  Denylist nodes take at most three quarters of
+ * the zone (counted in NGX_HTTP_BEDRUD_SHM_DENY_SLOT), so that rate limits
+ * always have room; beyond that, or when memory is short, the node closest to
+ * its expiry is evicted, and until that time ("lossy_until") an id not
+ * found here is unknown rather than valid: the pipeline asks Redis
+ * (ngx_http_bedrud_revlog_check()).  Rate limit nodes evict their own
+ * least recently used ones, then denylist nodes as above; if nothing
+ * can be freed the request is refused, never let through unlimited.
+ * Each of these is logged at most once a minute and counted in the
+ * metrics.
  */
 
 
@@ -54,18 +62,29 @@
 
 
 #define NGX_HTTP_BEDRUD_SHM_MAGIC        0x62656472    /* "bedr" */
-#define NGX_HTTP_BEDRUD_SHM_VERSION      3
+#define NGX_HTTP_BEDRUD_SHM_VERSION      4
 
 /* class, family, IPv6 address */
 #define NGX_HTTP_BEDRUD_SHM_KEY_LEN      (1 + 1 + 16)
 
-#define NGX_HTTP_BEDRUD_SHM_ID_MAX       64
+#define NGX_HTTP_BEDRUD_SHM_ID_MAX       NGX_HTTP_BEDRUD_STALE_ID_LEN
 
 /* expired denylist nodes freed at once when memory is short */
 #define NGX_HTTP_BEDRUD_SHM_EXPIRE_MAX   64
 
-/* rate limit nodes evicted at most to make room for a denylist node */
+/* nodes evicted at most to make room for one */
 #define NGX_HTTP_BEDRUD_SHM_EVICT_MAX    64
+
+/* the slab size of a denylist node: they may take all but a quarter */
+#define NGX_HTTP_BEDRUD_SHM_DENY_SLOT    256
+
+/* a full zone is logged at most this often, seconds */
+#define NGX_HTTP_BEDRUD_SHM_LOG_EVERY    60
+
+/* what a full zone did, for the log (after the lock) */
+#define NGX_HTTP_BEDRUD_SHM_LOG_DENY     1
+#define NGX_HTTP_BEDRUD_SHM_LOG_LIMIT    2
+#define NGX_HTTP_BEDRUD_SHM_LOG_REFUSED  4
 
 
 
@@ -101,8 +120,13 @@ typedef struct {
 
     ngx_atomic_t                limit_entries;
     ngx_atomic_t                deny_entries;
-    ngx_uint_t                  limit_nomem;   /* logged once */
-    ngx_uint_t                  deny_nomem;    /* logged once */
+    ngx_uint_t                  deny_max;
+    time_t                      lossy_until;   /* a denylist node was
+                                                  evicted that lived as
+                                                  long */
+    time_t                      deny_logged;   /* when, last */
+    time_t                      limit_logged;
+    time_t                      refused_logged;
 
     ngx_http_bedrud_metrics_t   metrics;
 } ngx_http_bedrud_shctx_t;
@@ -127,13 +151,20 @@ static ngx_http_bedrud_limit_node_t *ngx_http_bedrud_limit_lookup(
 static ngx_http_bedrud_limit_node_t *ngx_http_bedrud_limit_alloc(
     ngx_http_bedrud_shm_ctx_t *ctx, uint32_t hash, u_char *data,
     size_t len, time_t now, ngx_uint_t *log);
+static void ngx_http_bedrud_deny_evict(ngx_http_bedrud_shm_ctx_t *ctx,
+    time_t now, ngx_uint_t *log);
+static ngx_uint_t ngx_http_bedrud_shm_log(ngx_http_bedrud_shm_ctx_t *ctx,
+    time_t *last, time_t now, ngx_uint_t what);
+static void ngx_http_bedrud_shm_logged(ngx_http_bedrud_shm_ctx_t *ctx,
+    ngx_uint_t what, ngx_log_t *log);
 static void ngx_http_bedrud_limit_expire(ngx_http_bedrud_shm_ctx_t *ctx,
     ngx_uint_t n, time_t now);
 static ngx_http_bedrud_deny_node_t *ngx_http_bedrud_deny_lookup(
     ngx_http_bedrud_shm_ctx_t *ctx, uint32_t hash, u_char *data,
     size_t len);
 static ngx_http_bedrud_deny_node_t *ngx_http_bedrud_deny_alloc(
-    ngx_http_bedrud_shm_ctx_t *ctx, size_t size, time_t now);
+    ngx_http_bedrud_shm_ctx_t *ctx, size_t size, time_t now,
+    ngx_uint_t *log);
 static void ngx_http_bedrud_deny_expire(ngx_http_bedrud_shm_ctx_t *ctx,
     ngx_uint_t n, time_t now);
 static void ngx_http_bedrud_deny_free(ngx_http_bedrud_shm_ctx_t *ctx,
@@ -237,6 +268,9 @@ ngx_http_bedrud_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     ctx->sh->magic = NGX_HTTP_BEDRUD_SHM_MAGIC;
     ctx->sh->version = NGX_HTTP_BEDRUD_SHM_VERSION;
     ctx->sh->size = sizeof(ngx_http_bedrud_shctx_t);
+
+    ctx->sh->deny_max = (shm_zone->shm.size - shm_zone->shm.size / 4)
+                        / NGX_HTTP_BEDRUD_SHM_DENY_SLOT;
 
     ngx_rbtree_init(&ctx->sh->limit_rbtree, &ctx->sh->limit_sentinel,
                     ngx_str_rbtree_insert_value);
@@ -355,15 +389,18 @@ ngx_http_bedrud_shm_limit(ngx_http_request_t *r, ngx_uint_t cls,
         ln = ngx_http_bedrud_limit_alloc(ctx, hash, key, len, now, &log);
 
         if (ln == NULL) {
+            /* nothing could be freed: refused, never unlimited */
+
+            log |= ngx_http_bedrud_shm_log(ctx, &ctx->sh->refused_logged,
+                                           now,
+                                           NGX_HTTP_BEDRUD_SHM_LOG_REFUSED);
+
             ngx_shmtx_unlock(&ctx->shpool->mutex);
 
-            if (log) {
-                ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                              "bedrud rate limits are off: no memory%s",
-                              ctx->shpool->log_ctx);
-            }
+            ngx_http_bedrud_metrics_count(NGX_HTTP_BEDRUD_LIMIT_REFUSED);
+            ngx_http_bedrud_shm_logged(ctx, log, r->connection->log);
 
-            return NGX_DECLINED;
+            return NGX_ERROR;
         }
     }
 
@@ -385,6 +422,8 @@ ngx_http_bedrud_shm_limit(ngx_http_request_t *r, ngx_uint_t cls,
     *retry_after = ln->reset - now;
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    ngx_http_bedrud_shm_logged(ctx, log, r->connection->log);
 
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "bedrud limit class:%ui rc:%i reset:%T",
@@ -473,11 +512,18 @@ ngx_http_bedrud_limit_lookup(ngx_http_bedrud_shm_ctx_t *ctx, uint32_t hash,
 }
 
 
+/*
+ * A new rate limit node.  When memory is short, the least recently used
+ * ones make room, then denylist nodes (ngx_http_bedrud_deny_evict()):
+ * NULL only when nothing is left to free.  *log gets what happened.
+ */
+
 static ngx_http_bedrud_limit_node_t *
 ngx_http_bedrud_limit_alloc(ngx_http_bedrud_shm_ctx_t *ctx, uint32_t hash,
     u_char *data, size_t len, time_t now, ngx_uint_t *log)
 {
     size_t                         size;
+    ngx_uint_t                     i;
     ngx_http_bedrud_limit_node_t  *ln;
 
     size = offsetof(ngx_http_bedrud_limit_node_t, data) + len;
@@ -489,24 +535,40 @@ ngx_http_bedrud_limit_alloc(ngx_http_bedrud_shm_ctx_t *ctx, uint32_t hash,
 
     if (ln == NULL) {
         ngx_http_bedrud_deny_expire(ctx, NGX_HTTP_BEDRUD_SHM_EXPIRE_MAX, now);
-        ngx_http_bedrud_limit_expire(ctx, 0, now);
-
         ln = ngx_slab_alloc_locked(ctx->shpool, size);
-
-        if (ln == NULL) {
-
-            /* the zone is full of live denylist entries */
-
-            if (!ctx->sh->limit_nomem) {
-                ctx->sh->limit_nomem = 1;
-                *log = 1;
-            }
-
-            return NULL;
-        }
     }
 
-    ctx->sh->limit_nomem = 0;
+    for (i = 0; ln == NULL && i < NGX_HTTP_BEDRUD_SHM_EVICT_MAX; i++) {
+
+        if (ngx_queue_empty(&ctx->sh->limit_queue)) {
+            break;
+        }
+
+        /* a client seen least recently starts a new window */
+
+        ngx_http_bedrud_limit_expire(ctx, 0, now);
+        ngx_http_bedrud_metrics_count(NGX_HTTP_BEDRUD_LIMIT_EVICTED);
+
+        *log |= ngx_http_bedrud_shm_log(ctx, &ctx->sh->limit_logged, now,
+                                        NGX_HTTP_BEDRUD_SHM_LOG_LIMIT);
+
+        ln = ngx_slab_alloc_locked(ctx->shpool, size);
+    }
+
+    for (i = 0; ln == NULL && i < NGX_HTTP_BEDRUD_SHM_EVICT_MAX; i++) {
+
+        if (ctx->sh->deny_timers.root == ctx->sh->deny_timers.sentinel) {
+            break;
+        }
+
+        ngx_http_bedrud_deny_evict(ctx, now, log);
+
+        ln = ngx_slab_alloc_locked(ctx->shpool, size);
+    }
+
+    if (ln == NULL) {
+        return NULL;
+    }
 
     ln->sn.node.key = hash;
     ln->sn.str.data = ln->data;
@@ -590,14 +652,19 @@ ngx_http_bedrud_shm_revoked(ngx_str_t *id)
 
     dn = ngx_http_bedrud_deny_lookup(ctx, hash, id->data, id->len);
 
-    if (dn == NULL) {
-        rc = NGX_DECLINED;
+    if (dn && (time_t) dn->timer.key <= now) {
+        ngx_http_bedrud_deny_free(ctx, dn);
+        dn = NULL;
+    }
 
-    } else if ((time_t) dn->timer.key > now) {
+    if (dn) {
         rc = NGX_OK;
 
+    } else if (now < ctx->sh->lossy_until) {
+        /* it may have been evicted: Redis knows */
+        rc = NGX_AGAIN;
+
     } else {
-        ngx_http_bedrud_deny_free(ctx, dn);
         rc = NGX_DECLINED;
     }
 
@@ -659,20 +726,21 @@ ngx_http_bedrud_shm_revoke(ngx_str_t *id, time_t exp)
 
     size = offsetof(ngx_http_bedrud_deny_node_t, data) + id->len;
 
-    dn = ngx_http_bedrud_deny_alloc(ctx, size, now);
+    dn = ngx_http_bedrud_deny_alloc(ctx, size, now, &log);
 
     if (dn == NULL) {
+        /* not even an eviction made room: this one is in Redis only */
+
         ngx_http_bedrud_metrics_count(NGX_HTTP_BEDRUD_DENY_DROPPED);
 
-        if (!ctx->sh->deny_nomem) {
-            ctx->sh->deny_nomem = 1;
-            log = 1;
+        if (ctx->sh->lossy_until < exp) {
+            ctx->sh->lossy_until = exp;
         }
 
+        log |= ngx_http_bedrud_shm_log(ctx, &ctx->sh->deny_logged, now,
+                                       NGX_HTTP_BEDRUD_SHM_LOG_DENY);
         goto done;
     }
-
-    ctx->sh->deny_nomem = 0;
 
     dn->sn.node.key = hash;
     dn->sn.str.data = dn->data;
@@ -690,12 +758,7 @@ done:
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);
 
-    if (log) {
-        ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
-                      "bedrud denylist is full%s, revocations are checked "
-                      "in Redis only until entries expire",
-                      ctx->shpool->log_ctx);
-    }
+    ngx_http_bedrud_shm_logged(ctx, log, ngx_cycle->log);
 }
 
 
@@ -713,9 +776,15 @@ ngx_http_bedrud_deny_lookup(ngx_http_bedrud_shm_ctx_t *ctx, uint32_t hash,
 }
 
 
+/*
+ * A new denylist node: within the denylist's share of the zone, the node
+ * closest to its expiry makes room (never a rate limit node); NULL when
+ * even that fails.
+ */
+
 static ngx_http_bedrud_deny_node_t *
 ngx_http_bedrud_deny_alloc(ngx_http_bedrud_shm_ctx_t *ctx, size_t size,
-    time_t now)
+    time_t now, ngx_uint_t *log)
 {
     void        *node;
     ngx_uint_t   i;
@@ -723,33 +792,117 @@ ngx_http_bedrud_deny_alloc(ngx_http_bedrud_shm_ctx_t *ctx, size_t size,
     ngx_http_bedrud_deny_expire(ctx, 2, now);
     ngx_http_bedrud_limit_expire(ctx, 1, now);
 
-    node = ngx_slab_alloc_locked(ctx->shpool, size);
-
-    if (node) {
-        return node;
+    if (ctx->sh->deny_entries >= ctx->sh->deny_max) {
+        ngx_http_bedrud_deny_expire(ctx, NGX_HTTP_BEDRUD_SHM_EXPIRE_MAX, now);
     }
 
-    ngx_http_bedrud_deny_expire(ctx, NGX_HTTP_BEDRUD_SHM_EXPIRE_MAX, now);
+    if (ctx->sh->deny_entries >= ctx->sh->deny_max) {
+        ngx_http_bedrud_deny_evict(ctx, now, log);
+    }
 
     node = ngx_slab_alloc_locked(ctx->shpool, size);
 
-    /*
-     * rate limit nodes may be smaller than denylist nodes,
-     * so it may take more than one of them to free a slot
-     */
+    if (node == NULL) {
+        ngx_http_bedrud_deny_expire(ctx, NGX_HTTP_BEDRUD_SHM_EXPIRE_MAX, now);
+        node = ngx_slab_alloc_locked(ctx->shpool, size);
+    }
 
     for (i = 0; node == NULL && i < NGX_HTTP_BEDRUD_SHM_EVICT_MAX; i++) {
 
-        if (ngx_queue_empty(&ctx->sh->limit_queue)) {
+        if (ctx->sh->deny_timers.root == ctx->sh->deny_timers.sentinel) {
             break;
         }
 
-        ngx_http_bedrud_limit_expire(ctx, 0, now);
+        ngx_http_bedrud_deny_evict(ctx, now, log);
 
         node = ngx_slab_alloc_locked(ctx->shpool, size);
     }
 
     return node;
+}
+
+
+/*
+ * Evicts the denylist node closest to its expiry: until then, ids not
+ * found are unknown, and checked in Redis.
+ */
+
+static void
+ngx_http_bedrud_deny_evict(ngx_http_bedrud_shm_ctx_t *ctx, time_t now,
+    ngx_uint_t *log)
+{
+    time_t                        exp;
+    ngx_rbtree_node_t            *node;
+    ngx_http_bedrud_deny_node_t  *dn;
+
+    if (ctx->sh->deny_timers.root == ctx->sh->deny_timers.sentinel) {
+        return;
+    }
+
+    node = ngx_rbtree_min(ctx->sh->deny_timers.root,
+                          ctx->sh->deny_timers.sentinel);
+
+    dn = (ngx_http_bedrud_deny_node_t *)
+             ((u_char *) node - offsetof(ngx_http_bedrud_deny_node_t, timer));
+
+    exp = (time_t) node->key;
+
+    if (ctx->sh->lossy_until < exp) {
+        ctx->sh->lossy_until = exp;
+    }
+
+    ngx_http_bedrud_deny_free(ctx, dn);
+
+    ngx_http_bedrud_metrics_count(NGX_HTTP_BEDRUD_DENY_DROPPED);
+
+    *log |= ngx_http_bedrud_shm_log(ctx, &ctx->sh->deny_logged, now,
+                                    NGX_HTTP_BEDRUD_SHM_LOG_DENY);
+}
+
+
+/* "what" is to be logged if it was not in the last minute (locked) */
+
+static ngx_uint_t
+ngx_http_bedrud_shm_log(ngx_http_bedrud_shm_ctx_t *ctx, time_t *last,
+    time_t now, ngx_uint_t what)
+{
+    if (now - *last < NGX_HTTP_BEDRUD_SHM_LOG_EVERY) {
+        return 0;
+    }
+
+    *last = now;
+
+    return what;
+}
+
+
+/* the log lines of a full zone, once the lock is released */
+
+static void
+ngx_http_bedrud_shm_logged(ngx_http_bedrud_shm_ctx_t *ctx, ngx_uint_t what,
+    ngx_log_t *log)
+{
+    if (what & NGX_HTTP_BEDRUD_SHM_LOG_DENY) {
+        ngx_log_error(NGX_LOG_WARN, log, 0,
+                      "bedrud zone is full%s: revocations were evicted, "
+                      "tokens they do not name are checked in Redis until "
+                      "they expire (make the zone larger)",
+                      ctx->shpool->log_ctx);
+    }
+
+    if (what & NGX_HTTP_BEDRUD_SHM_LOG_LIMIT) {
+        ngx_log_error(NGX_LOG_WARN, log, 0,
+                      "bedrud zone is full%s: rate limits forget the "
+                      "clients seen least recently (make the zone larger)",
+                      ctx->shpool->log_ctx);
+    }
+
+    if (what & NGX_HTTP_BEDRUD_SHM_LOG_REFUSED) {
+        ngx_log_error(NGX_LOG_ERR, log, 0,
+                      "bedrud zone is full%s: no room for a rate limit, "
+                      "requests of the class are refused",
+                      ctx->shpool->log_ctx);
+    }
 }
 
 
@@ -830,8 +983,10 @@ ngx_http_bedrud_shm_stats(ngx_http_bedrud_shm_stats_t *stats)
 
     stats->deny_entries = ctx->sh->deny_entries;
     stats->limit_entries = ctx->sh->limit_entries;
+    stats->deny_max = ctx->sh->deny_max;
     stats->pages_free = ctx->shpool->pfree;
     stats->size = bmcf->shm_zone->shm.size;
+    stats->lossy = (ngx_time() < ctx->sh->lossy_until);
 
     return NGX_OK;
 }

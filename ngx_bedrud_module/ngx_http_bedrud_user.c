@@ -17,7 +17,6 @@
 
 
 #define NGX_HTTP_BEDRUD_NAME_MIN      2
-#define NGX_HTTP_BEDRUD_NAME_MAX      100
 #define NGX_HTTP_BEDRUD_PREFS_MAX     4096
 
 
@@ -283,6 +282,7 @@ ngx_int_t
 ngx_http_bedrud_user_parse(ngx_http_bedrud_reply_t *reply, ngx_uint_t from,
     ngx_http_bedrud_user_t *user)
 {
+    off_t                     n;
     ngx_str_t                *f, *v;
     ngx_uint_t                i;
     ngx_http_bedrud_reply_t  *k, *val;
@@ -329,6 +329,12 @@ ngx_http_bedrud_user_parse(ngx_http_bedrud_reply_t *reply, ngx_uint_t from,
 
         if (f->len == 8 && ngx_strncmp(f->data, "isActive", 8) == 0) {
             user->active = (v->len == 1 && v->data[0] == '1');
+            continue;
+        }
+
+        if (f->len == 4 && ngx_strncmp(f->data, "tokv", 4) == 0) {
+            n = ngx_atoof(v->data, v->len);
+            user->version = (n > 0) ? (uint64_t) n : 0;
         }
     }
 
@@ -362,28 +368,35 @@ ngx_http_bedrud_user_json(ngx_http_bedrud_user_t *user)
 }
 
 
-/* Display names: Bedrud's minimum, plus a maximum and no control bytes. */
+/*
+ * An account's display name (register, guest login, a rename): Bedrud's
+ * minimum (in characters: Bedrud counted bytes), then the rule every
+ * display name follows
+ * (ngx_http_bedrud_display_name(), guests joining a room included).
+ */
 
 ngx_int_t
 ngx_http_bedrud_name_check(ngx_http_request_t *r, ngx_str_t *name,
     const char *too_short)
 {
-    if (name->len < NGX_HTTP_BEDRUD_NAME_MIN) {
+    if (ngx_utf8_length(name->data, name->len) < NGX_HTTP_BEDRUD_NAME_MIN) {
         ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST, too_short);
         return NGX_DECLINED;
     }
 
-    if (name->len > NGX_HTTP_BEDRUD_NAME_MAX) {
+    switch (ngx_http_bedrud_display_name(name)) {
+
+    case NGX_HTTP_BEDRUD_NAME_OK:
+        return NGX_OK;
+
+    case NGX_HTTP_BEDRUD_NAME_LONG:
         ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST,
                               "Name must be at most 100 characters");
         return NGX_DECLINED;
-    }
 
-    if (ngx_http_bedrud_has_ctl(name->data, name->len)) {
+    default:
         ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST,
-                              "Name must not contain control characters");
+                              "Name contains invalid characters");
         return NGX_DECLINED;
     }
-
-    return NGX_OK;
 }

@@ -3,7 +3,7 @@
  * Copyright (C) ngx_bedrud authors
  *
  * What input may be: well-formed UTF-8, no control bytes, an address,
- * JSON not nested too deep, an id of ours, a room name, a guest name, a
+ * JSON not nested too deep, an id of ours, a room name, a display name, a
  * LiveKit identity, a role.  No request state.
  */
 
@@ -13,13 +13,15 @@
 #include <ngx_http.h>
 #include "ngx_http_bedrud_module.h"
 
+#include <math.h>
+
 
 #define NGX_HTTP_BEDRUD_EMAIL_MAX        254
 #define NGX_HTTP_BEDRUD_EMAIL_LOCAL_MAX  64
 #define NGX_HTTP_BEDRUD_DNS_LABEL_MAX    63
 #define NGX_HTTP_BEDRUD_ROOM_NAME_MIN    3
 #define NGX_HTTP_BEDRUD_ROOM_NAME_MAX    63
-#define NGX_HTTP_BEDRUD_GUEST_NAME_MAX   100
+#define NGX_HTTP_BEDRUD_DISPLAY_NAME_MAX 100
 #define NGX_HTTP_BEDRUD_IDENTITY_MAX     256    /* LiveKit's limit */
 #define NGX_HTTP_BEDRUD_ID_MAX           64
 #define NGX_HTTP_BEDRUD_ROLE_LEN         32
@@ -28,6 +30,10 @@
 static ngx_int_t ngx_http_bedrud_email_local(const u_char *p, size_t len);
 static ngx_uint_t ngx_http_bedrud_email_atext(u_char ch);
 static ngx_int_t ngx_http_bedrud_email_domain(const u_char *p, size_t len);
+static ngx_int_t ngx_http_bedrud_host_port(ngx_str_t *host, ngx_str_t *port,
+    ngx_str_t *def);
+static ngx_uint_t ngx_http_bedrud_json_key_nul(u_char *p, u_char *last);
+static ngx_uint_t ngx_http_bedrud_json_number(u_char **pp, u_char *last);
 
 
 ngx_int_t
@@ -322,6 +328,325 @@ ngx_http_bedrud_json_depth_ok(const u_char *p, size_t len, ngx_uint_t max)
 }
 
 
+/*
+ * What jansson refuses in a whole body where Go's decoder skips unknown
+ * keys unread: numbers it cannot hold (integers beyond int64, reals
+ * beyond a double) become "0.0" padded with spaces, and "\u0000" in an
+ * object key becomes "\ufffd", in place.  No field of ours takes a real
+ * or a NUL in its name, so a known field still fails its check, as in
+ * Go; an unknown key is ignored.  The number of changes.
+ */
+
+ngx_uint_t
+ngx_http_bedrud_json_tame(u_char *p, size_t len)
+{
+    u_char      *start, *last, *q;
+    ngx_uint_t   changed;
+
+    changed = 0;
+    last = p + len;
+
+    while (p < last) {
+
+        if (*p == '"') {
+            start = p++;
+
+            while (p < last && *p != '"') {
+                p += (*p == '\\') ? 2 : 1;
+            }
+
+            if (p >= last) {
+                break;
+            }
+
+            /* a key is followed by a colon */
+
+            for (q = p + 1; q < last && (*q == ' ' || *q == '\t'
+                                         || *q == '\r' || *q == '\n'); q++)
+            {
+                /* void */
+            }
+
+            if (q < last && *q == ':') {
+                changed += ngx_http_bedrud_json_key_nul(start + 1, p);
+            }
+
+            p++;
+            continue;
+        }
+
+        if (*p == '-' || (*p >= '0' && *p <= '9')) {
+            changed += ngx_http_bedrud_json_number(&p, last);
+            continue;
+        }
+
+        p++;
+    }
+
+    return changed;
+}
+
+
+/* "\u0000" escapes of a key's text become "\ufffd" */
+
+static ngx_uint_t
+ngx_http_bedrud_json_key_nul(u_char *p, u_char *last)
+{
+    ngx_uint_t  n;
+
+    n = 0;
+
+    while (p < last) {
+
+        if (*p != '\\') {
+            p++;
+            continue;
+        }
+
+        if (last - p >= 6 && p[1] == 'u'
+            && ngx_strncmp(p + 2, "0000", 4) == 0)
+        {
+            ngx_memcpy(p + 2, "fffd", 4);
+            n++;
+        }
+
+        p += 2;
+    }
+
+    return n;
+}
+
+
+/*
+ * The number token at *p, tamed if jansson could not hold it; *p moves
+ * past it.  JSON's grammar is jansson's to check.
+ */
+
+static ngx_uint_t
+ngx_http_bedrud_json_number(u_char **pp, u_char *last)
+{
+    u_char      *p, *start, *copy;
+    size_t       n;
+    double       d;
+    ngx_uint_t   real, over;
+    u_char       buf[64];
+
+    start = *pp;
+    p = start + 1;
+    real = 0;
+
+    while (p < last
+           && ((*p >= '0' && *p <= '9') || *p == '.' || *p == 'e'
+               || *p == 'E' || *p == '+' || *p == '-'))
+    {
+        if (*p == '.' || *p == 'e' || *p == 'E') {
+            real = 1;
+        }
+
+        p++;
+    }
+
+    *pp = p;
+    n = p - start;
+
+    copy = (n < sizeof(buf)) ? buf : malloc(n + 1);
+    if (copy == NULL) {
+        return 0;
+    }
+
+    ngx_memcpy(copy, start, n);
+    copy[n] = '\0';
+
+    errno = 0;
+
+    if (real) {
+        d = strtod((char *) copy, NULL);
+        over = (errno == ERANGE && (d == HUGE_VAL || d == -HUGE_VAL));
+
+    } else {
+        (void) strtoll((char *) copy, NULL, 10);
+        over = (errno == ERANGE);
+    }
+
+    if (copy != buf) {
+        free(copy);
+    }
+
+    if (!over || n < 3) {
+        return 0;
+    }
+
+    ngx_memset(start, ' ', n);
+    ngx_memcpy(start, "0.0", 3);
+
+    return 1;
+}
+
+
+/*
+ * A Content-Type that says JSON: exactly the media type application/json
+ * (any case), optionally followed by parameters (";charset=utf-8").
+ * "text/plain; a=json", which a browser sends cross-site without asking
+ * first, is not.
+ */
+
+ngx_int_t
+ngx_http_bedrud_json_media_type(ngx_str_t *type)
+{
+    u_char  *p, *last;
+
+    p = type->data;
+    last = p + type->len;
+
+    while (p < last && (*p == ' ' || *p == '\t')) {
+        p++;
+    }
+
+    if ((size_t) (last - p) < sizeof("application/json") - 1
+        || ngx_strncasecmp(p, (u_char *) "application/json",
+                           sizeof("application/json") - 1)
+           != 0)
+    {
+        return NGX_DECLINED;
+    }
+
+    p += sizeof("application/json") - 1;
+
+    while (p < last && (*p == ' ' || *p == '\t')) {
+        p++;
+    }
+
+    return (p == last || *p == ';') ? NGX_OK : NGX_DECLINED;
+}
+
+
+/*
+ * Does an Origin header ("https://meet.example.com", "http://[::1]:8080")
+ * name the origin of "scheme" and a Host header value?  Both sides in
+ * any case, a default port written or not; a path, user info or any
+ * other part makes it no origin at all.
+ */
+
+ngx_int_t
+ngx_http_bedrud_origin_match(ngx_str_t *origin, ngx_str_t *scheme,
+    ngx_str_t *host)
+{
+    ngx_str_t  o, h, oport, hport, def;
+
+    o = *origin;
+
+    if (o.len <= scheme->len + 3
+        || ngx_strncasecmp(o.data, scheme->data, scheme->len) != 0
+        || ngx_strncmp(o.data + scheme->len, "://", 3) != 0)
+    {
+        return NGX_DECLINED;
+    }
+
+    o.data += scheme->len + 3;
+    o.len -= scheme->len + 3;
+
+    if (scheme->len == 5) {
+        ngx_str_set(&def, "443");
+
+    } else {
+        ngx_str_set(&def, "80");
+    }
+
+    h = *host;
+
+    if (ngx_http_bedrud_host_port(&o, &oport, &def) != NGX_OK
+        || ngx_http_bedrud_host_port(&h, &hport, &def) != NGX_OK)
+    {
+        return NGX_DECLINED;
+    }
+
+    if (o.len != h.len || ngx_strncasecmp(o.data, h.data, o.len) != 0
+        || oport.len != hport.len
+        || ngx_strncmp(oport.data, hport.data, oport.len) != 0)
+    {
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * Splits "host[:port]" ("[v6]:port" too) in place into the host and
+ * the port, "def" when none is written.  Only the characters of a host
+ * name or address literal are allowed.
+ */
+
+static ngx_int_t
+ngx_http_bedrud_host_port(ngx_str_t *host, ngx_str_t *port, ngx_str_t *def)
+{
+    u_char      *p, *last, *colon, ch;
+    ngx_uint_t   n;
+
+    p = host->data;
+    last = p + host->len;
+    colon = NULL;
+
+    if (p < last && *p == '[') {
+        p = ngx_strlchr(p, last, ']');
+        if (p == NULL) {
+            return NGX_DECLINED;
+        }
+
+        p++;
+
+        if (p < last && *p != ':') {
+            return NGX_DECLINED;
+        }
+
+        colon = (p < last) ? p : NULL;
+
+    } else {
+        for ( /* void */ ; p < last; p++) {
+            ch = *p;
+
+            if (ch == ':') {
+                colon = p;
+                break;
+            }
+
+            if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')
+                  || (ch >= '0' && ch <= '9') || ch == '-' || ch == '.'))
+            {
+                return NGX_DECLINED;
+            }
+        }
+    }
+
+    if (colon == NULL) {
+        *port = *def;
+
+    } else {
+        port->data = colon + 1;
+        port->len = last - colon - 1;
+        host->len = colon - host->data;
+
+        if (port->len == 0 || port->len > 5) {
+            return NGX_DECLINED;
+        }
+
+        for (n = 0, p = port->data; p < last; p++) {
+            if (*p < '0' || *p > '9') {
+                return NGX_DECLINED;
+            }
+
+            n = n * 10 + (*p - '0');
+        }
+
+        if (n > 65535) {
+            return NGX_DECLINED;
+        }
+    }
+
+    return host->len ? NGX_OK : NGX_DECLINED;
+}
+
+
 /* a lowercase UUID as ngx_http_bedrud_uuid() writes them */
 
 ngx_int_t
@@ -400,28 +725,39 @@ invalid:
 
 
 /*
- * Guest display names go to every participant: no control characters
- * (C0, DEL, C1), no line or paragraph separators, no bidirectional
- * overrides or marks that would let one name spoof another.
+ * The one rule for display names (accounts and guests alike): they go to
+ * every participant, in LiveKit tokens too.  At most 100 characters,
+ * no control characters (C0, DEL, C1), no line or paragraph separators,
+ * no bidirectional overrides, isolates or marks that would let one name
+ * spoof another.  The minimum length is the caller's (Bedrud's differ).
  */
 
-const char *
-ngx_http_bedrud_guest_name_error(ngx_str_t *name)
+ngx_uint_t
+ngx_http_bedrud_display_name(ngx_str_t *name)
 {
     u_char  *p, *last;
 
     p = name->data;
     last = p + name->len;
 
+    if (ngx_http_bedrud_utf8_valid(p, name->len) != NGX_OK) {
+        return NGX_HTTP_BEDRUD_NAME_INVALID;
+    }
+
     for ( /* void */ ; p < last; p++) {
 
         if (*p < 0x20 || *p == 0x7f) {
-            goto invalid;
+            return NGX_HTTP_BEDRUD_NAME_INVALID;
         }
 
         /* U+0080..U+009F */
         if (*p == 0xc2 && p + 1 < last && p[1] >= 0x80 && p[1] <= 0x9f) {
-            goto invalid;
+            return NGX_HTTP_BEDRUD_NAME_INVALID;
+        }
+
+        /* U+061C, the Arabic letter mark */
+        if (*p == 0xd8 && p + 1 < last && p[1] == 0x9c) {
+            return NGX_HTTP_BEDRUD_NAME_INVALID;
         }
 
         if (*p == 0xe2 && p + 2 < last) {
@@ -431,25 +767,23 @@ ngx_http_bedrud_guest_name_error(ngx_str_t *name)
                 && (p[2] == 0x8e || p[2] == 0x8f
                     || (p[2] >= 0xa8 && p[2] <= 0xae)))
             {
-                goto invalid;
+                return NGX_HTTP_BEDRUD_NAME_INVALID;
             }
 
             /* U+2066..U+2069 */
             if (p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9) {
-                goto invalid;
+                return NGX_HTTP_BEDRUD_NAME_INVALID;
             }
         }
     }
 
-    if (name->len > NGX_HTTP_BEDRUD_GUEST_NAME_MAX) {
-        return "Guest name must be at most 100 characters";
+    if (ngx_utf8_length(name->data, name->len)
+        > NGX_HTTP_BEDRUD_DISPLAY_NAME_MAX)
+    {
+        return NGX_HTTP_BEDRUD_NAME_LONG;
     }
 
-    return NULL;
-
-invalid:
-
-    return "Guest name contains invalid characters";
+    return NGX_HTTP_BEDRUD_NAME_OK;
 }
 
 

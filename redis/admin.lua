@@ -90,6 +90,50 @@ local function room_record(rid)
     return nil
 end
 
+-- does a user's accesses text hold "superadmin"?
+local function is_superadmin(text)
+    local ok, acc = pcall(cjson.decode, text or '[]')
+    if not ok or type(acc) ~= 'table' then
+        return false
+    end
+    for _, a in ipairs(acc) do
+        if a == 'superadmin' then
+            return true
+        end
+    end
+    return false
+end
+
+-- Is any active superadmin left besides uid?  "supers" is an index of
+-- the superadmins' ids, a hint only: each member is checked against its
+-- record, and a stale one dropped.  When it names no other active
+-- superadmin, every user is read (the index may miss accounts made
+-- before it, or by hand), and the index completed: a refusal is never
+-- wrong, and the full read happens only when one is likely.
+local function other_superadmin(supers, users, uid)
+    for _, id in ipairs(redis.call('SMEMBERS', supers)) do
+        if id ~= uid then
+            local u = redis.call('HMGET', user_key(id), 'accesses', 'isActive')
+            if not is_superadmin(u[1]) then
+                redis.call('SREM', supers, id)
+            elseif u[2] == '1' then
+                return true
+            end
+        end
+    end
+    local found = false
+    for _, id in ipairs(redis.call('ZRANGE', users, 0, -1)) do
+        local u = redis.call('HMGET', user_key(id), 'accesses', 'isActive')
+        if is_superadmin(u[1]) then
+            redis.call('SADD', supers, id)
+            if id ~= uid and u[2] == '1' then
+                found = true
+            end
+        end
+    end
+    return found
+end
+
 -- the same as bedrud.lua's: every node mirrors the log into its zone
 local function revlog_add(revlog, fam, exp)
     local t = redis.call('TIME')
@@ -97,6 +141,17 @@ local function revlog_add(revlog, fam, exp)
     redis.call('ZADD', revlog, ms, fam .. ' ' .. exp)
     -- entries older than the longest token lifetime are useless
     redis.call('ZREMRANGEBYSCORE', revlog, '-inf', ms - 8 * 86400 * 1000)
+end
+
+-- A change of a user's roles or status makes the access tokens issued
+-- before it stale: the user's token version goes up, and every node
+-- learns from the revocation log that tokens of older versions are
+-- refused ("u:<id>:<version>"), so that clients refresh and get the
+-- new roles.
+local function tokens_stale(ukey, revlog, uid, exp)
+    local v = redis.call('HINCRBY', ukey, 'tokv', 1)
+    revlog_add(revlog, 'u:' .. uid .. ':' .. v, exp)
+    return v
 end
 
 --[[
@@ -220,24 +275,36 @@ end
   ends every login session of the user at once (unlike Bedrud, where the
   tokens of a deactivated user keep working): the session records (their
   keys: the families in the session set) go and each family enters the
-  revocation log.
-  active: "1" | "0"; uid: the user's id
-  Returns OK and the ended families (so the caller's node can deny them
-  before its next revocation log read), or NOTFOUND.
+  revocation log.  Either way the user's access tokens become stale.
+  The last active superadmin is not deactivated: nobody could undo it
+  through the API.
+  active: "1" | "0"; uid: the user's id; revoke_exp: when the last token
+  that may be affected expires
+  Returns OK, the user's new token version and the ended families (so
+  the caller's node can deny them before its next revocation log read),
+  NOTFOUND or LAST_SUPERADMIN.
 ]]
 local K, A = declare('bedrud_admin_user_status',
-    {'user', 'sessions', 'revlog'},
+    {'user', 'sessions', 'revlog', 'superadmins', 'users'},
     {'active', 'stamp', 'revoke_exp', 'uid'})
 local function user_status(keys, args)
-    if redis.call('EXISTS', keys[K.user]) == 0 then
+    local ukey, uid = keys[K.user], args[A.uid]
+    local u = redis.call('HMGET', ukey, 'id', 'accesses', 'isActive')
+    if not u[1] then
         return {'NOTFOUND'}
     end
-    redis.call('HSET', keys[K.user], 'isActive', args[A.active],
+    if args[A.active] == '0' and u[3] == '1' and is_superadmin(u[2])
+        and not other_superadmin(keys[K.superadmins], keys[K.users], uid)
+    then
+        return {'LAST_SUPERADMIN'}
+    end
+    redis.call('HSET', ukey, 'isActive', args[A.active],
                'updatedAt', args[A.stamp])
-    local r = {'OK'}
+    local r = {'OK', tokens_stale(ukey, keys[K.revlog], uid,
+                                  args[A.revoke_exp])}
     if args[A.active] == '0' then
         for _, fam in ipairs(redis.call('SMEMBERS', keys[K.sessions])) do
-            redis.call('DEL', session_key(args[A.uid], fam))
+            redis.call('DEL', session_key(uid, fam))
             revlog_add(keys[K.revlog], fam, args[A.revoke_exp])
             table.insert(r, fam)
         end
@@ -247,20 +314,39 @@ local function user_status(keys, args)
 end
 
 --[[
-  bedrud_admin_user_accesses: replace a user's roles.  Open sessions get
-  the new roles at their next refresh, which re-reads the user.
-  accesses: a JSON array, validated by the caller
+  bedrud_admin_user_accesses: replace a user's roles.  The user's access
+  tokens become stale at once on every node (the revocation log); the
+  refresh their clients then make re-reads the user, so the new roles
+  hold within the log's delay, and the login session stays open.  The
+  last active superadmin keeps "superadmin".
+  accesses: a JSON array, validated by the caller; uid: the user's id;
+  revoke_exp: when the last access token issued before expires
+  Returns OK and the user's new token version, NOTFOUND or
+  LAST_SUPERADMIN.
 ]]
 local K, A = declare('bedrud_admin_user_accesses',
-    {'user'},
-    {'accesses', 'stamp'})
+    {'user', 'revlog', 'superadmins', 'users'},
+    {'accesses', 'stamp', 'uid', 'revoke_exp'})
 local function user_accesses(keys, args)
-    if redis.call('EXISTS', keys[K.user]) == 0 then
+    local ukey, uid = keys[K.user], args[A.uid]
+    local u = redis.call('HMGET', ukey, 'id', 'accesses', 'isActive')
+    if not u[1] then
         return {'NOTFOUND'}
     end
-    redis.call('HSET', keys[K.user], 'accesses', args[A.accesses],
+    local was, becomes = is_superadmin(u[2]), is_superadmin(args[A.accesses])
+    if was and not becomes and u[3] == '1'
+        and not other_superadmin(keys[K.superadmins], keys[K.users], uid)
+    then
+        return {'LAST_SUPERADMIN'}
+    end
+    redis.call('HSET', ukey, 'accesses', args[A.accesses],
                'updatedAt', args[A.stamp])
-    return {'OK'}
+    if becomes then
+        redis.call('SADD', keys[K.superadmins], uid)
+    else
+        redis.call('SREM', keys[K.superadmins], uid)
+    end
+    return {'OK', tokens_stale(ukey, keys[K.revlog], uid, args[A.revoke_exp])}
 end
 
 --[[

@@ -63,6 +63,14 @@ local function revlog_add(revlog, fam, exp)
     redis.call('ZREMRANGEBYSCORE', revlog, '-inf', ms - 8 * 86400 * 1000)
 end
 
+-- a role change: the user's access tokens issued before it are stale
+-- (the same as admin.lua's, which says more)
+local function tokens_stale(ukey, revlog, uid, exp)
+    local v = redis.call('HINCRBY', ukey, 'tokv', 1)
+    revlog_add(revlog, 'u:' .. uid .. ':' .. v, exp)
+    return v
+end
+
 local function session_put(skey, sset, fam, jti, ttl)
     redis.call('HSET', skey, 'jti', jti)
     redis.call('EXPIRE', skey, ttl)
@@ -176,11 +184,17 @@ local function guest(keys, args)
 end
 
 --[[
-  bedrud_user_by_email: the user record behind an email, for login.
+  bedrud_user_by_email: the user record behind an email, for login; or
+  THROTTLED while the address's login throttle (bedrud_login_failed)
+  holds, whether or not an account has it.
   The user's key is read from the email index.
 ]]
-local K, A = declare('bedrud_user_by_email', {'email'}, {})
+local K, A = declare('bedrud_user_by_email', {'email', 'throttle'}, {'now'})
 local function user_by_email(keys, args)
+    local till = redis.call('HGET', keys[K.throttle], 'until')
+    if till and tonumber(args[A.now]) < tonumber(till) then
+        return {'THROTTLED'}
+    end
     local uid = redis.call('GET', keys[K.email])
     if not uid then
         return {'NOTFOUND'}
@@ -193,16 +207,42 @@ local function user_by_email(keys, args)
 end
 
 --[[
+  bedrud_login_failed: a login of an address failed (any account, or
+  none).  After "free" failures each one more makes the next login of the
+  address wait 2^(failures - free) seconds, at most "max": logins in
+  that time are refused unchecked.  Refused logins count for nothing,
+  so nobody can keep an account closed longer than "max" after a guess.
+  The count lasts "ttl" seconds after the last failure; a login resets it.
+  Returns OK, the failures so far and the wait (0: none).
+]]
+local K, A = declare('bedrud_login_failed', {'throttle'},
+    {'now', 'free', 'max', 'ttl'})
+local function login_failed(keys, args)
+    local key = keys[K.throttle]
+    local n = redis.call('HINCRBY', key, 'n', 1)
+    local wait = 0
+    if n > tonumber(args[A.free]) then
+        wait = math.min(2 ^ (n - tonumber(args[A.free])),
+                        tonumber(args[A.max]))
+        redis.call('HSET', key, 'until', tonumber(args[A.now]) + wait)
+    end
+    redis.call('EXPIRE', key, tonumber(args[A.ttl]))
+    return {'OK', n, wait}
+end
+
+--[[
   bedrud_login: open a session for a user whose password was verified.
   pwhash: the rehashed password, "" to keep the stored one.
 ]]
 local K, A = declare('bedrud_login',
-    {'user', 'session', 'sessions'},
+    {'user', 'session', 'sessions', 'throttle'},
     {'fam', 'jti', 'ttl', 'pwhash', 'stamp'})
 local function login(keys, args)
     if redis.call('HGET', keys[K.user], 'isActive') ~= '1' then
         return {'INACTIVE'}
     end
+    -- the right password: the address's failures are forgiven
+    redis.call('DEL', keys[K.throttle])
     if args[A.pwhash] ~= '' then
         -- parameters were upgraded: store the rehashed password
         redis.call('HSET', keys[K.user], 'pwhash', args[A.pwhash])
@@ -212,37 +252,61 @@ local function login(keys, args)
     return user_reply(keys[K.user])
 end
 
+-- a refresh's successor pair, as the session keeps it and the reply
+-- carries it after "OK" (NGX_HTTP_BEDRUD_ROTATION_F_*): the new refresh
+-- token's jti, its access token's jti, and the time both were issued
+local ROTATION_FIELDS = {'jti', 'ajti', 'rotated'}
+
 --[[
   bedrud_refresh: rotate a refresh token.  A token whose jti is not the
   family's current one was already rotated: it is being replayed, so the
-  whole family is revoked.
-  jti: the presented token's; revoke_exp: how long a revocation lasts.
+  whole family is revoked; except the token rotated last, within "grace"
+  seconds of its rotation (two tabs, or a page's own requests, refreshing
+  at once): it gets the same successor pair again.
+  jti: the presented token's; new_jti, new_ajti: the successor's, should
+  this be a rotation; now: unix s; revoke_exp: how long a revocation lasts
+  Reply: {'OK', ROTATION_FIELDS values..., user...} or {status}
 ]]
 local K, A = declare('bedrud_refresh',
     {'session', 'user', 'sessions', 'revlog'},
-    {'jti', 'new_jti', 'ttl', 'fam', 'revoke_exp'})
+    {'jti', 'new_jti', 'new_ajti', 'now', 'grace', 'ttl', 'fam',
+     'revoke_exp'})
 local function refresh(keys, args)
-    local cur = redis.call('HGET', keys[K.session], 'jti')
-    if not cur then
+    local skey, jti = keys[K.session], args[A.jti]
+    -- prev, then the current pair
+    local s = redis.call('HMGET', skey, 'prev', unpack(ROTATION_FIELDS))
+    if not s[2] then
         return {'INVALID'}
     end
+    local grace = tonumber(args[A.grace])
+    local again = s[2] ~= jti and s[1] == jti and grace > 0
+        and tonumber(args[A.now]) <= (tonumber(s[4]) or 0) + grace
     local ended
-    if cur ~= args[A.jti] then
+    if s[2] ~= jti and not again then
         ended = 'REUSED'
     elseif redis.call('HGET', keys[K.user], 'isActive') ~= '1' then
         ended = 'INACTIVE'
     end
     if ended then
-        redis.call('DEL', keys[K.session])
+        redis.call('DEL', skey)
         redis.call('SREM', keys[K.sessions], args[A.fam])
         revlog_add(keys[K.revlog], args[A.fam], args[A.revoke_exp])
         return {ended}
     end
-    local ttl = tonumber(args[A.ttl])
-    redis.call('HSET', keys[K.session], 'jti', args[A.new_jti])
-    redis.call('EXPIRE', keys[K.session], ttl)
-    redis.call('EXPIRE', keys[K.sessions], ttl)
-    return user_reply(keys[K.user])
+    local pair = {s[2], s[3], s[4]}
+    if not again then
+        local ttl = tonumber(args[A.ttl])
+        pair = {args[A.new_jti], args[A.new_ajti], args[A.now]}
+        redis.call('HSET', skey, 'prev', jti, 'jti', pair[1],
+                   'ajti', pair[2], 'rotated', pair[3])
+        redis.call('EXPIRE', skey, ttl)
+        redis.call('EXPIRE', keys[K.sessions], ttl)
+    end
+    local r = user_reply(keys[K.user])
+    for i = 1, #pair do
+        table.insert(r, 1 + i, pair[i])
+    end
+    return r
 end
 
 --[[
@@ -336,10 +400,15 @@ end
 
 --[[
   bedrud_user_access: add or remove one role (the superadmin tool).
-  The user's key is read from the email index.
-  action: "add" | "remove"
+  The user's key is read from the email index.  As a role change through
+  the API, it makes the user's access tokens stale on every node (see
+  tokens_stale() in admin.lua), and keeps the superadmins' index.
+  action: "add" | "remove"; revoke_exp: when the last access token issued
+  before expires
 ]]
-local K, A = declare('bedrud_user_access', {'email'}, {'role', 'action'})
+local K, A = declare('bedrud_user_access',
+    {'email', 'revlog', 'superadmins'},
+    {'role', 'action', 'revoke_exp'})
 local function user_access(keys, args)
     local uid = redis.call('GET', keys[K.email])
     if not uid then
@@ -368,6 +437,14 @@ local function user_access(keys, args)
         text = cjson.encode(out)
     end
     redis.call('HSET', ukey, 'accesses', text)
+    if role == 'superadmin' then
+        if add then
+            redis.call('SADD', keys[K.superadmins], uid)
+        else
+            redis.call('SREM', keys[K.superadmins], uid)
+        end
+    end
+    tokens_stale(ukey, keys[K.revlog], uid, args[A.revoke_exp])
     return {'OK', uid, text}
 end
 
@@ -377,7 +454,7 @@ end
   accesses: a JSON array
 ]]
 local K, A = declare('bedrud_user_create',
-    {'email', 'user', 'users'},
+    {'email', 'user', 'users', 'superadmins'},
     {'id', 'email', 'name', 'pwhash', 'stamp', 'now', 'accesses'})
 local function user_create(keys, args)
     if redis.call('EXISTS', keys[K.email]) == 1 then
@@ -390,6 +467,11 @@ local function user_create(keys, args)
         'createdAt', args[A.stamp], 'updatedAt', args[A.stamp])
     redis.call('SET', keys[K.email], args[A.id])
     redis.call('ZADD', keys[K.users], tonumber(args[A.now]), args[A.id])
+    for _, a in ipairs(cjson.decode(args[A.accesses])) do
+        if a == 'superadmin' then
+            redis.call('SADD', keys[K.superadmins], args[A.id])
+        end
+    end
     return {'OK', args[A.id]}
 end
 
@@ -400,6 +482,7 @@ redis.register_function('bedrud_guest', guest)
 redis.register_function{function_name = 'bedrud_user_by_email',
     callback = user_by_email, flags = {'no-writes'}}
 redis.register_function('bedrud_login', login)
+redis.register_function('bedrud_login_failed', login_failed)
 redis.register_function('bedrud_refresh', refresh)
 redis.register_function('bedrud_logout', logout)
 redis.register_function{function_name = 'bedrud_user_get',

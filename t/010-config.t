@@ -329,6 +329,24 @@ refused('a zone size that is no size', 'invalid zone size "big"',
         set => { zone => 'bedrud_zone bedrud big;' });
 
 
+# trusted origins (CSRF) and the refresh grace
+
+accepted('trusted origins',
+         add => ['bedrud_trusted_origins https://meet.example.com '
+                 . 'http://127.0.0.1:8080 https://[::1]:8443;']);
+for my $bad ('https://meet.example.com/', 'meet.example.com', 'null',
+             'https://user@meet.example.com', 'ftp://meet.example.com',
+             'https://meet.example.com:99999') {
+    refused("the origin $bad",
+            "invalid origin \"$bad\" (scheme://host[:port], as browsers "
+            . 'send it)',
+            add => ["bedrud_trusted_origins $bad;"]);
+}
+accepted('a refresh grace of 0 (off)', add => ['bedrud_refresh_grace 0;']);
+refused('a refresh grace of 11m', 'bedrud_refresh_grace must be at most 10m',
+        add => ['bedrud_refresh_grace 11m;']);
+
+
 # directives given twice
 
 for my $k (qw(redis functions secret zone scrypt limit_auth)) {

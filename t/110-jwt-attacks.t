@@ -334,7 +334,7 @@ $::a17 = $a;
  "POST /api/auth/refresh\n{\"refresh_token\":\"$r\"}"]
 --- more_headers eval
 ["Content-Type: application/json",
- "Cookie: refresh_token=$::a17",
+ "Cookie: refresh_token=$::a17\nOrigin: http://localhost",
  "Content-Type: application/json"]
 --- error_code eval
 [401, 401, 200]

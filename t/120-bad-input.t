@@ -60,7 +60,7 @@ my $b = ::body(email => $e, password => $::pw, name => 'Al');
 
 
 
-=== TEST 2: login: content types
+=== TEST 2: login: content types (application/json only, any case, parameters allowed)
 --- http_config eval: $::http_config
 --- config
     location /api/ { bedrud_api; }
@@ -73,9 +73,10 @@ my $b = ::body(email => $e, password => $::pw);
  "Content-Type: application/x-www-form-urlencoded",
  "Content-Type: APPLICATION/JSON", "Content-Type: application/vnd.api+json"]
 --- error_code eval
-[400, 400, 400, 200, 200]
+[400, 400, 400, 200, 400]
 --- response_body_like eval
-[(qr/^\{"error":"Invalid input"\}$/) x 3, (qr/^\{"user":/) x 2]
+[(qr/^\{"error":"Invalid input"\}$/) x 3, qr/^\{"user":/,
+ qr/^\{"error":"Invalid input"\}$/]
 
 
 
@@ -415,10 +416,10 @@ my $reg = sub { "POST /api/auth/register\n" . ::json_of({ %reg, @_ }) };
 --- response_body_like eval
 [qr/^\{"error":"Invalid email format"\}$/,
  qr/^\{"error":"Invalid email format"\}$/,
- (qr/^\{"error":"Name must not contain control characters"\}$/) x 3,
+ (qr/^\{"error":"Name contains invalid characters"\}$/) x 3,
  qr/^\{"error":"Password contains invalid characters"\}$/,
  (qr/^\{"error":"Invalid credentials"\}$/) x 3,
- (qr/^\{"error":"Name must not contain control characters"\}$/) x 4,
+ (qr/^\{"error":"Name contains invalid characters"\}$/) x 4,
  qr/^\{"error":"Invalid credentials"\}$/,
  qr/^\{"id":.*"name":"Keeper",/]
 --- raw_response_headers_unlike eval
@@ -706,3 +707,88 @@ $::a22 = $a;
  "Content-Length: 33", "Content-Length: [1-9]\\d*", "Content-Length: 21"]
 --- response_body eval
 ['', '', '', '', '']
+
+
+
+=== TEST 23: one display-name rule: bidi overrides and marks, C1 controls and line separators are refused by register, guest login, rename and guest join alike
+--- http_config eval: $::http_config
+--- config
+    location /api/ { bedrud_api; }
+--- request eval
+my (undef, $a) = ::user('dn');
+$::a23 = $a;
+my $room = "dn-$::n";
+::redis_cli('HSET', "bedrud:room:{dn-$::n}", 'id', "dn-$::n", 'name', $room,
+            'createdBy', 'x', 'isActive', '1', 'isPublic', '1',
+            'maxParticipants', '20', 'settings', '{}');
+::redis_cli('SET', "bedrud:roomname:$room", "dn-$::n");
+my @bad = ("Gus\x{202e}gnp.exe", "Gus\x{85}Gus", "Gus\x{2028}Gus",
+           "Gus\x{200f}", "Gus\x{2066}x", "Gus\x{61c}x");
+my @req;
+for my $name (@bad) {
+    push @req,
+        "POST /api/auth/register\n" . ::body(email => "dn" . @req . "-$::n\@example.com",
+                                             password => $::pw, name => $name),
+        "POST /api/auth/guest-login\n" . ::body(name => $name),
+        "PUT /api/auth/me\n" . ::body(name => $name),
+        "POST /api/room/guest-join\n" . ::json_of({roomName => $room, guestName => $name});
+}
+utf8::encode($_) for @req;
+[@req, "GET /api/auth/me"]
+--- more_headers eval
+"$::json\nAuthorization: Bearer $::a23"
+--- error_code eval
+[(400) x 24, 200]
+--- response_body_like eval
+[(qr/^\{"error":"Name contains invalid characters"\}$/,
+  qr/^\{"error":"Name contains invalid characters"\}$/,
+  qr/^\{"error":"Name contains invalid characters"\}$/,
+  qr/^\{"error":"Guest name contains invalid characters"\}$/) x 6,
+ qr/^\{"id":.*"name":"Keeper",/]
+
+
+
+=== TEST 24: unknown keys are ignored whatever number they hold; a known field with a number out of range is still refused
+--- http_config eval: $::http_config
+--- config
+    location /api/ { bedrud_api; }
+--- request eval
+my (undef, $a) = ::user('bignum');
+$::a24 = $a;
+["POST /api/auth/guest-login\n{\"name\":\"Gus\",\"x\":99999999999999999999}",
+ "POST /api/auth/guest-login\n{\"name\":\"Gus\",\"x\":{\"y\":[1e400,-1e999]}}",
+ "POST /api/auth/register\n{\"email\":\"bignum-new$::n\@example.com\",\"password\":\"$::pw\",\"name\":\"Al\",\"id\":-99999999999999999999}",
+ "POST /api/room/create\n{\"name\":\"bignum-$::n\",\"maxParticipants\":99999999999999999999}",
+ "POST /api/room/create\n{\"name\":\"bignum-$::n\",\"maxParticipants\":1e400}",
+ "POST /api/room/create\n{\"name\":\"bignum-$::n\",\"maxParticipants\":3,\"x\":1e400}"]
+--- more_headers eval
+"$::json\nAuthorization: Bearer $::a24"
+--- error_code eval
+[200, 200, 200, 400, 400, 200]
+--- response_body_like eval
+[qr/^\{"user":\{"id":"[0-9a-f-]{36}".*"name":"Gus"/,
+ qr/^\{"user":\{"id":"[0-9a-f-]{36}".*"name":"Gus"/,
+ qr/^\{"user":\{"id":"[0-9a-f-]{36}","email":"bignum-new\d+\@example.com"/,
+ qr/^\{"error":"Invalid request body"\}$/,
+ qr/^\{"error":"Invalid request body"\}$/,
+ qr/^\{"id":"[0-9a-f-]{36}","name":"bignum-\d+",.*"maxParticipants":3,/]
+
+
+
+=== TEST 25: a path with a route of its own is no other route's parameter: /api/room/create and /api/room/list are not rooms to delete
+--- http_config eval: $::http_config
+--- config
+    location /api/ { bedrud_api; }
+--- request eval
+my (undef, $a) = ::mint_pair();
+$::a25 = $a;
+["DELETE /api/room/create", "OPTIONS /api/room/list", "DELETE /api/room/list/",
+ "OPTIONS /api/room/" . ::uuid()]
+--- more_headers eval
+"Authorization: Bearer $::a25"
+--- error_code eval
+[405, 405, 405, 405]
+--- response_headers eval
+["Allow: POST", "Allow: GET, HEAD", "Allow: GET, HEAD", "Allow: DELETE"]
+--- response_body eval
+[('{"error":"method not allowed"}') x 4]

@@ -1,6 +1,9 @@
 # tools/bedrud-user, the operator's command for the first superadmin:
 # an account it creates logs in through the API, and promote/demote
-# change the roles the next login sees.
+# change the roles the next login sees.  The logins verify hashes the
+# tool made at the server's default cost (ln=17, half a second of CPU
+# alone, seconds on a busy machine): they may take longer than the
+# runner's default of 3 s.
 
 use lib 't/inc';
 use BedrudTest;
@@ -48,6 +51,7 @@ __DATA__
 "POST /api/auth/login\n{\"email\":\"$::e\",\"password\":\"the boss password\"}"
 --- more_headers
 Content-Type: application/json
+--- timeout: 15
 --- error_code: 200
 --- response_body_like eval
 qr/"accesses":\["user","superadmin"\],"isActive":true/
@@ -76,6 +80,7 @@ $ok ? qr/healthy/ : qr/tool answers were wrong: \Q$::created[1]$::again[1]$::mis
 "POST /api/auth/login\n{\"email\":\"$::e2\",\"password\":\"the boss password\"}"
 --- more_headers
 Content-Type: application/json
+--- timeout: 15
 --- error_code: 200
 --- response_body_like eval
 qr/"accesses":\["user"\],"isActive":true/

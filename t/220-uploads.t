@@ -270,8 +270,10 @@ my (undef, $asu) = BedrudTest::mint_pair(accesses => ['user', 'superadmin']);
 my ($uid2, $a2) = BedrudTest::mint_pair();
 # a seat that expired is no seat
 BedrudTest::redis_cli('ZADD', "bedrud:room:{$id}:seats", time - 10, $uid2);
+# the cookie: from the site's own page (its Origin), not another site's
 $::h6 = [ map({ ::auth($_) . "\n$::mp" } $a, $ao, $asu, $as, $a2, $a, $a),
-          $::mp, "Cookie: access_token=$a\n$::mp" ];
+          $::mp, "Cookie: access_token=$a\nOrigin: http://localhost\n$::mp",
+          "Cookie: access_token=$a\nOrigin: https://evil.example\n$::mp" ];
 my $f = ::form($::img{jpg});
 [
   "POST /api/room/$id/chat/upload\n$f",
@@ -283,11 +285,12 @@ my $f = ::form($::img{jpg});
   "POST /api/room/not-a-uuid/chat/upload\n$f",
   "POST /api/room/$id/chat/upload\n$f",
   "POST /api/room/$id/chat/upload\n$f",
+  "POST /api/room/$id/chat/upload\n$f",
 ]
 --- more_headers eval
 $::h6
 --- error_code eval
-[200, 200, 200, 403, 403, 404, 404, 401, 200]
+[200, 200, 200, 403, 403, 404, 404, 401, 200, 403]
 --- response_body eval
 my $ok = ::answer($::img{jpg}, 'image/jpeg', 'jpg', 5, 7);
 [
@@ -298,6 +301,7 @@ my $ok = ::answer($::img{jpg}, 'image/jpeg', 'jpg', 5, 7);
   '{"error":"Room not found"}',
   '{"error":"Missing authorization"}',
   $ok,
+  '{"error":"cross-site request refused"}',
 ]
 --- response_body_filters eval
 sub { $_[0] =~ s/\n\z//r }

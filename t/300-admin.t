@@ -13,7 +13,7 @@ our $http_config = http_config();
 our $n = int(rand(1_000_000_000));
 
 # blocks that list or switch global state use databases of their own
-for my $db (10 .. 14) {
+for my $db (10 .. 15) {
     local $BedrudTest::DB = $db;
     redis_cli('FLUSHDB');
 }
@@ -21,6 +21,7 @@ our $http_config_db10 = http_config(db => 10);
 our $http_config_db11 = http_config(db => 11);
 our $http_config_db12 = http_config(db => 12);
 our $http_config_db13 = http_config(db => 13);
+our $http_config_db15 = http_config(db => 15);
 
 our $settings = '{"allowChat":true,"allowVideo":false,"allowAudio":true,'
     . '"requireApproval":false,"e2ee":true}';
@@ -181,11 +182,12 @@ $::a4 = $a;
   "GET /api/admin/users?limit=1.5",
   "GET /api/admin/users?page=1e3",
   "GET /api/admin/users?page=12345678901",
+  "GET /api/admin/users?page=-99999999999999999999&limit=99999999999999999999",
 ]
 --- more_headers eval
 "Authorization: Bearer $::a4"
 --- error_code eval
-[200, 200, 200, 200, 200, 200, 400, 400, 400, 400]
+[200, 200, 200, 200, 200, 200, 400, 400, 400, 200, 200]
 --- response_body eval
 my $u3 = '{"id":"00000000-0000-4000-8000-000000000003","email":"p3@example.com","name":"P3","provider":"local","isActive":true,"isAdmin":true,"accesses":["user","admin"],"createdAt":"2026-03-04 01:36:07"}';
 my $u2 = '{"id":"00000000-0000-4000-8000-000000000002","email":"p2@example.com","name":"P2","provider":"local","isActive":false,"isAdmin":false,"accesses":["user"],"createdAt":"2026-01-01 00:00:00"}';
@@ -200,7 +202,8 @@ my $u1 = '{"id":"00000000-0000-4000-8000-000000000001","email":"p1@example.com",
   '{"error":"Invalid input"}',
   '{"error":"Invalid input"}',
   '{"error":"Invalid input"}',
-  '{"error":"Invalid input"}',
+  qq({"users":[],"total":4,"page":1000000000,"limit":50}),
+  qq({"users":[$u3,$u2,$u1],"total":4,"page":-1000000000,"limit":1000000000}),
 ]
 
 
@@ -538,6 +541,100 @@ $::u12 = $ua; $::a12 = $a;
 ]
 --- response_body eval
 ['{"message":"User accesses updated"}', 'new role']
+
+
+
+=== TEST 12b: a role change holds at once: the access tokens issued before it are refused, the refresh keeps the session and has the new role
+--- http_config eval: $::http_config
+--- config
+    location /api/ { bedrud_api; }
+--- request eval
+my ($uid, $ua, $ur, $fam) = BedrudTest::mint_pair();
+my (undef, $a) = BedrudTest::mint_pair(accesses => ['user', 'superadmin']);
+$::u12b = $ua; $::a12b = $a;
+# what the refresh mints: the same session, the user's new version
+$::v12b = BedrudTest::mint(uid => $uid, fam => $fam, ver => 1,
+                           accesses => ['user', 'moderator']);
+$::fam12b = $fam;
+[
+  "GET /api/auth/me",
+  "PUT /api/admin/users/$uid/accesses\n{\"accesses\":[\"user\",\"moderator\"]}",
+  "GET /api/auth/me",
+  "POST /api/auth/refresh\n{\"refresh_token\":\"$ur\"}",
+  "GET /api/auth/me",
+]
+--- more_headers eval
+[
+  "Authorization: Bearer $::u12b",
+  "Content-Type: application/json\nAuthorization: Bearer $::a12b",
+  "Authorization: Bearer $::u12b",
+  "Content-Type: application/json",
+  "Authorization: Bearer $::v12b",
+]
+--- error_code eval
+[200, 200, 401, 200, 200]
+--- response_body_filters eval
+[
+  [sub { $_[0] =~ /"accesses":\["user"\]/ ? 'old role' : $_[0] }],
+  [sub { $_[0] }],
+  [sub { $_[0] }],
+  [sub {
+      my ($p) = $_[0] =~ /"access_token":"[\w-]+\.([\w-]+)\./
+          or return $_[0];
+      require MIME::Base64;
+      my $c = MIME::Base64::decode_base64url($p);
+      return $c =~ /"accesses":\["user","moderator"\]/
+                 && $c =~ /"fam":"$::fam12b"/ && $c =~ /"ver":1\b/
+          ? 'new role, same session' : "claims: $c";
+  }],
+  [sub { $_[0] =~ /"accesses":\["user","moderator"\]/ ? 'new role' : $_[0] }],
+]
+--- response_body eval
+['old role', '{"message":"User accesses updated"}', '{"error":"Invalid token"}',
+ 'new role, same session', 'new role']
+
+
+
+=== TEST 12c: the last active superadmin can be neither demoted nor deactivated; with another one, both work
+--- http_config eval: $::http_config_db15
+--- config
+    location /api/ { bedrud_api; }
+--- request eval
+local $BedrudTest::DB = 15;
+# two superadmins not in the superadmins' index (made before it
+# existed), and a third that is: the index alone does not tell that the
+# other two are there when the third is deactivated
+my ($s1, $a1) = BedrudTest::mint_pair(accesses => ['user', 'superadmin']);
+my ($s2) = BedrudTest::mint_pair(accesses => ['user', 'superadmin']);
+my ($s3) = BedrudTest::mint_pair(accesses => ['user', 'superadmin']);
+my ($u) = BedrudTest::mint_pair();
+BedrudTest::redis_cli('ZADD', 'bedrud:users', 1, $s1, 2, $s2, 3, $u, 4, $s3);
+BedrudTest::redis_cli('SADD', 'bedrud:superadmins', $s3);
+$::a12c = $a1;
+[
+  "PUT /api/admin/users/$s3/status\n{\"active\":false}",
+  "PUT /api/admin/users/$s2/status\n{\"active\":false}",
+  "PUT /api/admin/users/$s1/accesses\n{\"accesses\":[\"user\"]}",
+  "PUT /api/admin/users/$s1/status\n{\"active\":false}",
+  "PUT /api/admin/users/$u/accesses\n{\"accesses\":[\"user\",\"admin\"]}",
+  "GET /api/admin/users/$s1",
+  "PUT /api/admin/users/$s2/status\n{\"active\":true}",
+  "PUT /api/admin/users/$s1/accesses\n{\"accesses\":[\"user\"]}",
+  "GET /api/admin/users",
+]
+--- more_headers eval
+"Content-Type: application/json\nAuthorization: Bearer $::a12c"
+--- error_code eval
+[200, 200, 409, 409, 200, 200, 200, 200, 401]
+--- response_body eval
+my $last = '{"error":"the last active superadmin cannot be demoted or deactivated"}';
+['{"message":"User status updated successfully"}',
+ '{"message":"User status updated successfully"}', $last, $last,
+ '{"message":"User accesses updated"}',
+ qr/"isActive":true,"isAdmin":false,"accesses":\["user","superadmin"\]/,
+ '{"message":"User status updated successfully"}',
+ '{"message":"User accesses updated"}',
+ '{"error":"Invalid token"}']
 
 
 

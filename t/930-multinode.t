@@ -8,7 +8,9 @@
 #   - a logout on A ends the session on B within the revocation log's
 #     delay (every worker reads it each second, on a 250 ms tick: at
 #     most 1.25 s plus a round trip to Redis); measured and printed;
-#   - a role change made on A holds on B at the next refresh;
+#   - a role change made on A holds on B within the same delay: the
+#     access token issued before it is refused there (401), and the
+#     refresh the client then makes gets the new roles;
 #   - a ban made on A refuses the next join on B at once, and A has
 #     LiveKit remove the participant connected through the other LiveKit
 #     node (RoomService routes the call to the node hosting the room);
@@ -149,13 +151,22 @@ cmp_ok($max, '<', 2.0, sprintf 'each within the documented delay (max %.0f ms)',
     ($st) = api(a => PUT => "/api/admin/users/$uid/accesses",
                 { accesses => ['user'] }, $admin);
     is($st, 200, 'demoted on A');
+    my $t0 = time;
+    my $sb;
+    do {
+        ($sb) = api(b => GET => '/api/admin/users', undef, $new);
+    } while ($sb == 200 && time - $t0 < 5 && (sleep 0.01 || 1));
+    my $d = time - $t0;
+    is($sb, 401, sprintf 'B refuses the token issued before the demotion '
+                         . 'after %.0f ms', 1000 * $d);
+    cmp_ok($d, '<', 2.0, 'within the revocation log\'s delay');
     ($st2, $r) = api(b => POST => '/api/auth/refresh',
                      { refresh_token => $r->{refresh_token}
                                         // $r->{refreshToken} });
-    is($st2, 200, 'refreshed on B again');
+    is($st2, 200, 'the client refreshes on B: the session goes on');
     my $newer = $r->{access_token} // $r->{accessToken} // '';
     ($st) = api(b => GET => '/api/admin/users', undef, $newer);
-    is($st, 403, 'B refuses the demoted user at the next refresh');
+    is($st, 403, 'and is no superadmin any more');
 }
 
 # --- bots -----------------------------------------------------------------

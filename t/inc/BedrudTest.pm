@@ -275,6 +275,108 @@ END {
 }
 
 
+# An nginx of the test's own, as in production (a master and workers),
+# for the plain Test::More files that cannot use Test::Nginx (races,
+# reloads, browsers).  %o: http (http{} text, default http_config()),
+# server (more text in the server{}), servers (more server{} blocks),
+# workers (default 1), site (the shipped conf/bedrud-server.conf instead
+# of bare /api/ and /metrics locations).  Returns a hash: port, dir, conf (its nginx.conf),
+# cmd (the command line: append '-s', 'reload'); it is stopped at exit.
+
+my @own_nginx;
+
+sub own_nginx {
+    my (%o) = @_;
+    require File::Temp;
+    my $top = $ENV{TEST_NGINX_TOP};
+    my $bin = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
+    my @modules = split ' ', ($ENV{TEST_NGINX_LOAD_MODULES}
+                              || "$top/build/ngx_bedrud_module.so");
+    my $dir = File::Temp::tempdir('bedrud-nginx-XXXXXX', TMPDIR => 1,
+                                  CLEANUP => 1);
+    my $port = $o{port} // free_port();
+    mkdir "$dir/$_" for qw(conf logs);
+    my $load = join '', map { "load_module $_;\n" } @modules;
+    my $user = $> == 0 ? 'user root;' : '';
+    my $http = $o{http} // http_config();
+    my $workers = $o{workers} // 1;
+    my $server = $o{server} // '';
+    my $servers = $o{servers} // '';
+    my $locations = "        location /api/ { bedrud_api; }\n"
+                  . "        location = /metrics { bedrud_metrics; }";
+
+    if ($o{site}) {
+        # the shipped locations (conf/bedrud-server.conf), and what a site
+        # defines around them
+        $locations = "        root $top/web/dist;\n"
+                   . "        include $top/conf/bedrud-server.conf;";
+        $http .= <<'CONF';
+    upstream bedrud_livekit { server 127.0.0.1:1; }
+    map $http_upgrade $bedrud_connection_upgrade { default upgrade; '' close; }
+    map $https $bedrud_hsts { on "max-age=63072000"; default ""; }
+CONF
+    }
+
+    open my $fh, '>', "$dir/conf/nginx.conf" or die $!;
+    print $fh <<"CONF";
+$load
+$user
+master_process on;
+worker_processes $workers;
+daemon on;
+pid $dir/logs/nginx.pid;
+error_log $dir/logs/error.log info;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    client_body_temp_path $dir/body;
+$http
+    server {
+        listen 127.0.0.1:$port backlog=511;
+$locations
+$server
+    }
+$servers
+}
+CONF
+    close $fh;
+
+    my @cmd = ($bin, '-p', "$dir/", '-c', "$dir/conf/nginx.conf",
+               '-e', "$dir/logs/error.log");
+    system(@cmd) == 0 or die "nginx did not start: "
+        . `tail -5 $dir/logs/error.log`;
+    push @own_nginx, [$dir, @cmd];
+
+    # up: it answers, and its workers are connected to Redis
+    for (1 .. 200) {
+        my $log = do { local $/; open my $in, '<', "$dir/logs/error.log";
+                       <$in> // '' };
+        my @ready = $log =~ /bedrud: redis ready/g;
+        last if @ready >= $workers;
+        sleep 0.05;
+    }
+
+    return { port => $port, dir => $dir, conf => "$dir/conf/nginx.conf",
+             cmd => \@cmd, log => "$dir/logs/error.log" };
+}
+
+END {
+    for my $n (@own_nginx) {
+        my ($dir, @cmd) = @$n;
+        next unless -e "$dir/logs/nginx.pid";
+        system(@cmd, '-s', 'quit');
+        for (1 .. 100) { last unless -e "$dir/logs/nginx.pid"; sleep 0.05 }
+    }
+}
+
+sub slurp_file {
+    my ($f) = @_;
+    open my $in, '<', $f or return '';
+    local $/;
+    return <$in> // '';
+}
+
+
 # --- helpers of the security suites (110-jwt-attacks.t, 120-bad-input.t) ---
 
 # The claims mint() would sign, as a hash ref; %o as for mint().

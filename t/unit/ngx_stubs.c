@@ -103,21 +103,28 @@ ngx_libc_gmtime(time_t s, struct tm *tm)
 }
 
 
-void
-ngx_log_error_core(ngx_uint_t level, ngx_log_t *log, ngx_err_t err,
-    const char *fmt, ...)
-{
-    va_list  args;
+/*
+ * The characters of a text, as nginx's ngx_utf8_length() counts them for
+ * well-formed UTF-8 (the only kind the helpers pass): every byte but the
+ * continuation bytes starts one.
+ */
 
-    va_start(args, fmt);
-    fprintf(stderr, "# log: ");
-    vfprintf(stderr, fmt, args);
-    fprintf(stderr, "\n");
-    va_end(args);
+size_t
+ngx_utf8_length(u_char *p, size_t n)
+{
+    size_t  len;
+
+    for (len = 0; n; n--, p++) {
+        if ((*p & 0xc0) != 0x80) {
+            len++;
+        }
+    }
+
+    return len;
 }
 
 
-/* as ngx_string.c's (not linked here) */
+/* as nginx's (src/core/ngx_string.c): ASCII only */
 
 ngx_int_t
 ngx_strncasecmp(u_char *s1, u_char *s2, size_t n)
@@ -145,6 +152,20 @@ ngx_strncasecmp(u_char *s1, u_char *s2, size_t n)
     }
 
     return 0;
+}
+
+
+void
+ngx_log_error_core(ngx_uint_t level, ngx_log_t *log, ngx_err_t err,
+    const char *fmt, ...)
+{
+    va_list  args;
+
+    va_start(args, fmt);
+    fprintf(stderr, "# log: ");
+    vfprintf(stderr, fmt, args);
+    fprintf(stderr, "\n");
+    va_end(args);
 }
 
 

@@ -116,6 +116,8 @@ static void t_datetime(void);
 static void t_ids(void);
 static void t_keys(void);
 static void t_json_depth(void);
+static void t_json_tame(void);
+static void t_media_origin(void);
 static void t_base64(void);
 static void t_json_escape(void);
 static void t_multipart(void);
@@ -2390,7 +2392,7 @@ t_names(void)
     ngx_str_t    s;
     ngx_uint_t   i;
     const char  *err;
-    u_char       longname[300];
+    u_char       longname[300], longutf8[202];
 
     static struct {
         const char  *name;
@@ -2407,18 +2409,32 @@ t_names(void)
         { "a bc", "lowercase" }
     };
 
+    /* the one rule of display names: accounts and guests */
     static struct {
         const char  *name;
-        const char  *error;
-    } guests[] = {
-        { "Alice", NULL },
-        { "J\xc3\xb6rg \xe2\x80\x94 the host", NULL },
-        { "tab\there", "invalid" },
-        { "del\x7f", "invalid" },
-        { "c1 \xc2\x85", "invalid" },
-        { "rlo \xe2\x80\xae", "invalid" },
-        { "isolate \xe2\x81\xa6", "invalid" },
-        { "line \xe2\x80\xa8", "invalid" }
+        ngx_uint_t   rc;
+    } names[] = {
+        { "Alice", NGX_HTTP_BEDRUD_NAME_OK },
+        { "J\xc3\xb6rg \xe2\x80\x94 the host", NGX_HTTP_BEDRUD_NAME_OK },
+        { "\xd9\x85\xd8\xb1\xdb\x8c\xd9\x85", NGX_HTTP_BEDRUD_NAME_OK },
+        { "emoji \xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x92\xbb",
+          NGX_HTTP_BEDRUD_NAME_OK },
+        { "tab\there", NGX_HTTP_BEDRUD_NAME_INVALID },
+        { "new\nline", NGX_HTTP_BEDRUD_NAME_INVALID },
+        { "del\x7f", NGX_HTTP_BEDRUD_NAME_INVALID },
+        { "c1 \xc2\x85", NGX_HTTP_BEDRUD_NAME_INVALID },
+        { "c1 \xc2\x9f", NGX_HTTP_BEDRUD_NAME_INVALID },
+        { "alm \xd8\x9c", NGX_HTTP_BEDRUD_NAME_INVALID },
+        { "lrm \xe2\x80\x8e", NGX_HTTP_BEDRUD_NAME_INVALID },
+        { "rlm \xe2\x80\x8f", NGX_HTTP_BEDRUD_NAME_INVALID },
+        { "rlo \xe2\x80\xae", NGX_HTTP_BEDRUD_NAME_INVALID },
+        { "lre \xe2\x80\xaa", NGX_HTTP_BEDRUD_NAME_INVALID },
+        { "isolate \xe2\x81\xa6", NGX_HTTP_BEDRUD_NAME_INVALID },
+        { "pdi \xe2\x81\xa9", NGX_HTTP_BEDRUD_NAME_INVALID },
+        { "line \xe2\x80\xa8", NGX_HTTP_BEDRUD_NAME_INVALID },
+        { "paragraph \xe2\x80\xa9", NGX_HTTP_BEDRUD_NAME_INVALID },
+        { "broken \xc3", NGX_HTTP_BEDRUD_NAME_INVALID },
+        { "overlong \xc0\xaf", NGX_HTTP_BEDRUD_NAME_INVALID }
     };
 
     static struct {
@@ -2449,20 +2465,45 @@ t_names(void)
     err = ngx_http_bedrud_room_name_error(&s);
     t_ok(err && strstr(err, "at most 63") != NULL, "room name of 64 bytes");
 
-    for (i = 0; i < sizeof(guests) / sizeof(guests[0]); i++) {
-        s = t_str(guests[i].name);
-        err = ngx_http_bedrud_guest_name_error(&s);
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        s = t_str(names[i].name);
 
-        t_ok(guests[i].error ? (err && strstr(err, guests[i].error) != NULL)
-                             : err == NULL,
-             "guest name case %u: %s", (unsigned) i, err ? err : "valid");
+        t_ok(ngx_http_bedrud_display_name(&s) == names[i].rc,
+             "display name case %u", (unsigned) i);
     }
 
     ngx_memset(longname, 'a', 101);
     s.data = longname;
+    s.len = 100;
+    t_ok(ngx_http_bedrud_display_name(&s) == NGX_HTTP_BEDRUD_NAME_OK,
+         "display name of 100 bytes");
+
     s.len = 101;
-    err = ngx_http_bedrud_guest_name_error(&s);
-    t_ok(err && strstr(err, "at most 100") != NULL, "guest name of 101");
+    t_ok(ngx_http_bedrud_display_name(&s) == NGX_HTTP_BEDRUD_NAME_LONG,
+         "display name of 101 bytes");
+
+    /* characters, not bytes: 100 two-byte characters are fine */
+    for (i = 0; i < 101; i++) {
+        longutf8[2 * i] = 0xc3;
+        longutf8[2 * i + 1] = 0xa9;
+    }
+
+    s.data = longutf8;
+    s.len = 200;
+    t_ok(ngx_http_bedrud_display_name(&s) == NGX_HTTP_BEDRUD_NAME_OK,
+         "display name of 100 two-byte characters");
+
+    s.len = 202;
+    t_ok(ngx_http_bedrud_display_name(&s) == NGX_HTTP_BEDRUD_NAME_LONG,
+         "display name of 101 two-byte characters");
+
+    s.data = longname;
+    s.len = 101;
+
+    /* a bad character is told before the length */
+    longname[100] = '\x7f';
+    t_ok(ngx_http_bedrud_display_name(&s) == NGX_HTTP_BEDRUD_NAME_INVALID,
+         "display name of 101 bytes with DEL");
 
     for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
         s = t_str(ids[i].id);
@@ -2572,6 +2613,7 @@ t_keys(void)
 {
     ngx_str_t   k, id, fam;
     ngx_uint_t  i;
+    u_char      stale[NGX_HTTP_BEDRUD_STALE_ID_LEN], longid[200];
 
     static struct {
         ngx_uint_t   kind;
@@ -2627,6 +2669,31 @@ t_keys(void)
          && ngx_strncmp(k.data, "bedrud:session:{x1}:f2", k.len) == 0,
          "session key");
 
+    /* the revocation log's name of a user's stale tokens (admin.lua) */
+
+    t_ok(ngx_http_bedrud_stale_id(&id, 0, stale, &k) == NGX_OK
+         && k.len == 6 && ngx_strncmp(k.data, "u:x1:0", 6) == 0,
+         "stale id, version 0");
+
+    t_ok(ngx_http_bedrud_stale_id(&id, 18446744073709551615ULL, stale, &k)
+         == NGX_OK
+         && k.len == sizeof("u:x1:18446744073709551615") - 1
+         && ngx_strncmp(k.data, "u:x1:18446744073709551615", k.len) == 0,
+         "stale id, the largest version");
+
+    ngx_memset(longid, 'a', sizeof(longid));
+    fam.data = longid;
+    fam.len = 64;
+
+    t_ok(ngx_http_bedrud_stale_id(&fam, 18446744073709551615ULL, stale, &k)
+         == NGX_OK && k.len == 2 + 64 + 1 + 20
+         && k.len <= NGX_HTTP_BEDRUD_STALE_ID_LEN,
+         "stale id of a 64-byte user id fits");
+
+    fam.len = 65 + NGX_HTTP_BEDRUD_STALE_ID_LEN;
+    t_ok(ngx_http_bedrud_stale_id(&fam, 1, stale, &k) == NGX_DECLINED,
+         "stale id of an id too long");
+
     for (i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
         t_ok(ngx_http_bedrud_num(&ngx_stub_pool, nums[i].n, &k) == NGX_OK
              && k.len == strlen(nums[i].text)
@@ -2640,6 +2707,164 @@ t_keys(void)
     t_ok(k.len == 1 && k.data[0] == '0', "bit off");
 
     ngx_stub_pool_reset();
+}
+
+
+static void
+t_json_tame(void)
+{
+    json_t        *j;
+    size_t         n;
+    ngx_uint_t     i, changed;
+    json_error_t   err;
+    u_char         buf[512], big[400];
+
+    static struct {
+        const char  *in;
+        const char  *out;
+        ngx_uint_t   changed;
+    } cases[] = {
+        { "{\"a\":1}", "{\"a\":1}", 0 },
+        { "{\"x\":99999999999999999999,\"a\":1}",
+          "{\"x\":0.0                 ,\"a\":1}", 1 },
+        { "{\"x\":-99999999999999999999}",
+          "{\"x\":0.0                  }", 1 },
+        { "{\"x\":9223372036854775807}", "{\"x\":9223372036854775807}", 0 },
+        { "{\"x\":9223372036854775808}", "{\"x\":0.0                }", 1 },
+        { "{\"x\":1e400,\"y\":[1e-400,-1E+999]}",
+          "{\"x\":0.0  ,\"y\":[1e-400,0.0    ]}", 2 },
+        { "{\"s\":\"99999999999999999999\"}",
+          "{\"s\":\"99999999999999999999\"}", 0 },
+        { "{\"s\":\"\\\"99999999999999999999\"}",
+          "{\"s\":\"\\\"99999999999999999999\"}", 0 },
+        { "[1.5, 2e10, 123]", "[1.5, 2e10, 123]", 0 },
+        { "{\"a\\u0000b\":1,\"x\":\"\\u0000\"}",
+          "{\"a\\ufffdb\":1,\"x\":\"\\u0000\"}", 1 },
+        { "{\"\\\\u0000\" : {\"\\u0000\"\n:\"\\u0000\"}}",
+          "{\"\\\\u0000\" : {\"\\ufffd\"\n:\"\\u0000\"}}", 1 },
+        { NULL, NULL, 0 }
+    };
+
+    for (i = 0; cases[i].in; i++) {
+        n = strlen(cases[i].in);
+        ngx_memcpy(buf, cases[i].in, n);
+
+        changed = ngx_http_bedrud_json_tame(buf, n);
+
+        t_ok(changed == cases[i].changed
+             && ngx_memcmp(buf, cases[i].out, n) == 0,
+             "tame numbers: %s", cases[i].in);
+    }
+
+    /* a token longer than the scratch buffer */
+
+    big[0] = '[';
+    ngx_memset(big + 1, '7', 300);
+    big[301] = ']';
+
+    t_ok(ngx_http_bedrud_json_tame(big, 302) == 1
+         && big[1] == '0' && big[4] == ' ',
+         "tame numbers: an integer of 300 digits");
+
+    /* what jansson refused, it now reads, the number as a real */
+
+    n = strlen(cases[1].in);
+    ngx_memcpy(buf, cases[1].in, n);
+
+    j = json_loadb((char *) buf, n, 0, &err);
+    t_ok(j == NULL && json_error_code(&err) == json_error_numeric_overflow,
+         "jansson refuses an integer beyond int64");
+
+    (void) ngx_http_bedrud_json_tame(buf, n);
+
+    j = json_loadb((char *) buf, n, 0, &err);
+    t_ok(j != NULL && json_is_real(json_object_get(j, "x"))
+         && json_integer_value(json_object_get(j, "a")) == 1,
+         "and reads it once tamed");
+
+    json_decref(j);
+}
+
+
+static void
+t_media_origin(void)
+{
+    ngx_str_t   a, b, c;
+    ngx_uint_t  i;
+
+    static struct {
+        const char  *type;
+        ngx_int_t    rc;
+    } types[] = {
+        { "application/json", NGX_OK },
+        { "Application/JSON", NGX_OK },
+        { "application/json; charset=utf-8", NGX_OK },
+        { "application/json;charset=UTF-8", NGX_OK },
+        { " application/json ", NGX_OK },
+        { "text/plain; a=json", NGX_DECLINED },
+        { "text/plain", NGX_DECLINED },
+        { "application/x-www-form-urlencoded", NGX_DECLINED },
+        { "multipart/form-data; boundary=json", NGX_DECLINED },
+        { "application/jsonx", NGX_DECLINED },
+        { "application/json-seq", NGX_DECLINED },
+        { "application/merge-patch+json", NGX_DECLINED },
+        { "application/json, text/plain", NGX_DECLINED },
+        { "json", NGX_DECLINED },
+        { "", NGX_DECLINED }
+    };
+
+    static struct {
+        const char  *origin;
+        const char  *scheme;
+        const char  *host;
+        ngx_int_t    rc;
+    } origins[] = {
+        { "http://127.0.0.1:8080", "http", "127.0.0.1:8080", NGX_OK },
+        { "http://127.0.0.1:8081", "http", "127.0.0.1:8080", NGX_DECLINED },
+        { "https://127.0.0.1:8080", "http", "127.0.0.1:8080", NGX_DECLINED },
+        { "https://Meet.Example.com", "https", "meet.example.com", NGX_OK },
+        { "https://meet.example.com", "https", "meet.example.com:443",
+          NGX_OK },
+        { "https://meet.example.com:443", "https", "meet.example.com",
+          NGX_OK },
+        { "http://meet.example.com", "http", "meet.example.com:80", NGX_OK },
+        { "http://meet.example.com:80", "http", "meet.example.com:8080",
+          NGX_DECLINED },
+        { "https://meet.example.com.evil.io", "https", "meet.example.com",
+          NGX_DECLINED },
+        { "https://evil.io", "https", "meet.example.com", NGX_DECLINED },
+        { "https://meet.example.com/", "https", "meet.example.com",
+          NGX_DECLINED },
+        { "https://user@meet.example.com", "https", "meet.example.com",
+          NGX_DECLINED },
+        { "null", "https", "meet.example.com", NGX_DECLINED },
+        { "", "https", "meet.example.com", NGX_DECLINED },
+        { "http://[::1]:8080", "http", "[::1]:8080", NGX_OK },
+        { "http://[::1]", "http", "[::1]:80", NGX_OK },
+        { "http://[::1]:8080", "http", "[::2]:8080", NGX_DECLINED },
+        { "http://a:", "http", "a", NGX_DECLINED },
+        { "http://a:123456", "http", "a:123456", NGX_DECLINED },
+        { "http://a:65536", "http", "a:65536", NGX_DECLINED },
+        { "http://a:65535", "http", "a:65535", NGX_OK },
+        { "http://:80", "http", ":80", NGX_DECLINED }
+    };
+
+    for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+        a = t_str(types[i].type);
+
+        t_ok(ngx_http_bedrud_json_media_type(&a) == types[i].rc,
+             "media type \"%s\"", types[i].type);
+    }
+
+    for (i = 0; i < sizeof(origins) / sizeof(origins[0]); i++) {
+        a = t_str(origins[i].origin);
+        b = t_str(origins[i].scheme);
+        c = t_str(origins[i].host);
+
+        t_ok(ngx_http_bedrud_origin_match(&a, &b, &c) == origins[i].rc,
+             "origin \"%s\" of %s://%s", origins[i].origin,
+             origins[i].scheme, origins[i].host);
+    }
 }
 
 
@@ -3026,6 +3251,8 @@ main(void)
     t_ids();
     t_keys();
     t_json_depth();
+    t_json_tame();
+    t_media_origin();
     t_base64();
     t_json_escape();
     t_multipart();
