@@ -754,7 +754,7 @@ ngx_http_bedrud_handler(ngx_http_request_t *r)
     if (route->raw == NGX_HTTP_BEDRUD_BODY_FILE) {
         /* it reads the body once it knows it wants it */
         r->main->count++;
-        route->handler(r, ctx);
+        ngx_http_bedrud_run(r, ctx);
         return NGX_DONE;
     }
 

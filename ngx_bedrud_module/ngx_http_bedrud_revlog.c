@@ -345,6 +345,11 @@ ngx_http_bedrud_revlog_checked(ngx_http_request_t *r,
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "bedrud: revoked token used (checked in Redis)");
 
+        /* a route that reads its own body (an upload) has not yet */
+        if (ngx_http_discard_request_body(r) != NGX_OK) {
+            r->keepalive = 0;
+        }
+
         ngx_str_set(&h, "Bearer error=\"invalid_token\"");
         (void) ngx_http_bedrud_add_header(r, "WWW-Authenticate", &h);
         ngx_http_bedrud_error(r, NGX_HTTP_UNAUTHORIZED, "Invalid token");

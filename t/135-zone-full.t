@@ -93,6 +93,26 @@ is($st, 200, 'a valid token still works');
 cmp_ok(metric('bedrud_revocation_redis_checks_total'), '>=', $checks + 2,
        'both were checked in Redis');
 
+# the routes without a JSON body: a moderation route, and the upload,
+# which reads its own body
+my $rid = uuid();
+($st) = http_req($port, 'POST', "/api/room/$rid/kick/guest-abcdefgh",
+                 undef, $gone);
+is($st, 401, 'the logged-out token moderates nothing');
+
+my $b = 'bedrudzonefull';
+my $part = "--$b\r\nContent-Disposition: form-data; name=\"file\"; "
+    . "filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\n"
+    . ('x' x 64) . "\r\n--$b--\r\n";
+my $up = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port,
+                               Proto => 'tcp', Timeout => 5) or die $!;
+syswrite $up, "POST /api/room/$rid/chat/upload HTTP/1.1\r\nHost: localhost\r\n"
+    . "Authorization: Bearer $gone\r\nConnection: close\r\n"
+    . "Content-Type: multipart/form-data; boundary=$b\r\n"
+    . "Content-Length: " . length($part) . "\r\n\r\n$part";
+($st) = read_response($up);
+is($st, 401, 'nor uploads anything (the upload reads its body itself)');
+
 # --- rate limits ----------------------------------------------------------
 
 sub login_from {
