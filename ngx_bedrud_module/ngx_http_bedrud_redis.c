@@ -60,7 +60,11 @@ struct ngx_http_bedrud_tracker_s {
     ngx_uint_t                     pending;
     ngx_uint_t                     index;
     ngx_http_bedrud_tracker_t     *wait_next; /* in a WAIT's batch */
+    ngx_str_t                     *fcalls;  /* while "unknown" (r's pool) */
+    ngx_uint_t                     nfcalls;
     unsigned                       failed:1;
+    unsigned                       unknown:1; /* writes? asked before the
+                                                 function list came */
 };
 
 
@@ -144,6 +148,10 @@ static ngx_int_t ngx_http_bedrud_redis_unavailable(redisAsyncContext *ac,
 static void ngx_http_bedrud_redis_finish(ngx_http_bedrud_tracker_t *t);
 static ngx_uint_t ngx_http_bedrud_redis_writes(ngx_http_bedrud_cmd_t *cmds,
     ngx_uint_t n);
+static ngx_uint_t ngx_http_bedrud_redis_ro(ngx_str_t *fn);
+static ngx_int_t ngx_http_bedrud_redis_fcalls(ngx_http_request_t *r,
+    ngx_http_bedrud_tracker_t *t, ngx_http_bedrud_cmd_t *cmds, ngx_uint_t n);
+static void ngx_http_bedrud_redis_wait_sort(ngx_http_bedrud_redis_t *rd);
 static void ngx_http_bedrud_redis_wait_handler(ngx_event_t *ev);
 static void ngx_http_bedrud_redis_wait_cb(redisAsyncContext *ac,
     void *reply, void *privdata);
@@ -823,6 +831,8 @@ ngx_http_bedrud_redis_handshake_cb(redisAsyncContext *ac, void *reply,
     rd->ready_at = ngx_current_msec;
     rd->refused = 0;
 
+    ngx_http_bedrud_redis_wait_sort(rd);
+
     ngx_log_error(NGX_LOG_INFO, rd->log, 0, "bedrud: redis ready");
 
     if (rd->ready) {
@@ -1118,6 +1128,13 @@ ngx_http_bedrud_redis_request(ngx_http_request_t *r,
 
     t->r = r;
     t->done = done;
+
+    if (wait && rd->ro == NULL
+        && ngx_http_bedrud_redis_fcalls(r, t, cmds, n) != NGX_OK)
+    {
+        ngx_free(t);
+        return NGX_ERROR;
+    }
 
     for (i = 0; i < n; i++) {
         if (ngx_http_bedrud_redis_send(ngx_http_bedrud_redis_cmd_cb, t,
@@ -1435,11 +1452,7 @@ ngx_http_bedrud_redis_finish(ngx_http_bedrud_tracker_t *t)
 static ngx_uint_t
 ngx_http_bedrud_redis_writes(ngx_http_bedrud_cmd_t *cmds, ngx_uint_t n)
 {
-    ngx_str_t                *fn, *ro;
-    ngx_uint_t                i, j;
-    ngx_http_bedrud_redis_t  *rd;
-
-    rd = &ngx_http_bedrud_rd;
+    ngx_uint_t  i;
 
     for (i = 0; i < n; i++) {
         if (cmds[i].argc < 2 || cmds[i].argv[0].len != 5
@@ -1448,27 +1461,126 @@ ngx_http_bedrud_redis_writes(ngx_http_bedrud_cmd_t *cmds, ngx_uint_t n)
             continue;
         }
 
-        if (rd->ro == NULL) {
-            return 1;
-        }
-
-        fn = &cmds[i].argv[1];
-        ro = rd->ro->elts;
-
-        for (j = 0; j < rd->ro->nelts; j++) {
-            if (ro[j].len == fn->len
-                && ngx_strncmp(ro[j].data, fn->data, fn->len) == 0)
-            {
-                break;
-            }
-        }
-
-        if (j == rd->ro->nelts) {
+        if (!ngx_http_bedrud_redis_ro(&cmds[i].argv[1])) {
             return 1;
         }
     }
 
     return 0;
+}
+
+
+/* Is a function known to be flagged no-writes?  Unknown: no. */
+
+static ngx_uint_t
+ngx_http_bedrud_redis_ro(ngx_str_t *fn)
+{
+    ngx_str_t                *ro;
+    ngx_uint_t                j;
+    ngx_http_bedrud_redis_t  *rd;
+
+    rd = &ngx_http_bedrud_rd;
+
+    if (rd->ro == NULL) {
+        return 0;
+    }
+
+    ro = rd->ro->elts;
+
+    for (j = 0; j < rd->ro->nelts; j++) {
+        if (ro[j].len == fn->len
+            && ngx_strncmp(ro[j].data, fn->data, fn->len) == 0)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/*
+ * A request sent during the handshake, before FUNCTION LIST answered,
+ * counts as a write; the names of its functions are kept so that, once
+ * the list is in, a read leaves the WAIT's batch
+ * (ngx_http_bedrud_redis_wait_sort()).
+ */
+
+static ngx_int_t
+ngx_http_bedrud_redis_fcalls(ngx_http_request_t *r,
+    ngx_http_bedrud_tracker_t *t, ngx_http_bedrud_cmd_t *cmds, ngx_uint_t n)
+{
+    ngx_uint_t  i;
+
+    t->fcalls = ngx_palloc(r->pool, n * sizeof(ngx_str_t));
+    if (t->fcalls == NULL) {
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < n; i++) {
+        if (cmds[i].argc < 2 || cmds[i].argv[0].len != 5
+            || ngx_strncmp(cmds[i].argv[0].data, "FCALL", 5) != 0)
+        {
+            continue;
+        }
+
+        t->fcalls[t->nfcalls].len = cmds[i].argv[1].len;
+        t->fcalls[t->nfcalls].data = ngx_pstrdup(r->pool, &cmds[i].argv[1]);
+
+        if (t->fcalls[t->nfcalls].data == NULL) {
+            return NGX_ERROR;
+        }
+
+        t->nfcalls++;
+    }
+
+    t->unknown = 1;
+
+    return NGX_OK;
+}
+
+
+/*
+ * The handshake is done: the requests of the WAIT's batch that were sent
+ * before it knew which functions write, and only read, leave the batch.
+ * Their replies are still to come (they were sent after the handshake's
+ * commands), so they are not finished here.  Then the WAIT goes out.
+ */
+
+static void
+ngx_http_bedrud_redis_wait_sort(ngx_http_bedrud_redis_t *rd)
+{
+    ngx_uint_t                  i;
+    ngx_http_bedrud_tracker_t  *t, **prev;
+
+    prev = &rd->wait_batch;
+
+    for (t = rd->wait_batch; t; t = *prev) {
+
+        if (t->unknown && t->r && rd->ro) {
+            t->unknown = 0;
+
+            for (i = 0; i < t->nfcalls; i++) {
+                if (!ngx_http_bedrud_redis_ro(&t->fcalls[i])) {
+                    break;
+                }
+            }
+
+            if (i == t->nfcalls && t->pending > 1) {
+                *prev = t->wait_next;
+                t->wait_next = NULL;
+                t->pending--;
+                continue;
+            }
+        }
+
+        t->unknown = 0;
+        prev = &t->wait_next;
+    }
+
+    if (rd->wait_batch && !rd->wait_event.posted && !rd->exiting) {
+        ngx_post_event(&rd->wait_event, &ngx_posted_events);
+    }
 }
 
 
@@ -1492,6 +1604,11 @@ ngx_http_bedrud_redis_wait_handler(ngx_event_t *ev)
 
     if (rd->waiting && rd->ac == rd->wait_ac) {
         /* sent when the WAIT before comes back */
+        return;
+    }
+
+    if (rd->state == NGX_HTTP_BEDRUD_RS_CONNECTING && rd->ac == rd->wait_ac) {
+        /* sent once the handshake tells the reads from the writes */
         return;
     }
 

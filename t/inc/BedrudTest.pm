@@ -199,7 +199,8 @@ CONF
 
 
 # A Redis of the test's own, plus a tiny HTTP control daemon (GET /stop,
-# /start, /pause?ms=N, /sleep?ms=N) that nginx can proxy to, so a block
+# /start, /pause?ms=N, /pause-writes?ms=N, /kill-clients (the normal
+# clients' connections), /sleep?ms=N) that nginx can proxy to, so a block
 # can take Redis away and bring it back between two of its requests
 # (also /flush-functions: FUNCTION FLUSH).
 # Returns (redis port, control port); both are stopped at exit.
@@ -251,6 +252,12 @@ sub own_redis {
             elsif ($path =~ /^start/) { $start->() }
             elsif ($path =~ /^pause\?ms=(\d+)/) {
                 system("redis-cli -p $rport $auth client pause $1 >/dev/null");
+            }
+            elsif ($path =~ /^pause-writes\?ms=(\d+)/) {
+                system("redis-cli -p $rport $auth client pause $1 write >/dev/null");
+            }
+            elsif ($path =~ /^kill-clients/) {
+                system("redis-cli -p $rport $auth client kill type normal >/dev/null");
             }
             elsif ($path =~ /^sleep\?ms=(\d+)/) { sleep($1 / 1000) }
             elsif ($path =~ /^flush-functions/) {
