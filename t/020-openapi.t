@@ -75,6 +75,31 @@ for my $r (@routes) {
     $router{$k} = $r;
 }
 
+# Two patterns that can match one path (segment by segment, literals equal
+# or either a parameter) must differ in their number of parameters: the
+# router keeps a path's routes with the fewest (the most specific), so
+# "/api/room/create" is never also "/api/room/:roomId".
+
+{
+    my %pats = map { $_->{pattern} => 1 } @routes;
+    my @p = sort keys %pats;
+    my @ambiguous;
+    for my $i (0 .. $#p) {
+        for my $j ($i + 1 .. $#p) {
+            my @a = split m{/}, $p[$i];
+            my @b = split m{/}, $p[$j];
+            next unless @a == @b;
+            next if grep { $a[$_] !~ /^:/ && $b[$_] !~ /^:/
+                           && $a[$_] ne $b[$_] } 0 .. $#a;
+            my $na = grep { /^:/ } @a;
+            my $nb = grep { /^:/ } @b;
+            push @ambiguous, "$p[$i] ~ $p[$j]" if $na == $nb;
+        }
+    }
+    is_deeply(\@ambiguous, [],
+              'no two route patterns match one path with as many parameters');
+}
+
 # -------------------------------------------------------------- the spec ---
 
 unless (eval { require YAML::XS; 1 }) {

@@ -792,3 +792,37 @@ $::a25 = $a;
 ["Allow: POST", "Allow: GET, HEAD", "Allow: GET, HEAD", "Allow: DELETE"]
 --- response_body eval
 [('{"error":"method not allowed"}') x 4]
+
+
+
+=== TEST 26: the most specific route wins on every path of openapi.yaml (moderation, live admin, settings and upload included): OPTIONS lists exactly the document's methods of that path
+--- http_config eval: $::http_config
+--- config
+    location /api/ { bedrud_api; }
+--- request eval
+require YAML::XS;
+my $spec = YAML::XS::LoadFile("$ENV{TEST_NGINX_TOP}/openapi.yaml");
+my %sample = (roomId => ::uuid(), identity => 'guest-abcdefgh',
+              action => 'camera', id => ::uuid());
+my (@req, @allow);
+for my $path (sort keys %{ $spec->{paths} }) {
+    my %m = map { $_ => 1 } keys %{ $spec->{paths}{$path} };
+    my @a = (($m{get} ? ('GET', 'HEAD') : ()),
+             grep { $m{lc $_} } qw(POST PUT DELETE));
+    (my $p = $path) =~ s/\{(\w+)\}/$sample{$1} or die "no sample for $1"/ge;
+    push @req, "OPTIONS $p";
+    push @allow, 'Allow: ' . join(', ', @a);
+}
+die "only " . @req . " paths" unless @req > 40;
+$::allow26 = \@allow;
+my (undef, $a) = ::mint_pair(accesses => ['user', 'superadmin']);
+$::a26 = $a;
+\@req
+--- more_headers eval
+"Authorization: Bearer $::a26"
+--- error_code eval
+[(405) x @$::allow26]
+--- response_headers eval
+$::allow26
+--- response_body eval
+[('{"error":"method not allowed"}') x @$::allow26]

@@ -177,3 +177,51 @@ $::json
 --- error_code: 200
 --- raw_response_headers_like eval
 qr/Set-Cookie: access_token=[^\r]*; HttpOnly; SameSite=Lax\r\nSet-Cookie: refresh_token=[^\r]*; HttpOnly; SameSite=Lax\r\n/
+
+
+
+=== TEST 9: every operation of openapi.yaml that changes something and takes the cookie (moderation, settings, uploads included) refuses another site's request
+--- http_config eval: $::http_config
+--- config
+    location /api/ { bedrud_api; }
+--- request eval
+require YAML::XS;
+my $spec = YAML::XS::LoadFile("$ENV{TEST_NGINX_TOP}/openapi.yaml");
+my %sample = (roomId => BedrudTest::uuid(), identity => 'guest-abcdefgh',
+              action => 'unmute', id => BedrudTest::uuid());
+my @req;
+for my $path (sort keys %{ $spec->{paths} }) {
+    for my $m (qw(post put delete)) {
+        my $op = $spec->{paths}{$path}{$m} or next;
+        my $sec = $op->{security} // $spec->{security} // [];
+        next unless grep { exists $_->{cookieAuth} } @$sec;
+        (my $p = $path) =~ s/\{(\w+)\}/$sample{$1} or die "no sample for $1"/ge;
+        push @req, "\U$m\E $p" . ($op->{requestBody} && $path !~ /upload/
+                                  ? "\n{\"registrationEnabled\":false}" : '');
+    }
+}
+die "only " . @req . " operations" unless @req > 30;
+$::n9 = @req;
+$::reg9 = BedrudTest::redis_cli('HGET', 'bedrud:settings', 'registrationEnabled');
+my (undef, $a) = BedrudTest::mint_pair(accesses => ['user', 'superadmin']);
+$::a9 = $a;
+\@req
+--- more_headers eval
+"$::json\nCookie: access_token=$::a9\nOrigin: https://evil.example"
+--- error_code eval
+[(403) x $::n9]
+--- response_body eval
+[($::refused) x $::n9]
+
+
+
+=== TEST 10: and the settings did not change
+--- http_config eval: $::http_config
+--- config
+    location /api/ { bedrud_api; }
+--- init
+my $reg = BedrudTest::redis_cli('HGET', 'bedrud:settings', 'registrationEnabled');
+die "registrationEnabled '$reg', was '$::reg9'" unless $reg eq $::reg9;
+--- request
+GET /api/health
+--- error_code: 200
