@@ -287,8 +287,10 @@ END {
 # reloads, browsers).  %o: http (http{} text, default http_config()),
 # server (more text in the server{}), servers (more server{} blocks),
 # workers (default 1), site (the shipped conf/bedrud-server.conf instead
-# of bare /api/ and /metrics locations).  Returns a hash: port, dir, conf (its nginx.conf),
-# cmd (the command line: append '-s', 'reload'); it is stopped at exit.
+# of bare /api/ and /metrics locations), livekit_port (the site's
+# bedrud_livekit upstream: a mock's port).  Returns a hash: port, dir,
+# conf (its nginx.conf), cmd (the command line: append '-s', 'reload');
+# it is stopped at exit.
 
 my @own_nginx;
 
@@ -317,8 +319,10 @@ sub own_nginx {
         # defines around them
         $locations = "        root $top/web/dist;\n"
                    . "        include $top/conf/bedrud-server.conf;";
+        # LiveKit: a port of the caller's (a mock), or none that answers
+        $http .= "    upstream bedrud_livekit { server 127.0.0.1:"
+               . ($o{livekit_port} // 1) . "; }\n";
         $http .= <<'CONF';
-    upstream bedrud_livekit { server 127.0.0.1:1; }
     map $http_upgrade $bedrud_connection_upgrade { default upgrade; '' close; }
     map $https $bedrud_hsts { on "max-age=63072000"; default ""; }
 CONF
