@@ -16,11 +16,6 @@ our ($uid, $token) = mint_pair();
 our $name = "wait-$$-" . int(rand(1e9));
 our $http_config = http_config(extra => '    bedrud_redis_wait 1 50ms;');
 
-# a Redis of this file's own that a block stops, starts and pauses
-our ($rport, $cport) = BedrudTest::own_redis();
-our $own_config = http_config(redis_port => $rport,
-                              extra => '    bedrud_redis_wait 1 50ms;');
-
 run_tests();
 
 __DATA__
@@ -60,48 +55,3 @@ qr/\A(?:redis WAIT: 0 of 1 replicas\n)?\z/
 --- no_error_log
 [alert]
 [crit]
-
-
-
-=== TEST 2: a read sent while the connection's handshake is on its way (before Redis says which functions write) is served; a write after it still waits for a replica
---- http_config eval: $::own_config
---- config eval
-"location /api/ { bedrud_api; }
- location /ctl/ { proxy_pass http://127.0.0.1:$::cport/; proxy_read_timeout 20s; }"
---- request eval
-# the handshake's FUNCTION LOAD waits out the pause of writes; the
-# connection is cut, and the read sent meanwhile waits behind it
-[
-  "GET /api/health",
-  "GET /ctl/pause-writes?ms=150",
-  "GET /ctl/kill-clients",
-  "GET /ctl/sleep?ms=20",
-  "GET /api/auth/settings",
-  "POST /api/auth/guest-login\n{\"name\":\"Gus\"}",
-]
---- more_headers eval
-"Content-Type: application/json"
---- error_code eval
-[200, 200, 200, 200, 200, 503]
---- response_body_like eval
-[qr/"functions":"loaded"/, qr/ok/, qr/ok/, qr/ok/, qr/^\{"registrationEnabled"/,
- qr/^\{"error":"service unavailable"\}$/]
---- no_error_log
-[alert]
-[crit]
-
-
-
-=== TEST 3: the read of TEST 2 reached nginx before the new connection's handshake was done
---- init
-my $f = "$ENV{TEST_NGINX_SERVER_ROOT}/logs/error.log";
-open my $fh, "<", $f or die "$f: $!";
-my $log = do { local $/; <$fh> };
-my $read = index($log, '"GET /api/auth/settings HTTP/1.1"');
-my $lost = index($log, 'redis connection lost');
-my $ready = index($log, 'bedrud: redis ready', $lost);
-die "the read at $read, the connection lost at $lost, ready again at $ready"
-    unless $lost >= 0 && $read > $lost && $ready > $read;
---- request
-GET /api/health
---- error_code: 200

@@ -199,8 +199,7 @@ CONF
 
 
 # A Redis of the test's own, plus a tiny HTTP control daemon (GET /stop,
-# /start, /pause?ms=N, /pause-writes?ms=N, /kill-clients (the normal
-# clients' connections), /sleep?ms=N) that nginx can proxy to, so a block
+# /start, /pause?ms=N, /sleep?ms=N) that nginx can proxy to, so a block
 # can take Redis away and bring it back between two of its requests
 # (also /flush-functions: FUNCTION FLUSH).
 # Returns (redis port, control port); both are stopped at exit.
@@ -253,12 +252,6 @@ sub own_redis {
             elsif ($path =~ /^pause\?ms=(\d+)/) {
                 system("redis-cli -p $rport $auth client pause $1 >/dev/null");
             }
-            elsif ($path =~ /^pause-writes\?ms=(\d+)/) {
-                system("redis-cli -p $rport $auth client pause $1 write >/dev/null");
-            }
-            elsif ($path =~ /^kill-clients/) {
-                system("redis-cli -p $rport $auth client kill type normal >/dev/null");
-            }
             elsif ($path =~ /^sleep\?ms=(\d+)/) { sleep($1 / 1000) }
             elsif ($path =~ /^flush-functions/) {
                 system("redis-cli -p $rport $auth function flush >/dev/null");
@@ -288,9 +281,10 @@ END {
 # server (more text in the server{}), servers (more server{} blocks),
 # workers (default 1), site (the shipped conf/bedrud-server.conf instead
 # of bare /api/ and /metrics locations), livekit_port (the site's
-# bedrud_livekit upstream: a mock's port).  Returns a hash: port, dir,
-# conf (its nginx.conf), cmd (the command line: append '-s', 'reload');
-# it is stopped at exit.
+# bedrud_livekit upstream: a mock's port), wait_ready (default 1: return
+# once every worker's Redis is ready; 0: as soon as nginx started).
+# Returns a hash: port, dir, conf (its nginx.conf), cmd (the command
+# line: append '-s', 'reload'); it is stopped at exit.
 
 my @own_nginx;
 
@@ -359,7 +353,7 @@ CONF
     push @own_nginx, [$dir, @cmd];
 
     # up: it answers, and its workers are connected to Redis
-    for (1 .. 200) {
+    for (1 .. (($o{wait_ready} // 1) ? 200 : 0)) {
         my $log = do { local $/; open my $in, '<', "$dir/logs/error.log";
                        <$in> // '' };
         my @ready = $log =~ /bedrud: redis ready/g;
