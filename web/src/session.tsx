@@ -1,25 +1,37 @@
-// Who is signed in, for every page: the user from GET /api/auth/me when
-// this tab holds an access token (api.ts refreshes it from the cookie).
+// Who is signed in, for every page. At load a tab without an access token
+// is signed in from the refresh cookie when the browser may hold a
+// session (api.restore: a returning person types no password); then the
+// user comes from GET /api/auth/me. When the server ends the session (a
+// refresh refused: expired, signed out everywhere, password changed
+// elsewhere) `ended` says so and the protected pages send the person to
+// sign in, then back (App.tsx).
 
 import { createContext, useCallback, useContext, useEffect, useState,
          type ReactNode } from 'react';
 import * as api from './api';
+import { tokenAccesses } from './session-util';
 
 export interface Session {
   user: api.User | null;
   loading: boolean;
-  /** re-read after sign-in or sign-out */
+  /** the server ended the session (not the person) */
+  ended: boolean;
+  /** re-read after sign-in, a rename or a role change */
   reload(): Promise<void>;
-  signOut(): Promise<void>;
+  /** everywhere: every session of the user, on every device (may throw) */
+  signOut(everywhere?: boolean): Promise<void>;
 }
 
 const Ctx = createContext<Session>({
-  user: null, loading: true, reload: async () => {}, signOut: async () => {},
+  user: null, loading: true, ended: false,
+  reload: async () => {}, signOut: async () => {},
 });
 
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [user, setUser] = useState<api.User | null>(null);
   const [loading, setLoading] = useState(true);
+  const [ended, setEnded] = useState(false);
+
   const reload = useCallback(async () => {
     if (!api.signedIn()) {
       setUser(null);
@@ -27,19 +39,46 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       return;
     }
     try {
-      setUser(await api.me());
+      const u = await api.me();
+      // a role given or taken since this token was made: the server
+      // checks the token's, so a fresh one brings it
+      const roles = tokenAccesses(api.accessToken());
+      if (u && roles && api.isSuperadmin(u) !== roles.includes('superadmin')) {
+        await api.refresh().catch(() => false);
+      }
+      setUser(api.signedIn() ? u : null);
+      if (u) setEnded(false);
     } catch {
       setUser(null);
     } finally {
       setLoading(false);
     }
   }, []);
-  const signOut = useCallback(async () => {
-    await api.logout().catch(() => {});
+
+  useEffect(() => {
+    let live = true;
+    void api.restore().finally(() => { if (live) void reload(); });
+    return () => { live = false; };
+  }, [reload]);
+
+  useEffect(() => api.onSessionEnd(() => {
     setUser(null);
+    setEnded(true);
+  }), []);
+
+  const signOut = useCallback(async (everywhere = false) => {
+    // everywhere: an error is thrown to the page, still signed in here
+    if (everywhere) await api.logout(true);
+    else await api.logout(false).catch(() => {});
+    setUser(null);
+    setEnded(false);
   }, []);
-  useEffect(() => { void reload(); }, [reload]);
-  return <Ctx.Provider value={{ user, loading, reload, signOut }}>{children}</Ctx.Provider>;
+
+  return (
+    <Ctx.Provider value={{ user, loading, ended, reload, signOut }}>
+      {children}
+    </Ctx.Provider>
+  );
 }
 
 export const useSession = (): Session => useContext(Ctx);
