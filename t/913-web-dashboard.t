@@ -37,8 +37,10 @@ pass('livekit-server and nginx answer');
 
 # --- the rooms dashboard and the account pages ------------------------------
 
+# (REDIS_PORT: it pauses the Redis for a few seconds to see the pages say so)
 my ($rc) = E2E::browser_run($e, 'test/dashboard.mjs',
-                            SCREENSHOTS => "$top/var/screenshots");
+                            SCREENSHOTS => "$top/var/screenshots",
+                            REDIS_PORT => $ENV{TEST_NGINX_REDIS_PORT});
 is($rc, 0, 'the dashboard run ended well');
 
 # --- the console ------------------------------------------------------------

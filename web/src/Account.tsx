@@ -10,7 +10,7 @@ import { navigate } from './nav';
 import { useSession } from './session';
 import { Dialog, when } from './ui';
 
-export function Account() {
+export default function Account() {
   const { user, reload, signOut } = useSession();
   const [confirm, setConfirm] = useState(false);
   const [error, setError] = useState('');

@@ -1,41 +1,50 @@
 // The pages (wouter): "/" the rooms dashboard (signed out: sign in or
 // create an account), "/signin" (then back to ?next=), "/account",
-// "/admin/..." the superadmin's console (its own chunk) and "/r/<room>"
-// the meeting (its own chunk, with LiveKit). Pages that need an account
+// "/admin/..." the superadmin's console and "/r/<room>" the meeting (with
+// LiveKit). The dashboard, account, console and meeting are chunks of
+// their own, loaded when opened: the first page stays small. Pages that need an account
 // send a signed-out person (or one whose session the server ended) to
 // sign in, and sign-in brings them back where they were.
 
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { lazy, Suspense, useEffect, type ReactNode } from 'react';
+import { lazy, Suspense, type ReactNode } from 'react';
 import { Redirect, Route, Switch, useLocation } from 'wouter';
-import { Account } from './Account';
-import { ApiError, isSuperadmin } from './api';
-import { Dashboard } from './Dashboard';
+import { isSuperadmin } from './api';
+import { describeError } from './errors';
 import { Header } from './Header';
 import { SignInPage } from './Home';
 import { roomOfPath } from './keys';
 import { SessionProvider, useSession } from './session';
 import { signInPath } from './session-util';
-import { Loading } from './ui';
+import { Loading } from './loading';
 
 const MeetingPage = lazy(() => import('./meeting/MeetingPage'));
+const Dashboard = lazy(() => import('./Dashboard'));
+const Account = lazy(() => import('./Account'));
 const Admin = lazy(() => import('./admin/Admin'));
 
-const queries = new QueryClient({
-  defaultOptions: {
-    queries: {
-      // a refusal (4xx) will not change by asking again
-      retry: (n, e) => n < 2 && !(e instanceof ApiError && e.status >= 400 && e.status < 500),
-      staleTime: 2000,
-    },
-  },
-});
+function Chunk({ children }: { children: ReactNode }) {
+  return <Suspense fallback={<Loading what="Loading…" />}>{children}</Suspense>;
+}
+
+/** The server could not say who is signed in: said, with a retry. */
+function SessionTrouble() {
+  const { error, reload } = useSession();
+  return (
+    <section className="card notice error" data-testid="session-error">
+      <h1>Your account cannot be loaded</h1>
+      <p role="alert">{describeError(error)}</p>
+      <button type="button" className="primary" data-testid="session-retry"
+              onClick={() => { void reload(); }}>Try again</button>
+    </section>
+  );
+}
 
 /** The pages of a signed-in person: sign in first, then come back. */
 function RequireUser({ children }: { children: ReactNode }) {
-  const { user, loading } = useSession();
+  const { user, loading, error } = useSession();
   useLocation();               // re-rendered on navigation
   if (loading) return <Loading what="Loading…" />;
+  if (error) return <SessionTrouble />;
   // the whole path (inside /admin, wouter's are relative to it)
   const here = window.location.pathname + window.location.search;
   if (!user) return <Redirect to={`~${signInPath(here)}`} replace />;
@@ -65,9 +74,10 @@ function Page({ children, wide }: { children: ReactNode; wide?: boolean }) {
 }
 
 function Home() {
-  const { user, loading } = useSession();
+  const { user, loading, error } = useSession();
   if (loading) return <Loading what="Loading…" />;
-  return user ? <Dashboard /> : <SignInPage />;
+  if (error) return <SessionTrouble />;
+  return user ? <Chunk><Dashboard /></Chunk> : <SignInPage />;
 }
 
 function NotFound() {
@@ -77,14 +87,6 @@ function NotFound() {
       <p>There is nothing at this address. <a href="/">Go to your rooms</a>.</p>
     </section>
   );
-}
-
-/** Query results belong to one person: forgotten when the user changes. */
-function ForgetOnSignOut() {
-  const { user } = useSession();
-  const id = user?.id ?? null;
-  useEffect(() => { if (!id) queries.clear(); }, [id]);
-  return null;
 }
 
 function Pages() {
@@ -102,7 +104,7 @@ function Pages() {
       <Switch>
         <Route path="/"><Home /></Route>
         <Route path="/signin"><SignInPage /></Route>
-        <Route path="/account"><RequireUser><Account /></RequireUser></Route>
+        <Route path="/account"><RequireUser><Chunk><Account /></Chunk></RequireUser></Route>
         <Route path="/admin" nest>
           <RequireUser>
             <RequireSuperadmin>
@@ -118,11 +120,8 @@ function Pages() {
 
 export function App() {
   return (
-    <QueryClientProvider client={queries}>
-      <SessionProvider>
-        <ForgetOnSignOut />
-        <Pages />
-      </SessionProvider>
-    </QueryClientProvider>
+    <SessionProvider>
+      <Pages />
+    </SessionProvider>
   );
 }

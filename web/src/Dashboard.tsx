@@ -13,6 +13,7 @@ import * as api from './api';
 import { Form } from './forms';
 import { loadKey, newRoomKey, parsePasted, toFragment } from './keys';
 import { navigate } from './nav';
+import { QueryRoot } from './queries';
 import { CreateRoomDialog, DeleteRoomDialog, RoomSettingsDialog } from './RoomDialogs';
 import { useSession } from './session';
 import { E2EEBadge, ErrorNote, people } from './ui';
@@ -22,7 +23,12 @@ const POLL_MS = 5000;
 // the room as it was when the dialog opened, followed while it is listed
 type Open = { kind: 'create' } | { kind: 'settings' | 'delete'; room: api.OwnRoom } | null;
 
-export function Dashboard() {
+/** The page (a chunk of its own). */
+export default function DashboardPage() {
+  return <QueryRoot><Dashboard /></QueryRoot>;
+}
+
+function Dashboard() {
   const { user } = useSession();
   const [open, setOpen] = useState<Open>(null);
   const rooms = useQuery({
@@ -67,7 +73,10 @@ export function Dashboard() {
         {rooms.isError && (
           <div className="notice error" data-testid="rooms-error">
             <ErrorNote error={rooms.error} />
-            <button type="button" onClick={() => { void rooms.refetch(); }}>Try again</button>
+            <button type="button" disabled={rooms.isFetching}
+                    onClick={() => { void rooms.refetch(); }}>
+              {rooms.isFetching ? 'Trying again…' : 'Try again'}
+            </button>
           </div>
         )}
         {rooms.isSuccess && list.length === 0 && (

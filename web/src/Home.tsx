@@ -4,23 +4,37 @@
 // code from an invite link (?invite=). The server's registration switches
 // decide what is offered: closed, invite only, or open.
 
-import { useQuery } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
 import { Redirect, useSearch } from 'wouter';
 import * as api from './api';
 import { Form, type Field } from './forms';
 import { useSession } from './session';
 import { safeNext } from './session-util';
-import { Loading } from './ui';
+import { Loading } from './loading';
 
 const EMAIL: Field = { name: 'email', label: 'Email', type: 'email', autoComplete: 'email' };
 
+/**
+ * The server's registration switches, read when the forms show (null
+ * until then, or if the server cannot say: registration is offered, and
+ * the server has the last word).
+ */
+function useAuthSettings(): api.AuthSettings | null {
+  const [s, setS] = useState<api.AuthSettings | null>(null);
+  useEffect(() => {
+    let live = true;
+    api.authSettings().then((x) => { if (live) setS(x); }, () => {});
+    return () => { live = false; };
+  }, []);
+  return s;
+}
+
 export function AuthForms({ then, invite = '' }: { then?: () => void; invite?: string }) {
   const { reload } = useSession();
-  const settings = useQuery({ queryKey: ['auth-settings'], queryFn: api.authSettings,
-                              staleTime: 60_000 });
+  const settings = useAuthSettings();
   const done = async () => { await reload(); then?.(); };
-  const closed = settings.data?.registrationEnabled === false;
-  const inviteOnly = settings.data?.tokenRegistrationOnly === true;
+  const closed = settings?.registrationEnabled === false;
+  const inviteOnly = settings?.tokenRegistrationOnly === true;
   return (
     <div className="cards">
       <Form id="login" title="Sign in" submit="Sign in"

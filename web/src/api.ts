@@ -190,11 +190,13 @@ export const accessToken = (): string | null => access;
 /**
  * At page load: a tab without an access token whose browser may hold a
  * session (signed in earlier, the cookie may still be valid) refreshes
- * from the cookie, without a password.
+ * from the cookie, without a password. Throws when the server cannot
+ * answer now (the session may be fine: the page says so, not "signed
+ * out").
  */
 export async function restore(): Promise<void> {
   if (access || localStorage.getItem(HINT) !== '1') return;
-  await refresh().catch(() => false);
+  await refresh();
 }
 
 export async function register(email: string, password: string, name: string,

@@ -16,6 +16,11 @@ export interface Session {
   loading: boolean;
   /** the server ended the session (not the person) */
   ended: boolean;
+  /**
+   * the server could not say who is signed in (database, network): not
+   * the same as signed out; reload() tries again
+   */
+  error: unknown;
   /** re-read after sign-in, a rename or a role change */
   reload(): Promise<void>;
   /** everywhere: every session of the user, on every device (may throw) */
@@ -23,7 +28,7 @@ export interface Session {
 }
 
 const Ctx = createContext<Session>({
-  user: null, loading: true, ended: false,
+  user: null, loading: true, ended: false, error: null,
   reload: async () => {}, signOut: async () => {},
 });
 
@@ -31,14 +36,18 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const [user, setUser] = useState<api.User | null>(null);
   const [loading, setLoading] = useState(true);
   const [ended, setEnded] = useState(false);
+  const [error, setError] = useState<unknown>(null);
 
+  // (an error stays shown until the server answered: no flash of the
+  // sign-in form while retrying)
   const reload = useCallback(async () => {
-    if (!api.signedIn()) {
-      setUser(null);
-      setLoading(false);
-      return;
-    }
     try {
+      await api.restore();
+      if (!api.signedIn()) {
+        setUser(null);
+        setError(null);
+        return;
+      }
       const u = await api.me();
       // a role given or taken since this token was made: the server
       // checks the token's, so a fresh one brings it
@@ -47,19 +56,18 @@ export function SessionProvider({ children }: { children: ReactNode }) {
         await api.refresh().catch(() => false);
       }
       setUser(api.signedIn() ? u : null);
+      setError(null);
       if (u) setEnded(false);
-    } catch {
+    } catch (e) {
       setUser(null);
+      // a refused session is a signed-out one; anything else is said
+      setError(e instanceof api.ApiError && e.status === 401 ? null : e);
     } finally {
       setLoading(false);
     }
   }, []);
 
-  useEffect(() => {
-    let live = true;
-    void api.restore().finally(() => { if (live) void reload(); });
-    return () => { live = false; };
-  }, [reload]);
+  useEffect(() => { void reload(); }, [reload]);
 
   useEffect(() => api.onSessionEnd(() => {
     setUser(null);
@@ -75,7 +83,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   }, []);
 
   return (
-    <Ctx.Provider value={{ user, loading, ended, reload, signOut }}>
+    <Ctx.Provider value={{ user, loading, ended, error, reload, signOut }}>
       {children}
     </Ctx.Provider>
   );

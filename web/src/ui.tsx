@@ -5,6 +5,7 @@
 
 import { ShieldCheck, ShieldOff } from 'lucide-react';
 import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
+import './pages.css';
 import { describeError } from './errors';
 
 export function Dialog({ open, onClose, title, children, testid, wide }: {
@@ -66,10 +67,10 @@ export function CopyButton({ text, label = 'Copy', testid, className }: {
 /** The room's E2EE setting as a badge: "Encrypted" with a shield, or not. */
 export function E2EEBadge({ on }: { on: boolean }) {
   return on
-    ? <span className="badge e2ee" data-testid="e2ee-badge" data-state="on">
+    ? <span className="pill e2ee" data-testid="e2ee-badge" data-state="on">
         <ShieldCheck aria-hidden size={14} />Encrypted
       </span>
-    : <span className="badge plain" data-testid="e2ee-badge" data-state="off">
+    : <span className="pill plain" data-testid="e2ee-badge" data-state="off">
         <ShieldOff aria-hidden size={14} />Not encrypted
       </span>;
 }
@@ -89,10 +90,6 @@ export function E2EEDot({ on }: { on: boolean }) {
 export function ErrorNote({ error, testid }: { error: unknown; testid?: string }) {
   if (!error) return null;
   return <p className="error" role="alert" data-testid={testid}>{describeError(error)}</p>;
-}
-
-export function Loading({ what }: { what: string }) {
-  return <p className="loading" role="status">{what}</p>;
 }
 
 /** "3 people", "1 person". */

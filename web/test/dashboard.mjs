@@ -11,6 +11,8 @@
 //     the new link is encrypted, the old link without key is refused);
 //     delete after a confirmation (cancel keeps it); a room deleted
 //     elsewhere makes its settings fail in words; join by link or name;
+//   the database away (Redis paused): at page load and for the rooms
+//     list, the page says so in words, and Try again recovers;
 //   sessions: a new tab is signed in from the refresh cookie (one
 //     refresh, no password), two tabs refreshing at once both stay signed
 //     in (one refresh after the other), an ended session goes to sign-in
@@ -24,8 +26,10 @@
 // Prints "ok ..." / "not ok ..." lines; exits 1 if a check failed.
 // SCREENSHOTS=<dir> keeps screenshots at desktop and phone size.
 //
-// Usage: node dashboard.mjs <base url>     (CHROMIUM: the browser binary)
+// Usage: REDIS_PORT=<the module's Redis> node dashboard.mjs <base url>
+//        (CHROMIUM: the browser binary)
 
+import { execFileSync } from 'node:child_process';
 import * as web from './lib.mjs';
 import {
   REFRESH, apiFromPage, count, email, expireAccess, pathMatches, person, shot, signIn, tab, textMatches,
@@ -80,6 +84,38 @@ try {
   release();
   check(await visible(alice, '[data-testid=rooms][data-state=empty]'), 'then the empty state');
   await alice.unroute('**/api/room/list');
+
+  // the database away (Redis paused: every command of the server waits, it
+  // answers 503 after its timeout; only reads are made meanwhile, so that
+  // nothing is done behind the person's back when Redis resumes)
+  const pauseRedis = (ms) => execFileSync('redis-cli', ['-p', process.env.REDIS_PORT,
+                                                        'CLIENT', 'PAUSE', String(ms), 'ALL']);
+  let until = Date.now() + 6000;
+  pauseRedis(6000);
+  await alice.reload();
+  check(await textMatches(alice, '[data-testid=session-error]', /cannot reach its database/)
+        && await alice.locator('#login').count() === 0,
+        'Redis away at page load: the page says the server cannot reach its database, '
+        + 'not that the person is signed out');
+  await shot(alice, 'session-error', { phone: true });
+  await alice.waitForTimeout(Math.max(0, until - Date.now()) + 300);
+  await alice.click('[data-testid=session-retry]');
+  check(await visible(alice, '[data-testid=rooms][data-state=empty]'),
+        'Redis back: Try again shows the dashboard, still signed in');
+  await alice.click('[data-testid=nav-account]');
+  await alice.waitForSelector('#profile');
+  await alice.waitForTimeout(2100);          // the rooms list is stale by now
+  until = Date.now() + 8000;
+  pauseRedis(8000);
+  await alice.click('[data-testid=nav-rooms]');
+  check(await textMatches(alice, '[data-testid=rooms-error]', /cannot reach its database/, 12000),
+        'Redis away: the rooms list says the server cannot reach its database');
+  await shot(alice, 'dashboard-error');
+  await alice.waitForTimeout(Math.max(0, until - Date.now()) + 300);
+  await alice.click('[data-testid=rooms-error] button');
+  check(await web.waitTrue(alice, () => !document.querySelector('[data-testid=rooms-error]'))
+        && await visible(alice, '[data-testid=rooms][data-state=empty] [data-testid=rooms-empty]'),
+        'Redis back: Try again shows the rooms');
 
   // the create dialog: defaults, a refused name in words
   await alice.click('[data-testid=new-room]');

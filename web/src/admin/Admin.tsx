@@ -6,6 +6,7 @@
 
 import './admin.css';
 import { Link, Route, Switch, useLocation } from 'wouter';
+import { QueryRoot } from '../queries';
 import { Overview } from './Overview';
 import { RoomDetail } from './RoomDetail';
 import { Rooms } from './Rooms';
@@ -23,23 +24,25 @@ export default function Admin() {
   const [path] = useLocation();
   const current = (href: string) => (href === '/' ? path === '/' : path.startsWith(href));
   return (
-    <div className="admin" data-testid="admin">
-      <h1>Administration</h1>
-      <nav className="tabs" aria-label="Administration">
-        {TABS.map((t) => (
-          <Link key={t.href} href={t.href} data-testid={t.testid}
-                className={current(t.href) ? 'active' : ''}
-                aria-current={current(t.href) ? 'page' : undefined}>{t.label}</Link>
-        ))}
-      </nav>
-      <Switch>
-        <Route path="/"><Overview /></Route>
-        <Route path="/rooms"><Rooms /></Route>
-        <Route path="/rooms/:id">{(p) => <RoomDetail id={p.id} />}</Route>
-        <Route path="/users"><Users /></Route>
-        <Route path="/settings"><SettingsPage /></Route>
-        <Route><p data-testid="not-found">There is no such page in the console.</p></Route>
-      </Switch>
-    </div>
+    <QueryRoot>
+      <div className="admin" data-testid="admin">
+        <h1>Administration</h1>
+        <nav className="tabs" aria-label="Administration">
+          {TABS.map((t) => (
+            <Link key={t.href} href={t.href} data-testid={t.testid}
+                  className={current(t.href) ? 'active' : ''}
+                  aria-current={current(t.href) ? 'page' : undefined}>{t.label}</Link>
+          ))}
+        </nav>
+        <Switch>
+          <Route path="/"><Overview /></Route>
+          <Route path="/rooms"><Rooms /></Route>
+          <Route path="/rooms/:id">{(p) => <RoomDetail id={p.id} />}</Route>
+          <Route path="/users"><Users /></Route>
+          <Route path="/settings"><SettingsPage /></Route>
+          <Route><p data-testid="not-found">There is no such page in the console.</p></Route>
+        </Switch>
+      </div>
+    </QueryRoot>
   );
 }

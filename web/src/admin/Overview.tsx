@@ -5,7 +5,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { Link } from 'wouter';
 import * as admin from '../api-admin';
-import { ErrorNote, people } from '../ui';
+import { E2EEDot, ErrorNote, people } from '../ui';
 
 const POLL_MS = 5000;
 
@@ -27,7 +27,7 @@ export function Overview() {
   const rooms = useQuery({ queryKey: ['admin', 'rooms', 1], queryFn: () => admin.rooms(1, 100),
                            refetchInterval: POLL_MS });
   const users = useQuery({ queryKey: ['admin', 'users', 1], queryFn: () => admin.users(1, 100) });
-  const idOf = (name: string) => rooms.data?.rooms.find((r) => r.name === name)?.id;
+  const roomOf = (name: string) => rooms.data?.rooms.find((r) => r.name === name);
   const live = (lk.data?.rooms ?? []).filter((r) => r.numParticipants > 0)
     .sort((a, b) => b.numParticipants - a.numParticipants);
 
@@ -48,12 +48,15 @@ export function Overview() {
       {live.length > 0 && (
         <ul className="live-rooms" data-testid="live-rooms">
           {live.map((r) => {
-            const id = idOf(r.name);
+            const room = roomOf(r.name);
             return (
               <li key={r.name} data-room={r.name}>
-                <span className="live-dot on" aria-hidden />
-                {id ? <Link href={`/rooms/${id}`}>{r.name}</Link> : <span>{r.name}</span>}
-                <span className="muted">{people(r.numParticipants)}, {r.numPublishers} publishing</span>
+                {room && <E2EEDot on={room.settings.e2ee} />}
+                {room ? <Link href={`/rooms/${room.id}`}>{r.name}</Link> : <span>{r.name}</span>}
+                <span className="muted">
+                  {room && (room.settings.e2ee ? 'encrypted, ' : 'not encrypted, ')}
+                  {people(r.numParticipants)}, {r.numPublishers} publishing
+                </span>
               </li>
             );
           })}

@@ -50,7 +50,6 @@ function Switches({ s }: { s: admin.SystemSettings }) {
           setInvite(n.tokenRegistrationOnly);
           setMax(n.chatUploadMaxBytes);
           qc.setQueryData(['admin', 'settings'], n);
-          void qc.invalidateQueries({ queryKey: ['auth-settings'] });
           setDone('Saved.');
         })
         .catch(setError)

@@ -56,7 +56,7 @@ export function Users() {
                     <td className="wrap">{u.email}</td>
                     <td>{u.provider}</td>
                     <td>
-                      <span className={u.isActive ? 'badge ok' : 'badge bad'} data-testid="user-status">
+                      <span className={u.isActive ? 'pill ok' : 'pill bad'} data-testid="user-status">
                         {u.isActive ? 'Active' : 'Deactivated'}
                       </span>
                     </td>
