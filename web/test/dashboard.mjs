@@ -274,6 +274,11 @@ try {
   await alice.fill('#open input[name=link]', beta.toUpperCase());
   await alice.click('#open button[type=submit]');
   check(await pathMatches(alice, new RegExp(`^/r/${beta}$`)), 'or by its name');
+  await alice.goto(`${base}/`);
+  await alice.click(`${card(beta)} [data-testid=room-join]`);
+  check(await pathMatches(alice, new RegExp(`^/r/${beta}$`)) && await visible(alice, '[data-testid=prejoin]')
+        && await alice.getAttribute('[data-testid=link-key]', 'data-state') === 'key',
+        'a card\'s Join opens its meeting, with the key this tab keeps');
 
   // -------------------------------------------------------------- account
   await alice.goto(`${base}/`);

@@ -2,7 +2,8 @@
 // (playwright-core, fake camera and microphone), shared by the browser
 // tests (e2ee.mjs, meeting.mjs), the benchmark (join-to-frame.mjs) and
 // other scripts (bot and HTTPS/TURN tests). Only stable hooks are used:
-// element ids of forms (#register, #login, #create, #guest, #chat),
+// element ids of forms (#register, #login, #create in the dashboard's
+// "New room" dialog, #guest, #chat),
 // data-testid attributes and accessible labels. They are the client's
 // test interface: keep them when the UI changes.
 //
