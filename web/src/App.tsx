@@ -31,7 +31,7 @@ function SessionTrouble() {
   const { error, reload } = useSession();
   return (
     <section className="card notice error" data-testid="session-error">
-      <h1>Your account cannot be loaded</h1>
+      <h2>Your account cannot be loaded</h2>
       <p role="alert">{describeError(error)}</p>
       <button type="button" className="primary" data-testid="session-retry"
               onClick={() => { void reload(); }}>Try again</button>
