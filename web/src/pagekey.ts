@@ -4,7 +4,7 @@
 // reload of the tab still has it; what the fragment said is remembered
 // for the meeting page (a damaged key is reported, not ignored).
 
-import { roomOfPath, takeKey, type FragmentResult } from './keys';
+import { roomOfPath, saveKey, takeKey, type FragmentResult, type RoomKey } from './keys';
 
 const taken = new Map<string, FragmentResult>();
 
@@ -28,4 +28,13 @@ export function givePageKey(room: string, fragment: string): FragmentResult {
   const r = takeKey(sessionStorage, room, fragment);
   taken.set(room, r);
   return r;
+}
+
+/**
+ * The room key changed during the meeting (a rotation): this tab keeps
+ * the new one, so a reload or "Join again" uses it, and the old one is gone.
+ */
+export function keepPageKey(room: string, key: RoomKey): void {
+  saveKey(sessionStorage, room, key);
+  taken.set(room, { kind: 'key', key });
 }

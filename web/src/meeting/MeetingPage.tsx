@@ -40,12 +40,14 @@ export default function MeetingPage({ room }: { room: string }) {
   const created = useRef(history.state?.created === true);
   const prepared = useRef<Promise<Encryption> | null>(null);
 
-  // the key derived and the encryption worker started before Join
+  // the key derived and the encryption worker started before Join (not
+  // during the meeting, when a rotation changes the key)
+  const inMeeting = phase.kind === 'in';
   useEffect(() => {
-    if (key.kind === 'key' && e2eeSupported() && !prepared.current) {
+    if (!inMeeting && key.kind === 'key' && e2eeSupported() && !prepared.current) {
       prepared.current = prepareKey(key.key);
     }
-  }, [key]);
+  }, [key, inMeeting]);
 
   const join = useCallback(async (guestName?: string) => {
     setPhase({ kind: 'joining' });
@@ -90,7 +92,8 @@ export default function MeetingPage({ room }: { room: string }) {
   if (phase.kind === 'in') {
     return <MeetingRoom join={phase.join} prepared={phase.prepared} choices={phase.choices}
                         connected={phase.connected} user={user} created={created.current}
-                        onEnd={ended} />;
+                        onEnd={ended}
+                        onKey={(k) => setKey({ kind: 'key', key: k })} />;
   }
 
   const isE2EELink = key.kind === 'key';
