@@ -193,7 +193,9 @@ function Inner(props: {
                 role="status">
             {roomState === 'encrypted' && <><LockIcon /> End-to-end encrypted</>}
             {roomState === 'off' && <><UnlockIcon /> Not end-to-end encrypted</>}
-            {roomState === 'problem' && <><WarnIcon /> Encryption problem: see the people list</>}
+            {roomState === 'problem' && (outdated
+              ? <><WarnIcon /> Link out of date: cannot decrypt</>
+              : <><WarnIcon /> Encryption problem: see the people list</>)}
           </span>
           <span className="count" data-testid="participant-count">
             {participants.length} {participants.length === 1 ? 'person' : 'people'}
