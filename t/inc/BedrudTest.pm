@@ -17,7 +17,7 @@ use Time::HiRes qw(sleep);
 use Exporter 'import';
 
 our @EXPORT = qw(mint mint_pair b64url jwt_sign redis_cli uuid json_of
-                 http_config free_port secret);
+                 http_config free_port free_range secret);
 
 # scrypt (ln=10, r=8, p=1) of "correct horse battery", made by the module
 our $PW = 'correct horse battery';
@@ -126,12 +126,50 @@ sub mint_pair {
     return ($uid, $access, $refresh, $fam, $rjti);
 }
 
+# A port nothing listens on, taken below the kernel's ephemeral range
+# (ip_local_port_range, 32768 and up by default): a port the kernel handed
+# out to a client socket may be taken again by the next outgoing
+# connection (LiveKit's, chromium's) before the server binds it.  Both TCP
+# and UDP are free, and no port is handed out twice in one test file.
+my %handed;
+
 sub free_port {
-    my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1',
-                                  LocalPort => 0, Proto => 'tcp') or die $!;
-    my $p = $s->sockport;
-    close $s;
-    return $p;
+    for (1 .. 200) {
+        my $p = 15000 + int(rand(17000));
+        next if $handed{$p};
+        my $t = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1',
+                                      LocalPort => $p, Proto => 'tcp')
+            or next;
+        my $u = IO::Socket::INET->new(LocalAddr => '127.0.0.1',
+                                      LocalPort => $p, Proto => 'udp')
+            or next;
+        close $t;
+        close $u;
+        $handed{$p} = 1;
+        return $p;
+    }
+    die 'no free port below the ephemeral range';
+}
+
+# $n consecutive ports, free as free_port's are
+sub free_range {
+    my ($n) = @_;
+    for (1 .. 200) {
+        my $base = 15000 + 10 * int(rand(1700 - $n));
+        my @s;
+        for my $p ($base .. $base + $n - 1) {
+            last if $handed{$p};
+            my $t = IO::Socket::INET->new(LocalAddr => '127.0.0.1',
+                                          LocalPort => $p, Proto => 'udp')
+                or last;
+            push @s, $t;
+        }
+        next unless @s == $n;
+        close $_ for @s;
+        $handed{$_} = 1 for $base .. $base + $n - 1;
+        return $base;
+    }
+    die "no $n free ports in a row below the ephemeral range";
 }
 
 sub http_config {

@@ -85,7 +85,7 @@ sub start {
     my $dir = tempdir('bedrud-e2e-XXXXXX', TMPDIR => 1, CLEANUP => 1);
     my $port = free_port();
     my ($lk_port, $lk_tcp) = (free_port(), free_port());
-    my $udp = 40000 + int(rand(2000)) * 10;
+    my $udp = free_range(20);
     $parent = $$;
 
     open my $fh, '>', "$dir/livekit.yaml" or die $!;

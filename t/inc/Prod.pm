@@ -60,32 +60,14 @@ sub render {
            map { "$_=$v{$_}" } sort keys %v);
 }
 
-# a UDP port nothing is bound to
-sub free_udp_port {
-    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
-                                  Proto => 'udp') or die $!;
-    my $p = $s->sockport;
-    close $s;
-    return $p;
-}
+# a UDP port nothing is bound to (below the ephemeral range, as TCP's)
+sub free_udp_port { return free_port() }
 
 # $n consecutive UDP ports nothing is bound to
 sub udp_range {
     my ($n) = @_;
-    for (1 .. 50) {
-        my $base = 20000 + 10 * int(rand(2500));
-        my @s;
-        for my $p ($base .. $base + $n - 1) {
-            my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1',
-                                          LocalPort => $p, Proto => 'udp')
-                or last;
-            push @s, $s;
-        }
-        my $ok = @s == $n;
-        close $_ for @s;
-        return ($base, $base + $n - 1) if $ok;
-    }
-    die 'no free UDP port range';
+    my $base = free_range($n);
+    return ($base, $base + $n - 1);
 }
 
 # the local CA and a certificate for localhost, turn.localhost, 127.0.0.1
