@@ -17,11 +17,15 @@ export function usePath(): string {
   const [path, setPath] = useState(location.pathname);
   useEffect(() => {
     const on = () => { captureKey(); setPath(location.pathname); };
+    // a link that changes only the fragment (a new key for this page)
+    // fires hashchange, and popstate too in most browsers
     window.addEventListener(EVENT, on);
     window.addEventListener('popstate', on);
+    window.addEventListener('hashchange', on);
     return () => {
       window.removeEventListener(EVENT, on);
       window.removeEventListener('popstate', on);
+      window.removeEventListener('hashchange', on);
     };
   }, []);
   return path;

@@ -8,6 +8,13 @@ import { roomOfPath, saveKey, takeKey, type FragmentResult, type RoomKey } from 
 
 const taken = new Map<string, FragmentResult>();
 
+/**
+ * A window event (detail: the room's name) when a link's fragment was
+ * taken after the page loaded: a link opened in a tab already on that
+ * room's page changes only the fragment, so the page does not load again.
+ */
+export const KEY_EVENT = 'bedrud:key';
+
 export function captureKey(): void {
   const room = roomOfPath(location.pathname);
   if (!room) return;
@@ -15,6 +22,7 @@ export function captureKey(): void {
   taken.set(room, r);
   if (location.hash) {
     history.replaceState(history.state, '', location.pathname + location.search);
+    window.dispatchEvent(new CustomEvent(KEY_EVENT, { detail: room }));
   }
 }
 

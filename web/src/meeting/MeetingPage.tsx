@@ -12,7 +12,7 @@ import { AuthForms } from '../Home';
 import { Header } from '../Header';
 import { parsePasted, type FragmentResult } from '../keys';
 import { navigate } from '../nav';
-import { givePageKey, pageKey } from '../pagekey';
+import { KEY_EVENT, givePageKey, pageKey } from '../pagekey';
 import { useSession } from '../session';
 import {
   e2eeSupported, plainRoom, prepare, prepareKey, type Encryption, type Prepared,
@@ -48,6 +48,23 @@ export default function MeetingPage({ room }: { room: string }) {
       prepared.current = prepareKey(key.key);
     }
   }, [key, inMeeting]);
+
+  // a link opened in this tab while it shows this room's page (only the
+  // fragment changed: a new link after a key rotation): its key replaces
+  // ours before the next Join; a meeting under way keeps its own
+  const busy = useRef(false);
+  busy.current = phase.kind === 'in' || phase.kind === 'joining';
+  useEffect(() => {
+    const on = (e: Event) => {
+      if ((e as CustomEvent<string>).detail !== room || busy.current) return;
+      const old = prepared.current;
+      prepared.current = null;
+      void old?.then((x) => x.worker.terminate(), () => {});
+      setKey(pageKey(room));
+    };
+    window.addEventListener(KEY_EVENT, on);
+    return () => window.removeEventListener(KEY_EVENT, on);
+  }, [room]);
 
   const join = useCallback(async (guestName?: string) => {
     setPhase({ kind: 'joining' });
