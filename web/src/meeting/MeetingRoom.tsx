@@ -154,6 +154,7 @@ function Inner(props: {
 }) {
   const { join, user, e2ee } = props;
   const state = useConnectionState();
+  const offline = useOffline();
   const participants = useParticipants();
   const { localParticipant } = useLocalParticipant();
   const [layout, setLayout] = useState<Layout>('grid');
@@ -202,9 +203,13 @@ function Inner(props: {
           </span>
         </header>
 
-        {(state === ConnectionState.Reconnecting || state === ConnectionState.SignalReconnecting) && (
-          <div className="banner" role="alert" data-testid="reconnecting">
-            Connection lost, reconnecting…
+        {(offline || state === ConnectionState.Reconnecting
+          || state === ConnectionState.SignalReconnecting) && (
+          <div className="banner" role="alert" data-testid="reconnecting"
+               data-cause={offline ? 'offline' : 'server'}>
+            {offline
+              ? 'This device is offline: the meeting resumes when the network is back…'
+              : 'Connection lost, reconnecting…'}
           </div>
         )}
 
@@ -244,4 +249,23 @@ function Inner(props: {
       </div>
     </MeetingContext.Provider>
   );
+}
+
+/**
+ * The browser says the device has no network: shown at once, where
+ * LiveKit notices only when its connection times out or the network
+ * comes back (then it reconnects, and says so).
+ */
+function useOffline(): boolean {
+  const [offline, setOffline] = useState(() => !navigator.onLine);
+  useEffect(() => {
+    const on = () => setOffline(!navigator.onLine);
+    window.addEventListener('online', on);
+    window.addEventListener('offline', on);
+    return () => {
+      window.removeEventListener('online', on);
+      window.removeEventListener('offline', on);
+    };
+  }, []);
+  return offline;
 }
