@@ -36,6 +36,7 @@
 //     (the removed one, back with its old link, could seal one too).
 
 import { KEYRING_SIZE, KEY_BYTES, b64url, unb64url, type RoomKey } from './keys';
+import { jsonObject } from './datajson';
 
 /** LiveKit data packets of this topic carry the key messages. */
 export const KEY_TOPIC = 'bedrud-key';
@@ -182,15 +183,8 @@ export const encodeMessage = (m: KeyMessage): Uint8Array => enc.encode(JSON.stri
 
 /** A well-formed key message, or null. */
 export function parseMessage(payload: Uint8Array): KeyMessage | null {
-  if (payload.length > MAX_MESSAGE) return null;
-  let v: unknown;
-  try {
-    v = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payload));
-  } catch {
-    return null;
-  }
-  if (!v || typeof v !== 'object' || Array.isArray(v)) return null;
-  const o = v as Record<string, unknown>;
+  const o = jsonObject(payload, MAX_MESSAGE);
+  if (!o) return null;
   const idx = (x: unknown) => Number.isInteger(x) && (x as number) >= 0
     && (x as number) < KEYRING_SIZE;
   if (o.type !== 'bedrud-key' || o.v !== VERSION || !idx(o.from) || !idx(o.index)

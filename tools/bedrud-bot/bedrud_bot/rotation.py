@@ -23,7 +23,7 @@ import hashlib
 import hmac
 import json
 
-from .keys import KEY_BYTES, KEY_RING_SIZE
+from .keys import KEY_BYTES, KEY_RING_SIZE, hkdf_sha256
 
 KEY_TOPIC = "bedrud-key"
 SWITCH_DELAY = 1.0          # seconds from holding a new key to sending with it
@@ -45,19 +45,9 @@ def ahead(a, b):
     return d if 1 <= d < KEY_RING_SIZE // 2 else 0
 
 
-def _hkdf(ikm, salt, info, length):
-    prk = hmac.new(salt, ikm, hashlib.sha256).digest()
-    out, block, i = b"", b"", 1
-    while len(out) < length:
-        block = hmac.new(prk, block + info + bytes([i]), hashlib.sha256).digest()
-        out += block
-        i += 1
-    return out[:length]
-
-
 def sealing_keys(key, room):
     """(pad key, mac key) of a room key, for the room named `room`."""
-    okm = _hkdf(key, SALT, b"v1\x00" + room.encode(), 64)
+    okm = hkdf_sha256(key, SALT, b"v1\x00" + room.encode(), 64)
     return okm[:32], okm[32:]
 
 
