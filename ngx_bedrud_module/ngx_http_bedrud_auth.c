@@ -72,6 +72,11 @@ static void ngx_http_bedrud_refresh_done(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 static void ngx_http_bedrud_logout_done(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
+static void ngx_http_bedrud_logout_all(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx, ngx_str_t *exp);
+static void ngx_http_bedrud_logout_all_done(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx);
+static void ngx_http_bedrud_logout_send(ngx_http_request_t *r);
 static void ngx_http_bedrud_password_found(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 static void ngx_http_bedrud_password_verified(ngx_http_request_t *r,
@@ -705,6 +710,7 @@ ngx_http_bedrud_auth_logout(ngx_http_request_t *r,
 {
     ngx_str_t                     token, exp;
     ngx_str_t                     a[NGX_HTTP_BEDRUD_LOGOUT_N + 2];
+    ngx_flag_t                    all;
     ngx_uint_t                    more;
     ngx_http_bedrud_auth_t       *st;
     ngx_http_bedrud_claims_t     *c;
@@ -718,7 +724,8 @@ ngx_http_bedrud_auth_logout(ngx_http_request_t *r,
     }
 
     if (ngx_http_bedrud_json_str(ctx->body, "refresh_token", &token)
-        == NGX_ERROR)
+        == NGX_ERROR
+        || ngx_http_bedrud_json_bool(ctx->body, "all", &all) == NGX_ERROR)
     {
         ngx_http_bedrud_error(r, NGX_HTTP_BAD_REQUEST,
                               "Invalid input - expected JSON with "
@@ -734,6 +741,11 @@ ngx_http_bedrud_auth_logout(ngx_http_request_t *r,
         != NGX_OK)
     {
         ngx_http_bedrud_internal_error(r);
+        return;
+    }
+
+    if (all) {
+        ngx_http_bedrud_logout_all(r, ctx, &exp);
         return;
     }
 
@@ -803,7 +815,6 @@ static void
 ngx_http_bedrud_logout_done(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
 {
     time_t                        exp;
-    ngx_str_t                     empty;
     ngx_http_bedrud_auth_t       *st;
     ngx_http_bedrud_main_conf_t  *bmcf;
 
@@ -818,6 +829,70 @@ ngx_http_bedrud_logout_done(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
     if (st->fam.len) {
         ngx_http_bedrud_shm_revoke(&st->fam, exp);
     }
+
+    ngx_http_bedrud_logout_send(r);
+}
+
+
+/*
+ * {"all": true}: sign out everywhere, every login session of the caller
+ * (the refresh token of the body or cookie adds nothing: it can only be
+ * one of them)
+ */
+
+static void
+ngx_http_bedrud_logout_all(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx,
+    ngx_str_t *exp)
+{
+    ngx_str_t  a[NGX_HTTP_BEDRUD_LOGOUT_ALL_N];
+
+    if (ngx_http_bedrud_key(r->pool, NGX_HTTP_BEDRUD_KEY_SESSIONS,
+                            &ctx->claims.user_id,
+                            &a[NGX_HTTP_BEDRUD_LOGOUT_ALL_K_SESSIONS])
+        != NGX_OK)
+    {
+        ngx_http_bedrud_internal_error(r);
+        return;
+    }
+
+    ngx_str_set(&a[NGX_HTTP_BEDRUD_LOGOUT_ALL_K_REVLOG],
+                NGX_HTTP_BEDRUD_REVLOG_KEY);
+    a[NGX_HTTP_BEDRUD_LOGOUT_ALL_A_REVOKE_EXP] = *exp;
+    a[NGX_HTTP_BEDRUD_LOGOUT_ALL_A_UID] = ctx->claims.user_id;
+    a[NGX_HTTP_BEDRUD_LOGOUT_ALL_A_FAM] = ctx->claims.fam;
+
+    ngx_http_bedrud_call(r, ctx, LOGOUT_ALL, a,
+                         ngx_http_bedrud_logout_all_done);
+}
+
+
+static void
+ngx_http_bedrud_logout_all_done(ngx_http_request_t *r,
+    ngx_http_bedrud_ctx_t *ctx)
+{
+    ngx_http_bedrud_main_conf_t  *bmcf;
+
+    if (!ngx_http_bedrud_reply_is(ctx->replies[0], "OK")) {
+        ngx_http_bedrud_internal_error(r);
+        return;
+    }
+
+    bmcf = ngx_http_get_module_main_conf(r, ngx_http_bedrud_module);
+
+    /* at once on this node; other nodes read the revocation log */
+    (void) ngx_http_bedrud_revlog_revoke(ctx->replies[0], 1,
+                                         ngx_time() + bmcf->refresh_ttl);
+
+    ngx_http_bedrud_logout_send(r);
+}
+
+
+/* both cookies cleared, whatever the logout */
+
+static void
+ngx_http_bedrud_logout_send(ngx_http_request_t *r)
+{
+    ngx_str_t  empty;
 
     ngx_str_null(&empty);
 

@@ -126,6 +126,17 @@
 #define NGX_HTTP_BEDRUD_LOGOUT_N                              5
 
 
+/* bedrud_logout_all (redis/bedrud.lua) */
+#define NGX_HTTP_BEDRUD_LOGOUT_ALL  "bedrud_logout_all"
+#define NGX_HTTP_BEDRUD_LOGOUT_ALL_K_SESSIONS                 0
+#define NGX_HTTP_BEDRUD_LOGOUT_ALL_K_REVLOG                   1
+#define NGX_HTTP_BEDRUD_LOGOUT_ALL_NKEYS                      2
+#define NGX_HTTP_BEDRUD_LOGOUT_ALL_A_REVOKE_EXP               2
+#define NGX_HTTP_BEDRUD_LOGOUT_ALL_A_UID                      3
+#define NGX_HTTP_BEDRUD_LOGOUT_ALL_A_FAM                      4
+#define NGX_HTTP_BEDRUD_LOGOUT_ALL_N                          5
+
+
 /* bedrud_user_get (redis/bedrud.lua) */
 #define NGX_HTTP_BEDRUD_USER_GET  "bedrud_user_get"
 #define NGX_HTTP_BEDRUD_USER_GET_K_USER                       0

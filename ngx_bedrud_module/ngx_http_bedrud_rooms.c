@@ -85,6 +85,7 @@ static void ngx_http_bedrud_join_done(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 static void ngx_http_bedrud_list_done(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
+static json_t *ngx_http_bedrud_list_item(ngx_http_bedrud_reply_t *reply);
 static void ngx_http_bedrud_settings_done(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx);
 static void ngx_http_bedrud_delete_done(ngx_http_request_t *r,
@@ -876,7 +877,7 @@ ngx_http_bedrud_list_done(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
     rep = ctx->replies[0];
 
     list = ngx_http_bedrud_reply_is(rep, "OK")
-           ? ngx_http_bedrud_json_items(rep, 1, ngx_http_bedrud_room_item)
+           ? ngx_http_bedrud_json_items(rep, 1, ngx_http_bedrud_list_item)
            : NULL;
 
     if (list == NULL) {
@@ -886,6 +887,46 @@ ngx_http_bedrud_list_done(ngx_http_request_t *r, ngx_http_bedrud_ctx_t *ctx)
     }
 
     ngx_http_bedrud_send(r, NGX_HTTP_OK, list);
+}
+
+
+/*
+ * One room of the list: the Room object plus "activeNow", the participants
+ * connected now (an owner's dashboard; the admin routes are not theirs).
+ * The reply is the count, then the record.
+ */
+
+static json_t *
+ngx_http_bedrud_list_item(ngx_http_bedrud_reply_t *reply)
+{
+    json_t                   *room;
+    ngx_int_t                 n;
+    ngx_http_bedrud_reply_t  *count;
+
+    count = ngx_http_bedrud_reply_elt(reply, 0);
+
+    if (count == NULL || count->type != NGX_HTTP_BEDRUD_REPLY_STRING) {
+        return NULL;
+    }
+
+    n = ngx_atoi(count->str.data, count->str.len);
+    if (n == NGX_ERROR) {
+        return NULL;
+    }
+
+    room = ngx_http_bedrud_room_json(reply, 1);
+
+    if (room == NULL
+        || json_object_set_new(room, "activeNow", json_integer(n)) != 0)
+    {
+        if (room) {
+            json_decref(room);
+        }
+
+        return NULL;
+    }
+
+    return room;
 }
 
 

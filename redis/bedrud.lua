@@ -263,6 +263,30 @@ local function logout(keys, args)
 end
 
 --[[
+  bedrud_logout_all: end every login session of a user ("sign out
+  everywhere"): the families in the session set (their keys built from
+  uid) and the caller's own, fam, even if the set no longer lists it.
+  Returns OK and the ended families, so this node denies them at once.
+]]
+local K, A = declare('bedrud_logout_all',
+    {'sessions', 'revlog'},
+    {'revoke_exp', 'uid', 'fam'})
+local function logout_all(keys, args)
+    local fams = redis.call('SMEMBERS', keys[K.sessions])
+    if redis.call('SISMEMBER', keys[K.sessions], args[A.fam]) == 0 then
+        table.insert(fams, args[A.fam])
+    end
+    local r = {'OK'}
+    for _, fam in ipairs(fams) do
+        redis.call('DEL', session_key(args[A.uid], fam))
+        revlog_add(keys[K.revlog], fam, args[A.revoke_exp])
+        table.insert(r, fam)
+    end
+    redis.call('DEL', keys[K.sessions])
+    return r
+end
+
+--[[
   bedrud_user_get: a user record.
 ]]
 local K, A = declare('bedrud_user_get', {'user'}, {})
@@ -402,6 +426,7 @@ redis.register_function{function_name = 'bedrud_user_by_email',
 redis.register_function('bedrud_login', login)
 redis.register_function('bedrud_refresh', refresh)
 redis.register_function('bedrud_logout', logout)
+redis.register_function('bedrud_logout_all', logout_all)
 redis.register_function{function_name = 'bedrud_user_get',
     callback = user_get, flags = {'no-writes'}}
 redis.register_function('bedrud_user_rename', user_rename)

@@ -291,14 +291,25 @@ end
 
 --[[
   bedrud_room_list: the rooms a user created, newest first, each as a
-  nested HGETALL list; their keys come from the user's room set.
+  nested list: how many participants are connected now (the presence
+  LiveKit's webhooks keep), then HGETALL's list; the rooms' keys come from
+  the user's room set.
 ]]
 local K, A = declare('bedrud_room_list', {'user_rooms'}, {})
 local function list(keys, args)
     local r = {'OK'}
     for _, id in ipairs(redis.call('ZREVRANGE', keys[K.user_rooms], 0, -1)) do
-        local h = redis.call('HGETALL', room_key(id))
+        local rkey = room_key(id)
+        local h = redis.call('HGETALL', rkey)
         if #h > 0 then
+            local n = 0
+            for _, v in ipairs(redis.call('HVALS', room_part(rkey,
+                                                            'presence'))) do
+                if string.sub(v, -3) == ' in' then
+                    n = n + 1
+                end
+            end
+            table.insert(h, 1, tostring(n))
             table.insert(r, h)
         end
     end

@@ -256,7 +256,7 @@ $::a4 = $a; $::u4 = $uid;
 [200, 200]
 --- response_body_like eval
 [
-  qr/^\[\{"id":"$::id4b","name":"$::n4b","createdBy":"$::u4","isActive":true,"maxParticipants":20,"createdAt":"2026-01-01T00:00:00Z","updatedAt":"2026-01-01T00:00:00Z","expiresAt":"2026-01-02T00:00:00Z","adminId":"$::u4","isPublic":false,\Q$::all\E,"mode":"class"\},\{"id":"$::id4a","name":"$::n4a","createdBy":"$::u4","isActive":true,"maxParticipants":3,"createdAt":"[^"]+","updatedAt":"[^"]+","expiresAt":"[^"]+","adminId":"$::u4","isPublic":true,"settings":\{"allowChat":false,"allowVideo":true,"allowAudio":true,"requireApproval":false,"e2ee":true\},"mode":"standard"\}\]$/,
+  qr/^\[\{"id":"$::id4b","name":"$::n4b","createdBy":"$::u4","isActive":true,"maxParticipants":20,"createdAt":"2026-01-01T00:00:00Z","updatedAt":"2026-01-01T00:00:00Z","expiresAt":"2026-01-02T00:00:00Z","adminId":"$::u4","isPublic":false,\Q$::all\E,"mode":"class","activeNow":0\},\{"id":"$::id4a","name":"$::n4a","createdBy":"$::u4","isActive":true,"maxParticipants":3,"createdAt":"[^"]+","updatedAt":"[^"]+","expiresAt":"[^"]+","adminId":"$::u4","isPublic":true,"settings":\{"allowChat":false,"allowVideo":true,"allowAudio":true,"requireApproval":false,"e2ee":true\},"mode":"standard","activeNow":0\}\]$/,
   qr/^\[\{"id":"$::id4b",.*\},\{"id":"$::id4a",.*\}\]$/,
 ]
 
@@ -280,7 +280,7 @@ $::a5 = $a;
 --- response_body_like eval
 [
   qr/^\{"id":"$::uuid","name":"stamps-$::n"/,
-  qr/^\[\{"id":"$::uuid","name":"stamps-$::n","createdBy":"[^"]+","isActive":true,"maxParticipants":20,"createdAt":"($::stamp)","updatedAt":"\1","expiresAt":"$::stamp","adminId":"[^"]+","isPublic":false,\Q$::all\E,"mode":"standard"\}\]$/,
+  qr/^\[\{"id":"$::uuid","name":"stamps-$::n","createdBy":"[^"]+","isActive":true,"maxParticipants":20,"createdAt":"($::stamp)","updatedAt":"\1","expiresAt":"$::stamp","adminId":"[^"]+","isPublic":false,\Q$::all\E,"mode":"standard","activeNow":0\}\]$/,
 ]
 --- response_body_filters eval
 sub {
@@ -293,6 +293,29 @@ sub {
                   Time::Local::timegm($f[5], $f[4], $f[3], $f[2], $f[1] - 1, $f[0]) };
     return $t->($e) - $t->($c) == 86400 ? $b : "expiresAt is not createdAt + 24h: $b";
 }
+
+
+
+=== TEST 5b: list: activeNow counts the identities LiveKit reports connected now
+--- http_config eval: $::http_config
+--- config
+    location /api/ { bedrud_api; }
+--- request eval
+my ($uid, $a) = BedrudTest::mint_pair();
+$::a5b = $a;
+my ($busy) = ::make_room(owner => $uid);
+my ($left) = ::make_room(owner => $uid);
+# the newest presence webhook per identity, as bedrud_livekit_event keeps it
+BedrudTest::redis_cli('HSET', "bedrud:room:{$busy}:presence", 'u-1', '1795780861 in',
+          'guest-ab12cd34', '1795780862 in', 'u-3', '1795780863 out');
+BedrudTest::redis_cli('HSET', "bedrud:room:{$left}:presence", 'u-1', '1795780864 out');
+$::busy5b = $busy; $::left5b = $left;
+["GET /api/room/list"]
+--- more_headers eval
+"Authorization: Bearer $::a5b"
+--- error_code: 200
+--- response_body_like eval
+qr/^\[\{"id":"$::left5b",[^\[\]]*"mode":"standard","activeNow":0\},\{"id":"$::busy5b",[^\[\]]*"mode":"standard","activeNow":2\}\]$/
 
 
 

@@ -1,8 +1,9 @@
 # The web client's unit tests (Vitest, web/test/unit): the key and link
 # fragment logic with fixed vectors, the server's system messages and
-# the disconnect reasons. Each Vitest test is one of ours (its TAP
-# output is read line by line). Needs web/node_modules (make test runs
-# npm ci first).
+# the disconnect reasons, the session helpers (single-flight refresh,
+# the page to come back to) and the API errors in words. Each Vitest
+# test is one of ours (its TAP output is read line by line). Needs
+# web/node_modules (make test runs npm ci first).
 
 use strict;
 use warnings;

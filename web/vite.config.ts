@@ -17,6 +17,14 @@ export default defineConfig({
     assetsInlineLimit: 0,
     // the meeting chunk is livekit-client and LiveKit's components
     chunkSizeWarningLimit: 900,
+    rollupOptions: {
+      onwarn(w, warn) {
+        // React Server Components' "use client" marks (react-query,
+        // lucide-react): meaningless in a client-only bundle
+        if (w.code === 'MODULE_LEVEL_DIRECTIVE' && /use client/.test(w.message)) return;
+        warn(w);
+      },
+    },
   },
   worker: { format: 'es' },
   test: {

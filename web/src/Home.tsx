@@ -1,76 +1,96 @@
-// Signed out: sign in or create an account. Signed in: a new meeting
-// (end-to-end encrypted by default: the key is made here and travels only
-// in the link) or open one by its link.
+// Signing in and creating an account: the forms (also on a meeting page,
+// for people who open a link signed out) and the sign-in page, which
+// sends the person back where they were (?next=) and fills in an invite
+// code from an invite link (?invite=). The server's registration switches
+// decide what is offered: closed, invite only, or open.
 
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
+import { Redirect, useSearch } from 'wouter';
 import * as api from './api';
-import { Form } from './forms';
-import { newRoomKey, parsePasted, toFragment } from './keys';
-import { navigate } from './nav';
+import { Form, type Field } from './forms';
 import { useSession } from './session';
+import { safeNext } from './session-util';
+import { Loading } from './loading';
 
-export function AuthForms({ then }: { then?: () => void }) {
+const EMAIL: Field = { name: 'email', label: 'Email', type: 'email', autoComplete: 'email' };
+
+/**
+ * The server's registration switches, read when the forms show (null
+ * until then, or if the server cannot say: registration is offered, and
+ * the server has the last word).
+ */
+function useAuthSettings(): api.AuthSettings | null {
+  const [s, setS] = useState<api.AuthSettings | null>(null);
+  useEffect(() => {
+    let live = true;
+    api.authSettings().then((x) => { if (live) setS(x); }, () => {});
+    return () => { live = false; };
+  }, []);
+  return s;
+}
+
+export function AuthForms({ then, invite = '' }: { then?: () => void; invite?: string }) {
   const { reload } = useSession();
+  const settings = useAuthSettings();
   const done = async () => { await reload(); then?.(); };
+  const closed = settings?.registrationEnabled === false;
+  const inviteOnly = settings?.tokenRegistrationOnly === true;
   return (
     <div className="cards">
       <Form id="login" title="Sign in" submit="Sign in"
-            fields={[{ name: 'email', label: 'Email', type: 'email', autoComplete: 'email' },
+            fields={[EMAIL,
                      { name: 'password', label: 'Password', type: 'password',
                        autoComplete: 'current-password' }]}
             onSubmit={async (v) => { await api.login(v.email, v.password); await done(); }} />
-      <Form id="register" title="Create an account" submit="Create account"
-            fields={[{ name: 'name', label: 'Name', autoComplete: 'name' },
-                     { name: 'email', label: 'Email', type: 'email', autoComplete: 'email' },
-                     { name: 'password', label: 'Password', type: 'password',
-                       autoComplete: 'new-password' }]}
-            onSubmit={async (v) => {
-              await api.register(v.email, v.password, v.name);
-              await done();
-            }} />
+      {closed
+        ? (
+          <section id="register-closed" className="card">
+            <h2>Create an account</h2>
+            <p>This server does not take new accounts at the moment. Ask its administrator.</p>
+          </section>
+        )
+        : (
+          <Form id="register" title="Create an account" submit="Create account"
+                fields={[{ name: 'name', label: 'Name', autoComplete: 'name', maxLength: 100 },
+                         EMAIL,
+                         { name: 'password', label: 'Password (12 characters or more)',
+                           type: 'password', autoComplete: 'new-password', minLength: 12 },
+                         ...(inviteOnly || invite
+                           ? [{ name: 'inviteToken', defaultValue: invite, autoComplete: 'off',
+                                required: inviteOnly,
+                                label: inviteOnly ? 'Invite code (this server is invite only)'
+                                  : 'Invite code' }]
+                           : [])]}
+                onSubmit={async (v) => {
+                  await api.register(v.email, v.password, v.name, v.inviteToken);
+                  await done();
+                }} />
+        )}
     </div>
   );
 }
 
-function Lobby() {
-  const [e2ee, setE2ee] = useState(true);
-  const [guests, setGuests] = useState(false);
+export function SignInPage() {
+  const { user, loading, ended } = useSession();
+  const query = new URLSearchParams(useSearch());
+  const next = safeNext(query.get('next'));
+  if (loading) return <Loading what="Loading…" />;
+  if (user) return <Redirect to={`~${next}`} replace />;
   return (
-    <div className="cards">
-      <Form id="create" title="New meeting" submit="Create and join"
-            fields={[{ name: 'room', label: 'Room name (empty: generated)', required: false,
-                       maxLength: 64 }]}
-            onSubmit={async (v) => {
-              const room = await api.createRoom(v.room ?? '', e2ee, guests);
-              const path = `/r/${encodeURIComponent(room.name)}`;
-              // the key is made here and only ever lives in the link
-              navigate(room.settings.e2ee ? `${path}#${toFragment(newRoomKey())}` : path,
-                       { created: true });
-            }}>
-        <label className="check">
-          <input type="checkbox" name="e2ee" checked={e2ee}
-                 onChange={(e) => setE2ee(e.target.checked)} />
-          <span>End-to-end encrypted (the key stays in the link)</span>
-        </label>
-        <label className="check">
-          <input type="checkbox" name="guests" checked={guests}
-                 onChange={(e) => setGuests(e.target.checked)} />
-          <span>Guests may join with the link, without an account</span>
-        </label>
-      </Form>
-      <Form id="open" title="Join a meeting" submit="Join"
-            fields={[{ name: 'link', label: 'Meeting link or room name' }]}
-            onSubmit={async (v) => {
-              const p = parsePasted(v.link);
-              if (!p) throw new Error('That is not a meeting link or a room name.');
-              navigate(`/r/${encodeURIComponent(p.room)}${p.hash}`);
-            }} />
-    </div>
+    <section className="signin" data-testid="signin">
+      <h1>Meetings end-to-end encrypted in your browser</h1>
+      {ended
+        ? (
+          <p className="notice warn" role="alert" data-testid="session-ended">
+            Your session has ended: it expired, or it was signed out (sign out everywhere,
+            a password change). Sign in again
+            {next !== '/' ? ' and you will be back where you were.' : '.'}
+          </p>
+        )
+        : next !== '/' && (
+          <p className="notice" data-testid="signin-needed">Sign in to open this page.</p>
+        )}
+      <AuthForms invite={query.get('invite') ?? ''} />
+    </section>
   );
-}
-
-export function Home() {
-  const { user, loading } = useSession();
-  if (loading) return <p className="loading" role="status">Loading…</p>;
-  return user ? <Lobby /> : <AuthForms />;
 }

@@ -1,32 +1,19 @@
-// Client-side navigation: history.pushState plus an event the App listens
-// to. No router library: two kinds of page.
+// Client-side navigation. The pages are matched by wouter (App.tsx), which
+// follows history.pushState and popstate; navigate() is for paths that
+// may carry a room key ("/r/<room>#key=..."): the key is taken out of the
+// address bar at once (pagekey.ts), before any page renders. Back and
+// forward do the same, from this listener registered before React's.
 
-import { useEffect, useState } from 'react';
 import { captureKey } from './pagekey';
 
-const EVENT = 'bedrud:navigate';
+window.addEventListener('popstate', () => captureKey());
+// a link that changes only the fragment (a new key for the page shown,
+// after a rotation) fires hashchange, and popstate in most browsers too
+window.addEventListener('hashchange', () => captureKey());
 
 export function navigate(path: string, state: unknown = null): void {
   history.pushState(state, '', path);
+  // wouter hears pushState through its patch of history (installed when
+  // it is imported, before any navigation)
   captureKey();
-  window.dispatchEvent(new Event(EVENT));
-}
-
-/** The current path, re-rendered on navigation and on back/forward. */
-export function usePath(): string {
-  const [path, setPath] = useState(location.pathname);
-  useEffect(() => {
-    const on = () => { captureKey(); setPath(location.pathname); };
-    // a link that changes only the fragment (a new key for this page)
-    // fires hashchange, and popstate too in most browsers
-    window.addEventListener(EVENT, on);
-    window.addEventListener('popstate', on);
-    window.addEventListener('hashchange', on);
-    return () => {
-      window.removeEventListener(EVENT, on);
-      window.removeEventListener('popstate', on);
-      window.removeEventListener('hashchange', on);
-    };
-  }, []);
-  return path;
 }

@@ -43,6 +43,8 @@ try {
   // 1. Alice
   const alice = await web.person(browser, 'Alice', t);
   await web.signUp(alice, base, 'Alice');
+  await alice.click('[data-testid=new-room]');
+  await alice.waitForSelector('#create');
   check(await alice.isChecked('#create input[name=e2ee]'),
         'new meetings are end-to-end encrypted by default');
   const { room, link, key } = await web.createRoom(alice, { e2ee: true, guests: true });

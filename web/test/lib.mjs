@@ -2,7 +2,8 @@
 // (playwright-core, fake camera and microphone), shared by the browser
 // tests (e2ee.mjs, meeting.mjs), the benchmark (join-to-frame.mjs) and
 // other scripts (bot and HTTPS/TURN tests). Only stable hooks are used:
-// element ids of forms (#register, #login, #create, #guest, #chat),
+// element ids of forms (#register, #login, #create in the dashboard's
+// "New room" dialog, #guest, #chat),
 // data-testid attributes and accessible labels. They are the client's
 // test interface: keep them when the UI changes.
 //
@@ -89,7 +90,7 @@ export async function signUp(page, base, name) {
   await page.fill('#register input[name=email]', `${name.toLowerCase()}-${run}@example.com`);
   await page.fill('#register input[name=password]', PASSWORD);
   await page.click('#register button[type=submit]');
-  await page.waitForSelector('#create', { timeout: 15000 });
+  await page.waitForSelector('[data-testid=dashboard]', { timeout: 15000 });
 }
 
 /** Signs up on a meeting page (the "Or sign in" part), then it can join. */
@@ -108,12 +109,15 @@ export const connected = (page, timeout = 30000) => waitTrue(page,
   null, timeout);
 
 /**
- * From the home page of a signed-in person: creates a meeting, joins it
+ * From the dashboard of a signed-in person: creates a meeting, joins it
  * and reads its link from the invite panel (the address bar no longer
  * holds the key). Returns { room, link, key } (key '' for a plain room).
  */
 export async function createRoom(page, { name, e2ee = true, guests = false } = {}) {
   const room = name ?? `web-${run}-${Math.floor(Math.random() * 1e4)}`;
+  // the dashboard's "New room" dialog
+  await page.waitForSelector('[data-testid=new-room]');
+  if (!(await page.isVisible('#create'))) await page.click('[data-testid=new-room]');
   await page.waitForSelector('#create');
   if ((await page.isChecked('#create input[name=e2ee]')) !== e2ee) {
     await page.click('#create input[name=e2ee]');
