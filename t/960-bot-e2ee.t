@@ -9,11 +9,13 @@
 #     as many frames as seconds say;
 #   - the announcer's 1 kHz tone, recorded by the recorder and by the one
 #     holding key index 1, has its energy at 1 kHz;
+#   - the recorder followed the room key's rotation when Alice removed a
+#     participant (recording.json "keys") and her beeps go on after it;
 #   - the recorder stopped by Ctrl-C finished its files;
 #   - the recorder with another key wrote no media file;
 #   - LiveKit saw the bots' tracks as encrypted (GCM), its webhooks reached
-#     the module, which removed nobody; the key is in no log, nor in what
-#     the bots printed.
+#     the module, which removed nobody on its own; neither key, the first
+#     nor the rotated one, is in any log, nor in what the bots printed.
 #
 # make test installs the bot (tools/bedrud-bot/install) and builds the rest.
 # BEDRUD_E2E=0 skips this file.
@@ -157,6 +159,17 @@ diag(sprintf 'beeps in %d of %d half seconds (%.1f%%)', $beeps, $half,
              100 * $beeps / ($half || 1));
 cmp_ok($beeps, '>=', 0.9 * $half, 'a beep in nearly every half second');
 
+# the key rotation (a participant removed): the recorder followed it, and
+# her beeps go on after it switched to the new key
+my ($turn) = @{ $rec->{keys} || [] };
+ok($turn && $turn->{index} == 1,
+   'the recorder followed the room key to index 1 (at ' . ($turn->{at} // '?') . ' s)');
+my $post = samples($wav, ($turn->{at} // 0) - ($mic->{start} // 0) + 2, 5);
+my $postbeeps = grep { tone_at([ @$post[$_ * 24000 .. $_ * 24000 + 23999] ], 400) > 10 }
+    0 .. int(@$post / 24000) - 1;
+diag("after the rotation: beeps in $postbeeps of 10 half seconds");
+cmp_ok($postbeeps, '>=', 9, 'her beeps are recorded after the switch to the new key');
+
 my $cam = file_of($alice, 'camera');
 my $v = probe("$out/rec/$cam->{file}");
 is($v->{codec_name}, 'h264', 'her camera: an H.264 file');
@@ -201,8 +214,12 @@ ok(@pub && (grep { /"encryption": "GCM"/ } @pub) == @pub,
    'as encrypted (GCM)');
 like($access, qr{"POST /api/livekit/webhook HTTP/1\.1" 200 }, 'its webhooks reached the module');
 unlike($error, qr/published an unencrypted/, 'which removed no one');
-unlike($logs, qr/removed from the room/, 'no bot was removed');
+my $kept = join '', map { E2E::slurp($_) } grep { !/victim\.log$/ } glob("$out/*.log");
+unlike($kept, qr/removed from the room/, 'no bot was removed (but the one Alice removed)');
+like(E2E::slurp("$out/victim.log"), qr/removed from the room/, 'which was told so');
 unlike("$access$error$lk", qr/\Q$info{key}\E/, 'the room key is in no server log');
+ok($info{key1} && index("$access$error$lk$logs", $info{key1}) < 0,
+   'nor the rotated one, nor in what the bots printed');
 unlike($logs, qr/\Q$info{key}\E/, 'nor in what the bots printed');
 # nor the derived frame key, as hex or as the byte list libwebrtc can log
 my $fk = `cd '$top/tools/bedrud-bot' && '$top/var/bedrud-bot/venv/bin/python' -c 'import sys; from bedrud_bot import keys; print(keys.frame_key(keys.decode_key(sys.argv[1])).hex())' '$info{key}'`;

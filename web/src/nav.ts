@@ -7,6 +7,9 @@
 import { captureKey } from './pagekey';
 
 window.addEventListener('popstate', () => captureKey());
+// a link that changes only the fragment (a new key for the page shown,
+// after a rotation) fires hashchange, and popstate in most browsers too
+window.addEventListener('hashchange', () => captureKey());
 
 export function navigate(path: string, state: unknown = null): void {
   history.pushState(state, '', path);

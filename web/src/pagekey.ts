@@ -4,9 +4,16 @@
 // reload of the tab still has it; what the fragment said is remembered
 // for the meeting page (a damaged key is reported, not ignored).
 
-import { roomOfPath, takeKey, type FragmentResult } from './keys';
+import { roomOfPath, saveKey, takeKey, type FragmentResult, type RoomKey } from './keys';
 
 const taken = new Map<string, FragmentResult>();
+
+/**
+ * A window event (detail: the room's name) when a link's fragment was
+ * taken after the page loaded: a link opened in a tab already on that
+ * room's page changes only the fragment, so the page does not load again.
+ */
+export const KEY_EVENT = 'bedrud:key';
 
 export function captureKey(): void {
   const room = roomOfPath(location.pathname);
@@ -15,6 +22,7 @@ export function captureKey(): void {
   taken.set(room, r);
   if (location.hash) {
     history.replaceState(history.state, '', location.pathname + location.search);
+    window.dispatchEvent(new CustomEvent(KEY_EVENT, { detail: room }));
   }
 }
 
@@ -28,4 +36,13 @@ export function givePageKey(room: string, fragment: string): FragmentResult {
   const r = takeKey(sessionStorage, room, fragment);
   taken.set(room, r);
   return r;
+}
+
+/**
+ * The room key changed during the meeting (a rotation): this tab keeps
+ * the new one, so a reload or "Join again" uses it, and the old one is gone.
+ */
+export function keepPageKey(room: string, key: RoomKey): void {
+  saveKey(sessionStorage, room, key);
+  taken.set(room, { kind: 'key', key });
 }

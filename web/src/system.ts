@@ -5,6 +5,8 @@
 // accepts them only when no participant sent them, and only these events.
 // Pure: parsing and wording, unit-tested (test/unit/system.test.ts).
 
+import { jsonObject } from './datajson';
+
 export const SYSTEM_TOPIC = 'system';
 
 export const SYSTEM_EVENTS = ['kick', 'ban', 'mute', 'video_off',
@@ -22,15 +24,8 @@ const MAX = 4096;
 
 /** The message, or null for anything that is not a well-formed one. */
 export function parseSystem(payload: Uint8Array): SystemMessage | null {
-  if (payload.length > MAX) return null;
-  let v: unknown;
-  try {
-    v = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payload));
-  } catch {
-    return null;
-  }
-  if (!v || typeof v !== 'object' || Array.isArray(v)) return null;
-  const o = v as Record<string, unknown>;
+  const o = jsonObject(payload, MAX);
+  if (!o) return null;
   if (o.type !== 'system' || typeof o.event !== 'string') return null;
   if (!(SYSTEM_EVENTS as readonly string[]).includes(o.event)) return null;
   const str = (x: unknown) => (typeof x === 'string' ? x.slice(0, 256) : '');

@@ -12,8 +12,14 @@
 //   5. Key indexes: `say` with the same key at index 1 ("&ki=1"): a
 //      recorder holding index 1 decodes it, one holding only index 0 says
 //      the announcer uses a key index its link does not carry.
-//   6. The first recorder stops on Ctrl-C (SIGINT); a last one ends by
-//      itself when Alice leaves (the meeting is over).
+//   6. Alice removes a participant: the room key rotates (issue 9), her
+//      page sends with the new key at index 1, and the first recorder,
+//      there since step 2, follows it and goes on decrypting her; then it
+//      stops on Ctrl-C (SIGINT).
+//   7. A last recorder, with Alice's new link, ends by itself when Alice
+//      leaves (the meeting is over).
+//
+// A bot still running well past its time is killed, and its step fails.
 //
 // The files are checked by the caller. Prints "ok"/"not ok" lines, then
 // "info NAME VALUE" lines (the room, the key, the bots' output files, the
@@ -53,6 +59,15 @@ function run(name, args, link, env = {}) {
   }));
   return { done, joined: () => /: joined /.test(text), output: () => text,
            signal: (sig) => p.kill(sig) };
+}
+
+// a bot's end, or SIGKILL after `ms` (a hung bot fails the run, never stalls it)
+async function finished(bot, ms) {
+  const r = await Promise.race([bot.done, sleep(ms).then(() => null)]);
+  if (r) return r;
+  bot.signal('SIGKILL');
+  const killed = await bot.done;
+  return { ...killed, code: 124, text: `${killed.text}\n(killed: still running after ${ms} ms)` };
 }
 
 async function until(cond, ms) {
@@ -97,17 +112,7 @@ const outboundVideo = (page) => page.evaluate(async () => {
 
 try {
   const alice = await web.person(browser, 'Alice', t);
-  await alice.context().addInitScript(() => {
-    const Pc = window.RTCPeerConnection;
-    window.__pcs = [];
-    window.RTCPeerConnection = function RTCPeerConnection(...a) {
-      const pc = new Pc(...a);
-      window.__pcs.push(pc);
-      return pc;
-    };
-    window.RTCPeerConnection.prototype = Pc.prototype;
-    Object.setPrototypeOf(window.RTCPeerConnection, Pc);
-  });
+  await web.keepPeerConnections(alice);
 
   // 1. Alice and her room (createRoom joins it: she is connected)
   await web.signUp(alice, base, 'Alice');
@@ -153,14 +158,7 @@ try {
                               '--duration', '12', '--audio-only'],
                     `${link.replace(/#.*/, '')}#key=${'A'.repeat(42)}w`,
                     { BEDRUD_GUEST: 'Stranger' });
-  const w = await wrong.done;
-  const sentAfter = await outboundVideo(alice);
-  rec.signal('SIGINT');
-  info('camera-sent', Object.entries(sentAfter).map(([rid, l]) =>
-    `${rid} ${l.size} ${l.frames - (sentBefore[rid]?.frames ?? 0)} frames`).join(', '));
-  const recorded = await rec.done;
-  check(recorded.code === 0 && /stopping/.test(recorded.text),
-        'the recorder stops on Ctrl-C, and ends well', recorded.text);
+  const w = await finished(wrong, 40000);
   check(w.code === 3, 'a recorder with another key exits with status 3', w.text);
   check(/cannot decrypt Alice \(/.test(w.text) && /different room key/.test(w.text),
         'and says it cannot decrypt Alice', w.text);
@@ -176,17 +174,49 @@ try {
   check(await until(() => r0.joined() && r1.joined(), 20000), 'two recorders join',
         r0.output() + r1.output());
   const say1 = run('say1', ['say', '-', tone], at1, { BEDRUD_GUEST: 'Announcer1' });
-  const s1 = await say1.done;
+  const s1 = await finished(say1, 60000);
   check(s1.code === 0, 'an announcer at key index 1 speaks', s1.text);
-  const [i0, i1] = [await r0.done, await r1.done];
+  const [i0, i1] = [await finished(r0, 40000), await finished(r1, 40000)];
   check(i1.code === 0, 'the recorder holding index 1 ends well', i1.text);
   check(/cannot decrypt Announcer1 .*key index this link does not carry/.test(i0.text),
         'the one holding only index 0 says the announcer uses another key index',
         i0.text);
 
-  // 6. the meeting ends when Alice leaves
+  // 6. Alice removes a participant: the room key rotates, and the
+  // recorder, which holds the key, follows it (the others' key message
+  // reaches it like a browser) and goes on recording Alice (the recorder
+  // has been recording since step 2)
+  const victim = run('victim', ['record', '-', '--out', `${out}/victim`, '--audio-only'],
+                     link, { BEDRUD_GUEST: 'Victim' });
+  check(await until(victim.joined, 20000), 'a participant to remove joins', victim.output());
+  await web.openPanel(alice, 'people');
+  check(await web.waitTrue(alice, () => !!document.querySelector(
+    '[data-testid=person][data-name=Victim]')), 'Alice sees it in the people list',
+        JSON.stringify(await alice.evaluate(() => [...document.querySelectorAll(
+          '[data-testid=person], [data-testid=tile]')].map((x) => x.dataset.name))));
+  await web.moderate(alice, 'Victim', 'kick');
+  const v = await finished(victim, 20000);
+  check(v.code === 6, 'Alice removes it (it exits: removed)', v.text);
+  check(await web.sendsWithIndex(alice, 1), 'Alice\'s page changes to key index 1');
+  check(await until(() => /room key was changed .*key index 1/.test(rec.output()), 10000),
+        'the recorder takes the new key', rec.output());
+  const newLink = await web.shareLink(alice);
+  check(/&ki=1$/.test(newLink) && !newLink.includes(key), 'Alice\'s link has the new key');
+  info('key1', /#key=([\w-]+)/.exec(newLink)?.[1] ?? '');
+  await sleep(8000);
+  check(!/cannot decrypt Alice/.test(rec.output()), 'and goes on decrypting Alice', rec.output());
+
+  const sentAfter = await outboundVideo(alice);
+  rec.signal('SIGINT');
+  info('camera-sent', Object.entries(sentAfter).map(([rid, l]) =>
+    `${rid} ${l.size} ${l.frames - (sentBefore[rid]?.frames ?? 0)} frames`).join(', '));
+  const recorded = await finished(rec, 30000);
+  check(recorded.code === 0 && /stopping/.test(recorded.text),
+        'the recorder stops on Ctrl-C, and ends well', recorded.text);
+
+  // 7. the meeting ends when Alice leaves
   const last = run('last', ['record', '-', '--out', `${out}/last`, '--audio-only',
-                            '--alone-exit', '3'], link, { BEDRUD_GUEST: 'Last' });
+                            '--alone-exit', '3'], newLink, { BEDRUD_GUEST: 'Last' });
   check(await until(last.joined, 20000), 'a last recorder joins', last.output());
   check(await web.waitTrue(alice, (who) => [...document.querySelectorAll('[data-testid=tile]')]
     .some((x) => x.dataset.name === who), 'Last'), 'Alice sees it in the meeting');

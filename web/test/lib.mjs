@@ -206,6 +206,98 @@ export const seesVideoOf = (page, name, { source = 'camera', timeout = 30000 } =
         return v && v.videoWidth >= 160 && v.getVideoPlaybackQuality().totalVideoFrames > 10;
       })()), [name, source], timeout);
 
+/**
+ * Keeps the page's RTCPeerConnections in window.__pcs (a test hook, from
+ * the next navigation on), for what its statistics say.
+ */
+export const keepPeerConnections = (page) => page.context().addInitScript(() => {
+  const Pc = window.RTCPeerConnection;
+  window.__pcs = [];
+  window.RTCPeerConnection = function RTCPeerConnection(...a) {
+    const pc = new Pc(...a);
+    window.__pcs.push(pc);
+    return pc;
+  };
+  window.RTCPeerConnection.prototype = Pc.prototype;
+  Object.setPrototypeOf(window.RTCPeerConnection, Pc);
+});
+
+/**
+ * Samples, every `ms` in the page, the video frames it decoded (inbound
+ * RTP framesDecoded, every remote video); needs keepPeerConnections.
+ * stopFrames() returns the samples: [wall clock ms, frames].
+ */
+export const startFrames = (page, ms = 100) => page.evaluate((every) => {
+  window.__frames = [];
+  window.__framesTimer = setInterval(async () => {
+    let n = 0;
+    for (const pc of window.__pcs ?? []) {
+      if (pc.connectionState === 'closed') continue;
+      (await pc.getStats()).forEach((r) => {
+        if (r.type === 'inbound-rtp' && r.kind === 'video') n += r.framesDecoded ?? 0;
+      });
+    }
+    // and the key index the page sends with (rotation tests)
+    const sending = document.querySelector('[data-testid=meeting]')?.dataset.sending;
+    window.__frames.push([Date.now(), n, sending === undefined ? -1 : Number(sending)]);
+  }, every);
+}, ms);
+
+/** The page's performance marks named bedrud:*, as { name: wall clock ms }. */
+export const marks = (page) => page.evaluate(() => Object.fromEntries(
+  performance.getEntriesByType('mark').filter((m) => m.name.startsWith('bedrud:'))
+    .map((m) => [m.name, Math.round(performance.timeOrigin + m.startTime)])));
+
+/** When the page's sending key index first became `index`, from startFrames' samples. */
+export const switchedAt = (samples, index) => samples.find((s) => s[2] === index)?.[0] ?? null;
+
+export const stopFrames = (page) => page.evaluate(() => {
+  clearInterval(window.__framesTimer);
+  return window.__frames;
+});
+
+/**
+ * The longest time (ms) without a newly decoded frame within [from, to],
+ * from startFrames' samples, when it began, and how many frames came.
+ */
+export function longestFreeze(samples, from, to) {
+  let worst = 0;
+  let worstAt = from;
+  let lastRise = from;
+  let prev = null;
+  let frames = 0;
+  for (const [at, n] of samples) {
+    if (at < from || at > to) { if (at < from) prev = n; continue; }
+    if (prev !== null && n > prev) {
+      if (at - lastRise > worst) { worst = at - lastRise; worstAt = lastRise; }
+      lastRise = at;
+      frames += n - prev;
+    }
+    prev = n;
+  }
+  const tail = Math.min(to, samples.at(-1)?.[0] ?? to) - lastRise;
+  if (tail > worst) { worst = tail; worstAt = lastRise; }
+  return { worst, at: worstAt, frames };
+}
+
+/** The room key's index the page holds as newest, and the one it sends with. */
+export const keyState = (page) => page.evaluate(() => {
+  const d = document.querySelector('[data-testid=meeting]')?.dataset ?? {};
+  return { index: Number(d.keyIndex ?? -1), sending: Number(d.sending ?? -1) };
+});
+
+/** The page holds key index `index` and sends with it. */
+export const sendsWithIndex = (page, index, timeout = 15000) => waitTrue(page, (i) => {
+  const d = document.querySelector('[data-testid=meeting]')?.dataset ?? {};
+  return d.keyIndex === String(i) && d.sending === String(i);
+}, index, timeout);
+
+/** The meeting link of the invite panel now (with the newest key). */
+export async function shareLink(page) {
+  await openPanel(page, 'share');
+  return page.inputValue('[data-testid=share-link]');
+}
+
 /** Opens a side panel ('people', 'chat', 'share') if it is not open. */
 export async function openPanel(page, panel) {
   if (await page.locator(`[data-testid=panel-${panel}]`).count()) return;

@@ -13,8 +13,11 @@
 //     and speaker, the speaker layout, a screen share decoded by the
 //     other side as encrypted, an image in the chat through LiveKit's
 //     encrypted byte streams (never the upload route);
+//   Share (the Web Share API where the browser has it, none where not);
+//   a network drop: the offline/reconnecting banner, then the meeting again;
 //   moderation: MODERATION below, one entry per action, each seen by its
-//     target (add the others here as their server routes land).
+//     target: a system message, ban and unban, mute, camera off, promote
+//     and demote (kick: t/912-web-rotation.t).
 //
 // Prints "ok ..." / "not ok ..." lines and "room <name> key <key>";
 // exits 1 if a check failed. SCREENSHOTS=<dir> keeps screenshots of the
@@ -65,6 +68,15 @@ async function pickDevice(page, kind, label) {
 const lk = process.env.LIVEKIT_API && { api: process.env.LIVEKIT_API,
   key: process.env.LIVEKIT_KEY, secret: process.env.LIVEKIT_SECRET };
 
+// `name`'s microphone or camera as `page`'s people list shows it
+const rowIs = (what) => async (page, name, state) => {
+  await web.openPanel(page, 'people');
+  return web.waitTrue(page, ([n, w, st]) => document.querySelector(
+    `[data-testid=person][data-name="${n}"]`)?.dataset[w] === st, [name, what, state], 10000);
+};
+const micOf = rowIs('mic');
+const cameraOf = rowIs('camera');
+
 const MODERATION = [
   {
     // what the module sends with its moderation routes (bedrud-api.md §6)
@@ -114,21 +126,61 @@ const MODERATION = [
         document.querySelectorAll('[data-testid=ban]').length === 0, null, 10000);
       if (!lifted) return [false, 'the ban list still shows Bob after Unban'];
       await bob.click('[data-testid=refused] button');
-      await web.joinByLink(bob, link, { guest: 'Bob' });
-      return [await web.seesVideoOf(bob, 'Alice'), 'Bob, unbanned, sees Alice again'];
+      // the ban changed the room key (issue 9): Bob needs Alice's new link
+      const fresh = await web.shareLink(alice);
+      if (fresh === link || !/&ki=1$/.test(fresh)) return [false, `the link did not change: ${fresh}`];
+      await web.joinByLink(bob, fresh, { guest: 'Bob' });
+      const sees = await web.seesVideoOf(bob, 'Alice');
+      if (!sees) await shot(bob, 'phone-after-ban');
+      return [sees, `Bob, unbanned, with the new link, sees Alice again ${JSON.stringify({
+        bob: await web.keyState(bob), alice: await web.keyState(alice),
+        stats: await web.decodeStats(bob), notices: await web.notices(bob) })}`];
     },
   },
   {
-    // the route may not exist yet: either way the answer is shown
-    name: 'mute: the server\'s answer is shown to the moderator',
-    async run({ alice }) {
-      const before = await web.notices(alice);
+    name: 'mute: the target\'s microphone goes off, on his page (told why) and on hers',
+    async run({ alice, bob }) {
+      if (!(await micOf(alice, 'Bob', 'on'))) return [false, 'Bob\'s microphone is not on to begin with'];
       await web.moderate(alice, 'Bob', 'mute');
-      const shown = await web.waitTrue(alice, (old) =>
-        [...document.querySelectorAll('[data-testid=notice]')].some((n) =>
-          /Bob/.test(n.textContent) && /mute/i.test(n.textContent)
-          && !old.includes(n.textContent)), before, 10000);
-      return [shown, JSON.stringify(await web.notices(alice))];
+      const told = await web.waitTrue(bob, () => [...document.querySelectorAll('[data-testid=notice]')]
+        .some((n) => /moderator muted your microphone/.test(n.textContent)), null, 10000);
+      const own = await micOf(bob, 'Bob', 'off');
+      const seen = await micOf(alice, 'Bob', 'off');
+      return [told && own && seen, JSON.stringify({ told, own, seen, bob: await web.notices(bob) })];
+    },
+  },
+  {
+    name: 'camera off: the target\'s camera goes off, on his page (told why) and on hers',
+    async run({ alice, bob }) {
+      if (!(await cameraOf(alice, 'Bob', 'on'))) return [false, 'Bob\'s camera is not on to begin with'];
+      await web.moderate(alice, 'Bob', 'video-off');
+      const told = await web.waitTrue(bob, () => [...document.querySelectorAll('[data-testid=notice]')]
+        .some((n) => /moderator turned your camera off/.test(n.textContent)), null, 10000);
+      const own = await cameraOf(bob, 'Bob', 'off');
+      const seen = await cameraOf(alice, 'Bob', 'off');
+      return [told && own && seen, JSON.stringify({ told, own, seen, bob: await web.notices(bob) })];
+    },
+  },
+  {
+    name: 'promote, then demote: the target\'s page shows the role and gains, then loses, the moderation menu',
+    async run({ alice, bob }) {
+      const role = (page, on) => web.waitTrue(page, (want) => {
+        const row = document.querySelector('[data-testid=person][data-name=Bob]');
+        const tagged = [...(row?.querySelectorAll('.tag') ?? [])]
+          .some((x) => x.textContent === 'moderator');
+        return !!row && tagged === want;
+      }, on, 10000);
+      // his menu on Alice's row: what a moderator may do to others
+      const menu = (on) => web.waitTrue(bob, (want) => !!document.querySelector(
+        '[data-testid=person][data-name=Alice] [data-testid=mod-menu]') === want, on, 10000);
+      await web.openPanel(bob, 'people');
+      const before = await menu(false);
+      await web.moderate(alice, 'Bob', 'promote');
+      const up = [await role(bob, true), await role(alice, true), await menu(true)];
+      await web.moderate(alice, 'Bob', 'demote');
+      const down = [await role(bob, false), await role(alice, false), await menu(false)];
+      return [before && up.every(Boolean) && down.every(Boolean),
+              JSON.stringify({ before, up, down })];
     },
   },
 ];
@@ -157,12 +209,71 @@ try {
   check(qr?.data === link, 'the QR code decodes to the link', qr?.data ?? 'no QR found');
   await shot(alice, 'desktop-invite');
 
-  // Bob, a guest, on a phone, with the link
+  // Share: this chromium has no Web Share API, so the page offers no
+  // Share button (Copy and the QR code remain)
+  check(!(await alice.locator('[data-testid=share-link-native]').count()),
+        'without the Web Share API there is no Share button');
+
+  // Bob, a guest, on a phone, with the link. His phone has the Web Share
+  // API (as Chrome on Android): what he shares is what the system's share
+  // sheet would get, kept here since no sheet can be driven
   const bob = await web.person(browser, 'Bob', t, { viewport: PHONE });
+  await bob.context().addInitScript(() => {
+    window.__shared = [];
+    navigator.share = async (data) => { window.__shared.push(data); };
+    navigator.canShare = (data) => !!data && typeof data.url === 'string';
+  });
   await web.joinByLink(bob, link, { guest: 'Bob' });
+  await web.openPanel(bob, 'share');
+  await bob.click('[data-testid=share-link-native]');
+  const shared = await bob.evaluate(() => window.__shared);
+  check(shared.length === 1 && shared[0].url === link && shared[0].title.includes(room),
+        'Bob\'s Share… hands the meeting link, with its key, to the share sheet',
+        JSON.stringify(shared));
+  await shot(bob, 'phone-share');
+  await bob.click('.side-panel .close');
   check(!bob.url().includes(key), 'Bob\'s address bar has no key either', bob.url());
   check(await web.seesVideoOf(alice, 'Bob'), 'Alice decodes Bob\'s camera');
   check(await web.seesVideoOf(bob, 'Alice'), 'Bob decodes Alice\'s camera');
+
+  // Bob's network drops for ten seconds (the browser goes offline, as on
+  // a train): his page says so at once; back online, the banner goes
+  // (after LiveKit's own "reconnecting", if it resumes its connection)
+  // and both decode each other again
+  await bob.evaluate(() => {
+    window.__banner = [];
+    const look = () => {
+      const b = document.querySelector('[data-testid=reconnecting]');
+      const last = window.__banner.at(-1);
+      const now = b ? b.textContent : '';
+      if (!last || last[1] !== now) window.__banner.push([Date.now(), now]);
+    };
+    new MutationObserver(look).observe(document.body,
+                                       { childList: true, subtree: true, characterData: true });
+    look();
+  });
+  // (livekit-client checks the network for up to 4 s after the browser
+  // says it is offline, then reconnects when it is back online)
+  const offAt = Date.now();
+  await bob.context().setOffline(true);
+  await new Promise((r) => setTimeout(r, 2000));
+  await shot(bob, 'phone-offline');
+  await new Promise((r) => setTimeout(r, 8000));
+  await bob.context().setOffline(false);
+  await new Promise((r) => setTimeout(r, 1000));
+  // (LiveKit may resume its connection then: "Connection lost, reconnecting…")
+  const reconnected = await web.waitTrue(bob, () => !document.querySelector(
+    '[data-testid=reconnecting]') && document.querySelector('[data-testid=meeting]')
+    ?.dataset.connection === 'connected', null, 30000);
+  const banner = (await bob.evaluate(() => window.__banner))
+    .map(([at, text]) => [at - offAt, text]);
+  console.log(`reconnect banner (ms after going offline, text): ${JSON.stringify(banner)}`);
+  check(banner.some(([at, text]) => at < 2000 && /offline/i.test(text)),
+        'Bob, offline, is told so at once', JSON.stringify(banner));
+  check(reconnected, 'back online, the banner goes and he is connected',
+        JSON.stringify(banner));
+  check(await web.keepsDecoding(bob, 'Alice') && await web.keepsDecoding(alice, 'Bob'),
+        'after which they decode each other again');
 
   // a reload of Bob's tab keeps the key (sessionStorage): he joins again
   await bob.reload();

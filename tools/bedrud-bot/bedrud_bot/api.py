@@ -83,6 +83,9 @@ class Join:
                                  "livekitHost")
         self.url = signal_url(host, origin)
         self.settings = data.get("settings", {})
+        # the room's own name (a key rotation's messages are bound to it)
+        name = data.get("name")
+        self.name = name if isinstance(name, str) and name else None
 
 
 def signal_url(host, origin):

@@ -13,6 +13,7 @@ into an AES-128-GCM key, at key index 0.
 import base64
 import hashlib
 import hmac
+import os
 import re
 
 KEY_BYTES = 32
@@ -112,6 +113,13 @@ class KeyRing:
         if self.sending != index:
             self.sending = index
             self._sdk.send_with(index)
+
+    def drop(self, index):
+        """Forgets the key at `index`: random bytes nobody has take its place
+        in the SDK (which has no removal), so nothing old decrypts any more."""
+        check_index(index)
+        self._keys.pop(index, None)
+        self._sdk.set_key(os.urandom(KEY_BYTES), index)
 
     def holds(self, index):
         return index in self._keys

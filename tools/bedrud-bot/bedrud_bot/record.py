@@ -198,7 +198,10 @@ class Recorder:
         doc = {"room": self.s.link.room, "link": self.s.link.redacted(),
                "e2ee": self.s.join.e2ee,
                "started": self.started.isoformat(timespec="seconds"),
-               "seconds": round(self.now(), 3), "participants": people}
+               "seconds": round(self.now(), 3), "participants": people,
+               # the room key's rotations the bot followed (docs/e2ee.md)
+               "keys": [{"index": i, "at": round(t - self.t0, 3)}
+                        for t, i in self.s.key_changes]}
         if getattr(self, "ended", None):
             doc["ended"] = self.ended.isoformat(timespec="seconds")
         tmp = os.path.join(self.out, MANIFEST + ".tmp")

@@ -16,12 +16,13 @@ livekit-client), the native cryptor drops a frame it cannot open silently.
 """
 
 import asyncio
+import json
 import time
 
 from livekit import rtc
 from livekit.rtc._proto import e2ee_pb2
 
-from . import errors
+from . import errors, rotation
 from .keys import KEY_RING_SIZE, RATCHET_SALT, KeyRing
 
 STATE = e2ee_pb2.EncryptionState
@@ -126,6 +127,9 @@ class Session:
         self.alone_since = time.monotonic()
         self.disconnected = asyncio.Event()
         self.disconnect_reason = None
+        self.follower = None
+        self.key_changes = []       # (time.monotonic(), key index)
+        self._since = {}            # participant sid -> when it came
         self._subscribe = subscribe
         self._tasks = set()
         self._wire()
@@ -167,6 +171,11 @@ class Session:
             # the options put the key at index 0; a link's "ki" moves it
             self.keys.install(link.key, link.key_index)
             self.keys.switch(link.key_index)
+            loop = asyncio.get_running_loop()
+            self.follower = rotation.Follower(
+                self.keys, j.name or link.room, link.key, link.key_index,
+                later=loop.call_later, now=time.monotonic, told=self.say,
+                changed=lambda i: self.key_changes.append((time.monotonic(), i)))
         for p in self.room.remote_participants.values():
             self._joined(p)
             for pub in p.track_publications.values():
@@ -174,6 +183,8 @@ class Session:
         self._spawn(self._watch())
 
     async def close(self):
+        if self.follower:
+            self.follower.stop()
         for t in list(self._tasks):
             t.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -192,7 +203,7 @@ class Session:
 
     def _wire(self):
         r = self.room
-        r.on("participant_connected", self._joined)
+        r.on("participant_connected", self._came)
         r.on("participant_disconnected", self._left)
         r.on("e2ee_state_changed", self._e2ee_state)
         r.on("disconnected", self._disconnected)
@@ -200,6 +211,13 @@ class Session:
         r.on("track_published", self._published)
         r.on("track_subscribed", self._subscribed)
         r.on("track_unsubscribed", self._unsubscribed)
+        r.on("data_received", self._data)
+
+    def _came(self, p):
+        # those already there when we connected count as there before
+        # anything we are told (a rotation's rule)
+        self._since[p.sid] = time.monotonic()
+        self._joined(p)
 
     def _joined(self, p):
         self.seen_anyone = True
@@ -214,6 +232,24 @@ class Session:
                 t.flowing = False
         if not self.room.remote_participants:
             self.alone_since = time.monotonic()
+
+    def _data(self, packet):
+        """Key messages from participants; the server's "rekey"."""
+        if self.follower is None:
+            return
+        p = packet.participant
+        if packet.topic == rotation.KEY_TOPIC and p is not None:
+            self.follower.received(p.identity, self._since.get(p.sid, 0.0),
+                                   packet.data)
+        elif packet.topic == "system" and p is None:
+            try:
+                m = json.loads(packet.data.decode("utf-8"))
+            except (UnicodeDecodeError, ValueError):
+                return
+            if isinstance(m, dict) and m.get("type") == "system" \
+                    and m.get("event") == "rekey" \
+                    and isinstance(m.get("target"), str) and m["target"]:
+                self.follower.removed(m["target"])
 
     def _disconnected(self, reason):
         self.disconnect_reason = reason

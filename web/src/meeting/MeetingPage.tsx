@@ -12,7 +12,7 @@ import { AuthForms } from '../Home';
 import { Header } from '../Header';
 import { parsePasted, type FragmentResult } from '../keys';
 import { navigate } from '../nav';
-import { givePageKey, pageKey } from '../pagekey';
+import { KEY_EVENT, givePageKey, pageKey } from '../pagekey';
 import { useSession } from '../session';
 import {
   e2eeSupported, plainRoom, prepare, prepareKey, type Encryption, type Prepared,
@@ -40,12 +40,31 @@ export default function MeetingPage({ room }: { room: string }) {
   const created = useRef(history.state?.created === true);
   const prepared = useRef<Promise<Encryption> | null>(null);
 
-  // the key derived and the encryption worker started before Join
+  // the key derived and the encryption worker started before Join (not
+  // during the meeting, when a rotation changes the key)
+  const inMeeting = phase.kind === 'in';
   useEffect(() => {
-    if (key.kind === 'key' && e2eeSupported() && !prepared.current) {
+    if (!inMeeting && key.kind === 'key' && e2eeSupported() && !prepared.current) {
       prepared.current = prepareKey(key.key);
     }
-  }, [key]);
+  }, [key, inMeeting]);
+
+  // a link opened in this tab while it shows this room's page (only the
+  // fragment changed: a new link after a key rotation): its key replaces
+  // ours before the next Join; a meeting under way keeps its own
+  const busy = useRef(false);
+  busy.current = phase.kind === 'in' || phase.kind === 'joining';
+  useEffect(() => {
+    const on = (e: Event) => {
+      if ((e as CustomEvent<string>).detail !== room || busy.current) return;
+      const old = prepared.current;
+      prepared.current = null;
+      void old?.then((x) => x.worker.terminate(), () => {});
+      setKey(pageKey(room));
+    };
+    window.addEventListener(KEY_EVENT, on);
+    return () => window.removeEventListener(KEY_EVENT, on);
+  }, [room]);
 
   const join = useCallback(async (guestName?: string) => {
     setPhase({ kind: 'joining' });
@@ -90,7 +109,8 @@ export default function MeetingPage({ room }: { room: string }) {
   if (phase.kind === 'in') {
     return <MeetingRoom join={phase.join} prepared={phase.prepared} choices={phase.choices}
                         connected={phase.connected} user={user} created={created.current}
-                        onEnd={ended} />;
+                        onEnd={ended}
+                        onKey={(k) => setKey({ kind: 'key', key: k })} />;
   }
 
   const isE2EELink = key.kind === 'key';

@@ -16,8 +16,11 @@ import { meetingLink } from '../keys';
 import {
   SYSTEM_TOPIC, describeSystem, disconnectText, parseSystem, type SystemEvent,
 } from '../system';
+import type { RoomKey } from '../keys';
 import type { Prepared } from './connect';
 import { MeetingContext, accessesOf, type Meeting, type NoticeKind } from './context';
+import { useDecryptProblems, type DecryptProblem } from './decrypt';
+import { useKeyRotation, type Rotation } from './rotate';
 import { useChatLog, ChatPanel } from './Chat';
 import { Controls, type Panel } from './Controls';
 import { LockIcon, UnlockIcon, WarnIcon } from './icons';
@@ -32,7 +35,7 @@ export interface Choices {
 
 interface Notice { id: number; text: string; kind: NoticeKind }
 
-export function MeetingRoom({ join, prepared, choices, connected, user, created, onEnd }: {
+export function MeetingRoom({ join, prepared, choices, connected, user, created, onEnd, onKey }: {
   join: api.Join;
   prepared: Prepared;
   choices: Choices;
@@ -41,11 +44,12 @@ export function MeetingRoom({ join, prepared, choices, connected, user, created,
   user: api.User | null;
   created: boolean;
   onEnd: (why: string | null) => void;
+  /** the room key changed (a rotation): what the page joins with next */
+  onKey?: (key: RoomKey) => void;
 }) {
   const room = prepared.room;
   const e2ee = !!join.settings?.e2ee && !!prepared.key;
   const [notices, setNotices] = useState<Notice[]>([]);
-  const [undecryptable, setUndecryptable] = useState<ReadonlySet<string>>(new Set());
   const [deafened, setDeafened] = useState(false);
   const lastAboutMe = useRef<{ event: SystemEvent; at: number } | null>(null);
   const selfToggle = useRef(0);
@@ -101,23 +105,6 @@ export function MeetingRoom({ join, prepared, choices, connected, user, created,
       const recent = last && Date.now() - last.at < 10000 ? last.event : undefined;
       onEnd(disconnectText(reason, recent));
     };
-    // a key that does not fit (InvalidKey 0, MissingKey 1), not the SDK's
-    // own hiccups (InternalError 2: frames before a track's state is known)
-    const onEncryptionError = (err: Error, p?: Participant) => {
-      const e = err as { reason?: number; participantIdentity?: string };
-      if (e.reason !== undefined && e.reason !== 0 && e.reason !== 1) return;
-      const id = p?.identity ?? e.participantIdentity;
-      if (!id || id === me()) return;
-      setUndecryptable((s) => (s.has(id) ? s : new Set(s).add(id)));
-    };
-    const onLeft = (p: Participant) => {
-      setUndecryptable((s) => {
-        if (!s.has(p.identity)) return s;
-        const n = new Set(s);
-        n.delete(p.identity);
-        return n;
-      });
-    };
     // our own track muted by someone else: the server, for a moderator
     const onMuted = (pub: TrackPublication, p: Participant) => {
       if (!p.isLocal || Date.now() - selfToggle.current < 3000) return;
@@ -131,29 +118,27 @@ export function MeetingRoom({ join, prepared, choices, connected, user, created,
     };
     room.on(RoomEvent.DataReceived, onData)
       .on(RoomEvent.Disconnected, onDisconnected)
-      .on(RoomEvent.EncryptionError, onEncryptionError)
-      .on(RoomEvent.ParticipantDisconnected, onLeft)
       .on(RoomEvent.TrackMuted, onMuted)
       .on(RoomEvent.ParticipantPermissionsChanged, onPermissions);
     return () => {
       room.off(RoomEvent.DataReceived, onData)
         .off(RoomEvent.Disconnected, onDisconnected)
-        .off(RoomEvent.EncryptionError, onEncryptionError)
-        .off(RoomEvent.ParticipantDisconnected, onLeft)
         .off(RoomEvent.TrackMuted, onMuted)
         .off(RoomEvent.ParticipantPermissionsChanged, onPermissions);
     };
   }, [room, notify, onEnd]);
 
   const ownerId = join.adminId || join.createdBy || '';
-  const link = useMemo(() => meetingLink(location.origin, join.name, e2ee ? prepared.key : null),
-                       [join.name, e2ee, prepared.key]);
+  const rotation = useKeyRotation({ room, prepared, roomName: join.name, ownerId, notify, onKey });
+  const problems = useDecryptProblems(room, e2ee, rotation.key?.index ?? 0);
+  const link = useMemo(() => meetingLink(location.origin, join.name, e2ee ? rotation.key : null),
+                       [join.name, e2ee, rotation.key]);
 
   return (
     <RoomContext.Provider value={room}>
       <LayoutContextProvider>
-        <Inner join={join} user={user} e2ee={e2ee} prepared={prepared} link={link}
-               ownerId={ownerId} undecryptable={undecryptable} notify={notify}
+        <Inner join={join} user={user} e2ee={e2ee} rotation={rotation} link={link}
+               ownerId={ownerId} problems={problems} notify={notify}
                notices={notices} created={created} deafened={deafened}
                onSelfToggle={() => { selfToggle.current = Date.now(); }} />
       </LayoutContextProvider>
@@ -162,13 +147,14 @@ export function MeetingRoom({ join, prepared, choices, connected, user, created,
 }
 
 function Inner(props: {
-  join: api.Join; user: api.User | null; e2ee: boolean; prepared: Prepared;
-  link: string; ownerId: string; undecryptable: ReadonlySet<string>;
+  join: api.Join; user: api.User | null; e2ee: boolean; rotation: Rotation;
+  link: string; ownerId: string; problems: ReadonlyMap<string, DecryptProblem>;
   notify: Meeting['notify']; notices: Notice[]; created: boolean;
   deafened: boolean; onSelfToggle: () => void;
 }) {
   const { join, user, e2ee } = props;
   const state = useConnectionState();
+  const offline = useOffline();
   const participants = useParticipants();
   const { localParticipant } = useLocalParticipant();
   const [layout, setLayout] = useState<Layout>('grid');
@@ -184,12 +170,13 @@ function Inner(props: {
     (api.OWNER_LEVEL.includes(a) ? owner : moderator), [owner, moderator]);
 
   const meeting: Meeting = {
-    join, user, e2ee, key: props.prepared.key, link: props.link,
-    undecryptable: props.undecryptable, can, ownerId: props.ownerId,
-    notify: props.notify,
+    join, user, e2ee, key: props.rotation.key, link: props.link,
+    problems: props.problems, can, ownerId: props.ownerId,
+    notify: props.notify, removedByMe: props.rotation.removedByMe,
   };
+  const outdated = [...props.problems.values()].includes('outdated');
 
-  const problem = e2ee && (props.undecryptable.size > 0
+  const problem = e2ee && (props.problems.size > 0
     || participants.some((p) => p.trackPublications.size > 0 && !p.isEncrypted));
   const roomState = !e2ee ? 'off' : problem ? 'problem' : 'encrypted';
 
@@ -198,23 +185,39 @@ function Inner(props: {
   return (
     <MeetingContext.Provider value={meeting}>
       <div className="meeting" data-lk-theme="default" data-testid="meeting" data-connection={state}
-           data-layout={layout} data-e2ee={roomState}>
+           data-layout={layout} data-e2ee={roomState}
+           data-key-index={e2ee ? props.rotation.key?.index : undefined}
+           data-sending={e2ee ? props.rotation.sending : undefined}>
         <header className="meeting-top">
           <h1 className="room-name">{join.name}</h1>
           <span className="e2ee-room" data-testid="e2ee-status" data-state={roomState}
                 role="status">
             {roomState === 'encrypted' && <><LockIcon /> End-to-end encrypted</>}
             {roomState === 'off' && <><UnlockIcon /> Not end-to-end encrypted</>}
-            {roomState === 'problem' && <><WarnIcon /> Encryption problem: see the people list</>}
+            {roomState === 'problem' && (outdated
+              ? <><WarnIcon /> Link out of date: cannot decrypt</>
+              : <><WarnIcon /> Encryption problem: see the people list</>)}
           </span>
           <span className="count" data-testid="participant-count">
             {participants.length} {participants.length === 1 ? 'person' : 'people'}
           </span>
         </header>
 
-        {(state === ConnectionState.Reconnecting || state === ConnectionState.SignalReconnecting) && (
-          <div className="banner" role="alert" data-testid="reconnecting">
-            Connection lost, reconnecting…
+        {(offline || state === ConnectionState.Reconnecting
+          || state === ConnectionState.SignalReconnecting) && (
+          <div className="banner" role="alert" data-testid="reconnecting"
+               data-cause={offline ? 'offline' : 'server'}>
+            {offline
+              ? 'This device is offline: the meeting resumes when the network is back…'
+              : 'Connection lost, reconnecting…'}
+          </div>
+        )}
+
+        {outdated && (
+          <div className="banner" role="alert" data-testid="key-outdated">
+            This link is out of date: the room key was changed after someone was removed,
+            so this page cannot decrypt the meeting any more. Ask someone in the meeting
+            for the new link.
           </div>
         )}
 
@@ -246,4 +249,23 @@ function Inner(props: {
       </div>
     </MeetingContext.Provider>
   );
+}
+
+/**
+ * The browser says the device has no network: shown at once, where
+ * LiveKit notices only when its connection times out or the network
+ * comes back (then it reconnects, and says so).
+ */
+function useOffline(): boolean {
+  const [offline, setOffline] = useState(() => !navigator.onLine);
+  useEffect(() => {
+    const on = () => setOffline(!navigator.onLine);
+    window.addEventListener('online', on);
+    window.addEventListener('offline', on);
+    return () => {
+      window.removeEventListener('online', on);
+      window.removeEventListener('offline', on);
+    };
+  }, []);
+  return offline;
 }

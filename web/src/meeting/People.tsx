@@ -117,6 +117,8 @@ function ModMenu({ p, name, actions, onBanned }: {
       m.notify(r.status === 'already_moderator' ? `${name} is already a moderator.`
                                                 : `${name}: ${DONE[action]}.`, 'ok');
       if (action === 'ban') onBanned();
+      // the room key must change: the server's "rekey" says so too
+      if (m.e2ee && (action === 'kick' || action === 'ban')) m.removedByMe(p.identity);
       close();
     } catch (e) {
       m.notify(`Could not ${ACTIONS.find((a) => a.action === action)?.label.toLowerCase()

@@ -4,26 +4,58 @@
 // the API call and the connection.
 
 import {
-  ExternalE2EEKeyProvider, Room, VideoPresets, createKeyMaterialFromBuffer,
-  isE2EESupported,
+  ExternalE2EEKeyProvider, KeyProviderEvent, Room, VideoPresets, createKeyMaterialFromBuffer,
+  isE2EESupported, type KeyInfo,
 } from 'livekit-client';
-import type { RoomKey } from '../keys';
+import { KEY_BYTES, type RoomKey } from '../keys';
 
 /**
- * The shared room key in LiveKit's key provider. Index 0 is exactly
- * ExternalE2EEKeyProvider.setKey(32 raw bytes) with default options (HKDF),
- * which the bot and native clients do too. A rotated key (issue 9) goes
- * to its own index, so that the previous one still decrypts meanwhile.
+ * The shared room key in LiveKit's key provider, by key index. A key at
+ * index 0 is exactly ExternalE2EEKeyProvider.setKey(32 raw bytes) with
+ * default options (HKDF), which the bot and native clients do too. Key
+ * rotation (src/rotation.ts) holds a new key at the next index without
+ * sending with it, switches later, and forgets the old one by overwriting
+ * it: the SDK's key ring has no removal. What this provider holds is also
+ * what the SDK's E2EE manager posts again to its worker on a reconnect
+ * (getKeys, getLatestManuallySetKeyIndex).
  */
 export class RoomKeyProvider extends ExternalE2EEKeyProvider {
-  async setRoomKey(key: RoomKey): Promise<void> {
-    const raw = key.bytes.slice().buffer;
-    if (key.index === 0) {
-      await this.setKey(raw);
-      return;
-    }
-    this.onSetEncryptionKey(await createKeyMaterialFromBuffer(raw), undefined,
-                            key.index);
+  private ring = new Map<number, KeyInfo>();
+  private sendIndex = 0;
+
+  override getKeys(): KeyInfo[] {
+    return [...this.ring.values()];
+  }
+
+  override getLatestManuallySetKeyIndex(): number {
+    return this.sendIndex;
+  }
+
+  /** Decrypts with `key` at its index; sends with it too if `send`. */
+  async hold(key: RoomKey, send = false): Promise<void> {
+    const material = await createKeyMaterialFromBuffer(key.bytes.slice().buffer);
+    const info: KeyInfo = { key: material, participantIdentity: undefined, keyIndex: key.index };
+    this.ring.set(key.index, info);
+    if (send) this.sendIndex = key.index;
+    this.emit(KeyProviderEvent.SetKey, info, send);
+  }
+
+  /** Sends with the key held at `index`. */
+  sendWith(index: number): void {
+    const info = this.ring.get(index);
+    if (!info) throw new Error(`no key held at index ${index}`);
+    this.sendIndex = index;
+    this.emit(KeyProviderEvent.SetKey, info, true);
+  }
+
+  /** Forgets the key at `index` (random bytes nobody has take its place). */
+  async drop(index: number): Promise<void> {
+    await this.hold({ bytes: crypto.getRandomValues(new Uint8Array(KEY_BYTES)), index });
+  }
+
+  /** The link's key: held and sent with. */
+  setRoomKey(key: RoomKey): Promise<void> {
+    return this.hold(key, true);
   }
 }
 

@@ -4,6 +4,7 @@
 import { createContext, useContext } from 'react';
 import type { Join, ModAction, User } from '../api';
 import type { RoomKey } from '../keys';
+import type { DecryptProblem } from './decrypt';
 
 export type NoticeKind = 'info' | 'ok' | 'warn' | 'error';
 
@@ -12,16 +13,19 @@ export interface Meeting {
   user: User | null;
   /** the room is end-to-end encrypted (and this Room encrypts) */
   e2ee: boolean;
+  /** the newest room key (it changes when someone is removed) */
   key: RoomKey | null;
   /** the link to share (with the key in its fragment for an E2EE room) */
   link: string;
-  /** identities whose media this key could not decrypt */
-  undecryptable: ReadonlySet<string>;
+  /** identities whose media this page cannot decrypt, and why */
+  problems: ReadonlyMap<string, DecryptProblem>;
   /** what the local person may ask the server to do to others */
   can: (action: ModAction) => boolean;
   /** the room's owner, from the join answer */
   ownerId: string;
   notify: (text: string, kind?: NoticeKind) => void;
+  /** our moderation removed someone: the room key must change */
+  removedByMe: (identity: string) => void;
 }
 
 export const MeetingContext = createContext<Meeting | null>(null);

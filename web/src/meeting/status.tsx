@@ -8,13 +8,15 @@ import type { Participant } from 'livekit-client';
 import { useMeeting } from './context';
 import { LockIcon, WarnIcon } from './icons';
 
-export type ParticipantE2EE = 'encrypted' | 'unencrypted' | 'undecryptable' | 'idle' | 'off';
+export type ParticipantE2EE = 'encrypted' | 'unencrypted' | 'undecryptable' | 'outdated'
+  | 'idle' | 'off';
 
 export function useParticipantE2EE(p: Participant): ParticipantE2EE {
   const m = useMeeting();
   const encrypted = useIsEncrypted(p);
   if (!m.e2ee) return 'off';
-  if (!p.isLocal && m.undecryptable.has(p.identity)) return 'undecryptable';
+  const problem = p.isLocal ? undefined : m.problems.get(p.identity);
+  if (problem) return problem === 'outdated' ? 'outdated' : 'undecryptable';
   if (p.trackPublications.size === 0) return 'idle';
   return encrypted ? 'encrypted' : 'unencrypted';
 }
@@ -23,6 +25,7 @@ const LABEL: Record<ParticipantE2EE, (name: string, local: boolean) => string> =
   encrypted: () => 'Encrypted',
   unencrypted: (_n, local) => (local ? 'Your media is NOT encrypted' : 'Sending unencrypted media'),
   undecryptable: () => 'Cannot decrypt with this link\'s key',
+  outdated: () => 'This link\'s key is out of date',
   idle: () => 'No media yet',
   off: () => 'Not end-to-end encrypted',
 };
