@@ -652,12 +652,12 @@ void
 ngx_http_bedrud_admin_get_settings(ngx_http_request_t *r,
     ngx_http_bedrud_ctx_t *ctx)
 {
-    ngx_str_t  a[NGX_HTTP_BEDRUD_ADMIN_SETTINGS_SET_N];
+    ngx_str_t  a[NGX_HTTP_BEDRUD_ADMIN_SETTINGS_N];
 
-    ngx_str_set(&a[NGX_HTTP_BEDRUD_ADMIN_SETTINGS_SET_K_SETTINGS],
+    ngx_str_set(&a[NGX_HTTP_BEDRUD_ADMIN_SETTINGS_K_SETTINGS],
                 NGX_HTTP_BEDRUD_SETTINGS_KEY);
 
-    ngx_http_bedrud_call(r, ctx, ADMIN_SETTINGS_SET, a,
+    ngx_http_bedrud_call(r, ctx, ADMIN_SETTINGS, a,
                          ngx_http_bedrud_admin_settings_done);
 }
 

@@ -419,6 +419,12 @@
 #define NGX_HTTP_BEDRUD_ADMIN_SETTINGS_SET_N                  1
 
 
+/* bedrud_admin_settings (redis/admin.lua): the key only, a read */
+#define NGX_HTTP_BEDRUD_ADMIN_SETTINGS  "bedrud_admin_settings"
+#define NGX_HTTP_BEDRUD_ADMIN_SETTINGS_K_SETTINGS             0
+#define NGX_HTTP_BEDRUD_ADMIN_SETTINGS_NKEYS                  1
+#define NGX_HTTP_BEDRUD_ADMIN_SETTINGS_N                      1
+
 /* bedrud_admin_online (redis/admin.lua) */
 #define NGX_HTTP_BEDRUD_ADMIN_ONLINE  "bedrud_admin_online"
 #define NGX_HTTP_BEDRUD_ADMIN_ONLINE_K_LIVE                   0

@@ -353,7 +353,7 @@ end
   bedrud_admin_settings_set: change only the settings sent (Bedrud
   overwrote the whole row, turning omitted switches off).  nginx checked
   the fields' names and values.
-  ARGV: field, value, ... as many as sent (none: just read)
+  ARGV: field, value, ... as many as sent
   Returns the whole record as HGETALL does (a field never set is absent:
   its default).
 ]]
@@ -362,6 +362,15 @@ local function settings_set(keys, args)
     if #args > 0 then
         redis.call('HSET', keys[K.settings], unpack(args))
     end
+    return redis.call('HGETALL', keys[K.settings])
+end
+
+--[[
+  bedrud_admin_settings: the record as HGETALL returns it, for GET (a read:
+  no-writes, so under bedrud_redis_wait it waits for no replica).
+]]
+local K, A = declare('bedrud_admin_settings', {'settings'}, {})
+local function settings_get(keys, args)
     return redis.call('HGETALL', keys[K.settings])
 end
 
@@ -467,6 +476,8 @@ redis.register_function('bedrud_admin_room_close', room_close)
 redis.register_function('bedrud_admin_user_status', user_status)
 redis.register_function('bedrud_admin_user_accesses', user_accesses)
 redis.register_function('bedrud_admin_settings_set', settings_set)
+redis.register_function{function_name = 'bedrud_admin_settings',
+    callback = settings_get, flags = {'no-writes'}}
 redis.register_function('bedrud_admin_online', online)
 redis.register_function{function_name = 'bedrud_admin_invites',
     callback = invites, flags = {'no-writes'}}
